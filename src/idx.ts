@@ -1,0 +1,210 @@
+/**
+ * Reader of the IDX format the MNIST files use (and Fashion-MNIST, KMNIST, EMNIST after it):
+ * a big-endian header `0x00 0x00 <type> <ndim>`, one uint32 per dimension, then the data.
+ * Headers are validated before the data are allocated.
+ *
+ * @module
+ */
+
+/** Magic number of an IDX file of unsigned-byte images with three dimensions (count, rows, cols). */
+export const IDX_IMAGES_MAGIC = 2051;
+/** Magic number of an IDX file of unsigned-byte labels with one dimension (count). */
+export const IDX_LABELS_MAGIC = 2049;
+/** IDX type code of unsigned bytes, the only element type MNIST-like files use. */
+export const IDX_TYPE_UBYTE = 0x08;
+const GZIP_MAGIC = [0x1f, 0x8b];
+
+/** An array read from an IDX file: its dimensions and its bytes, row-major. */
+export interface IdxArray {
+  /** Size of each dimension, outermost first. */
+  dims: number[];
+  /** The elements, row-major. */
+  data: Uint8Array;
+}
+
+/** Images and labels read from an IDX pair: `count` images of `rows` x `cols` bytes. */
+export interface LabeledImages {
+  /** Pixels, `count * rows * cols` bytes, image after image, 0 = background. */
+  images: Uint8Array;
+  /** One class index per image. */
+  labels: Uint8Array;
+  /** Number of images. */
+  count: number;
+  /** Image height. */
+  rows: number;
+  /** Image width. */
+  cols: number;
+}
+
+/** Raised when an IDX file is malformed; the message names the file and the problem. */
+export class IdxError extends Error {
+  /** @param message What is wrong, naming the file. */
+  constructor(message: string) {
+    super(message);
+    this.name = "IdxError";
+  }
+}
+
+/**
+ * Validates an IDX header and returns the dimensions it declares, without touching the data.
+ *
+ * @param header At least the first `4 + 4 * ndim` bytes of the file.
+ * @param fileSize The total size of the file, to reject a truncated or over-long one.
+ * @param name The file's name, for error messages.
+ * @param expectedMagic When given, the magic number the file must carry (2051 images, 2049 labels).
+ * @returns The declared dimensions.
+ * @throws {IdxError} On a bad magic, an unsupported type or a size that does not match.
+ *
+ * @example
+ * ```ts
+ * import { parseIdxHeader } from "./idx.ts";
+ * const header = new Uint8Array([0, 0, 8, 1, 0, 0, 0, 3]);
+ * console.log(parseIdxHeader(header, 11, "labels")); // [3]
+ * ```
+ */
+export function parseIdxHeader(
+  header: Uint8Array,
+  fileSize: number,
+  name: string,
+  expectedMagic?: number,
+): number[] {
+  if (header.length < 4) throw new IdxError(`Truncated IDX file ${name}: only ${header.length} bytes`);
+  const view = new DataView(header.buffer, header.byteOffset, header.byteLength);
+  const magic = view.getUint32(0);
+  if (header[0] !== 0 || header[1] !== 0) {
+    throw new IdxError(`Invalid IDX magic number in ${name}: got ${magic} (0x${hex(magic)})`);
+  }
+  if (expectedMagic !== undefined && magic !== expectedMagic) {
+    throw new IdxError(`Invalid IDX magic number in ${name}: expected ${expectedMagic}, got ${magic}`);
+  }
+  if (header[2] !== IDX_TYPE_UBYTE) {
+    throw new IdxError(
+      `Unsupported IDX element type 0x${hex(header[2]!)} in ${name}: only unsigned bytes (0x08) are read`,
+    );
+  }
+  const ndim = header[3]!;
+  const headerSize = 4 + 4 * ndim;
+  if (ndim === 0) throw new IdxError(`Invalid IDX header in ${name}: zero dimensions`);
+  if (header.length < headerSize || fileSize < headerSize) {
+    throw new IdxError(`Truncated IDX file ${name}: header of ${ndim} dimensions needs ${headerSize} bytes`);
+  }
+  const dims = Array.from({ length: ndim }, (_, i) => view.getUint32(4 + 4 * i));
+  const expected = headerSize + dims.reduce((a, b) => a * b, 1);
+  if (fileSize < expected) {
+    throw new IdxError(
+      `Truncated IDX file ${name}: header declares [${dims}] (${expected} bytes), file has ${fileSize}`,
+    );
+  }
+  if (fileSize > expected) {
+    throw new IdxError(
+      `IDX length mismatch in ${name}: header declares [${dims}] (${expected} bytes), file has ${fileSize}`,
+    );
+  }
+  return dims;
+}
+
+function hex(n: number): string {
+  return n.toString(16).padStart(2, "0");
+}
+
+/**
+ * Parses a whole IDX file held in memory.
+ *
+ * @param bytes The file's bytes (not gzipped).
+ * @param name The file's name, for error messages.
+ * @param expectedMagic When given, the magic number the file must carry.
+ * @returns The dimensions and a view of the data (no copy).
+ * @throws {IdxError} When the file is malformed.
+ *
+ * @example
+ * ```ts
+ * import { parseIdx } from "./idx.ts";
+ * const bytes = new Uint8Array([0, 0, 8, 1, 0, 0, 0, 2, 7, 3]);
+ * console.log(parseIdx(bytes).data); // Uint8Array(2) [ 7, 3 ]
+ * ```
+ */
+export function parseIdx(bytes: Uint8Array, name = "<bytes>", expectedMagic?: number): IdxArray {
+  const dims = parseIdxHeader(bytes, bytes.length, name, expectedMagic);
+  return { dims, data: bytes.subarray(4 + 4 * dims.length) };
+}
+
+async function gunzip(bytes: Uint8Array, name: string): Promise<Uint8Array> {
+  try {
+    const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream()
+      .pipeThrough(new DecompressionStream("gzip"));
+    return new Uint8Array(await new Response(stream).arrayBuffer());
+  } catch (error) {
+    throw new IdxError(`Corrupt gzip file ${name}: ${(error as Error).message}`);
+  }
+}
+
+async function readHead(path: string, length: number): Promise<Uint8Array> {
+  using file = await Deno.open(path);
+  const head = new Uint8Array(length);
+  let filled = 0;
+  while (filled < length) {
+    const n = await file.read(head.subarray(filled));
+    if (n === null) break;
+    filled += n;
+  }
+  return head.subarray(0, filled);
+}
+
+/**
+ * Reads an IDX file from disk, plain or gzipped (`.gz` or gzip magic). A plain file's header is
+ * checked against the file size before the data are read.
+ *
+ * @param path The file to read.
+ * @param expectedMagic When given, the magic number the file must carry.
+ * @returns The dimensions and data.
+ * @throws {IdxError} When the file is malformed; `Deno.errors.NotFound` when it is missing.
+ *
+ * @example
+ * ```ts ignore
+ * import { readIdx } from "./idx.ts";
+ * const labels = await readIdx("t10k-labels-idx1-ubyte", 2049);
+ * console.log(labels.dims); // [10000]
+ * ```
+ */
+export async function readIdx(path: string, expectedMagic?: number): Promise<IdxArray> {
+  const { size } = await Deno.stat(path);
+  const head = await readHead(path, 4 + 4 * 255);
+  if (head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1]) {
+    return parseIdx(await gunzip(await Deno.readFile(path), path), path, expectedMagic);
+  }
+  parseIdxHeader(head, size, path, expectedMagic);
+  return parseIdx(await Deno.readFile(path), path, expectedMagic);
+}
+
+/**
+ * Reads a pair of IDX files, images (magic 2051) and labels (magic 2049), and checks that they
+ * describe the same number of examples.
+ *
+ * @param imagesPath The images file, plain or gzipped.
+ * @param labelsPath The labels file, plain or gzipped.
+ * @returns Images and labels together.
+ * @throws {IdxError} When either file is malformed or their counts differ.
+ *
+ * @example
+ * ```ts ignore
+ * import { loadIdxPair } from "./idx.ts";
+ * const fashion = await loadIdxPair(
+ *   "/usr/share/fashion-mnist/t10k-images-idx3-ubyte.gz",
+ *   "/usr/share/fashion-mnist/t10k-labels-idx1-ubyte.gz",
+ * );
+ * console.log(fashion.count); // 10000
+ * ```
+ */
+export async function loadIdxPair(imagesPath: string, labelsPath: string): Promise<LabeledImages> {
+  const [images, labels] = await Promise.all([
+    readIdx(imagesPath, IDX_IMAGES_MAGIC),
+    readIdx(labelsPath, IDX_LABELS_MAGIC),
+  ]);
+  const [count, rows, cols] = images.dims as [number, number, number];
+  if (labels.dims[0] !== count) {
+    throw new IdxError(
+      `Image/label count mismatch: ${imagesPath} has ${count} images, ${labelsPath} has ${labels.dims[0]} labels`,
+    );
+  }
+  return { images: images.data, labels: labels.data, count, rows, cols };
+}

@@ -1,0 +1,165 @@
+/**
+ * Files that survive interruption: every model, checkpoint and history is written to a temporary
+ * file beside its destination, flushed, then renamed over it, so a reader sees the old file or the
+ * new one, never half of one. Also the tfjs save/load handlers for a model directory.
+ *
+ * @module
+ */
+import * as tf from "npm:@tensorflow/tfjs@4.22.0";
+import { join } from "node:path";
+
+/** File name of a saved model's topology and weight manifest (tfjs layers format). */
+export const MODEL_JSON = "model.json";
+/** File name of a saved model's weights, little-endian float32. */
+export const WEIGHTS_BIN = "weights.bin";
+
+/**
+ * Writes bytes or text to `path` atomically: temp file, fsync, rename.
+ *
+ * @param path Destination; its directory must exist.
+ * @param data The whole content.
+ *
+ * @example
+ * ```ts
+ * import { writeFileAtomic } from "./io.ts";
+ * const dir = await Deno.makeTempDir();
+ * await writeFileAtomic(`${dir}/a.txt`, "hello");
+ * console.log(await Deno.readTextFile(`${dir}/a.txt`)); // hello
+ * ```
+ */
+export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
+  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+  const tmp = `${path}.tmp-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
+  try {
+    using file = await Deno.open(tmp, { write: true, create: true, truncate: true });
+    let written = 0;
+    while (written < bytes.length) written += await file.write(bytes.subarray(written));
+    await file.syncData();
+  } catch (error) {
+    await Deno.remove(tmp).catch(() => {});
+    throw error;
+  }
+  await Deno.rename(tmp, path);
+}
+
+/**
+ * Writes a value as pretty-printed JSON, atomically.
+ *
+ * @param path Destination.
+ * @param value Anything `JSON.stringify` accepts.
+ *
+ * @example
+ * ```ts
+ * import { writeJsonAtomic } from "./io.ts";
+ * const dir = await Deno.makeTempDir();
+ * await writeJsonAtomic(`${dir}/h.json`, { loss: [1, 0.5] });
+ * ```
+ */
+export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
+  await writeFileAtomic(path, JSON.stringify(value, null, 2) + "\n");
+}
+
+function concatWeightData(data: tf.io.WeightData): Uint8Array {
+  const buffers = Array.isArray(data) ? data : [data];
+  return new Uint8Array(tf.io.concatenateArrayBuffers(buffers));
+}
+
+/**
+ * A tfjs save handler writing `model.json` and `weights.bin` into `dir` (created if missing),
+ * each atomically, weights first so `model.json` never names weights that are not there.
+ *
+ * @param dir The model directory.
+ * @returns A handler for `LayersModel.save`.
+ *
+ * @example
+ * ```ts ignore
+ * import { fileSaveHandler } from "./io.ts";
+ * await model.save(fileSaveHandler("runs/latest"));
+ * ```
+ */
+export function fileSaveHandler(dir: string): tf.io.IOHandler {
+  return {
+    async save(artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
+      await Deno.mkdir(dir, { recursive: true });
+      const weights = artifacts.weightData ? concatWeightData(artifacts.weightData) : new Uint8Array();
+      await writeFileAtomic(join(dir, WEIGHTS_BIN), weights);
+      const json = {
+        format: artifacts.format ?? "layers-model",
+        generatedBy: artifacts.generatedBy,
+        convertedBy: null,
+        modelTopology: artifacts.modelTopology,
+        trainingConfig: artifacts.trainingConfig,
+        weightsManifest: [{ paths: [WEIGHTS_BIN], weights: artifacts.weightSpecs ?? [] }],
+        userDefinedMetadata: artifacts.userDefinedMetadata,
+      };
+      await writeJsonAtomic(join(dir, MODEL_JSON), json);
+      return {
+        modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts),
+      };
+    },
+  };
+}
+
+/** Raised when a model directory is missing, incomplete or not a tfjs layers model. */
+export class ModelFileError extends Error {
+  /** @param message What is wrong, naming the file. */
+  constructor(message: string) {
+    super(message);
+    this.name = "ModelFileError";
+  }
+}
+
+/**
+ * A tfjs load handler reading `model.json` and its weight files from `dir`.
+ *
+ * @param dir The model directory.
+ * @returns A handler for `tf.loadLayersModel`.
+ *
+ * @example
+ * ```ts ignore
+ * import * as tf from "npm:@tensorflow/tfjs@4.22.0";
+ * import { fileLoadHandler } from "./io.ts";
+ * const model = await tf.loadLayersModel(fileLoadHandler("runs/latest"));
+ * ```
+ */
+export function fileLoadHandler(dir: string): tf.io.IOHandler {
+  return {
+    async load(): Promise<tf.io.ModelArtifacts> {
+      const jsonPath = join(dir, MODEL_JSON);
+      let json: tf.io.ModelJSON;
+      try {
+        json = JSON.parse(await Deno.readTextFile(jsonPath));
+      } catch (error) {
+        if (error instanceof Deno.errors.NotFound) {
+          throw new ModelFileError(`No model in ${dir}: ${MODEL_JSON} not found`);
+        }
+        throw new ModelFileError(`Invalid ${jsonPath}: ${(error as Error).message}`);
+      }
+      if (!json.modelTopology || !Array.isArray(json.weightsManifest)) {
+        throw new ModelFileError(`Invalid ${jsonPath}: not a tfjs layers model`);
+      }
+      const specs = json.weightsManifest.flatMap((group) => group.weights);
+      const parts = await Promise.all(
+        json.weightsManifest.flatMap((group) => group.paths).map((p) => Deno.readFile(join(dir, p))),
+      );
+      const weightData = tf.io.concatenateArrayBuffers(
+        parts.map((p) => p.buffer.slice(p.byteOffset, p.byteOffset + p.byteLength) as ArrayBuffer),
+      );
+      const expected = specs.reduce((n, s) => n + 4 * s.shape.reduce((a, b) => a * b, 1), 0);
+      if (weightData.byteLength !== expected) {
+        throw new ModelFileError(
+          `Weights of ${dir} have ${weightData.byteLength} bytes, ${MODEL_JSON} declares ${expected}`,
+        );
+      }
+      return {
+        modelTopology: json.modelTopology,
+        weightSpecs: specs,
+        weightData,
+        format: json.format,
+        generatedBy: json.generatedBy,
+        trainingConfig: json.trainingConfig,
+        userDefinedMetadata: json.userDefinedMetadata,
+      };
+    },
+  };
+}

@@ -1,0 +1,230 @@
+/**
+ * Training kernels that tfjs 4.22's wasm backend lacks or gets wrong, registered on it:
+ * - `Conv2DBackpropFilter` is missing (tensorflow/tfjs#8474): without it no convolution learns.
+ * - `MaxPoolGrad` drops the gradient of every window whose maximum is negative (its running
+ *   maximum starts at 0, not -∞), which silently breaks training with tanh or elu before a pool.
+ *
+ * The kernel reads its inputs straight from the wasm heap and writes its output there, so no
+ * tensor is copied in or out of WebAssembly memory.
+ *
+ * @module
+ */
+import * as tf from "npm:@tensorflow/tfjs@4.22.0";
+
+/** The subset of the wasm backend's interface our kernels use. */
+interface WasmHeap {
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
+}
+
+/** The attributes tfjs passes to `Conv2DBackpropFilter`. */
+interface BackpropFilterAttrs {
+  strides: [number, number] | number;
+  pad: "valid" | "same" | number | tf.backend_util.ExplicitPadding;
+  dataFormat: "NHWC" | "NCHW";
+  dimRoundingMode?: "floor" | "round" | "ceil";
+  filterShape: [number, number, number, number];
+}
+
+/**
+ * Gradient of a 2-D convolution with respect to its filter, for NHWC tensors:
+ * `dW[kh, kw, ci, co] = Σ x[b, oh·sh + kh − pt, ow·sw + kw − pl, ci] · dy[b, oh, ow, co]`.
+ * Loops run pixel by pixel so each step is an outer product of an input pixel's channels
+ * with the output pixel's gradient; zero inputs (most of an MNIST digit) are skipped.
+ *
+ * @param x Input activations, `[batch, inH, inW, inC]`, row-major.
+ * @param dy Gradient of the output, `[batch, outH, outW, outC]`.
+ * @param info Convolution geometry from `backend_util.computeConv2DInfo`.
+ * @param dw Where to write the filter gradient, `[kH, kW, inC, outC]`; overwritten.
+ *
+ * @example
+ * ```ts
+ * import * as tf from "npm:@tensorflow/tfjs@4.22.0";
+ * import { conv2dBackpropFilterNHWC } from "./kernels.ts";
+ * const info = tf.backend_util.computeConv2DInfo([1, 2, 2, 1], [1, 1, 1, 1], 1, 1, "valid");
+ * const dw = new Float32Array(1);
+ * conv2dBackpropFilterNHWC(new Float32Array([1, 2, 3, 4]), new Float32Array([1, 1, 1, 1]), info, dw);
+ * console.log(dw[0]); // 10
+ * ```
+ */
+export function conv2dBackpropFilterNHWC(
+  x: Float32Array,
+  dy: Float32Array,
+  info: tf.backend_util.Conv2DInfo,
+  dw: Float32Array,
+): void {
+  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
+  const { filterHeight, filterWidth, strideHeight, strideWidth, dilationHeight, dilationWidth } = info;
+  const padTop = info.padInfo.top, padLeft = info.padInfo.left;
+  dw.fill(0);
+  for (let b = 0; b < batchSize; b++) {
+    for (let oh = 0; oh < outHeight; oh++) {
+      for (let ow = 0; ow < outWidth; ow++) {
+        const dyOff = ((b * outHeight + oh) * outWidth + ow) * outChannels;
+        for (let kh = 0; kh < filterHeight; kh++) {
+          const ih = oh * strideHeight - padTop + kh * dilationHeight;
+          if (ih < 0 || ih >= inHeight) continue;
+          for (let kw = 0; kw < filterWidth; kw++) {
+            const iw = ow * strideWidth - padLeft + kw * dilationWidth;
+            if (iw < 0 || iw >= inWidth) continue;
+            const xOff = ((b * inHeight + ih) * inWidth + iw) * inChannels;
+            const wOff = (kh * filterWidth + kw) * inChannels * outChannels;
+            for (let ci = 0; ci < inChannels; ci++) {
+              const xv = x[xOff + ci]!;
+              if (xv === 0) continue;
+              const row = wOff + ci * outChannels;
+              for (let co = 0; co < outChannels; co++) dw[row + co]! += xv * dy[dyOff + co]!;
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/** The attributes tfjs passes to `MaxPoolGrad`. */
+interface MaxPoolGradAttrs {
+  filterSize: [number, number] | number;
+  strides: [number, number] | number;
+  pad: "valid" | "same" | number;
+  dimRoundingMode?: "floor" | "round" | "ceil";
+}
+
+/**
+ * Gradient of 2-D max pooling for NHWC tensors: each output gradient goes to the first position
+ * holding its window's maximum, padding excluded, as tfjs's `cpu` backend does.
+ *
+ * @param x The pooling's input, `[batch, inH, inW, channels]`.
+ * @param dy Gradient of the pooling's output, `[batch, outH, outW, channels]`.
+ * @param info Pooling geometry from `backend_util.computePool2DInfo`.
+ * @param dx Where to write the input gradient, shaped like `x`; overwritten.
+ *
+ * @example
+ * ```ts
+ * import * as tf from "npm:@tensorflow/tfjs@4.22.0";
+ * import { maxPoolGradNHWC } from "./kernels.ts";
+ * const info = tf.backend_util.computePool2DInfo([1, 2, 2, 1], 2, 2, 1, "valid");
+ * const dx = new Float32Array(4);
+ * maxPoolGradNHWC(new Float32Array([-3, -1, -2, -4]), new Float32Array([5]), info, dx);
+ * console.log(dx); // Float32Array(4) [ 0, 5, 0, 0 ]
+ * ```
+ */
+export function maxPoolGradNHWC(
+  x: Float32Array,
+  dy: Float32Array,
+  info: tf.backend_util.Conv2DInfo,
+  dx: Float32Array,
+): void {
+  const { batchSize, inHeight, inWidth, inChannels: channels, outHeight, outWidth } = info;
+  const { filterHeight, filterWidth, strideHeight, strideWidth } = info;
+  const padTop = info.padInfo.top, padLeft = info.padInfo.left;
+  dx.fill(0);
+  for (let b = 0; b < batchSize; b++) {
+    for (let oh = 0; oh < outHeight; oh++) {
+      const h0 = oh * strideHeight - padTop;
+      for (let ow = 0; ow < outWidth; ow++) {
+        const w0 = ow * strideWidth - padLeft;
+        const dyOff = ((b * outHeight + oh) * outWidth + ow) * channels;
+        for (let c = 0; c < channels; c++) {
+          let best = -Infinity, bestAt = -1;
+          for (let kh = 0; kh < filterHeight; kh++) {
+            const ih = h0 + kh;
+            if (ih < 0 || ih >= inHeight) continue;
+            for (let kw = 0; kw < filterWidth; kw++) {
+              const iw = w0 + kw;
+              if (iw < 0 || iw >= inWidth) continue;
+              const at = ((b * inHeight + ih) * inWidth + iw) * channels + c;
+              if (x[at]! > best || bestAt < 0) {
+                best = x[at]!;
+                bestAt = at;
+              }
+            }
+          }
+          if (bestAt >= 0) dx[bestAt]! += dy[dyOff + c]!;
+        }
+      }
+    }
+  }
+}
+
+function maxPoolGradWasm(
+  args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap },
+): tf.TensorInfo {
+  const backend = args.backend as WasmHeap;
+  const { dy, input } = args.inputs as { dy: tf.TensorInfo; input: tf.TensorInfo };
+  const attrs = args.attrs as unknown as MaxPoolGradAttrs;
+  const info = tf.backend_util.computePool2DInfo(
+    input.shape as [number, number, number, number],
+    attrs.filterSize,
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+  );
+  const out = backend.makeOutput(input.shape, "float32");
+  maxPoolGradNHWC(
+    backend.typedArrayFromHeap(input),
+    backend.typedArrayFromHeap(dy),
+    info,
+    backend.typedArrayFromHeap(out),
+  );
+  return out;
+}
+
+function conv2DBackpropFilterWasm(
+  args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap },
+): tf.TensorInfo {
+  const backend = args.backend as WasmHeap;
+  const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
+  const attrs = args.attrs as unknown as BackpropFilterAttrs;
+  if (attrs.dataFormat === "NCHW") {
+    throw new Error("Conv2DBackpropFilter on wasm supports NHWC only, got NCHW");
+  }
+  const info = tf.backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    attrs.filterShape,
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+  );
+  // makeOutput may grow the heap, which detaches earlier views: take the views after it.
+  const out = backend.makeOutput(attrs.filterShape, "float32");
+  conv2dBackpropFilterNHWC(
+    backend.typedArrayFromHeap(x),
+    backend.typedArrayFromHeap(dy),
+    info,
+    backend.typedArrayFromHeap(out),
+  );
+  return out;
+}
+
+const OURS = new Set<tf.KernelFunc>();
+
+function install(kernelName: string, kernelFunc: tf.KernelFunc, added: string[]): void {
+  const existing = tf.getKernel(kernelName, "wasm");
+  if (existing && OURS.has(existing.kernelFunc)) return;
+  if (existing) tf.unregisterKernel(kernelName, "wasm");
+  tf.registerKernel({ kernelName, backendName: "wasm", kernelFunc });
+  OURS.add(kernelFunc);
+  added.push(kernelName);
+}
+
+/**
+ * Registers on the `wasm` backend the training kernels it lacks or gets wrong. Idempotent.
+ *
+ * @returns The names of the kernels this call registered (empty when already done).
+ *
+ * @example
+ * ```ts
+ * import { registerWasmTrainingKernels } from "./kernels.ts";
+ * registerWasmTrainingKernels();
+ * console.log(registerWasmTrainingKernels()); // []
+ * ```
+ */
+export function registerWasmTrainingKernels(): string[] {
+  const added: string[] = [];
+  install("Conv2DBackpropFilter", conv2DBackpropFilterWasm as unknown as tf.KernelFunc, added);
+  install("MaxPoolGrad", maxPoolGradWasm as unknown as tf.KernelFunc, added);
+  return added;
+}

@@ -1,0 +1,292 @@
+/**
+ * The LeNet of the classic tutorial, built (and only built) here: two 3x3 `same` convolutions,
+ * each followed by 2x2 max-pooling, then three dense layers ending in a softmax.
+ *
+ * @module
+ */
+import * as tf from "npm:@tensorflow/tfjs@4.22.0";
+import { type LeNetConfig, resolveLeNetConfig } from "./config.ts";
+import { fileLoadHandler, fileSaveHandler, ModelFileError } from "./io.ts";
+
+/** One row of {@linkcode LeNet.summary}. */
+export interface LayerSummary {
+  /** Position as {@linkcode LeNet.getWeights} counts it: 0 is the input. */
+  index: number;
+  /** Layer name, e.g. `conv1`. */
+  name: string;
+  /** Layer class, e.g. `Conv2D`. */
+  type: string;
+  /** Output shape without the batch dimension. */
+  outputShape: number[];
+  /** Trainable parameters. */
+  params: number;
+}
+
+/** Options of {@linkcode LeNet.create}. */
+export interface LeNetCreateOptions {
+  /**
+   * Seed of the Glorot-uniform initialisation: the same seed gives the same weights.
+   * @default 42
+   */
+  seed?: number;
+}
+
+const METADATA_KEY = "lenet";
+
+function buildLayers(config: LeNetConfig, seed: number): tf.Sequential {
+  const { activation } = config;
+  let layerSeed = seed;
+  const init = () => tf.initializers.glorotUniform({ seed: layerSeed++ });
+  const conv = (name: string, filters: number, inputShape?: number[]) =>
+    tf.layers.conv2d({
+      name,
+      inputShape,
+      filters,
+      kernelSize: 3,
+      padding: "same",
+      activation,
+      kernelInitializer: init(),
+    });
+  const pool = (name: string) => tf.layers.maxPooling2d({ name, poolSize: 2, strides: 2, padding: "same" });
+  const dense = (name: string, units: number, act: typeof activation | "softmax") =>
+    tf.layers.dense({ name, units, activation: act, kernelInitializer: init() });
+  return tf.sequential({
+    name: "lenet",
+    layers: [
+      conv("conv1", config.conv1Filters, config.inputShape),
+      pool("pool1"),
+      conv("conv2", config.conv2Filters),
+      pool("pool2"),
+      tf.layers.flatten({ name: "flatten" }),
+      dense("fc1", config.fc1Units, activation),
+      dense("fc2", config.fc2Units, activation),
+      dense("output", config.numClasses, "softmax"),
+    ],
+  });
+}
+
+/**
+ * A LeNet: its configuration and the tfjs model that implements it.
+ *
+ * @example
+ * ```ts
+ * import { LeNet } from "./model.ts";
+ * const lenet = LeNet.create();
+ * console.log(lenet.countParams()); // 106154
+ * lenet.dispose();
+ * ```
+ */
+export class LeNet {
+  /** The tfjs model: for `predict`, `fit` or anything else tfjs offers. */
+  readonly model: tf.LayersModel;
+  /** The architecture this model was built from. */
+  readonly config: LeNetConfig;
+
+  /**
+   * Wraps an existing tfjs model; prefer {@linkcode LeNet.create} or {@linkcode LeNet.load}.
+   *
+   * @param model A model built by {@linkcode LeNet.create}'s layers.
+   * @param config The configuration it was built from.
+   */
+  constructor(model: tf.LayersModel, config: LeNetConfig) {
+    this.model = model;
+    this.config = config;
+  }
+
+  /**
+   * Builds a freshly initialised LeNet.
+   *
+   * @param overrides Architecture changes from the tutorial's defaults.
+   * @param options Initialisation options.
+   * @returns The new model.
+   * @throws {ConfigError} On an unknown option or an invalid value.
+   *
+   * @example
+   * ```ts
+   * import { LeNet } from "./model.ts";
+   * const small = LeNet.create({ conv1Filters: 4, fc1Units: 32, activation: "relu" }, { seed: 1 });
+   * console.log(small.summary().map((l) => l.outputShape.join("x")).join(" → "));
+   * small.dispose();
+   * ```
+   */
+  static create(overrides: Partial<LeNetConfig> = {}, options: LeNetCreateOptions = {}): LeNet {
+    const { seed = 42 } = options;
+    const config = resolveLeNetConfig(overrides);
+    return new LeNet(buildLayers(config, seed), config);
+  }
+
+  /**
+   * Restores a model saved by {@linkcode LeNet.save}.
+   *
+   * @param dir The model directory (`model.json` + `weights.bin`).
+   * @returns The model, predicting exactly as the saved one did.
+   * @throws {ModelFileError} When the directory holds no valid LeNet.
+   *
+   * @example
+   * ```ts ignore
+   * import { LeNet } from "./model.ts";
+   * const lenet = await LeNet.load("runs/latest");
+   * ```
+   */
+  static async load(dir: string): Promise<LeNet> {
+    const model = await tf.loadLayersModel(fileLoadHandler(dir));
+    const meta = model.getUserDefinedMetadata() as Record<string, unknown> | undefined;
+    const saved = meta?.[METADATA_KEY] as Partial<LeNetConfig> | undefined;
+    if (!saved) {
+      model.dispose();
+      throw new ModelFileError(`The model in ${dir} is not a LeNet of this module (no "${METADATA_KEY}" metadata)`);
+    }
+    return new LeNet(model, resolveLeNetConfig(saved));
+  }
+
+  /**
+   * Saves the model as tfjs layers files, each written atomically.
+   *
+   * @param dir Destination directory, created if missing.
+   * @param includeOptimizer Also save the optimizer's state (for resuming training).
+   *
+   * @example
+   * ```ts ignore
+   * await lenet.save("runs/latest");
+   * ```
+   */
+  async save(dir: string, includeOptimizer = false): Promise<void> {
+    this.model.setUserDefinedMetadata({ [METADATA_KEY]: this.config });
+    await this.model.save(fileSaveHandler(dir), { includeOptimizer });
+  }
+
+  /**
+   * Layer by layer: index, name, type, output shape and parameter count, input first.
+   *
+   * @returns One row per layer, the input as index 0.
+   *
+   * @example
+   * ```ts
+   * import { LeNet } from "./model.ts";
+   * const lenet = LeNet.create();
+   * console.log(lenet.summary()[1]); // conv1, [28, 28, 6], 60 params
+   * lenet.dispose();
+   * ```
+   */
+  summary(): LayerSummary[] {
+    const rows: LayerSummary[] = [{
+      index: 0,
+      name: "input",
+      type: "InputLayer",
+      outputShape: [...this.config.inputShape],
+      params: 0,
+    }];
+    this.model.layers.forEach((layer, i) => {
+      const shape = layer.outputShape as (number | null)[];
+      rows.push({
+        index: i + 1,
+        name: layer.name,
+        type: layer.getClassName(),
+        outputShape: shape.slice(1) as number[],
+        params: layer.countParams(),
+      });
+    });
+    return rows;
+  }
+
+  /**
+   * The summary as an aligned text table ending in the parameter total.
+   *
+   * @returns Printable text.
+   *
+   * @example
+   * ```ts
+   * import { LeNet } from "./model.ts";
+   * const lenet = LeNet.create();
+   * console.log(lenet.summaryText());
+   * lenet.dispose();
+   * ```
+   */
+  summaryText(): string {
+    const rows = this.summary().map((r) => [
+      String(r.index),
+      `${r.name} (${r.type})`,
+      `[${r.outputShape.join(", ")}]`,
+      r.params.toLocaleString("en-US"),
+    ]);
+    const head = ["#", "Layer (type)", "Output shape", "Params"];
+    const widths = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
+    const line = (cells: string[]) =>
+      cells.map((cell, c) => c === 3 ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!)).join("  ");
+    const rule = "─".repeat(line(head).length);
+    return [
+      line(head),
+      rule,
+      ...rows.map(line),
+      rule,
+      `Total params: ${this.countParams().toLocaleString("en-US")}`,
+    ].join("\n");
+  }
+
+  /**
+   * Number of trainable parameters.
+   *
+   * @returns 106,154 for the tutorial's defaults.
+   *
+   * @example
+   * ```ts
+   * import { LeNet } from "./model.ts";
+   * const lenet = LeNet.create();
+   * console.log(lenet.countParams()); // 106154
+   * lenet.dispose();
+   * ```
+   */
+  countParams(): number {
+    return this.model.countParams();
+  }
+
+  /**
+   * A layer's weights, counted as in the tutorial: 0 is the input (no weights), 1 the first
+   * convolution (kernel `[3, 3, 1, 6]` and bias `[6]`), 3 the second, 6 to 8 the dense layers.
+   *
+   * @param layerIndex Position as in {@linkcode LeNet.summary}.
+   * @returns Copies of the layer's weight tensors (kernel, then bias); the caller disposes them.
+   * @throws {RangeError} When no layer has that index.
+   *
+   * @example
+   * ```ts
+   * import { LeNet } from "./model.ts";
+   * const lenet = LeNet.create();
+   * const [kernel, bias] = lenet.getWeights(1);
+   * console.log(kernel!.shape, bias!.shape); // [3, 3, 1, 6] [6]
+   * lenet.dispose();
+   * ```
+   */
+  getWeights(layerIndex: number): tf.Tensor[] {
+    const count = this.model.layers.length;
+    if (!Number.isInteger(layerIndex) || layerIndex < 0 || layerIndex > count) {
+      throw new RangeError(`Invalid layer index: expected 0..${count}, got ${layerIndex}`);
+    }
+    return layerIndex === 0 ? [] : this.model.layers[layerIndex - 1]!.getWeights().map((w) => w.clone());
+  }
+
+  /**
+   * Class probabilities for a batch of images.
+   *
+   * @param images `[batch, 28, 28, 1]` floats in [0, 1].
+   * @returns `[batch, 10]` softmax probabilities.
+   *
+   * @example
+   * ```ts
+   * import * as tf from "npm:@tensorflow/tfjs@4.22.0";
+   * import { LeNet } from "./model.ts";
+   * const lenet = LeNet.create();
+   * const probs = lenet.predict(tf.zeros([2, 28, 28, 1]));
+   * console.log(probs.shape); // [2, 10]
+   * lenet.dispose();
+   * ```
+   */
+  predict(images: tf.Tensor): tf.Tensor2D {
+    return this.model.predict(images) as tf.Tensor2D;
+  }
+
+  /** Frees the model's weights. */
+  dispose(): void {
+    this.model.dispose();
+  }
+}

@@ -1,0 +1,270 @@
+/**
+ * Training and evaluation: Adam on categorical cross-entropy, seeded shuffling, a per-epoch
+ * history, a checkpoint after every epoch, and a clean stop when asked.
+ *
+ * @module
+ */
+import * as tf from "npm:@tensorflow/tfjs@4.22.0";
+import { resolveTrainConfig, type TrainConfig } from "./config.ts";
+import { saveCheckpoint, type TrainState } from "./checkpoint.ts";
+import type { LabeledImages } from "./idx.ts";
+import type { LeNet } from "./model.ts";
+import { gatherBatch } from "./preprocess.ts";
+import { epochPermutation } from "./random.ts";
+
+/** Metrics of one completed epoch. */
+export interface EpochLog {
+  /** The epoch, from 1. */
+  epoch: number;
+  /** Mean training loss over the epoch's batches (weights changing as it goes). */
+  loss: number;
+  /** Training accuracy over the epoch's batches. */
+  accuracy: number;
+  /** Loss on the validation set after the epoch. */
+  valLoss: number;
+  /** Accuracy on the validation set after the epoch. */
+  valAccuracy: number;
+  /** Wall time of the epoch's training steps, in seconds (validation excluded). */
+  seconds: number;
+  /** Learning rate at the epoch's last step. */
+  learningRate: number;
+}
+
+/** What {@linkcode TrainOptions.onBatch} receives after every step. */
+export interface BatchProgress {
+  /** Current epoch, from 1. */
+  epoch: number;
+  /** Total epochs of the run. */
+  epochs: number;
+  /** Steps done in this epoch. */
+  step: number;
+  /** Steps in an epoch. */
+  steps: number;
+  /** Mean loss of the epoch so far. */
+  loss: number;
+  /** Accuracy of the epoch so far. */
+  accuracy: number;
+  /** Training images per second in this epoch. */
+  imagesPerSecond: number;
+  /** Estimated seconds left in this epoch. */
+  etaSeconds: number;
+}
+
+/** Options of {@linkcode train}: the recipe (defaults in `DEFAULT_TRAIN`) and the run's hooks. */
+export interface TrainOptions extends Partial<TrainConfig> {
+  /** Validation set used when `validationSplit` is 0 (usually the test set). */
+  validation?: LabeledImages;
+  /** Where to write a checkpoint after every epoch; none when omitted. */
+  checkpointPath?: string;
+  /** State of an interrupted run to continue (from `loadCheckpoint`). */
+  resume?: TrainState;
+  /** Called after every training step. */
+  onBatch?: (progress: BatchProgress) => void;
+  /** Called after every epoch, once validated and checkpointed. */
+  onEpoch?: (log: EpochLog) => void;
+  /** Stops training after the current step; completed epochs are kept. */
+  signal?: AbortSignal;
+}
+
+/** The outcome of {@linkcode train}. */
+export interface TrainResult {
+  /** One entry per completed epoch, including those of a resumed run. */
+  history: EpochLog[];
+  /** True when `signal` stopped the run before its last epoch. */
+  interrupted: boolean;
+}
+
+/** The outcome of {@linkcode evaluate}. */
+export interface Evaluation {
+  /** Mean categorical cross-entropy. */
+  loss: number;
+  /** Fraction of images classified correctly. */
+  accuracy: number;
+  /** Predicted class of every image. */
+  predictions: Uint8Array;
+  /** Probability the model gave its predicted class, per image. */
+  confidences: Float32Array;
+}
+
+/** Keras clips probabilities to [ε, 1 − ε] before the log; so do we, to report the same loss. */
+const EPSILON = 1e-7;
+
+/**
+ * Splits the last `fraction` of a set off as validation data, as Keras' `validation_split` does.
+ *
+ * @param set The full training set.
+ * @param fraction Share of examples to hold out, in [0, 1).
+ * @returns The two parts (views, no copy).
+ *
+ * @example
+ * ```ts
+ * import { splitValidation } from "./train.ts";
+ * const set = { images: new Uint8Array(40), labels: new Uint8Array(10), count: 10, rows: 2, cols: 2 };
+ * const { train, validation } = splitValidation(set, 0.2);
+ * console.log(train.count, validation.count); // 8 2
+ * ```
+ */
+export function splitValidation(
+  set: LabeledImages,
+  fraction: number,
+): { train: LabeledImages; validation: LabeledImages } {
+  const nVal = Math.round(set.count * fraction);
+  return { train: takeRange(set, 0, set.count - nVal), validation: takeRange(set, set.count - nVal, set.count) };
+}
+
+/**
+ * The examples `start .. end-1` of a set, as views.
+ *
+ * @param set Any labelled set.
+ * @param start First example.
+ * @param end One past the last example.
+ * @returns The sub-set.
+ *
+ * @example
+ * ```ts ignore
+ * const first6000 = takeRange(data.train, 0, 6000);
+ * ```
+ */
+export function takeRange(set: LabeledImages, start: number, end: number): LabeledImages {
+  const size = set.rows * set.cols;
+  return {
+    ...set,
+    images: set.images.subarray(start * size, end * size),
+    labels: set.labels.subarray(start, end),
+    count: end - start,
+  };
+}
+
+function imageTensor(x: Float32Array, count: number, set: LabeledImages): tf.Tensor4D {
+  return tf.tensor4d(x, [count, set.rows, set.cols, 1]);
+}
+
+/**
+ * Loss, accuracy and per-image predictions of a model on a labelled set.
+ *
+ * @param lenet The model.
+ * @param set Images and labels.
+ * @param batchSize Images per forward pass.
+ * @returns The metrics and predictions.
+ *
+ * @example
+ * ```ts ignore
+ * const { accuracy } = await evaluate(lenet, data.test);
+ * ```
+ */
+export async function evaluate(lenet: LeNet, set: LabeledImages, batchSize = 1000): Promise<Evaluation> {
+  const numClasses = lenet.config.numClasses;
+  const predictions = new Uint8Array(set.count);
+  const confidences = new Float32Array(set.count);
+  let lossSum = 0, correct = 0;
+  for (let start = 0; start < set.count; start += batchSize) {
+    const end = Math.min(set.count, start + batchSize);
+    const indices = Array.from({ length: end - start }, (_, i) => start + i);
+    const { x } = gatherBatch(set.images, set.labels, indices, set.rows * set.cols, numClasses);
+    const probsT = tf.tidy(() => lenet.predict(imageTensor(x, indices.length, set)));
+    const probs = await probsT.data() as Float32Array;
+    probsT.dispose();
+    for (let i = 0; i < indices.length; i++) {
+      const row = probs.subarray(i * numClasses, (i + 1) * numClasses);
+      let best = 0;
+      for (let c = 1; c < numClasses; c++) if (row[c]! > row[best]!) best = c;
+      const label = set.labels[start + i]!;
+      lossSum -= Math.log(Math.min(1 - EPSILON, Math.max(EPSILON, row[label]!)));
+      if (best === label) correct++;
+      predictions[start + i] = best;
+      confidences[start + i] = row[best]!;
+    }
+  }
+  return { loss: lossSum / set.count, accuracy: correct / set.count, predictions, confidences };
+}
+
+function learningRateAt(config: TrainConfig, step: number, totalSteps: number): number {
+  if (config.schedule === "constant") return config.learningRate;
+  return config.learningRate * 0.5 * (1 + Math.cos(Math.PI * step / totalSteps));
+}
+
+function compileIfNeeded(lenet: LeNet, config: TrainConfig): void {
+  if (lenet.model.optimizer) return;
+  lenet.model.compile({
+    optimizer: tf.train.adam(config.learningRate, 0.9, 0.999, EPSILON),
+    loss: "categoricalCrossentropy",
+    metrics: ["accuracy"],
+  });
+}
+
+/**
+ * Trains a LeNet with Adam on categorical cross-entropy, validating and checkpointing after
+ * every epoch. Shuffling is seeded per epoch, so a run (and a resumed run) is reproducible.
+ *
+ * @param lenet The model; compiled here with Adam unless it already has an optimizer.
+ * @param trainSet Training images and labels.
+ * @param options The recipe and the run's hooks.
+ * @returns The history and whether the run was interrupted.
+ *
+ * @example
+ * ```ts ignore
+ * import { initBackend, LeNet, loadMnist, train } from "../mod.ts";
+ * await initBackend();
+ * const data = await loadMnist();
+ * const lenet = LeNet.create();
+ * const { history } = await train(lenet, data.train, { epochs: 1, validation: data.test });
+ * ```
+ */
+export async function train(lenet: LeNet, trainSet: LabeledImages, options: TrainOptions = {}): Promise<TrainResult> {
+  const { validation, checkpointPath, resume, onBatch, onEpoch, signal, ...overrides } = options;
+  const config = resolveTrainConfig(overrides);
+  const split = config.validationSplit > 0 ? splitValidation(trainSet, config.validationSplit) : undefined;
+  const fitSet = split?.train ?? trainSet;
+  const valSet = split?.validation ?? validation;
+  compileIfNeeded(lenet, config);
+  const optimizer = lenet.model.optimizer as unknown as { learningRate: number };
+  const { batchSize, epochs } = config;
+  const imageSize = fitSet.rows * fitSet.cols;
+  const steps = Math.ceil(fitSet.count / batchSize);
+  const history = [...(resume?.history ?? [])];
+
+  for (let epoch = (resume?.epoch ?? 0) + 1; epoch <= epochs; epoch++) {
+    const order = epochPermutation(fitSet.count, config.seed, epoch);
+    const started = performance.now();
+    let lossSum = 0, correctSum = 0, seen = 0;
+    for (let step = 0; step < steps; step++) {
+      if (signal?.aborted) return { history, interrupted: true };
+      optimizer.learningRate = learningRateAt(config, (epoch - 1) * steps + step, epochs * steps);
+      const indices = order.subarray(step * batchSize, Math.min(fitSet.count, (step + 1) * batchSize));
+      const { x, y } = gatherBatch(fitSet.images, fitSet.labels, indices, imageSize, lenet.config.numClasses);
+      const xs = imageTensor(x, indices.length, fitSet);
+      const ys = tf.tensor2d(y, [indices.length, lenet.config.numClasses]);
+      const [loss, acc] = await lenet.model.trainOnBatch(xs, ys) as number[];
+      tf.dispose([xs, ys]);
+      lossSum += loss! * indices.length;
+      correctSum += acc! * indices.length;
+      seen += indices.length;
+      const elapsed = (performance.now() - started) / 1000;
+      onBatch?.({
+        epoch,
+        epochs,
+        step: step + 1,
+        steps,
+        loss: lossSum / seen,
+        accuracy: correctSum / seen,
+        imagesPerSecond: seen / elapsed,
+        etaSeconds: elapsed / (step + 1) * (steps - step - 1),
+      });
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const val = valSet ? await evaluate(lenet, valSet) : { loss: NaN, accuracy: NaN };
+    const log: EpochLog = {
+      epoch,
+      loss: lossSum / seen,
+      accuracy: correctSum / seen,
+      valLoss: val.loss,
+      valAccuracy: val.accuracy,
+      seconds,
+      learningRate: optimizer.learningRate,
+    };
+    history.push(log);
+    if (checkpointPath) await saveCheckpoint(checkpointPath, lenet, { epoch, train: config, history });
+    onEpoch?.(log);
+  }
+  return { history, interrupted: false };
+}
