@@ -66,6 +66,19 @@ export {
   type TrainOptions,
   type TrainResult,
 } from "./src/train.ts";
-export { CHECKPOINT_FILE, CheckpointError, loadCheckpoint, saveCheckpoint, type TrainState } from "./src/checkpoint.ts";
+export {
+  CHECKPOINT_FILE,
+  CheckpointError,
+  loadCheckpoint,
+  saveCheckpoint,
+  type TrainState,
+} from "./src/checkpoint.ts";
 export { epochPermutation, mulberry32 } from "./src/random.ts";
-export { epochLine, formatDuration, progressLine, progressReporter, type ProgressSink } from "./src/progress.ts";
+export type { Conv2DInfo, IOHandler, LayersModel, Tensor, Tensor2D } from "./src/tfjs_types.ts";
+export {
+  epochLine,
+  formatDuration,
+  progressLine,
+  progressReporter,
+  type ProgressSink,
+} from "./src/progress.ts";

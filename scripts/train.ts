@@ -5,7 +5,13 @@ import { join } from "node:path";
 import { initBackend } from "../src/backend.ts";
 import { CHECKPOINT_FILE, loadCheckpoint, type TrainState } from "../src/checkpoint.ts";
 import { type FlagSpec, helpText, parseFlags, runMain, UsageError } from "../src/cli.ts";
-import { ACTIVATIONS, DEFAULT_LENET, DEFAULT_TRAIN, type LeNetConfig, type TrainConfig } from "../src/config.ts";
+import {
+  ACTIVATIONS,
+  DEFAULT_LENET,
+  DEFAULT_TRAIN,
+  type LeNetConfig,
+  type TrainConfig,
+} from "../src/config.ts";
 import { loadMnist } from "../src/dataset.ts";
 import { writeJsonAtomic } from "../src/io.ts";
 import { LeNet } from "../src/model.ts";
@@ -15,7 +21,11 @@ import { evaluate, takeRange, train } from "../src/train.ts";
 const FLAGS: Record<string, FlagSpec> = {
   epochs: { type: "number", description: "passes over the training set", default: DEFAULT_TRAIN.epochs },
   "batch-size": { type: "number", description: "images per step", default: DEFAULT_TRAIN.batchSize },
-  "learning-rate": { type: "number", description: "Adam's peak learning rate", default: DEFAULT_TRAIN.learningRate },
+  "learning-rate": {
+    type: "number",
+    description: "Adam's peak learning rate",
+    default: DEFAULT_TRAIN.learningRate,
+  },
   schedule: { type: "string", description: "constant | cosine", default: DEFAULT_TRAIN.schedule },
   activation: { type: "string", description: ACTIVATIONS.join(" | "), default: DEFAULT_LENET.activation },
   "conv1-filters": { type: "number", description: "filters of conv 1", default: DEFAULT_LENET.conv1Filters },
@@ -37,7 +47,9 @@ const FLAGS: Record<string, FlagSpec> = {
   "test-labels": { type: "string", description: "IDX test labels", placeholder: "FILE" },
 };
 
-function configsFromFlags(flags: Record<string, unknown>): { model: Partial<LeNetConfig>; recipe: Partial<TrainConfig> } {
+function configsFromFlags(
+  flags: Record<string, unknown>,
+): { model: Partial<LeNetConfig>; recipe: Partial<TrainConfig> } {
   return {
     model: {
       activation: flags.activation as LeNetConfig["activation"],
@@ -86,8 +98,16 @@ async function main(): Promise<number> {
   const trainSet = takeRange(data.train, 0, trainSize);
   await Deno.mkdir(outDir, { recursive: true });
 
-  console.log(`backend: tfjs ${backend.name} (SIMD ${backend.simd ? "on" : "off"}, threads ${backend.threads ? "on" : "off"})`);
-  console.log(`data: ${trainSet.count.toLocaleString("en-US")} training, ${data.test.count.toLocaleString("en-US")} test images`);
+  console.log(
+    `backend: tfjs ${backend.name} (SIMD ${backend.simd ? "on" : "off"}, threads ${
+      backend.threads ? "on" : "off"
+    })`,
+  );
+  console.log(
+    `data: ${trainSet.count.toLocaleString("en-US")} training, ${
+      data.test.count.toLocaleString("en-US")
+    } test images`,
+  );
   console.log(`recipe: ${JSON.stringify(recipe)}`);
   console.log(lenet.summaryText());
   if (resume) console.log(`resuming after epoch ${resume.epoch} from ${checkpointPath}`);
@@ -116,7 +136,11 @@ async function main(): Promise<number> {
   const test = await evaluate(lenet, data.test);
   const wallSeconds = (performance.now() - started) / 1000;
   await lenet.save(outDir);
-  await writeJsonAtomic(join(outDir, "history.json"), { model: lenet.config, train: recipe, epochs: history });
+  await writeJsonAtomic(join(outDir, "history.json"), {
+    model: lenet.config,
+    train: recipe,
+    epochs: history,
+  });
   await writeJsonAtomic(join(outDir, "metrics.json"), {
     testAccuracy: test.accuracy,
     testLoss: test.loss,
@@ -130,7 +154,9 @@ async function main(): Promise<number> {
   console.log(`saved model, history and metrics in ${outDir}/`);
   console.log(
     `Test accuracy ${(100 * test.accuracy).toFixed(2)}% (${correct.toLocaleString("en-US")}/` +
-      `${data.test.count.toLocaleString("en-US")}) after ${history.length} epochs, wall time ${formatDuration(wallSeconds)}`,
+      `${data.test.count.toLocaleString("en-US")}) after ${history.length} epochs, wall time ${
+        formatDuration(wallSeconds)
+      }`,
   );
   return 0;
 }

@@ -13,7 +13,11 @@ export type BackendName = "wasm" | "cpu";
 
 /** Raised when the requested backend cannot be had as asked (for example wasm without SIMD). */
 export class BackendError extends Error {
-  /** @param message What is missing. */
+  /**
+   * Creates the error.
+   *
+   * @param message What is missing.
+   */
   constructor(message: string) {
     super(message);
     this.name = "BackendError";

@@ -33,7 +33,11 @@ interface CheckpointFile extends TrainState {
 
 /** Raised when a checkpoint file is missing or unreadable. */
 export class CheckpointError extends Error {
-  /** @param message What is wrong, naming the file. */
+  /**
+   * Creates the error.
+   *
+   * @param message What is wrong, naming the file.
+   */
   constructor(message: string) {
     super(message);
     this.name = "CheckpointError";

@@ -25,7 +25,11 @@ export type ParsedFlags = Record<string, string | number | boolean | undefined> 
 
 /** Raised for a bad command line; scripts print its message and exit with status 2. */
 export class UsageError extends Error {
-  /** @param message What is wrong with the command line. */
+  /**
+   * Creates the error.
+   *
+   * @param message What is wrong with the command line.
+   */
   constructor(message: string) {
     super(message);
     this.name = "UsageError";
@@ -55,7 +59,10 @@ export function parseFlags(
     help: { type: "boolean", short: "h" },
   };
   for (const [name, spec] of Object.entries(specs)) {
-    options[name] = { type: spec.type === "boolean" ? "boolean" : "string", ...(spec.short ? { short: spec.short } : {}) };
+    options[name] = {
+      type: spec.type === "boolean" ? "boolean" : "string",
+      ...(spec.short ? { short: spec.short } : {}),
+    };
   }
   let parsed;
   try {
@@ -99,7 +106,9 @@ export function parseFlags(
  */
 export function helpText(usage: string, specs: Record<string, FlagSpec>): string {
   const rows = Object.entries(specs).map(([name, spec]) => {
-    const value = spec.type === "boolean" ? "" : ` ${spec.placeholder ?? (spec.type === "number" ? "N" : "VALUE")}`;
+    const value = spec.type === "boolean"
+      ? ""
+      : ` ${spec.placeholder ?? (spec.type === "number" ? "N" : "VALUE")}`;
     const flag = `${spec.short ? `-${spec.short}, ` : "    "}--${name}${value}`;
     const def = spec.default === undefined || spec.default === false ? "" : ` (default: ${spec.default})`;
     return [flag, spec.description + def] as const;

@@ -84,7 +84,11 @@ export const DEFAULT_TRAIN: Readonly<TrainConfig> = Object.freeze<TrainConfig>({
 
 /** Raised when a configuration names an unknown key or holds a value out of range. */
 export class ConfigError extends Error {
-  /** @param message What is wrong, naming the key and the bad value. */
+  /**
+   * Creates the error.
+   *
+   * @param message What is wrong, naming the key and the bad value.
+   */
   constructor(message: string) {
     super(message);
     this.name = "ConfigError";
@@ -132,7 +136,9 @@ export function resolveLeNetConfig(overrides: Partial<LeNetConfig> = {}): LeNetC
     checkPositiveInt(config[key], key);
   }
   if (config.inputShape.length !== 3) {
-    throw new ConfigError(`Invalid inputShape: expected [height, width, channels], got [${config.inputShape}]`);
+    throw new ConfigError(
+      `Invalid inputShape: expected [height, width, channels], got [${config.inputShape}]`,
+    );
   }
   config.inputShape.forEach((d) => checkPositiveInt(d, "inputShape"));
   if (!(ACTIVATIONS as readonly string[]).includes(config.activation)) {
@@ -168,7 +174,9 @@ export function resolveTrainConfig(overrides: Partial<TrainConfig> = {}): TrainC
     throw new ConfigError(`Unknown schedule "${config.schedule}": expected constant or cosine`);
   }
   if (!(config.validationSplit >= 0 && config.validationSplit < 1)) {
-    throw new ConfigError(`Invalid validationSplit: expected a number in [0, 1), got ${config.validationSplit}`);
+    throw new ConfigError(
+      `Invalid validationSplit: expected a number in [0, 1), got ${config.validationSplit}`,
+    );
   }
   if (!Number.isInteger(config.seed)) {
     throw new ConfigError(`Invalid seed: expected an integer, got ${config.seed}`);

@@ -38,7 +38,11 @@ export interface LabeledImages {
 
 /** Raised when an IDX file is malformed; the message names the file and the problem. */
 export class IdxError extends Error {
-  /** @param message What is wrong, naming the file. */
+  /**
+   * Creates the error.
+   *
+   * @param message What is wrong, naming the file.
+   */
   constructor(message: string) {
     super(message);
     this.name = "IdxError";
@@ -203,7 +207,9 @@ export async function loadIdxPair(imagesPath: string, labelsPath: string): Promi
   const [count, rows, cols] = images.dims as [number, number, number];
   if (labels.dims[0] !== count) {
     throw new IdxError(
-      `Image/label count mismatch: ${imagesPath} has ${count} images, ${labelsPath} has ${labels.dims[0]} labels`,
+      `Image/label count mismatch: ${imagesPath} has ${count} images, ${labelsPath} has ${
+        labels.dims[0]
+      } labels`,
     );
   }
   return { images: images.data, labels: labels.data, count, rows, cols };

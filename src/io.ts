@@ -7,6 +7,7 @@
  */
 import * as tf from "npm:@tensorflow/tfjs@4.22.0";
 import { join } from "node:path";
+import type { IOHandler } from "./tfjs_types.ts";
 
 /** File name of a saved model's topology and weight manifest (tfjs layers format). */
 export const MODEL_JSON = "model.json";
@@ -77,7 +78,7 @@ function concatWeightData(data: tf.io.WeightData): Uint8Array {
  * await model.save(fileSaveHandler("runs/latest"));
  * ```
  */
-export function fileSaveHandler(dir: string): tf.io.IOHandler {
+export function fileSaveHandler(dir: string): IOHandler {
   return {
     async save(artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
       await Deno.mkdir(dir, { recursive: true });
@@ -102,7 +103,11 @@ export function fileSaveHandler(dir: string): tf.io.IOHandler {
 
 /** Raised when a model directory is missing, incomplete or not a tfjs layers model. */
 export class ModelFileError extends Error {
-  /** @param message What is wrong, naming the file. */
+  /**
+   * Creates the error.
+   *
+   * @param message What is wrong, naming the file.
+   */
   constructor(message: string) {
     super(message);
     this.name = "ModelFileError";
@@ -122,7 +127,7 @@ export class ModelFileError extends Error {
  * const model = await tf.loadLayersModel(fileLoadHandler("runs/latest"));
  * ```
  */
-export function fileLoadHandler(dir: string): tf.io.IOHandler {
+export function fileLoadHandler(dir: string): IOHandler {
   return {
     async load(): Promise<tf.io.ModelArtifacts> {
       const jsonPath = join(dir, MODEL_JSON);

@@ -10,6 +10,7 @@
  * @module
  */
 import * as tf from "npm:@tensorflow/tfjs@4.22.0";
+import type { Conv2DInfo } from "./tfjs_types.ts";
 
 /** The subset of the wasm backend's interface our kernels use. */
 interface WasmHeap {
@@ -40,6 +41,7 @@ interface BackpropFilterAttrs {
  * @example
  * ```ts
  * import * as tf from "npm:@tensorflow/tfjs@4.22.0";
+import type { Conv2DInfo } from "./tfjs_types.ts";
  * import { conv2dBackpropFilterNHWC } from "./kernels.ts";
  * const info = tf.backend_util.computeConv2DInfo([1, 2, 2, 1], [1, 1, 1, 1], 1, 1, "valid");
  * const dw = new Float32Array(1);
@@ -50,7 +52,7 @@ interface BackpropFilterAttrs {
 export function conv2dBackpropFilterNHWC(
   x: Float32Array,
   dy: Float32Array,
-  info: tf.backend_util.Conv2DInfo,
+  info: Conv2DInfo,
   dw: Float32Array,
 ): void {
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
@@ -102,6 +104,7 @@ interface MaxPoolGradAttrs {
  * @example
  * ```ts
  * import * as tf from "npm:@tensorflow/tfjs@4.22.0";
+import type { Conv2DInfo } from "./tfjs_types.ts";
  * import { maxPoolGradNHWC } from "./kernels.ts";
  * const info = tf.backend_util.computePool2DInfo([1, 2, 2, 1], 2, 2, 1, "valid");
  * const dx = new Float32Array(4);
@@ -112,7 +115,7 @@ interface MaxPoolGradAttrs {
 export function maxPoolGradNHWC(
   x: Float32Array,
   dy: Float32Array,
-  info: tf.backend_util.Conv2DInfo,
+  info: Conv2DInfo,
   dx: Float32Array,
 ): void {
   const { batchSize, inHeight, inWidth, inChannels: channels, outHeight, outWidth } = info;

@@ -7,6 +7,7 @@
 import * as tf from "npm:@tensorflow/tfjs@4.22.0";
 import { type LeNetConfig, resolveLeNetConfig } from "./config.ts";
 import { fileLoadHandler, fileSaveHandler, ModelFileError } from "./io.ts";
+import type { LayersModel, Tensor, Tensor2D } from "./tfjs_types.ts";
 
 /** One row of {@linkcode LeNet.summary}. */
 export interface LayerSummary {
@@ -78,7 +79,7 @@ function buildLayers(config: LeNetConfig, seed: number): tf.Sequential {
  */
 export class LeNet {
   /** The tfjs model: for `predict`, `fit` or anything else tfjs offers. */
-  readonly model: tf.LayersModel;
+  readonly model: LayersModel;
   /** The architecture this model was built from. */
   readonly config: LeNetConfig;
 
@@ -88,7 +89,7 @@ export class LeNet {
    * @param model A model built by {@linkcode LeNet.create}'s layers.
    * @param config The configuration it was built from.
    */
-  constructor(model: tf.LayersModel, config: LeNetConfig) {
+  constructor(model: LayersModel, config: LeNetConfig) {
     this.model = model;
     this.config = config;
   }
@@ -134,7 +135,9 @@ export class LeNet {
     const saved = meta?.[METADATA_KEY] as Partial<LeNetConfig> | undefined;
     if (!saved) {
       model.dispose();
-      throw new ModelFileError(`The model in ${dir} is not a LeNet of this module (no "${METADATA_KEY}" metadata)`);
+      throw new ModelFileError(
+        `The model in ${dir} is not a LeNet of this module (no "${METADATA_KEY}" metadata)`,
+      );
     }
     return new LeNet(model, resolveLeNetConfig(saved));
   }
@@ -257,7 +260,7 @@ export class LeNet {
    * lenet.dispose();
    * ```
    */
-  getWeights(layerIndex: number): tf.Tensor[] {
+  getWeights(layerIndex: number): Tensor[] {
     const count = this.model.layers.length;
     if (!Number.isInteger(layerIndex) || layerIndex < 0 || layerIndex > count) {
       throw new RangeError(`Invalid layer index: expected 0..${count}, got ${layerIndex}`);
@@ -281,7 +284,7 @@ export class LeNet {
    * lenet.dispose();
    * ```
    */
-  predict(images: tf.Tensor): tf.Tensor2D {
+  predict(images: Tensor): Tensor2D {
     return this.model.predict(images) as tf.Tensor2D;
   }
 

@@ -48,7 +48,9 @@ export function progressLine(p: BatchProgress, bar: boolean): string {
   const filled = Math.round(BAR_WIDTH * p.step / p.steps);
   const drawn = bar ? ` ${"█".repeat(filled)}${"░".repeat(BAR_WIDTH - filled)}` : "";
   return `epoch ${String(p.epoch).padStart(String(p.epochs).length)}/${p.epochs}${drawn} ` +
-    `${String(p.step).padStart(width)}/${p.steps}  loss ${p.loss.toFixed(4)}  acc ${p.accuracy.toFixed(4)}  ` +
+    `${String(p.step).padStart(width)}/${p.steps}  loss ${p.loss.toFixed(4)}  acc ${
+      p.accuracy.toFixed(4)
+    }  ` +
     `${Math.round(p.imagesPerSecond).toLocaleString("en-US")} img/s  ETA ${formatDuration(p.etaSeconds)}`;
 }
 
@@ -68,7 +70,9 @@ export function progressLine(p: BatchProgress, bar: boolean): string {
  * ```
  */
 export function epochLine(log: EpochLog, epochs: number): string {
-  return `epoch ${String(log.epoch).padStart(String(epochs).length)}/${epochs} done in ${log.seconds.toFixed(1)} s  ` +
+  return `epoch ${String(log.epoch).padStart(String(epochs).length)}/${epochs} done in ${
+    log.seconds.toFixed(1)
+  } s  ` +
     `loss ${log.loss.toFixed(4)}  acc ${log.accuracy.toFixed(4)}  ` +
     `val_loss ${log.valLoss.toFixed(4)}  val_acc ${log.valAccuracy.toFixed(4)}`;
 }

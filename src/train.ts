@@ -109,7 +109,10 @@ export function splitValidation(
   fraction: number,
 ): { train: LabeledImages; validation: LabeledImages } {
   const nVal = Math.round(set.count * fraction);
-  return { train: takeRange(set, 0, set.count - nVal), validation: takeRange(set, set.count - nVal, set.count) };
+  return {
+    train: takeRange(set, 0, set.count - nVal),
+    validation: takeRange(set, set.count - nVal, set.count),
+  };
 }
 
 /**
@@ -210,7 +213,11 @@ function compileIfNeeded(lenet: LeNet, config: TrainConfig): void {
  * const { history } = await train(lenet, data.train, { epochs: 1, validation: data.test });
  * ```
  */
-export async function train(lenet: LeNet, trainSet: LabeledImages, options: TrainOptions = {}): Promise<TrainResult> {
+export async function train(
+  lenet: LeNet,
+  trainSet: LabeledImages,
+  options: TrainOptions = {},
+): Promise<TrainResult> {
   const { validation, checkpointPath, resume, onBatch, onEpoch, signal, ...overrides } = options;
   const config = resolveTrainConfig(overrides);
   const split = config.validationSplit > 0 ? splitValidation(trainSet, config.validationSplit) : undefined;

@@ -13,7 +13,12 @@ export { assert_ as assert };
 export function assertThrows(fn: () => unknown, type: new (...a: never[]) => Error, includes?: string): void {
   assert.throws(fn, (error: unknown) => {
     assert.ok(error instanceof type, `expected ${type.name}, got ${error}`);
-    if (includes) assert.ok((error as Error).message.includes(includes), `"${(error as Error).message}" lacks "${includes}"`);
+    if (includes) {
+      assert.ok(
+        (error as Error).message.includes(includes),
+        `"${(error as Error).message}" lacks "${includes}"`,
+      );
+    }
     return true;
   });
 }
@@ -25,12 +30,22 @@ export async function assertRejects(
 ): Promise<void> {
   await assert.rejects(fn, (error: unknown) => {
     assert.ok(error instanceof type, `expected ${type.name}, got ${error}`);
-    if (includes) assert.ok((error as Error).message.includes(includes), `"${(error as Error).message}" lacks "${includes}"`);
+    if (includes) {
+      assert.ok(
+        (error as Error).message.includes(includes),
+        `"${(error as Error).message}" lacks "${includes}"`,
+      );
+    }
     return true;
   });
 }
 
-export function assertAllClose(actual: ArrayLike<number>, expected: ArrayLike<number>, atol: number, rtol = 0): void {
+export function assertAllClose(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  atol: number,
+  rtol = 0,
+): void {
   assert.equal(actual.length, expected.length, "lengths differ");
   for (let i = 0; i < actual.length; i++) {
     const a = actual[i]!, e = expected[i]!;

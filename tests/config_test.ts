@@ -6,7 +6,11 @@ Deno.test("resolveLeNetConfig() fills the tutorial's defaults", () => {
 });
 
 Deno.test("resolveLeNetConfig() rejects an unknown option and an unknown activation", () => {
-  assertThrows(() => resolveLeNetConfig({ filters: 3 } as never), ConfigError, 'Unknown model option "filters"');
+  assertThrows(
+    () => resolveLeNetConfig({ filters: 3 } as never),
+    ConfigError,
+    'Unknown model option "filters"',
+  );
   assertThrows(
     () => resolveLeNetConfig({ activation: "swish" as never }),
     ConfigError,

@@ -54,7 +54,9 @@ for (const activation of ACTIVATIONS) {
       const { grads } = tf.variableGrads(() =>
         tf.losses.softmaxCrossEntropy(y, lenet.model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar
       );
-      const out = lenet.model.trainableWeights.map((w) => grads[(w as unknown as { val: tf.Variable }).val.name]!.dataSync() as Float32Array);
+      const out = lenet.model.trainableWeights.map((w) =>
+        grads[(w as unknown as { val: tf.Variable }).val.name]!.dataSync() as Float32Array
+      );
       lenet.dispose();
       return out;
     };
@@ -65,7 +67,12 @@ for (const activation of ACTIVATIONS) {
   });
 }
 
-const POOL_CASES: { x: [number, number, number, number]; size: number; stride: number; pad: "same" | "valid" }[] = [
+const POOL_CASES: {
+  x: [number, number, number, number];
+  size: number;
+  stride: number;
+  pad: "same" | "valid";
+}[] = [
   { x: [2, 28, 28, 6], size: 2, stride: 2, pad: "same" },
   { x: [3, 14, 14, 16], size: 2, stride: 2, pad: "same" },
   { x: [2, 7, 7, 3], size: 2, stride: 2, pad: "same" }, // odd size: padded last row and column

@@ -47,7 +47,11 @@ Deno.test("LeNet.getWeights(1) is the first convolution: kernel [3,3,1,6] and bi
 
 Deno.test("LeNet.create() gives identical weights for one seed and different ones for another", () => {
   const flat = (l: LeNet) => l.model.getWeights().flatMap((w) => [...w.dataSync()]);
-  const [a, b, c] = [LeNet.create({}, { seed: 7 }), LeNet.create({}, { seed: 7 }), LeNet.create({}, { seed: 8 })];
+  const [a, b, c] = [
+    LeNet.create({}, { seed: 7 }),
+    LeNet.create({}, { seed: 7 }),
+    LeNet.create({}, { seed: 8 }),
+  ];
   assertEquals(flat(a), flat(b));
   assert(flat(a).some((v, i) => v !== flat(c)[i]));
   [a, b, c].forEach((l) => l.dispose());

@@ -1,6 +1,15 @@
 import * as tf from "npm:@tensorflow/tfjs@4.22.0";
 import { assert, assertAllClose, assertEquals } from "./_assert.ts";
-import { CHECKPOINT_FILE, evaluate, initBackend, LeNet, loadCheckpoint, loadMnist, takeRange, train } from "../mod.ts";
+import {
+  CHECKPOINT_FILE,
+  evaluate,
+  initBackend,
+  LeNet,
+  loadCheckpoint,
+  loadMnist,
+  takeRange,
+  train,
+} from "../mod.ts";
 
 const backend = await initBackend("wasm");
 const data = await loadMnist();
@@ -68,7 +77,7 @@ Deno.test("train() resumed from a checkpoint ends where an uninterrupted run doe
 
   const { lenet: resumed, state } = await loadCheckpoint(path);
   assertEquals(state.epoch, 2);
-    const { history } = await train(resumed, set, { ...state.train, resume: state });
+  const { history } = await train(resumed, set, { ...state.train, resume: state });
   assertEquals(history.length, 3);
   // Adam's β-powers are recomputed as powers on restore rather than running products: ~1 ulp.
   assertAllClose(weightsOf(resumed), weightsOf(straight), 1e-6);
