@@ -75,6 +75,26 @@ export {
 } from "./src/checkpoint.ts";
 export { epochPermutation, mulberry32 } from "./src/random.ts";
 export type { Conv2DInfo, IOHandler, LayersModel, Tensor, Tensor2D } from "./src/tfjs_types.ts";
+export { exportOnnx, ONNX_INPUT, ONNX_OPSET, ONNX_OUTPUT } from "./src/onnx_export.ts";
+export {
+  type Classification,
+  type ClassScore,
+  OnnxClassifier,
+  type OnnxClassifierOptions,
+  OnnxModelError,
+} from "./src/inference.ts";
+export {
+  decodeImage,
+  DIGIT_BOX,
+  DIGIT_SIZE,
+  ImageError,
+  MAX_PIXELS,
+  type RasterImage,
+  toGray,
+} from "./src/image.ts";
+export { type PreparedDigit, prepareDigit, resizeArea } from "./src/digit.ts";
+export { canvasOfDigit, photoOfDigit, type Rendering } from "./src/render.ts";
+export { renderGray, type RenderOptions, stdoutHasColor } from "./src/terminal.ts";
 export {
   epochLine,
   formatDuration,

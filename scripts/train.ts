@@ -1,6 +1,6 @@
 // Train LeNet on MNIST on the tfjs WebAssembly SIMD backend:
 //   deno task train [--epochs N] [--activation relu] [--out runs/latest] [--resume] ...
-// Writes model.json + weights.bin, history.json, metrics.json and checkpoint.json to --out.
+// Writes model.json + weights.bin, model.onnx, history.json, metrics.json and checkpoint.json to --out.
 import { join } from "node:path";
 import { initBackend } from "../src/backend.ts";
 import { CHECKPOINT_FILE, loadCheckpoint, type TrainState } from "../src/checkpoint.ts";
@@ -13,8 +13,9 @@ import {
   type TrainConfig,
 } from "../src/config.ts";
 import { loadMnist } from "../src/dataset.ts";
-import { writeJsonAtomic } from "../src/io.ts";
+import { writeFileAtomic, writeJsonAtomic } from "../src/io.ts";
 import { LeNet } from "../src/model.ts";
+import { exportOnnx } from "../src/onnx_export.ts";
 import { formatDuration, progressReporter } from "../src/progress.ts";
 import { evaluate, takeRange, train } from "../src/train.ts";
 
@@ -136,6 +137,7 @@ async function main(): Promise<number> {
   const test = await evaluate(lenet, data.test);
   const wallSeconds = (performance.now() - started) / 1000;
   await lenet.save(outDir);
+  await writeFileAtomic(join(outDir, "model.onnx"), exportOnnx(lenet));
   await writeJsonAtomic(join(outDir, "history.json"), {
     model: lenet.config,
     train: recipe,
@@ -151,7 +153,7 @@ async function main(): Promise<number> {
     backend: `tfjs-${backend.name}`,
   });
   const correct = Math.round(test.accuracy * data.test.count);
-  console.log(`saved model, history and metrics in ${outDir}/`);
+  console.log(`saved model (tfjs and ONNX), history and metrics in ${outDir}/`);
   console.log(
     `Test accuracy ${(100 * test.accuracy).toFixed(2)}% (${correct.toLocaleString("en-US")}/` +
       `${data.test.count.toLocaleString("en-US")}) after ${history.length} epochs, wall time ${

@@ -1,0 +1,39 @@
+// Export a trained tfjs LeNet to ONNX:
+//   deno task export <model dir> [--out FILE]   (default: <model dir>/model.onnx)
+import { join } from "node:path";
+import { initBackend } from "../src/backend.ts";
+import { type FlagSpec, helpText, parseFlags, runMain, UsageError } from "../src/cli.ts";
+import { writeFileAtomic } from "../src/io.ts";
+import { LeNet } from "../src/model.ts";
+import { exportOnnx } from "../src/onnx_export.ts";
+
+const FLAGS: Record<string, FlagSpec> = {
+  out: {
+    type: "string",
+    description: "ONNX file to write (default: <model dir>/model.onnx)",
+    placeholder: "FILE",
+  },
+};
+
+async function main(): Promise<number> {
+  const { flags, positionals, help } = parseFlags(FLAGS, Deno.args);
+  if (help) {
+    console.log(helpText("deno task export <model dir> [options]", FLAGS));
+    return 0;
+  }
+  if (positionals.length !== 1) {
+    throw new UsageError("Expected one model directory: deno task export <model dir>");
+  }
+  const dir = positionals[0]!;
+  await initBackend("wasm");
+  const lenet = await LeNet.load(dir);
+  const out = (flags.out as string | undefined) ?? join(dir, "model.onnx");
+  const bytes = exportOnnx(lenet);
+  await writeFileAtomic(out, bytes);
+  console.log(
+    `wrote ${out} (${bytes.length.toLocaleString("en-US")} bytes, opset 13, input image [batch, 1, 28, 28])`,
+  );
+  return 0;
+}
+
+await runMain(main);

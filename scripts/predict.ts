@@ -1,0 +1,114 @@
+// Classify digit images (PNG or JPEG) with the ONNX LeNet on onnxruntime-web:
+//   deno task predict digit.png [more.jpg dir/ ...] [--model model.onnx] [--json] [--show]
+import { join } from "node:path";
+import { type FlagSpec, helpText, parseFlags, runMain, UsageError } from "../src/cli.ts";
+import { prepareDigit } from "../src/digit.ts";
+import { decodeImage, DIGIT_SIZE, toGray } from "../src/image.ts";
+import { type Classification, OnnxClassifier, OnnxModelError } from "../src/inference.ts";
+import { renderGray, stdoutHasColor } from "../src/terminal.ts";
+
+const SHIPPED_MODEL = new URL("../models/lenet-mnist/model.onnx", import.meta.url);
+const USER_MODEL = "runs/latest/model.onnx";
+const IMAGE_EXTENSIONS = /\.(png|jpe?g)$/i;
+
+const FLAGS: Record<string, FlagSpec> = {
+  model: {
+    type: "string",
+    description:
+      `ONNX model (default: ${USER_MODEL} if it exists, else the shipped models/lenet-mnist/model.onnx)`,
+    placeholder: "FILE",
+  },
+  json: { type: "boolean", description: "print one JSON array of results" },
+  show: { type: "boolean", description: "print the 28x28 the model saw" },
+  threads: { type: "number", description: "onnxruntime-web threads", default: 1 },
+};
+
+async function defaultModel(): Promise<string> {
+  try {
+    await Deno.stat(USER_MODEL);
+    return USER_MODEL;
+  } catch {
+    return SHIPPED_MODEL.pathname;
+  }
+}
+
+async function expandInputs(paths: string[]): Promise<string[]> {
+  const files: string[] = [];
+  for (const path of paths) {
+    let info: Deno.FileInfo | undefined;
+    try {
+      info = await Deno.stat(path);
+    } catch { /* reported as missing when classified */ }
+    if (info?.isDirectory) {
+      const names = [];
+      for await (const entry of Deno.readDir(path)) {
+        if (entry.isFile && IMAGE_EXTENSIONS.test(entry.name)) names.push(entry.name);
+      }
+      files.push(...names.sort().map((name) => join(path, name)));
+    } else {
+      files.push(path);
+    }
+  }
+  return files;
+}
+
+async function readImage(path: string): Promise<Uint8Array> {
+  try {
+    return await Deno.readFile(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) throw new Error("No such file");
+    if (error instanceof Deno.errors.IsADirectory) throw new Error("Is a directory");
+    throw error;
+  }
+}
+
+function describe(file: string, c: Classification): string {
+  const top = c.top.map((t) => `${t.digit} ${(100 * t.probability).toFixed(1)}%`).join(" · ");
+  return `${file}: ${c.digit} (${(100 * c.probability).toFixed(1)}%)  top ${c.top.length}: ${top}`;
+}
+
+async function main(): Promise<number> {
+  const { flags, positionals, help } = parseFlags(FLAGS, Deno.args);
+  if (help) {
+    console.log(helpText("deno task predict <image|dir>... [options]", FLAGS));
+    return 0;
+  }
+  if (positionals.length === 0) throw new UsageError("No image given: deno task predict <image|dir>...");
+  const modelPath = (flags.model as string | undefined) ?? await defaultModel();
+  const classifier = await OnnxClassifier.load(modelPath, { threads: flags.threads as number });
+  if (classifier.inputShape.join() !== [1, DIGIT_SIZE, DIGIT_SIZE].join()) {
+    throw new OnnxModelError(
+      `Model ${modelPath} expects input [${
+        classifier.inputShape.join(", ")
+      }]; digits are prepared as [1, 28, 28]`,
+    );
+  }
+  const files = await expandInputs(positionals);
+  if (files.length === 0) throw new UsageError(`No PNG or JPEG images in ${positionals.join(", ")}`);
+  const results: Record<string, unknown>[] = [];
+  let failures = 0;
+  for (const file of files) {
+    try {
+      const image = decodeImage(await readImage(file));
+      const digit = prepareDigit(toGray(image), image.width, image.height);
+      const [answer] = await classifier.classify(digit.pixels);
+      results.push({ file, ...answer!, inverted: digit.inverted });
+      if (!flags.json) {
+        console.log(describe(file, answer!));
+        if (flags.show) {
+          console.log(renderGray(digit.pixels, DIGIT_SIZE, DIGIT_SIZE, { color: stdoutHasColor() }));
+        }
+      }
+    } catch (error) {
+      failures++;
+      const message = error instanceof Error ? error.message : String(error);
+      results.push({ file, error: message });
+      console.error(`error: ${file}: ${message.split("\n")[0]}`);
+    }
+  }
+  if (flags.json) console.log(JSON.stringify({ model: modelPath, results }, null, 2));
+  await classifier.release();
+  return failures > 0 ? 1 : 0;
+}
+
+await runMain(main);

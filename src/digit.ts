@@ -1,0 +1,185 @@
+/**
+ * From any grayscale picture of one digit to the 28x28 the model expects, the way MNIST's own
+ * images were made: ink white on black, cropped to the ink, scaled to fit 20x20 keeping the aspect
+ * ratio, and placed in 28x28 with its centre of mass at the centre.
+ *
+ * @module
+ */
+import { DIGIT_BOX, DIGIT_SIZE, ImageError } from "./image.ts";
+
+/** The prepared digit and what preparation found. */
+export interface PreparedDigit {
+  /** 28x28 floats in [0, 1], white ink on black, row-major. */
+  pixels: Float32Array;
+  /** True when the picture was dark ink on light paper and was inverted. */
+  inverted: boolean;
+  /** The ink's bounding box in the original picture: x, y, width, height. */
+  box: [number, number, number, number];
+}
+
+/** Below this contrast between ink and paper, the picture is taken as blank. */
+const MIN_CONTRAST = 0.15;
+/** Share of the ink range treated as paper noise (shadows, JPEG ringing) and cleared. */
+const NOISE_FLOOR = 0.25;
+
+function median(values: number[]): number {
+  const sorted = values.sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+function borderLevel(gray: Float32Array, width: number, height: number): number {
+  const t = Math.max(1, Math.round(0.04 * Math.min(width, height)));
+  const values: number[] = [];
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      if (y < t || y >= height - t || x < t || x >= width - t) values.push(gray[y * width + x]!);
+    }
+  }
+  return median(values);
+}
+
+/**
+ * Resamples by area averaging: each output pixel is the mean of the input area it covers, the
+ * right filter for shrinking a large photo without aliasing.
+ *
+ * @param src Input pixels, row-major.
+ * @param sw Input width.
+ * @param sh Input height.
+ * @param dw Output width.
+ * @param dh Output height.
+ * @returns `dw * dh` pixels.
+ *
+ * @example
+ * ```ts
+ * import { resizeArea } from "./digit.ts";
+ * console.log(resizeArea(new Float32Array([0, 1, 1, 0]), 2, 2, 1, 1)); // Float32Array(1) [ 0.5 ]
+ * ```
+ */
+export function resizeArea(src: Float32Array, sw: number, sh: number, dw: number, dh: number): Float32Array {
+  const out = new Float32Array(dw * dh);
+  const sx = sw / dw, sy = sh / dh;
+  for (let y = 0; y < dh; y++) {
+    const y0 = y * sy, y1 = y0 + sy;
+    for (let x = 0; x < dw; x++) {
+      const x0 = x * sx, x1 = x0 + sx;
+      let sum = 0, area = 0;
+      for (let iy = Math.floor(y0); iy < Math.min(sh, Math.ceil(y1)); iy++) {
+        const wy = Math.min(y1, iy + 1) - Math.max(y0, iy);
+        for (let ix = Math.floor(x0); ix < Math.min(sw, Math.ceil(x1)); ix++) {
+          const w = wy * (Math.min(x1, ix + 1) - Math.max(x0, ix));
+          sum += w * src[iy * sw + ix]!;
+          area += w;
+        }
+      }
+      out[y * dw + x] = area > 0 ? sum / area : 0;
+    }
+  }
+  return out;
+}
+
+function inkLevels(
+  gray: Float32Array,
+  width: number,
+  height: number,
+): { ink: Float32Array; inverted: boolean } {
+  const paper = borderLevel(gray, width, height);
+  const inverted = paper > 0.5;
+  const ink = inverted ? gray.map((v) => 1 - v) : gray.slice();
+  const background = inverted ? 1 - paper : paper;
+  let peak = 0;
+  for (const v of ink) peak = Math.max(peak, v);
+  if (peak - background < MIN_CONTRAST) {
+    throw new ImageError(`No digit found: the image is blank (contrast ${(peak - background).toFixed(2)})`);
+  }
+  for (let i = 0; i < ink.length; i++) {
+    const level = (ink[i]! - background) / (peak - background);
+    ink[i] = Math.min(1, Math.max(0, (level - NOISE_FLOOR) / (1 - NOISE_FLOOR)));
+  }
+  return { ink, inverted };
+}
+
+/** Bounding box of the pixels where `mask(x, y)` holds, or undefined when none does. */
+function boxWhere(width: number, height: number, mask: (x: number, y: number) => boolean) {
+  let x0 = width, y0 = height, x1 = -1, y1 = -1;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      if (mask(x, y)) x0 = Math.min(x0, x), x1 = Math.max(x1, x), y0 = Math.min(y0, y), y1 = Math.max(y1, y);
+    }
+  }
+  return x1 < 0 ? undefined : [x0, y0, x1 - x0 + 1, y1 - y0 + 1] as [number, number, number, number];
+}
+
+/**
+ * The ink's bounding box, ignoring specks: a pixel counts when most of its 3x3 neighbourhood is
+ * ink too (a median filter), so dithering, dust and sensor noise do not stretch the box. Strokes
+ * one pixel thin vanish under that filter; then every ink pixel counts.
+ */
+function inkBox(ink: Float32Array, width: number, height: number): [number, number, number, number] {
+  const solid = (x: number, y: number) => {
+    let n = 0;
+    for (let dy = -1; dy <= 1; dy++) {
+      for (let dx = -1; dx <= 1; dx++) {
+        const xx = x + dx, yy = y + dy;
+        if (xx >= 0 && yy >= 0 && xx < width && yy < height && ink[yy * width + xx]! > 0) n++;
+      }
+    }
+    return n >= 5;
+  };
+  return boxWhere(width, height, solid) ?? boxWhere(width, height, (x, y) => ink[y * width + x]! > 0)!;
+}
+
+function placeByCentreOfMass(digit: Float32Array, w: number, h: number): Float32Array {
+  let mass = 0, mx = 0, my = 0;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const v = digit[y * w + x]!;
+      mass += v, mx += v * (x + 0.5), my += v * (y + 0.5);
+    }
+  }
+  const dx = Math.round(DIGIT_SIZE / 2 - mx / mass), dy = Math.round(DIGIT_SIZE / 2 - my / mass);
+  const out = new Float32Array(DIGIT_SIZE * DIGIT_SIZE);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const tx = x + dx, ty = y + dy;
+      if (tx >= 0 && tx < DIGIT_SIZE && ty >= 0 && ty < DIGIT_SIZE) {
+        out[ty * DIGIT_SIZE + tx] = digit[y * w + x]!;
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Prepares a grayscale picture of one digit as MNIST's images were prepared.
+ *
+ * @param gray Gray levels in [0, 1] (0 black), row-major, as {@linkcode toGray} gives.
+ * @param width Picture width.
+ * @param height Picture height.
+ * @returns The 28x28 input and what was done.
+ * @throws {ImageError} When the picture is blank.
+ *
+ * @example
+ * ```ts
+ * import { prepareDigit } from "./digit.ts";
+ * const gray = new Float32Array(100 * 60).fill(1); // white paper
+ * for (let y = 10; y < 50; y++) for (let x = 45; x < 55; x++) gray[y * 100 + x] = 0; // a dark bar: "1"
+ * const { pixels, inverted } = prepareDigit(gray, 100, 60);
+ * console.log(inverted, pixels.length); // true 784
+ * ```
+ */
+export function prepareDigit(gray: Float32Array, width: number, height: number): PreparedDigit {
+  const { ink, inverted } = inkLevels(gray, width, height);
+  const box = inkBox(ink, width, height);
+  const [bx, by, bw, bh] = box;
+  const crop = new Float32Array(bw * bh);
+  for (let y = 0; y < bh; y++) {
+    crop.set(ink.subarray((by + y) * width + bx, (by + y) * width + bx + bw), y * bw);
+  }
+  const scale = DIGIT_BOX / Math.max(bw, bh);
+  const [tw, th] = [Math.max(1, Math.round(bw * scale)), Math.max(1, Math.round(bh * scale))];
+  const fitted = resizeArea(crop, bw, bh, tw, th);
+  let peak = 0;
+  for (const v of fitted) peak = Math.max(peak, v);
+  for (let i = 0; i < fitted.length; i++) fitted[i] = fitted[i]! / peak; // thin strokes stay visible
+  return { pixels: placeByCentreOfMass(fitted, tw, th), inverted, box };
+}

@@ -1,0 +1,67 @@
+// `deno task predict` as a user runs it, on the fixtures: real digits and bad files mixed.
+import { assert, assertEquals } from "./_assert.ts";
+import { exportOnnx, initBackend, LeNet } from "../mod.ts";
+
+const ROOT = new URL("../", import.meta.url);
+
+async function predict(...args: string[]) {
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-read", "scripts/predict.ts", ...args],
+    cwd: ROOT,
+    env: { NO_COLOR: "1" },
+  }).output();
+  return { code, stdout: new TextDecoder().decode(stdout), stderr: new TextDecoder().decode(stderr) };
+}
+
+Deno.test("predict classifies the good images of a directory and reports each bad one in one line", async () => {
+  const { code, stdout, stderr } = await predict("tests/fixtures");
+  assertEquals(code, 1); // some inputs failed
+  const answers = stdout.trim().split("\n");
+  assertEquals(answers.length, 8, stdout);
+  for (const line of answers) {
+    const [, file, digit] = /fixtures\/(\w+?)_(\d)\.\w+: (\d) /.exec(line)?.slice(0) ?? [];
+    assert(file !== undefined, line);
+    assertEquals(/_(\d)\./.exec(line)![1], digit ?? /: (\d) /.exec(line)![1], line);
+    assert(/top 3: \d \d+\.\d% · \d \d+\.\d% · \d \d+\.\d%/.test(line), line);
+  }
+  const errors = stderr.trim().split("\n");
+  assertEquals(errors.length, 5, stderr);
+  for (const expected of ["blank", "Image too large", "Not a PNG or JPEG", "Corrupt PNG", "JPEG"]) {
+    assert(
+      errors.some((e) => e.startsWith("error: tests/fixtures/") && e.includes(expected)),
+      `${expected}: ${stderr}`,
+    );
+  }
+});
+
+Deno.test("predict --json prints machine-readable results, --show the 28x28 the model saw", async () => {
+  const json = await predict("--json", "tests/fixtures/photo_7.jpg", "tests/fixtures/canvas_rgba_2.png");
+  assertEquals(json.code, 0, json.stderr);
+  const { results } = JSON.parse(json.stdout);
+  assertEquals(results.map((r: { digit: number }) => r.digit), [7, 2]);
+  assertEquals(results[0].top.length, 3);
+  assertEquals(results[0].inverted, true);
+  const shown = await predict("--show", "tests/fixtures/photo_7.jpg");
+  assertEquals(shown.stdout.replace(/\n$/, "").split("\n").length, 1 + 28);
+});
+
+Deno.test("predict refuses a missing file, a model that is not ONNX, and one of the wrong input shape", async () => {
+  const missing = await predict("no/such.png");
+  assertEquals([missing.code, missing.stderr.trim()], [1, "error: no/such.png: No such file"]);
+  const notOnnx = await predict("--model", "tests/fixtures/photo_7.jpg", "tests/fixtures/photo_7.jpg");
+  assertEquals(notOnnx.code, 1);
+  assert(
+    /^error: Not a usable ONNX model: tests\/fixtures\/photo_7.jpg/.test(notOnnx.stderr),
+    notOnnx.stderr,
+  );
+  assertEquals(notOnnx.stderr.trim().split("\n").length, 1);
+
+  await initBackend();
+  const lenet = LeNet.create({ inputShape: [32, 32, 1] });
+  const path = await Deno.makeTempFile({ suffix: ".onnx" });
+  await Deno.writeFile(path, exportOnnx(lenet));
+  const wrong = await predict("--model", path, "tests/fixtures/photo_7.jpg");
+  assertEquals(wrong.code, 1);
+  assert(wrong.stderr.includes("expects input [1, 32, 32]"), wrong.stderr);
+  lenet.dispose();
+});
