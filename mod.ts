@@ -96,6 +96,23 @@ export { type PreparedDigit, prepareDigit, resizeArea } from "./src/digit.ts";
 export { canvasOfDigit, photoOfDigit, type Rendering } from "./src/render.ts";
 export { renderGray, type RenderOptions, stdoutHasColor } from "./src/terminal.ts";
 export {
+  type ChartSpec,
+  type ImageGridOptions,
+  imageGridSpec,
+  type ImageTile,
+  renderSvg,
+  svgToPng,
+} from "./src/plot.ts";
+export { confusionSpec, digitsSpec, featureMapsSpec, filtersSpec, historySpec } from "./src/figures.ts";
+export {
+  type ClassReport,
+  classReports,
+  confidentMistakes,
+  confusionMatrix,
+  confusionText,
+} from "./src/analysis.ts";
+export { REPORT_FILES, type ReportInput, writeReport } from "./src/report.ts";
+export {
   epochLine,
   formatDuration,
   progressLine,

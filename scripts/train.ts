@@ -1,6 +1,7 @@
 // Train LeNet on MNIST on the tfjs WebAssembly SIMD backend:
 //   deno task train [--epochs N] [--activation relu] [--out runs/latest] [--resume] ...
-// Writes model.json + weights.bin, model.onnx, history.json, metrics.json and checkpoint.json to --out.
+// Writes model.json + weights.bin, model.onnx, history.json, metrics.json, checkpoint.json, the figures
+// (history.png/.svg, filters, feature maps, confusion matrix, mistakes) and report.html to --out.
 import { join } from "node:path";
 import { initBackend } from "../src/backend.ts";
 import { CHECKPOINT_FILE, loadCheckpoint, type TrainState } from "../src/checkpoint.ts";
@@ -14,6 +15,8 @@ import {
 } from "../src/config.ts";
 import { loadMnist } from "../src/dataset.ts";
 import { writeFileAtomic, writeJsonAtomic } from "../src/io.ts";
+import { confusionMatrix, confusionText } from "../src/analysis.ts";
+import { writeReport } from "../src/report.ts";
 import { LeNet } from "../src/model.ts";
 import { exportOnnx } from "../src/onnx_export.ts";
 import { formatDuration, progressReporter } from "../src/progress.ts";
@@ -153,7 +156,9 @@ async function main(): Promise<number> {
     backend: `tfjs-${backend.name}`,
   });
   const correct = Math.round(test.accuracy * data.test.count);
-  console.log(`saved model (tfjs and ONNX), history and metrics in ${outDir}/`);
+  console.log(confusionText(confusionMatrix(data.test.labels, test.predictions, lenet.config.numClasses)));
+  await writeReport(outDir, { lenet, recipe, history, test: data.test, evaluation: test });
+  console.log(`saved model (tfjs and ONNX), history, metrics, figures and report.html in ${outDir}/`);
   console.log(
     `Test accuracy ${(100 * test.accuracy).toFixed(2)}% (${correct.toLocaleString("en-US")}/` +
       `${data.test.count.toLocaleString("en-US")}) after ${history.length} epochs, wall time ${

@@ -57,9 +57,43 @@ Deno.test("train writes model, history, metrics and checkpoint; Ctrl-C keeps the
     assert(resumed.stdout.includes(`resuming after epoch ${kept}`));
     assert(/Test accuracy \d+\.\d\d% .* after 3 epochs/.test(resumed.stdout), resumed.stdout);
     const names = [...Deno.readDirSync(out)].map((e) => e.name).sort();
-    assertEquals(names, ["checkpoint.json", "history.json", "metrics.json", "model.json", "weights.bin"]);
+    assertEquals(names, [
+      "checkpoint.json",
+      "confusion_matrix.png",
+      "feature_maps.png",
+      "filters_conv1.png",
+      "filters_conv2.png",
+      "history.json",
+      "history.png",
+      "history.svg",
+      "metrics.json",
+      "mistakes.png",
+      "model.json",
+      "model.onnx",
+      "report.html",
+      "weights.bin",
+    ]);
     assertEquals(JSON.parse(await Deno.readTextFile(`${out}/history.json`)).epochs.length, 3);
   } finally {
     await Deno.remove(out, { recursive: true });
+  }
+});
+
+Deno.test("show --index prints that MNIST image with its label", async () => {
+  for (
+    const [args, caption] of [[["--index", "123"], "train #123: 7"], [
+      ["--index", "10000"],
+      "train #10000: 3",
+    ]] as const
+  ) {
+    const { code, stdout } = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-read=.", "scripts/show.ts", ...args],
+      cwd: ROOT,
+      env: { NO_COLOR: "1" },
+    }).output();
+    assertEquals(code, 0);
+    const text = new TextDecoder().decode(stdout);
+    assert(text.startsWith(caption), text.slice(0, 40));
+    assertEquals(text.replace(/\n$/, "").split("\n").length, 1 + 28); // caption, then 28 pixel rows
   }
 });
