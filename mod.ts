@@ -45,6 +45,7 @@ export { loadMnist, type MnistData, type MnistPaths, mnistPaths } from "./src/da
 export { gatherBatch, normalizePixels, oneHot, PIXEL_MAX } from "./src/preprocess.ts";
 export { BackendError, type BackendInfo, type BackendName, initBackend } from "./src/backend.ts";
 export { conv2dBackpropFilterNHWC, maxPoolGradNHWC, registerWasmTrainingKernels } from "./src/kernels.ts";
+export { loadSimdKernels, type MatMulShape, type SimdKernels } from "./src/simd.ts";
 export { type LayerSummary, LeNet, type LeNetCreateOptions } from "./src/model.ts";
 export {
   fileLoadHandler,

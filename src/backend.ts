@@ -7,6 +7,9 @@
 import * as tf from "npm:@tensorflow/tfjs@4.22.0";
 import "npm:@tensorflow/tfjs-backend-wasm@4.22.0";
 import { registerWasmTrainingKernels } from "./kernels.ts";
+import { loadSimdKernels, type SimdKernels } from "./simd.ts";
+
+let simdKernels: Promise<SimdKernels> | undefined;
 
 /** Backends the module can run on: `wasm` for real work, `cpu` as the reference in tests. */
 export type BackendName = "wasm" | "cpu";
@@ -50,7 +53,7 @@ export interface BackendInfo {
  * ```
  */
 export async function initBackend(name: BackendName = "wasm"): Promise<BackendInfo> {
-  if (name === "wasm") registerWasmTrainingKernels();
+  if (name === "wasm") registerWasmTrainingKernels(await (simdKernels ??= loadSimdKernels()));
   const ok = await tf.setBackend(name);
   await tf.ready();
   if (!ok || tf.getBackend() !== name) {

