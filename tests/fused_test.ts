@@ -1,0 +1,80 @@
+// The fused one-call training step against tfjs's reference `cpu` backend.
+import * as tf from "npm:@tensorflow/tfjs@4.22.0";
+import { assert, assertAllClose, assertEquals } from "./_assert.ts";
+import { ACTIVATIONS, FusedTrainer, gatherBatch, initBackend, LeNet, loadMnist, takeRange } from "../mod.ts";
+
+const { train, test } = await loadMnist();
+const BATCH = 16;
+const indices = Array.from({ length: BATCH }, (_, i) => i * 7);
+const { x, y } = gatherBatch(train.images, train.labels, indices, 784);
+const labels = Int32Array.from(indices, (i) => train.labels[i]!);
+
+function tfjsGradients(lenet: LeNet): Float32Array {
+  return tf.tidy(() => {
+    const xs = tf.tensor4d(x, [BATCH, 28, 28, 1]), ys = tf.tensor2d(y, [BATCH, 10]);
+    const { grads } = tf.variableGrads(() =>
+      tf.metrics.categoricalCrossentropy(ys, lenet.model.apply(xs, { training: true }) as tf.Tensor)
+        .mean() as tf.Scalar
+    );
+    const flat = lenet.model.trainableWeights.map((w) =>
+      grads[(w as unknown as { val: tf.Variable }).val.name]!
+    );
+    return tf.concat(flat.map((g) => g.flatten())).dataSync() as Float32Array;
+  });
+}
+
+for (const activation of ACTIVATIONS) {
+  Deno.test(`FusedTrainer gradients match tfjs cpu with ${activation}`, async () => {
+    await initBackend("cpu");
+    const lenet = LeNet.create({ activation, conv1Filters: 5, conv2Filters: 7, fc1Units: 30, fc2Units: 20 }, {
+      seed: 8,
+    });
+    const expected = tfjsGradients(lenet);
+    const trainer = await FusedTrainer.create(lenet, BATCH);
+    const actual = trainer.gradients(x, labels);
+    assertEquals(actual.length, expected.length);
+    const scale = Math.max(...expected.map(Math.abs));
+    assertAllClose(actual, expected, 1e-4 * scale, 1e-3);
+    lenet.dispose();
+  });
+}
+
+Deno.test("FusedTrainer steps match tfjs Adam steps on cpu to float tolerance", async () => {
+  await initBackend("cpu");
+  const a = LeNet.create({}, { seed: 3 }), b = LeNet.create({}, { seed: 3 });
+  a.model.compile({ optimizer: tf.train.adam(1e-3, 0.9, 0.999, 1e-7), loss: "categoricalCrossentropy" });
+  const trainer = await FusedTrainer.create(b, BATCH);
+  const xs = tf.tensor4d(x, [BATCH, 28, 28, 1]), ys = tf.tensor2d(y, [BATCH, 10]);
+  for (let step = 0; step < 3; step++) {
+    await a.model.trainOnBatch(xs, ys);
+    trainer.step(x, labels, 1e-3);
+  }
+  trainer.writeTo(b);
+  const flat = (l: LeNet) => Float32Array.from(l.model.getWeights().flatMap((w) => [...w.dataSync()]));
+  assertAllClose(flat(b), flat(a), 2e-5, 1e-3);
+  tf.dispose([xs, ys]);
+  [a, b].forEach((l) => l.dispose());
+});
+
+Deno.test("FusedTrainer learns: one epoch on 6,000 images exceeds 90% on 1,000 test images", async () => {
+  await initBackend("wasm");
+  const lenet = LeNet.create({ activation: "relu" }, { seed: 1 });
+  const trainer = await FusedTrainer.create(lenet, 32);
+  const set = takeRange(train, 0, 6000);
+  for (let start = 0; start < set.count; start += 32) {
+    const idx = Array.from({ length: 32 }, (_, i) => start + i);
+    const batch = gatherBatch(set.images, set.labels, idx, 784);
+    trainer.step(batch.x, Int32Array.from(idx, (i) => set.labels[i]!), 2e-3);
+  }
+  trainer.writeTo(lenet);
+  const small = takeRange(test, 0, 1000);
+  const probs = tf.tidy(() =>
+    lenet.predict(
+      tf.tensor4d(gatherBatch(small.images, small.labels, [...Array(1000).keys()], 784).x, [1000, 28, 28, 1]),
+    )
+      .argMax(1).dataSync()
+  );
+  const accuracy = probs.filter((p, i) => p === small.labels[i]).length / 1000;
+  assert(accuracy > 0.9, `accuracy ${accuracy}`);
+  lenet.dispose();
+});
