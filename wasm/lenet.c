@@ -80,8 +80,118 @@ static inline float act_grad(float y, int kind) {
 }
 
 // ---- layers ----------------------------------------------------------------------------------
+// The 3x3 convolutions keep a pixel's output channels (or its gradient) in up to four SIMD
+// registers (NV = ceil(Co / 4), Co <= 16) while they loop over taps and input channels. Loads of a
+// last, partial vector read up to 3 floats past a row: those are the next floats of the same
+// parameter or activation block (still in memory), and their lanes are either discarded or
+// multiplied by the zeros that masked_load puts in the gradient's unused lanes.
+
+static inline v128_t masked_load(const float *p, int count) {  // count in 1..4; missing lanes 0
+  if (count >= 4) return wasm_v128_load(p);
+  return wasm_f32x4_make(p[0], count > 1 ? p[1] : 0.0f, count > 2 ? p[2] : 0.0f, 0.0f);
+}
+
+static inline void store_lanes(float *p, v128_t v, int count) {
+  if (count >= 4) { wasm_v128_store(p, v); return; }
+  p[0] = wasm_f32x4_extract_lane(v, 0);
+  if (count > 1) p[1] = wasm_f32x4_extract_lane(v, 1);
+  if (count > 2) p[2] = wasm_f32x4_extract_lane(v, 2);
+}
+
+#define MADD(acc, x, p) acc = wasm_f32x4_add(acc, wasm_f32x4_mul(x, wasm_v128_load(p)))
+
+#define CONV_FORWARD(NV)                                                                                     \
+  static void conv3x3_nv##NV(const float *in, const float *W, const float *bias, float *out, int B, int H,     \
+                             int Wd, int Ci, int Co) {                                                         \
+    for (int b = 0; b < B; b++)                                                                                \
+      for (int h = 0; h < H; h++)                                                                              \
+        for (int w = 0; w < Wd; w++) {                                                                         \
+          v128_t a0 = wasm_v128_load(bias), a1 = a0, a2 = a0, a3 = a0;                                         \
+          if (NV > 1) a1 = wasm_v128_load(bias + 4);                                                           \
+          if (NV > 2) a2 = wasm_v128_load(bias + 8);                                                           \
+          if (NV > 3) a3 = wasm_v128_load(bias + 12);                                                          \
+          for (int kh = 0; kh < 3; kh++) {                                                                     \
+            int ih = h + kh - 1;                                                                               \
+            if (ih < 0 || ih >= H) continue;                                                                   \
+            for (int kw = 0; kw < 3; kw++) {                                                                   \
+              int iw = w + kw - 1;                                                                             \
+              if (iw < 0 || iw >= Wd) continue;                                                                \
+              const float *x = in + ((b * H + ih) * Wd + iw) * Ci;                                             \
+              const float *k = W + (kh * 3 + kw) * Ci * Co;                                                    \
+              for (int ci = 0; ci < Ci; ci++, k += Co) {                                                       \
+                if (x[ci] == 0.0f) continue;                                                                   \
+                v128_t xv = wasm_f32x4_splat(x[ci]);                                                           \
+                MADD(a0, xv, k);                                                                               \
+                if (NV > 1) MADD(a1, xv, k + 4);                                                               \
+                if (NV > 2) MADD(a2, xv, k + 8);                                                               \
+                if (NV > 3) MADD(a3, xv, k + 12);                                                              \
+              }                                                                                                \
+            }                                                                                                  \
+          }                                                                                                    \
+          float *o = out + ((b * H + h) * Wd + w) * Co;                                                        \
+          store_lanes(o, a0, Co);                                                                              \
+          if (NV > 1) store_lanes(o + 4, a1, Co - 4);                                                          \
+          if (NV > 2) store_lanes(o + 8, a2, Co - 8);                                                          \
+          if (NV > 3) store_lanes(o + 12, a3, Co - 12);                                                        \
+        }                                                                                                      \
+  }
+
+#define CONV_BACKWARD(NV)                                                                                    \
+  static void conv3x3_backward_nv##NV(const float *in, const float *W, const float *d, float *dW, float *dbias, \
+                                      float *din, int B, int H, int Wd, int Ci, int Co) {                      \
+    if (din) zero(din, B * H * Wd * Ci);                                                                       \
+    for (int b = 0; b < B; b++)                                                                                \
+      for (int h = 0; h < H; h++)                                                                              \
+        for (int w = 0; w < Wd; w++) {                                                                         \
+          const float *gp = d + ((b * H + h) * Wd + w) * Co;                                                   \
+          axpy(dbias, 1.0f, gp, Co);                                                                           \
+          v128_t g0 = masked_load(gp, Co), g1 = g0, g2 = g0, g3 = g0;                                          \
+          if (NV > 1) g1 = masked_load(gp + 4, Co - 4);                                                        \
+          if (NV > 2) g2 = masked_load(gp + 8, Co - 8);                                                        \
+          if (NV > 3) g3 = masked_load(gp + 12, Co - 12);                                                      \
+          for (int kh = 0; kh < 3; kh++) {                                                                     \
+            int ih = h + kh - 1;                                                                               \
+            if (ih < 0 || ih >= H) continue;                                                                   \
+            for (int kw = 0; kw < 3; kw++) {                                                                   \
+              int iw = w + kw - 1;                                                                             \
+              if (iw < 0 || iw >= Wd) continue;                                                                \
+              int at = ((b * H + ih) * Wd + iw) * Ci;                                                          \
+              const float *x = in + at;                                                                        \
+              float *dk = dW + (kh * 3 + kw) * Ci * Co;                                                        \
+              const float *k = W + (kh * 3 + kw) * Ci * Co;                                                    \
+              for (int ci = 0; ci < Ci; ci++, dk += Co, k += Co) {                                             \
+                if (x[ci] != 0.0f) {                                                                           \
+                  v128_t xv = wasm_f32x4_splat(x[ci]);                                                         \
+                  wasm_v128_store(dk, wasm_f32x4_add(wasm_v128_load(dk), wasm_f32x4_mul(xv, g0)));              \
+                  if (NV > 1) wasm_v128_store(dk + 4, wasm_f32x4_add(wasm_v128_load(dk + 4), wasm_f32x4_mul(xv, g1))); \
+                  if (NV > 2) wasm_v128_store(dk + 8, wasm_f32x4_add(wasm_v128_load(dk + 8), wasm_f32x4_mul(xv, g2))); \
+                  if (NV > 3) wasm_v128_store(dk + 12, wasm_f32x4_add(wasm_v128_load(dk + 12), wasm_f32x4_mul(xv, g3))); \
+                }                                                                                              \
+                if (din) {                                                                                     \
+                  v128_t s = wasm_f32x4_mul(wasm_v128_load(k), g0);                                            \
+                  if (NV > 1) MADD(s, g1, k + 4);                                                              \
+                  if (NV > 2) MADD(s, g2, k + 8);                                                              \
+                  if (NV > 3) MADD(s, g3, k + 12);                                                             \
+                  din[at + ci] += wasm_f32x4_extract_lane(s, 0) + wasm_f32x4_extract_lane(s, 1) +               \
+                                  wasm_f32x4_extract_lane(s, 2) + wasm_f32x4_extract_lane(s, 3);                \
+                }                                                                                              \
+              }                                                                                                \
+            }                                                                                                  \
+          }                                                                                                    \
+        }                                                                                                      \
+  }
+
+CONV_FORWARD(1)
+CONV_FORWARD(2)
+CONV_FORWARD(3)
+CONV_FORWARD(4)
+CONV_BACKWARD(1)
+CONV_BACKWARD(2)
+CONV_BACKWARD(3)
+CONV_BACKWARD(4)
+
 // 3x3 'same' convolution, stride 1: out[b,h,w,:] = bias + sum taps in[b,h+kh-1,w+kw-1,ci] * W[kh,kw,ci,:]
-static void conv3x3(const float *in, const float *W, const float *bias, float *out, int B, int H, int Wd, int Ci,
+static void conv3x3_plain(const float *in, const float *W, const float *bias, float *out, int B, int H, int Wd, int Ci,
                     int Co) {
   for (int b = 0; b < B; b++)
     for (int h = 0; h < H; h++)
@@ -104,7 +214,7 @@ static void conv3x3(const float *in, const float *W, const float *bias, float *o
 }
 
 // dW[kh,kw,ci,:] += in[...,ci] * d[b,h,w,:]; dbias += d; and, when din != 0, din = d conv W^T
-static void conv3x3_backward(const float *in, const float *W, const float *d, float *dW, float *dbias, float *din,
+static void conv3x3_backward_plain(const float *in, const float *W, const float *d, float *dW, float *dbias, float *din,
                              int B, int H, int Wd, int Ci, int Co) {
   if (din) zero(din, B * H * Wd * Ci);
   for (int b = 0; b < B; b++)
@@ -129,6 +239,28 @@ static void conv3x3_backward(const float *in, const float *W, const float *d, fl
           }
         }
       }
+}
+
+static void conv3x3(const float *in, const float *W, const float *bias, float *out, int B, int H, int Wd, int Ci,
+                    int Co) {
+  switch ((Co + 3) / 4) {
+    case 1: conv3x3_nv1(in, W, bias, out, B, H, Wd, Ci, Co); break;
+    case 2: conv3x3_nv2(in, W, bias, out, B, H, Wd, Ci, Co); break;
+    case 3: conv3x3_nv3(in, W, bias, out, B, H, Wd, Ci, Co); break;
+    case 4: conv3x3_nv4(in, W, bias, out, B, H, Wd, Ci, Co); break;
+    default: conv3x3_plain(in, W, bias, out, B, H, Wd, Ci, Co);
+  }
+}
+
+static void conv3x3_backward(const float *in, const float *W, const float *d, float *dW, float *dbias, float *din,
+                             int B, int H, int Wd, int Ci, int Co) {
+  switch ((Co + 3) / 4) {
+    case 1: conv3x3_backward_nv1(in, W, d, dW, dbias, din, B, H, Wd, Ci, Co); break;
+    case 2: conv3x3_backward_nv2(in, W, d, dW, dbias, din, B, H, Wd, Ci, Co); break;
+    case 3: conv3x3_backward_nv3(in, W, d, dW, dbias, din, B, H, Wd, Ci, Co); break;
+    case 4: conv3x3_backward_nv4(in, W, d, dW, dbias, din, B, H, Wd, Ci, Co); break;
+    default: conv3x3_backward_plain(in, W, d, dW, dbias, din, B, H, Wd, Ci, Co);
+  }
 }
 
 // 2x2 max-pool, stride 2, tfjs 'same' padding (odd sizes pad bottom/right); keeps each max's index
