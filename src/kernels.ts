@@ -189,23 +189,31 @@ function maxPoolGradWasm(
   return computeOnHeap(backend, input.shape, input, dy, info, maxPoolGradNHWC);
 }
 
+/** The geometry of the convolution a gradient kernel differentiates (NHWC only). */
+function convolutionInfo(
+  kernel: string,
+  inputShape: number[],
+  filterShape: number[],
+  attrs: Omit<BackpropFilterAttrs, "filterShape">,
+): Conv2DInfo {
+  if (attrs.dataFormat === "NCHW") throw new Error(`${kernel} on wasm supports NHWC only, got NCHW`);
+  return tf.backend_util.computeConv2DInfo(
+    inputShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+  );
+}
+
 function conv2DBackpropFilterWasm(
   args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap },
 ): tf.TensorInfo {
   const backend = args.backend as WasmHeap;
   const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
   const attrs = args.attrs as unknown as BackpropFilterAttrs;
-  if (attrs.dataFormat === "NCHW") {
-    throw new Error("Conv2DBackpropFilter on wasm supports NHWC only, got NCHW");
-  }
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    attrs.filterShape,
-    attrs.strides,
-    1,
-    attrs.pad,
-    attrs.dimRoundingMode,
-  );
+  const info = convolutionInfo("Conv2DBackpropFilter", x.shape, attrs.filterShape, attrs);
   return computeOnHeap(
     backend,
     attrs.filterShape,
@@ -227,17 +235,7 @@ function conv2DBackpropInputWasm(
   const backend = args.backend as WasmHeap;
   const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
   const attrs = args.attrs as unknown as BackpropInputAttrs;
-  if (attrs.dataFormat === "NCHW") {
-    throw new Error("Conv2DBackpropInput on wasm supports NHWC only, got NCHW");
-  }
-  const info = tf.backend_util.computeConv2DInfo(
-    attrs.inputShape,
-    filter.shape as [number, number, number, number],
-    attrs.strides,
-    1,
-    attrs.pad,
-    attrs.dimRoundingMode,
-  );
+  const info = convolutionInfo("Conv2DBackpropInput", attrs.inputShape, filter.shape, attrs);
   return computeOnHeap(backend, attrs.inputShape, dy, filter, info, simd!.conv2dBackpropInput);
 }
 

@@ -3,42 +3,7 @@
 //
 // Tensors are NHWC, float32, row-major; filters are HWIO. The JavaScript side copies inputs into
 // this module's memory from `heap_base()` on, calls a kernel, and copies the output back.
-#include <wasm_simd128.h>
-
-#define EXPORT(name) __attribute__((export_name(#name)))
-
-extern unsigned char __heap_base;
-
-// First free byte of linear memory: the JavaScript side lays its buffers out from here.
-EXPORT(heap_base) unsigned int heap_base(void) { return (unsigned int)&__heap_base; }
-
-static void zero(float *p, int n) {
-  int i = 0;
-  for (; i + 4 <= n; i += 4) wasm_v128_store(p + i, wasm_f32x4_splat(0.0f));
-  for (; i < n; i++) p[i] = 0.0f;
-}
-
-// row[0..n) += s * g[0..n)
-static inline void axpy(float *row, float s, const float *g, int n) {
-  v128_t vs = wasm_f32x4_splat(s);
-  int i = 0;
-  for (; i + 4 <= n; i += 4) {
-    v128_t r = wasm_v128_load(row + i);
-    wasm_v128_store(row + i, wasm_f32x4_add(r, wasm_f32x4_mul(vs, wasm_v128_load(g + i))));
-  }
-  for (; i < n; i++) row[i] += s * g[i];
-}
-
-// sum(a[0..n) * b[0..n))
-static inline float dot(const float *a, const float *b, int n) {
-  v128_t acc = wasm_f32x4_splat(0.0f);
-  int i = 0;
-  for (; i + 4 <= n; i += 4) acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_v128_load(a + i), wasm_v128_load(b + i)));
-  float s = wasm_f32x4_extract_lane(acc, 0) + wasm_f32x4_extract_lane(acc, 1) +
-            wasm_f32x4_extract_lane(acc, 2) + wasm_f32x4_extract_lane(acc, 3);
-  for (; i < n; i++) s += a[i] * b[i];
-  return s;
-}
+#include "simd.h"
 
 // dW[kh,kw,ci,co] = sum over b,oh,ow of x[b, oh*sh + kh*dh - pt, ow*sw + kw*dw - pl, ci] * dy[b,oh,ow,co]
 // One output pixel at a time: an outer product of the input pixel's channels with its gradient.

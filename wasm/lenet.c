@@ -6,41 +6,11 @@
 // Layout (float32, NHWC, tfjs's own weight order and shapes, so weights copy over unchanged):
 //   conv1 W [3,3,1,C1] b [C1] | conv2 W [3,3,C1,C2] b [C2] | fc1 W [F,H1] b [H1] (F = 7*7*C2 in
 //   (h,w,c) order) | fc2 W [H1,H2] b [H2] | out W [H2,K] b [K]
-#include <wasm_simd128.h>
-
-#define EXPORT(name) __attribute__((export_name(#name)))
+#include "simd.h"
 
 float expf_(float x);
 
-extern unsigned char __heap_base;
-
-// First free byte of linear memory: buffers are laid out from here.
-EXPORT(heap_base) unsigned int heap_base(void) { return (unsigned int)&__heap_base; }
-
 enum { SIGMOID = 0, RELU = 1, TANH = 2, ELU = 3 };
-
-// ---- small vector helpers --------------------------------------------------------------------
-static void zero(float *p, int n) {
-  for (int i = 0; i < n; i++) p[i] = 0.0f;
-}
-
-static inline void axpy(float *y, float a, const float *x, int n) {
-  v128_t va = wasm_f32x4_splat(a);
-  int i = 0;
-  for (; i + 4 <= n; i += 4)
-    wasm_v128_store(y + i, wasm_f32x4_add(wasm_v128_load(y + i), wasm_f32x4_mul(va, wasm_v128_load(x + i))));
-  for (; i < n; i++) y[i] += a * x[i];
-}
-
-static inline float dot(const float *a, const float *b, int n) {
-  v128_t acc = wasm_f32x4_splat(0.0f);
-  int i = 0;
-  for (; i + 4 <= n; i += 4) acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_v128_load(a + i), wasm_v128_load(b + i)));
-  float s = wasm_f32x4_extract_lane(acc, 0) + wasm_f32x4_extract_lane(acc, 1) + wasm_f32x4_extract_lane(acc, 2) +
-            wasm_f32x4_extract_lane(acc, 3);
-  for (; i < n; i++) s += a[i] * b[i];
-  return s;
-}
 
 // exp for float, Cephes-style range reduction and polynomial: |rel err| < 2e-7 on [-87, 88].
 float expf_(float x) {
