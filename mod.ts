@@ -46,7 +46,7 @@ export { gatherBatch, normalizePixels, oneHot, PIXEL_MAX } from "./src/preproces
 export { BackendError, type BackendInfo, type BackendName, initBackend } from "./src/backend.ts";
 export { conv2dBackpropFilterNHWC, maxPoolGradNHWC, registerWasmTrainingKernels } from "./src/kernels.ts";
 export { loadSimdKernels, type MatMulShape, type SimdKernels } from "./src/simd.ts";
-export { FusedTrainer, type StepResult } from "./src/fused.ts";
+export { type FusedAdamState, FusedTrainer, type StepResult } from "./src/fused.ts";
 export { type LayerSummary, LeNet, type LeNetCreateOptions } from "./src/model.ts";
 export {
   fileLoadHandler,

@@ -8,6 +8,7 @@
 import * as tf from "npm:@tensorflow/tfjs@4.22.0";
 import type { LeNetConfig, TrainConfig } from "./config.ts";
 import { writeJsonAtomic } from "./io.ts";
+import type { FusedAdamState } from "./fused.ts";
 import { LeNet } from "./model.ts";
 import type { EpochLog } from "./train.ts";
 
@@ -23,10 +24,13 @@ export interface TrainState {
   train: TrainConfig;
   /** Per-epoch metrics so far. */
   history: EpochLog[];
+  /** Adam's state when the fused engine trains (tfjs keeps its own in the model). */
+  fusedAdam?: FusedAdamState;
 }
 
-interface CheckpointFile extends TrainState {
+interface CheckpointFile extends Omit<TrainState, "fusedAdam"> {
   format: string;
+  fusedAdam?: { steps: number; m: string; v: string };
   model: LeNetConfig;
   artifacts: Omit<tf.io.ModelArtifacts, "weightData"> & { weightData: string };
 }
@@ -46,6 +50,12 @@ export class CheckpointError extends Error {
 
 type Base64Bytes = Uint8Array & { toBase64(): string };
 const fromBase64 = (Uint8Array as unknown as { fromBase64(s: string): Uint8Array }).fromBase64;
+const base64 = (floats: Float32Array) =>
+  (new Uint8Array(floats.buffer, floats.byteOffset, floats.byteLength) as Base64Bytes).toBase64();
+const floatsOf = (text: string) => {
+  const bytes = fromBase64(text);
+  return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+};
 
 /**
  * Writes a checkpoint of a compiled model (weights and optimizer state) and its training state.
@@ -72,9 +82,13 @@ export async function saveCheckpoint(path: string, lenet: LeNet, state: TrainSta
   const { weightData, ...rest } = captured!;
   const buffers = Array.isArray(weightData) ? weightData : [weightData!];
   const bytes = new Uint8Array(tf.io.concatenateArrayBuffers(buffers)) as Base64Bytes;
+  const { fusedAdam, ...rest2 } = state;
   const file: CheckpointFile = {
     format: FORMAT,
-    ...state,
+    ...rest2,
+    ...(fusedAdam
+      ? { fusedAdam: { steps: fusedAdam.steps, m: base64(fusedAdam.m), v: base64(fusedAdam.v) } }
+      : {}),
     model: lenet.config,
     artifacts: { ...rest, weightData: bytes.toBase64() },
   };
@@ -111,6 +125,10 @@ export async function loadCheckpoint(path: string): Promise<{ lenet: LeNet; stat
     weightData: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer,
   };
   const model = await tf.loadLayersModel(tf.io.fromMemory(artifacts));
-  const { epoch, train, history } = file;
-  return { lenet: new LeNet(model, file.model), state: { epoch, train, history } };
+  const { epoch, train, history, fusedAdam } = file;
+  const state: TrainState = { epoch, train, history };
+  if (fusedAdam) {
+    state.fusedAdam = { steps: fusedAdam.steps, m: floatsOf(fusedAdam.m), v: floatsOf(fusedAdam.v) };
+  }
+  return { lenet: new LeNet(model, file.model), state };
 }

@@ -58,6 +58,11 @@ export interface TrainConfig {
   learningRate: number;
   /** Learning-rate schedule over all steps: constant, or cosine decay to zero. */
   schedule: "constant" | "cosine";
+  /**
+   * What runs the training steps: `tfjs` (its wasm SIMD backend with our kernels) or `fused` (the
+   * whole step in one call into our own WebAssembly module, about twice as fast).
+   */
+  engine: "tfjs" | "fused";
   /** Fraction of the training set held out for validation; 0 validates on the test set. */
   validationSplit: number;
   /** Seed of weight initialisation and shuffling: the same seed gives the same run. */
@@ -78,6 +83,7 @@ export const DEFAULT_TRAIN: Readonly<TrainConfig> = Object.freeze<TrainConfig>({
   batchSize: 32,
   learningRate: 1e-3,
   schedule: "cosine",
+  engine: "tfjs",
   validationSplit: 0,
   seed: 42,
 });
@@ -172,6 +178,9 @@ export function resolveTrainConfig(overrides: Partial<TrainConfig> = {}): TrainC
   }
   if (config.schedule !== "constant" && config.schedule !== "cosine") {
     throw new ConfigError(`Unknown schedule "${config.schedule}": expected constant or cosine`);
+  }
+  if (config.engine !== "tfjs" && config.engine !== "fused") {
+    throw new ConfigError(`Unknown engine "${config.engine}": expected tfjs or fused`);
   }
   if (!(config.validationSplit >= 0 && config.validationSplit < 1)) {
     throw new ConfigError(

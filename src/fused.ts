@@ -30,6 +30,7 @@ interface Exports {
   lenet_params(): number;
   lenet_param_count(): number;
   lenet_grads(): number;
+  lenet_moments(second: number): number;
   lenet_probs(): number;
   lenet_forward(x: number, batch: number): void;
   lenet_backward(x: number, labels: number, batch: number): void;
@@ -39,6 +40,16 @@ interface Exports {
 /** Adam's constants, as `tf.train.adam(lr)` in this module uses them. */
 const BETA1 = 0.9, BETA2 = 0.999, EPSILON = 1e-7;
 const fromBase64 = (Uint8Array as unknown as { fromBase64(s: string): Uint8Array<ArrayBuffer> }).fromBase64;
+
+/** Adam's state in a {@linkcode FusedTrainer}: for checkpoints. */
+export interface FusedAdamState {
+  /** Steps taken (Adam's t). */
+  steps: number;
+  /** First moments, in tfjs's weight order. */
+  m: Float32Array;
+  /** Second moments. */
+  v: Float32Array;
+}
 
 /** Loss and correct predictions of one step's batch (before the update). */
 export interface StepResult {
@@ -172,6 +183,36 @@ export class FusedTrainer {
   gradients(pixels: Float32Array, labels: Int32Array): Float32Array {
     this.#forwardBackward(pixels, labels);
     return this.#view(this.#wasm.lenet_grads(), this.#wasm.lenet_param_count()).slice();
+  }
+
+  /**
+   * A copy of Adam's state, to checkpoint.
+   *
+   * @returns Steps taken and both moments.
+   */
+  adamState(): FusedAdamState {
+    const n = this.#wasm.lenet_param_count();
+    return {
+      steps: this.#steps,
+      m: this.#view(this.#wasm.lenet_moments(0), n).slice(),
+      v: this.#view(this.#wasm.lenet_moments(1), n).slice(),
+    };
+  }
+
+  /**
+   * Continues from a checkpointed Adam state.
+   *
+   * @param state What {@linkcode FusedTrainer.adamState} returned.
+   * @throws {RangeError} When the state is for another number of parameters.
+   */
+  restoreAdam(state: FusedAdamState): void {
+    const n = this.#wasm.lenet_param_count();
+    if (state.m.length !== n || state.v.length !== n) {
+      throw new RangeError(`Adam state has ${state.m.length} moments, the model ${n} parameters`);
+    }
+    this.#view(this.#wasm.lenet_moments(0), n).set(state.m);
+    this.#view(this.#wasm.lenet_moments(1), n).set(state.v);
+    this.#steps = state.steps;
   }
 
   /**

@@ -7,6 +7,7 @@
 import * as tf from "npm:@tensorflow/tfjs@4.22.0";
 import { resolveTrainConfig, type TrainConfig } from "./config.ts";
 import { saveCheckpoint, type TrainState } from "./checkpoint.ts";
+import { type FusedAdamState, FusedTrainer, type StepResult } from "./fused.ts";
 import type { LabeledImages } from "./idx.ts";
 import type { LeNet } from "./model.ts";
 import { gatherBatch } from "./preprocess.ts";
@@ -195,6 +196,53 @@ function compileIfNeeded(lenet: LeNet, config: TrainConfig): void {
   });
 }
 
+/** What runs the steps: tfjs's `trainOnBatch`, or our fused WebAssembly step. */
+interface StepEngine {
+  /** One Adam step on the images at `indices`; the batch's loss sum and correct count. */
+  step(indices: ArrayLike<number>, learningRate: number): Promise<StepResult>;
+  /** Makes the tfjs model hold the current weights (before evaluating or saving). */
+  sync(): void;
+  /** Adam's state to checkpoint, when tfjs does not hold it. */
+  adamState(): FusedAdamState | undefined;
+}
+
+async function stepEngine(
+  lenet: LeNet,
+  config: TrainConfig,
+  set: LabeledImages,
+  resume: TrainState | undefined,
+): Promise<StepEngine> {
+  const imageSize = set.rows * set.cols, numClasses = lenet.config.numClasses;
+  if (config.engine === "fused") {
+    const trainer = await FusedTrainer.create(lenet, config.batchSize);
+    if (resume?.fusedAdam) trainer.restoreAdam(resume.fusedAdam);
+    return {
+      step: (indices, learningRate) => {
+        const { x } = gatherBatch(set.images, set.labels, indices, imageSize, numClasses);
+        const labels = Int32Array.from(indices, (i) => set.labels[i]!);
+        return Promise.resolve(trainer.step(x, labels, learningRate));
+      },
+      sync: () => trainer.writeTo(lenet),
+      adamState: () => trainer.adamState(),
+    };
+  }
+  compileIfNeeded(lenet, config);
+  const optimizer = lenet.model.optimizer as unknown as { learningRate: number };
+  return {
+    async step(indices, learningRate) {
+      optimizer.learningRate = learningRate;
+      const { x, y } = gatherBatch(set.images, set.labels, indices, imageSize, numClasses);
+      const xs = imageTensor(x, indices.length, set);
+      const ys = tf.tensor2d(y, [indices.length, numClasses]);
+      const [loss, acc] = await lenet.model.trainOnBatch(xs, ys) as number[];
+      tf.dispose([xs, ys]);
+      return { lossSum: loss! * indices.length, correct: Math.round(acc! * indices.length) };
+    },
+    sync: () => {},
+    adamState: () => undefined,
+  };
+}
+
 /**
  * Trains a LeNet with Adam on categorical cross-entropy, validating and checkpointing after
  * every epoch. Shuffling is seeded per epoch, so a run (and a resumed run) is reproducible.
@@ -223,12 +271,11 @@ export async function train(
   const split = config.validationSplit > 0 ? splitValidation(trainSet, config.validationSplit) : undefined;
   const fitSet = split?.train ?? trainSet;
   const valSet = split?.validation ?? validation;
-  compileIfNeeded(lenet, config);
-  const optimizer = lenet.model.optimizer as unknown as { learningRate: number };
   const { batchSize, epochs } = config;
-  const imageSize = fitSet.rows * fitSet.cols;
+  const engine = await stepEngine(lenet, config, fitSet, resume);
   const steps = Math.ceil(fitSet.count / batchSize);
   const history = [...(resume?.history ?? [])];
+  let learningRate = config.learningRate;
 
   for (let epoch = (resume?.epoch ?? 0) + 1; epoch <= epochs; epoch++) {
     const order = epochPermutation(fitSet.count, config.seed, epoch);
@@ -236,15 +283,11 @@ export async function train(
     let lossSum = 0, correctSum = 0, seen = 0;
     for (let step = 0; step < steps; step++) {
       if (signal?.aborted) return { history, interrupted: true };
-      optimizer.learningRate = learningRateAt(config, (epoch - 1) * steps + step, epochs * steps);
+      learningRate = learningRateAt(config, (epoch - 1) * steps + step, epochs * steps);
       const indices = order.subarray(step * batchSize, Math.min(fitSet.count, (step + 1) * batchSize));
-      const { x, y } = gatherBatch(fitSet.images, fitSet.labels, indices, imageSize, lenet.config.numClasses);
-      const xs = imageTensor(x, indices.length, fitSet);
-      const ys = tf.tensor2d(y, [indices.length, lenet.config.numClasses]);
-      const [loss, acc] = await lenet.model.trainOnBatch(xs, ys) as number[];
-      tf.dispose([xs, ys]);
-      lossSum += loss! * indices.length;
-      correctSum += acc! * indices.length;
+      const result = await engine.step(indices, learningRate);
+      lossSum += result.lossSum;
+      correctSum += result.correct;
       seen += indices.length;
       const elapsed = (performance.now() - started) / 1000;
       onBatch?.({
@@ -259,6 +302,7 @@ export async function train(
       });
     }
     const seconds = (performance.now() - started) / 1000;
+    engine.sync();
     const val = valSet ? await evaluate(lenet, valSet) : { loss: NaN, accuracy: NaN };
     const log: EpochLog = {
       epoch,
@@ -267,10 +311,18 @@ export async function train(
       valLoss: val.loss,
       valAccuracy: val.accuracy,
       seconds,
-      learningRate: optimizer.learningRate,
+      learningRate,
     };
     history.push(log);
-    if (checkpointPath) await saveCheckpoint(checkpointPath, lenet, { epoch, train: config, history });
+    if (checkpointPath) {
+      const fusedAdam = engine.adamState();
+      await saveCheckpoint(checkpointPath, lenet, {
+        epoch,
+        train: config,
+        history,
+        ...(fusedAdam ? { fusedAdam } : {}),
+      });
+    }
     onEpoch?.(log);
   }
   return { history, interrupted: false };

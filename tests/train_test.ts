@@ -83,3 +83,29 @@ Deno.test("train() resumed from a checkpoint ends where an uninterrupted run doe
   assertAllClose(weightsOf(resumed), weightsOf(straight), 1e-6);
   [straight, first, resumed].forEach((l) => l.dispose());
 });
+
+Deno.test("train() with the fused engine learns, checkpoints Adam's state and resumes where it stopped", async () => {
+  const set = takeRange(data.train, 0, 640);
+  const recipe = { epochs: 3, batchSize: 64, seed: 5, learningRate: 2e-3, engine: "fused" as const };
+  const straight = LeNet.create({ activation: "relu" }, { seed: 5 });
+  const { history: full } = await train(straight, set, {
+    ...recipe,
+    validation: takeRange(data.test, 0, 200),
+  });
+  assert(full[2]!.loss < full[0]!.loss, "loss did not fall");
+
+  const path = `${await Deno.makeTempDir()}/${CHECKPOINT_FILE}`;
+  const controller = new AbortController();
+  const first = LeNet.create({ activation: "relu" }, { seed: 5 });
+  await train(first, set, {
+    ...recipe,
+    checkpointPath: path,
+    signal: controller.signal,
+    onEpoch: (log) => log.epoch === 2 && controller.abort(),
+  });
+  const { lenet: resumed, state } = await loadCheckpoint(path);
+  assertEquals(state.fusedAdam?.steps, 20);
+  await train(resumed, set, { ...state.train, resume: state });
+  assertAllClose(weightsOf(resumed), weightsOf(straight), 1e-6);
+  [straight, first, resumed].forEach((l) => l.dispose());
+});
