@@ -16,19 +16,21 @@ function serveRepo(): Deno.HttpServer<Deno.NetAddr> {
   });
 }
 
-Deno.test("mod.ts imported over HTTP trains one step on wasm from a directory with no deno.json", async () => {
+Deno.test("mod.ts imported over HTTP trains one step on wasm and classifies with onnxruntime-web, from a directory with no deno.json", async () => {
   const server = serveRepo();
   const origin = `127.0.0.1:${server.addr.port}`;
   const dir = await Deno.makeTempDir();
   try {
     await Deno.writeTextFile(
       `${dir}/main.ts`,
-      `import { initBackend, LeNet, loadMnist, takeRange, train } from "http://${origin}/mod.ts";
+      `import { exportOnnx, initBackend, LeNet, loadMnist, OnnxClassifier, takeRange, train } from "http://${origin}/mod.ts";
 const backend = await initBackend();
 const data = await loadMnist();
 const lenet = LeNet.create();
 const { history } = await train(lenet, takeRange(data.train, 0, 32), { epochs: 1, batchSize: 32 });
-console.log(JSON.stringify({ backend: backend.name, simd: backend.simd, loss: history[0].loss }));
+const classifier = await OnnxClassifier.load(exportOnnx(lenet));
+const [answer] = await classifier.classify(new Float32Array(784));
+console.log(JSON.stringify({ backend: backend.name, simd: backend.simd, loss: history[0].loss, top: answer.top.length }));
 `,
     );
     const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
@@ -43,6 +45,7 @@ console.log(JSON.stringify({ backend: backend.name, simd: backend.simd, loss: hi
     const result = JSON.parse(new TextDecoder().decode(stdout).trim().split("\n").at(-1)!);
     assertEquals([result.backend, result.simd], ["wasm", true]);
     assert(Number.isFinite(result.loss) && result.loss > 0);
+    assertEquals(result.top, 3); // onnxruntime-web found its .wasm in the npm cache, not beside mod.ts
   } finally {
     await server.shutdown();
     await Deno.remove(dir, { recursive: true });
