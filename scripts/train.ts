@@ -88,15 +88,15 @@ async function main(): Promise<number> {
   if (positionals.length > 0) throw new UsageError(`Unexpected argument "${positionals[0]}"`);
   const outDir = flags.out as string;
   const checkpointPath = join(outDir, CHECKPOINT_FILE);
-  let { model: modelConfig, recipe } = configsFromFlags(flags);
+  const fromFlags = configsFromFlags(flags);
+  let recipe = fromFlags.recipe;
   let lenet: LeNet, resume: TrainState | undefined;
   const backend = await initBackend("wasm");
   if (flags.resume) {
     ({ lenet, state: resume } = await loadCheckpoint(checkpointPath));
     recipe = { ...resume.train, ...(flags.explicit.has("epochs") ? { epochs: recipe.epochs } : {}) };
-    modelConfig = lenet.config;
   } else {
-    lenet = LeNet.create(modelConfig, { seed: recipe.seed });
+    lenet = LeNet.create(fromFlags.model, { seed: recipe.seed });
   }
   const data = await loadMnist({
     trainImages: flags["train-images"] as string | undefined,
@@ -160,6 +160,7 @@ async function main(): Promise<number> {
     trainImages: trainSet.count,
     testImages: data.test.count,
     backend: `tfjs-${backend.name}`,
+    engine: recipe.engine ?? "tfjs",
   });
   const correct = Math.round(test.accuracy * data.test.count);
   console.log(confusionText(confusionMatrix(data.test.labels, test.predictions, lenet.config.numClasses)));
