@@ -12,6 +12,7 @@
 import * as tf from "npm:@tensorflow/tfjs@4.22.0";
 import { LENET_WASM_BASE64 } from "./_wasm_modules.ts";
 import { type Activation, ACTIVATIONS } from "./config.ts";
+import { ADAM, crossEntropy } from "./loss.ts";
 import type { LeNet } from "./model.ts";
 
 interface Exports {
@@ -37,8 +38,6 @@ interface Exports {
   lenet_adam(lr: number, b1: number, b2: number, eps: number, accB1: number, accB2: number): void;
 }
 
-/** Adam's constants, as `tf.train.adam(lr)` in this module uses them. */
-const BETA1 = 0.9, BETA2 = 0.999, EPSILON = 1e-7;
 const fromBase64 = (Uint8Array as unknown as { fromBase64(s: string): Uint8Array<ArrayBuffer> }).fromBase64;
 
 /** Adam's state in a {@linkcode FusedTrainer}: for checkpoints. */
@@ -151,7 +150,7 @@ export class FusedTrainer {
       let best = 0;
       for (let c = 1; c < row.length; c++) if (row[c]! > row[best]!) best = c;
       if (best === labels[i]) correct++;
-      lossSum -= Math.log(Math.min(1 - EPSILON, Math.max(EPSILON, row[labels[i]!]!)));
+      lossSum += crossEntropy(row[labels[i]!]!);
     }
     this.#wasm.lenet_backward(this.#x, this.#labels, n);
     return { lossSum, correct };
@@ -168,7 +167,8 @@ export class FusedTrainer {
   step(pixels: Float32Array, labels: Int32Array, learningRate: number): StepResult {
     const result = this.#forwardBackward(pixels, labels);
     this.#steps++;
-    this.#wasm.lenet_adam(learningRate, BETA1, BETA2, EPSILON, BETA1 ** this.#steps, BETA2 ** this.#steps);
+    const { beta1, beta2, epsilon } = ADAM;
+    this.#wasm.lenet_adam(learningRate, beta1, beta2, epsilon, beta1 ** this.#steps, beta2 ** this.#steps);
     return result;
   }
 

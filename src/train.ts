@@ -10,6 +10,7 @@ import { saveCheckpoint, type TrainState } from "./checkpoint.ts";
 import { type FusedAdamState, FusedTrainer, type StepResult } from "./fused.ts";
 import type { LabeledImages } from "./idx.ts";
 import type { LeNet } from "./model.ts";
+import { ADAM, crossEntropy } from "./loss.ts";
 import { gatherBatch } from "./preprocess.ts";
 import { epochPermutation } from "./random.ts";
 
@@ -86,9 +87,6 @@ export interface Evaluation {
   /** Probability the model gave its predicted class, per image. */
   confidences: Float32Array;
 }
-
-/** Keras clips probabilities to [ε, 1 − ε] before the log; so do we, to report the same loss. */
-const EPSILON = 1e-7;
 
 /**
  * Splits the last `fraction` of a set off as validation data, as Keras' `validation_split` does.
@@ -173,7 +171,7 @@ export async function evaluate(lenet: LeNet, set: LabeledImages, batchSize = 100
       let best = 0;
       for (let c = 1; c < numClasses; c++) if (row[c]! > row[best]!) best = c;
       const label = set.labels[start + i]!;
-      lossSum -= Math.log(Math.min(1 - EPSILON, Math.max(EPSILON, row[label]!)));
+      lossSum += crossEntropy(row[label]!);
       if (best === label) correct++;
       predictions[start + i] = best;
       confidences[start + i] = row[best]!;
@@ -190,7 +188,7 @@ function learningRateAt(config: TrainConfig, step: number, totalSteps: number): 
 function compileIfNeeded(lenet: LeNet, config: TrainConfig): void {
   if (lenet.model.optimizer) return;
   lenet.model.compile({
-    optimizer: tf.train.adam(config.learningRate, 0.9, 0.999, EPSILON),
+    optimizer: tf.train.adam(config.learningRate, ADAM.beta1, ADAM.beta2, ADAM.epsilon),
     loss: "categoricalCrossentropy",
     metrics: ["accuracy"],
   });
