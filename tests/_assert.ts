@@ -10,34 +10,27 @@ export function assert_(condition: unknown, message?: string): asserts condition
 }
 export { assert_ as assert };
 
-export function assertThrows(fn: () => unknown, type: new (...a: never[]) => Error, includes?: string): void {
-  assert.throws(fn, (error: unknown) => {
+type ErrorClass = new (...a: never[]) => Error;
+
+/** A node:assert validator: the error is a `type` whose message contains `includes`. */
+function isError(type: ErrorClass, includes?: string): (error: unknown) => true {
+  return (error) => {
     assert.ok(error instanceof type, `expected ${type.name}, got ${error}`);
-    if (includes) {
-      assert.ok(
-        (error as Error).message.includes(includes),
-        `"${(error as Error).message}" lacks "${includes}"`,
-      );
-    }
+    if (includes) assert.ok(error.message.includes(includes), `"${error.message}" lacks "${includes}"`);
     return true;
-  });
+  };
+}
+
+export function assertThrows(fn: () => unknown, type: ErrorClass, includes?: string): void {
+  assert.throws(fn, isError(type, includes));
 }
 
 export async function assertRejects(
   fn: () => Promise<unknown>,
-  type: new (...a: never[]) => Error,
+  type: ErrorClass,
   includes?: string,
 ): Promise<void> {
-  await assert.rejects(fn, (error: unknown) => {
-    assert.ok(error instanceof type, `expected ${type.name}, got ${error}`);
-    if (includes) {
-      assert.ok(
-        (error as Error).message.includes(includes),
-        `"${(error as Error).message}" lacks "${includes}"`,
-      );
-    }
-    return true;
-  });
+  await assert.rejects(fn, isError(type, includes));
 }
 
 export function assertAllClose(
