@@ -39,6 +39,43 @@ static inline float act(float x, int kind) {
   }
 }
 
+// expf_ on four lanes, the same arithmetic lane by lane
+static inline v128_t exp4(v128_t x) {
+  x = wasm_f32x4_min(wasm_f32x4_max(x, wasm_f32x4_splat(-87.0f)), wasm_f32x4_splat(88.0f));
+  v128_t k = wasm_f32x4_floor(wasm_f32x4_add(wasm_f32x4_mul(x, wasm_f32x4_splat(1.44269504088896341f)),
+                                             wasm_f32x4_splat(0.5f)));
+  v128_t r = wasm_f32x4_add(wasm_f32x4_sub(x, wasm_f32x4_mul(k, wasm_f32x4_splat(0.693359375f))),
+                            wasm_f32x4_mul(k, wasm_f32x4_splat(2.12194440e-4f)));
+  v128_t p = wasm_f32x4_splat(1.9875691500e-4f);
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.3981999507e-3f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(8.3334519073e-3f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(4.1665795894e-2f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.6666665459e-1f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(5.0000001201e-1f));
+  v128_t e = wasm_f32x4_add(wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_mul(p, r), r), r), wasm_f32x4_splat(1.0f));
+  return wasm_i32x4_add(e, wasm_i32x4_shl(wasm_i32x4_trunc_sat_f32x4(k), 23));
+}
+
+// p[0..n) = act(p[0..n)), four at a time
+static void act_array(float *p, int n, int kind) {
+  const v128_t one = wasm_f32x4_splat(1.0f), zero4 = wasm_f32x4_splat(0.0f);
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    v128_t x = wasm_v128_load(p + i), y;
+    switch (kind) {
+      case SIGMOID: y = wasm_f32x4_div(one, wasm_f32x4_add(one, exp4(wasm_f32x4_neg(x)))); break;
+      case RELU: y = wasm_f32x4_max(x, zero4); break;
+      case TANH:
+        y = wasm_f32x4_sub(one, wasm_f32x4_div(wasm_f32x4_splat(2.0f),
+                                               wasm_f32x4_add(exp4(wasm_f32x4_add(x, x)), one)));
+        break;
+      default: y = wasm_v128_bitselect(x, wasm_f32x4_sub(exp4(x), one), wasm_f32x4_gt(x, zero4));
+    }
+    wasm_v128_store(p + i, y);
+  }
+  for (; i < n; i++) p[i] = act(p[i], kind);
+}
+
 // d act / d x, from the activation's output y
 static inline float act_grad(float y, int kind) {
   switch (kind) {
@@ -268,8 +305,7 @@ static void dense(const float *x, const float *W, const float *bias, float *y, i
     for (int b = 0; b < B; b++)
       if (x[b * M + m] != 0.0f) axpy(y + b * N, x[b * M + m], w, N);
   }
-  if (kind >= 0)
-    for (int i = 0; i < B * N; i++) y[i] = act(y[i], kind);
+  if (kind >= 0) act_array(y, B * N, kind);
 }
 
 // dW += x^T d; dbias += sum d; dx = d W^T (when dx != 0); weight rows outside, batch inside
@@ -335,10 +371,10 @@ EXPORT(lenet_forward)
 void lenet_forward(const float *x, int B) {
   int F = 7 * 7 * C2;
   conv3x3(x, P + offsets[0], P + offsets[1], A1, B, 28, 28, 1, C1);
-  for (int i = 0; i < B * 784 * C1; i++) A1[i] = act(A1[i], KIND);
+  act_array(A1, B * 784 * C1, KIND);
   maxpool(A1, P1, ARG1, B, 28, 28, C1);
   conv3x3(P1, P + offsets[2], P + offsets[3], A2, B, 14, 14, C1, C2);
-  for (int i = 0; i < B * 196 * C2; i++) A2[i] = act(A2[i], KIND);
+  act_array(A2, B * 196 * C2, KIND);
   maxpool(A2, P2, ARG2, B, 14, 14, C2);
   dense(P2, P + offsets[4], P + offsets[5], D1, B, F, H1, KIND);
   dense(D1, P + offsets[6], P + offsets[7], D2, B, H1, H2, KIND);
