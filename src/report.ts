@@ -54,7 +54,7 @@ function escapeHtml(text: string): string {
   return text.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
 }
 
-function figureSpecs(input: ReportInput): Record<keyof typeof REPORT_FILES, ChartSpec> {
+function figureSpecs(input: ReportInput, matrix: number[][]): Record<keyof typeof REPORT_FILES, ChartSpec> {
   const { lenet, history, test, evaluation, featureIndex = 0 } = input;
   const mistakes = confidentMistakes(test.labels, evaluation.predictions, evaluation.confidences, MISTAKES);
   const size = test.rows * test.cols;
@@ -64,7 +64,7 @@ function figureSpecs(input: ReportInput): Record<keyof typeof REPORT_FILES, Char
     conv1: filtersSpec(lenet, 1),
     conv2: filtersSpec(lenet, 3),
     featureMaps: featureMapsSpec(lenet, chosen, `test #${featureIndex}, a ${test.labels[featureIndex]}`),
-    confusion: confusionSpec(confusionMatrix(test.labels, evaluation.predictions, lenet.config.numClasses)),
+    confusion: confusionSpec(matrix),
     mistakes: digitsSpec(
       test,
       mistakes,
@@ -79,7 +79,7 @@ function figureSpecs(input: ReportInput): Record<keyof typeof REPORT_FILES, Char
   };
 }
 
-function reportHtml(input: ReportInput, images: Record<string, Uint8Array>): string {
+function reportHtml(input: ReportInput, matrix: number[][], images: Record<string, Uint8Array>): string {
   const { lenet, recipe, evaluation, test } = input;
   // Figures are rasterised at 2x: show them at their CSS size, sharp on high-density screens.
   const img = (key: keyof typeof REPORT_FILES, alt: string) => {
@@ -89,7 +89,7 @@ function reportHtml(input: ReportInput, images: Record<string, Uint8Array>): str
       (png as Base64Bytes).toBase64()
     }">`;
   };
-  const reports = classReports(confusionMatrix(test.labels, evaluation.predictions, lenet.config.numClasses));
+  const reports = classReports(matrix);
   const rows = reports.map((r) =>
     `<tr><td>${r.digit}</td><td>${(100 * r.precision).toFixed(2)}%</td><td>${
       (100 * r.recall).toFixed(2)
@@ -135,7 +135,9 @@ ${img("mistakes", "most confident mistakes")}
  * ```
  */
 export async function writeReport(dir: string, input: ReportInput): Promise<string[]> {
-  const specs = figureSpecs(input);
+  const { test, evaluation, lenet } = input;
+  const matrix = confusionMatrix(test.labels, evaluation.predictions, lenet.config.numClasses);
+  const specs = figureSpecs(input, matrix);
   const images: Record<string, Uint8Array> = {};
   const written: string[] = [];
   for (const [key, spec] of Object.entries(specs) as [keyof typeof REPORT_FILES, ChartSpec][]) {
@@ -148,7 +150,7 @@ export async function writeReport(dir: string, input: ReportInput): Promise<stri
     await writeFileAtomic(join(dir, REPORT_FILES[key]), images[key]!);
     written.push(join(dir, REPORT_FILES[key]));
   }
-  await writeFileAtomic(join(dir, "report.html"), reportHtml(input, images));
+  await writeFileAtomic(join(dir, "report.html"), reportHtml(input, matrix, images));
   written.push(join(dir, "report.html"));
   return written;
 }
