@@ -36,7 +36,7 @@ async function main(): Promise<number> {
   const [epochs, batch, peak, target, seed] = ["epochs", "batch-size", "max-lr", "target", "seed"]
     .map((k) => flags[k] as number) as [number, number, number, number, number];
   const lenet = LeNet.create({ activation: "relu" }, { seed });
-  const trainer = await FusedTrainer.create(lenet, batch);
+  using trainer = await FusedTrainer.create(lenet, batch);
   const steps = Math.ceil(train.count / batch);
   const epochSeconds: number[] = [];
   let reachedAt: number | null = null, accuracy = 0;

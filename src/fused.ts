@@ -10,35 +10,10 @@
  * @module
  */
 import * as tf from "npm:@tensorflow/tfjs@4.22.0";
-import { LENET_WASM_BASE64 } from "./_wasm_modules.ts";
 import { type Activation, ACTIVATIONS } from "./config.ts";
+import { instantiateLenet, type LenetExports, MAX_PAGES, type WorkerSetup } from "./fused_wasm.ts";
 import { ADAM, crossEntropy } from "./loss.ts";
 import type { LeNet } from "./model.ts";
-
-interface Exports {
-  memory: WebAssembly.Memory;
-  heap_base(): number;
-  lenet_init(
-    base: number,
-    c1: number,
-    c2: number,
-    h1: number,
-    h2: number,
-    k: number,
-    kind: number,
-    maxB: number,
-  ): number;
-  lenet_params(): number;
-  lenet_param_count(): number;
-  lenet_grads(): number;
-  lenet_moments(second: number): number;
-  lenet_probs(): number;
-  lenet_forward(x: number, batch: number): void;
-  lenet_backward(x: number, labels: number, batch: number): void;
-  lenet_adam(lr: number, b1: number, b2: number, eps: number, accB1: number, accB2: number): void;
-}
-
-const fromBase64 = (Uint8Array as unknown as { fromBase64(s: string): Uint8Array<ArrayBuffer> }).fromBase64;
 
 /** Adam's state in a {@linkcode FusedTrainer}: for checkpoints. */
 export interface FusedAdamState {
@@ -62,15 +37,35 @@ function kindOf(activation: Activation): number {
   return (ACTIVATIONS as readonly string[]).indexOf(activation); // sigmoid 0, relu 1, tanh 2, elu 3 as in C
 }
 
+/** Options of {@linkcode FusedTrainer.create}. */
+export interface FusedOptions {
+  /**
+   * Threads that share each batch: 1, or 2 (a Deno Worker takes half of every batch). Defaults
+   * to 2 when the machine has two cores or more.
+   */
+  threads?: number;
+}
+
+const PAGE = 65536, STACK_BYTES = 65536;
+
+/** The second thread: its worker, its Net and the control words it waits on. */
+interface Helper {
+  worker: Worker;
+  net: number;
+  control: Int32Array;
+  scale: Float32Array;
+}
+
 /**
- * A LeNet training in WebAssembly memory, one call per step.
+ * A LeNet training in WebAssembly memory, one call per step (two threads: one call each, on
+ * halves of the batch, then Adam on the sum of both halves' gradients).
  *
  * @example
  * ```ts
  * import { FusedTrainer } from "./fused.ts";
  * import { LeNet } from "./model.ts";
  * const lenet = LeNet.create({ activation: "relu" });
- * const trainer = await FusedTrainer.create(lenet, 32);
+ * using trainer = await FusedTrainer.create(lenet, 32);
  * const { lossSum } = trainer.step(new Float32Array(32 * 784), new Int32Array(32), 1e-3);
  * console.log(lossSum > 0); // true
  * trainer.writeTo(lenet); // the tfjs model now holds the trained weights
@@ -78,59 +73,102 @@ function kindOf(activation: Activation): number {
  * ```
  */
 export class FusedTrainer {
-  readonly #wasm: Exports;
+  readonly #wasm: LenetExports;
+  readonly #memory: WebAssembly.Memory;
+  readonly #net: number;
   readonly #maxBatch: number;
   readonly #numClasses: number;
   readonly #x: number;
   readonly #labels: number;
+  readonly #helper: Helper | undefined;
   #steps = 0;
 
-  private constructor(wasm: Exports, maxBatch: number, numClasses: number, x: number, labels: number) {
+  private constructor(
+    wasm: LenetExports,
+    memory: WebAssembly.Memory,
+    net: number,
+    sizes: { maxBatch: number; numClasses: number; x: number; labels: number },
+    helper: Helper | undefined,
+  ) {
     this.#wasm = wasm;
-    this.#maxBatch = maxBatch;
-    this.#numClasses = numClasses;
-    this.#x = x;
-    this.#labels = labels;
+    this.#memory = memory;
+    this.#net = net;
+    this.#maxBatch = sizes.maxBatch;
+    this.#numClasses = sizes.numClasses;
+    this.#x = sizes.x;
+    this.#labels = sizes.labels;
+    this.#helper = helper;
   }
 
   /**
-   * Copies a LeNet's weights into a new WebAssembly instance. Adam starts fresh.
+   * Copies a LeNet's weights into new WebAssembly memory. Adam starts fresh.
    *
    * @param lenet A LeNet with 28x28x1 input (any layer sizes and activation).
    * @param maxBatch Largest batch `step` will get.
-   * @returns The trainer.
-   * @throws {RangeError} For another input shape.
+   * @param options Threads.
+   * @returns The trainer; `dispose` it (or declare it with `using`) to stop its worker.
+   * @throws {RangeError} For another input shape or thread count.
    */
-  static async create(lenet: LeNet, maxBatch: number): Promise<FusedTrainer> {
+  static async create(lenet: LeNet, maxBatch: number, options: FusedOptions = {}): Promise<FusedTrainer> {
     const { config } = lenet;
     if (config.inputShape.join() !== "28,28,1") {
       throw new RangeError(`The fused engine trains 28x28x1 inputs, got [${config.inputShape}]`);
     }
-    const { instance } = await WebAssembly.instantiate(fromBase64(LENET_WASM_BASE64), {});
-    const wasm = instance.exports as unknown as Exports;
+    const threads = options.threads ?? (navigator.hardwareConcurrency >= 2 ? 2 : 1);
+    if (threads !== 1 && threads !== 2) throw new RangeError(`threads must be 1 or 2, got ${threads}`);
+    const memory = new WebAssembly.Memory({ initial: 2, maximum: MAX_PAGES, shared: true });
+    const wasm = await instantiateLenet(memory);
+    const grow = (end: number) => {
+      const missing = end - memory.buffer.byteLength;
+      if (missing > 0) memory.grow(Math.ceil(missing / PAGE));
+    };
     const { conv1Filters: c1, conv2Filters: c2, fc1Units: h1, fc2Units: h2, numClasses: k } = config;
-    const params = lenet.countParams();
-    const perImage = 784 * c1 * 2 + 196 * c1 * 3 + 196 * c2 * 2 + 49 * c2 * 3 + (h1 + h2 + k) * 2;
-    const bytes = 4 * (4 * params + maxBatch * (perImage + 785)) + 64 * 40;
-    const base = (wasm.heap_base() + 15) & ~15;
-    const missing = base + bytes - wasm.memory.buffer.byteLength;
-    if (missing > 0) wasm.memory.grow(Math.ceil(missing / 65536));
-    const end = wasm.lenet_init(base, c1, c2, h1, h2, k, kindOf(config.activation), maxBatch);
-    const x = (end + 15) & ~15, labels = x + maxBatch * 784 * 4;
-    const trainer = new FusedTrainer(wasm, maxBatch, k, x, labels);
+    const kind = kindOf(config.activation);
+    const align = (at: number) => (at + 15) & ~15;
+    // Layout: control words | Net 0 | Net 1 (shares Net 0's weights) | worker stack | images | labels
+    const control = align(wasm.heap_base()), net = control + 32;
+    let end = wasm.lenet_init(net, c1, c2, h1, h2, k, kind, maxBatch, 0);
+    let helperNet = 0, stackTop = 0;
+    if (threads === 2) {
+      grow(end + PAGE);
+      helperNet = align(end);
+      end = wasm.lenet_init(helperNet, c1, c2, h1, h2, k, kind, Math.ceil(maxBatch / 2), net);
+      stackTop = align(end) + STACK_BYTES;
+      end = stackTop;
+    }
+    const x = align(end), labels = x + maxBatch * 784 * 4;
+    grow(labels + maxBatch * 4);
+    const helper = threads === 2
+      ? await startHelper({ memory, net: helperNet, x, labels, control, stackTop })
+      : undefined;
+    const trainer = new FusedTrainer(wasm, memory, net, { maxBatch, numClasses: k, x, labels }, helper);
     trainer.#load(lenet);
     return trainer;
   }
 
+  /** Threads that share each batch. */
+  get threads(): number {
+    return this.#helper ? 2 : 1;
+  }
+
   #view(at: number, length: number): Float32Array {
-    return new Float32Array(this.#wasm.memory.buffer, at, length);
+    return new Float32Array(this.#memory.buffer, at, length);
+  }
+
+  #count(): number {
+    return this.#wasm.lenet_param_count(this.#net);
   }
 
   #load(lenet: LeNet): void {
     const values = lenet.model.getWeights().map((w) => w.dataSync() as Float32Array);
-    const params = this.#view(this.#wasm.lenet_params(), this.#wasm.lenet_param_count());
+    const params = this.#view(this.#wasm.lenet_params(this.#net), this.#count());
     let at = 0;
     for (const v of values) params.set(v, at), at += v.length;
+  }
+
+  // How many of n images this thread takes; the helper takes the rest.
+  #share(n: number): number {
+    return this.#helper && n >= 2 ? Math.ceil(n / 2) : n;
   }
 
   #forwardBackward(pixels: Float32Array, labels: Int32Array): StepResult {
@@ -141,19 +179,34 @@ export class FusedTrainer {
       );
     }
     this.#view(this.#x, n * 784).set(pixels);
-    new Int32Array(this.#wasm.memory.buffer, this.#labels, n).set(labels);
-    this.#wasm.lenet_forward(this.#x, n);
-    const probs = this.#view(this.#wasm.lenet_probs(), n * this.#numClasses);
+    new Int32Array(this.#memory.buffer, this.#labels, n).set(labels);
+    const mine = this.#share(n), helper = this.#helper;
+    const generation = mine < n ? start(helper!, mine, n - mine, 1 / n) : 0;
+    this.#wasm.lenet_forward(this.#net, this.#x, mine);
+    this.#wasm.lenet_backward(this.#net, this.#labels, mine, 1 / n);
+    if (generation) finish(helper!, generation);
+    const result = this.#score(this.#net, labels.subarray(0, mine));
+    if (mine === n) return result;
+    const other = this.#score(helper!.net, labels.subarray(mine));
+    return { lossSum: result.lossSum + other.lossSum, correct: result.correct + other.correct };
+  }
+
+  #score(net: number, labels: Int32Array): StepResult {
+    const probs = this.#view(this.#wasm.lenet_probs(net), labels.length * this.#numClasses);
     let lossSum = 0, correct = 0;
-    for (let i = 0; i < n; i++) {
+    for (let i = 0; i < labels.length; i++) {
       const row = probs.subarray(i * this.#numClasses, (i + 1) * this.#numClasses);
       let best = 0;
       for (let c = 1; c < row.length; c++) if (row[c]! > row[best]!) best = c;
       if (best === labels[i]) correct++;
       lossSum += crossEntropy(row[labels[i]!]!);
     }
-    this.#wasm.lenet_backward(this.#x, this.#labels, n);
     return { lossSum, correct };
+  }
+
+  // the helper's Net when it worked on this batch (its gradients are then part of the sum), else 0
+  #otherNet(n: number): number {
+    return this.#share(n) < n ? this.#helper!.net : 0;
   }
 
   /**
@@ -168,7 +221,16 @@ export class FusedTrainer {
     const result = this.#forwardBackward(pixels, labels);
     this.#steps++;
     const { beta1, beta2, epsilon } = ADAM;
-    this.#wasm.lenet_adam(learningRate, beta1, beta2, epsilon, beta1 ** this.#steps, beta2 ** this.#steps);
+    this.#wasm.lenet_adam(
+      this.#net,
+      this.#otherNet(labels.length),
+      learningRate,
+      beta1,
+      beta2,
+      epsilon,
+      beta1 ** this.#steps,
+      beta2 ** this.#steps,
+    );
     return result;
   }
 
@@ -182,7 +244,13 @@ export class FusedTrainer {
    */
   gradients(pixels: Float32Array, labels: Int32Array): Float32Array {
     this.#forwardBackward(pixels, labels);
-    return this.#view(this.#wasm.lenet_grads(), this.#wasm.lenet_param_count()).slice();
+    const sum = this.#view(this.#wasm.lenet_grads(this.#net), this.#count()).slice();
+    const other = this.#otherNet(labels.length);
+    if (other) {
+      const theirs = this.#view(this.#wasm.lenet_grads(other), sum.length);
+      for (let i = 0; i < sum.length; i++) sum[i]! += theirs[i]!;
+    }
+    return sum;
   }
 
   /**
@@ -191,11 +259,11 @@ export class FusedTrainer {
    * @returns Steps taken and both moments.
    */
   adamState(): FusedAdamState {
-    const n = this.#wasm.lenet_param_count();
+    const n = this.#count();
     return {
       steps: this.#steps,
-      m: this.#view(this.#wasm.lenet_moments(0), n).slice(),
-      v: this.#view(this.#wasm.lenet_moments(1), n).slice(),
+      m: this.#view(this.#wasm.lenet_moments(this.#net, 0), n).slice(),
+      v: this.#view(this.#wasm.lenet_moments(this.#net, 1), n).slice(),
     };
   }
 
@@ -206,12 +274,12 @@ export class FusedTrainer {
    * @throws {RangeError} When the state is for another number of parameters.
    */
   restoreAdam(state: FusedAdamState): void {
-    const n = this.#wasm.lenet_param_count();
+    const n = this.#count();
     if (state.m.length !== n || state.v.length !== n) {
       throw new RangeError(`Adam state has ${state.m.length} moments, the model ${n} parameters`);
     }
-    this.#view(this.#wasm.lenet_moments(0), n).set(state.m);
-    this.#view(this.#wasm.lenet_moments(1), n).set(state.v);
+    this.#view(this.#wasm.lenet_moments(this.#net, 0), n).set(state.m);
+    this.#view(this.#wasm.lenet_moments(this.#net, 1), n).set(state.v);
     this.#steps = state.steps;
   }
 
@@ -221,7 +289,7 @@ export class FusedTrainer {
    * @param lenet The model to update.
    */
   writeTo(lenet: LeNet): void {
-    const params = this.#view(this.#wasm.lenet_params(), this.#wasm.lenet_param_count());
+    const params = this.#view(this.#wasm.lenet_params(this.#net), this.#count());
     let at = 0;
     const tensors = lenet.model.getWeights().map((w) => {
       const t = tf.tensor(params.slice(at, at + w.size), w.shape);
@@ -230,5 +298,61 @@ export class FusedTrainer {
     });
     lenet.model.setWeights(tensors);
     tf.dispose(tensors);
+  }
+
+  /** Stops the worker thread, if any. The trainer is not usable afterwards. */
+  dispose(): void {
+    const helper = this.#helper;
+    if (!helper) return;
+    helper.control[2] = -1;
+    Atomics.add(helper.control, 0, 1);
+    Atomics.notify(helper.control, 0);
+    helper.worker.terminate();
+  }
+
+  /** Same as {@linkcode FusedTrainer.dispose}, for `using`. */
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+}
+
+async function startHelper(setup: WorkerSetup): Promise<Helper> {
+  const worker = new Worker(new URL("./fused_worker.ts", import.meta.url), { type: "module" });
+  const ready = new Promise<void>((resolve, reject) => {
+    worker.onmessage = () => resolve();
+    worker.onerror = (event) => {
+      event.preventDefault();
+      reject(new Error(`The training worker failed to start: ${event.message}`));
+    };
+  });
+  worker.postMessage(setup);
+  await ready;
+  const { buffer } = setup.memory;
+  return {
+    worker,
+    net: setup.net,
+    control: new Int32Array(buffer, setup.control, 5),
+    scale: new Float32Array(buffer, setup.control, 5),
+  };
+}
+
+// Hands the helper the `count` images from `first` on; returns the generation to wait for.
+function start(helper: Helper, first: number, count: number, scale: number): number {
+  helper.control[2] = count;
+  helper.control[4] = first;
+  helper.scale[3] = scale;
+  const generation = Atomics.add(helper.control, 0, 1) + 1;
+  Atomics.notify(helper.control, 0);
+  return generation;
+}
+
+// Blocks until the helper has finished `generation`.
+function finish(helper: Helper, generation: number): void {
+  for (
+    let done = Atomics.load(helper.control, 1);
+    done !== generation;
+    done = Atomics.load(helper.control, 1)
+  ) {
+    Atomics.wait(helper.control, 1, done);
   }
 }

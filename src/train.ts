@@ -194,8 +194,8 @@ function compileIfNeeded(lenet: LeNet, config: TrainConfig): void {
   });
 }
 
-/** What runs the steps: tfjs's `trainOnBatch`, or our fused WebAssembly step. */
-interface StepEngine {
+/** What runs the steps: tfjs's `trainOnBatch`, or our fused WebAssembly step (disposed: stops its thread). */
+interface StepEngine extends Disposable {
   /** One Adam step on the images at `indices`; the batch's loss sum and correct count. */
   step(indices: ArrayLike<number>, learningRate: number): Promise<StepResult>;
   /** Makes the tfjs model hold the current weights (before evaluating or saving). */
@@ -222,6 +222,7 @@ async function stepEngine(
       },
       sync: () => trainer.writeTo(lenet),
       adamState: () => trainer.adamState(),
+      [Symbol.dispose]: () => trainer.dispose(),
     };
   }
   compileIfNeeded(lenet, config);
@@ -238,6 +239,7 @@ async function stepEngine(
     },
     sync: () => {},
     adamState: () => undefined,
+    [Symbol.dispose]: () => {},
   };
 }
 
@@ -270,7 +272,7 @@ export async function train(
   const fitSet = split?.train ?? trainSet;
   const valSet = split?.validation ?? validation;
   const { batchSize, epochs } = config;
-  const engine = await stepEngine(lenet, config, fitSet, resume);
+  using engine = await stepEngine(lenet, config, fitSet, resume);
   const steps = Math.ceil(fitSet.count / batchSize);
   const history = [...(resume?.history ?? [])];
   let learningRate = config.learningRate;

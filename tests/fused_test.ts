@@ -1,7 +1,16 @@
 // The fused one-call training step against tfjs's reference `cpu` backend.
 import * as tf from "npm:@tensorflow/tfjs@4.22.0";
-import { assert, assertAllClose, assertEquals } from "./_assert.ts";
-import { ACTIVATIONS, FusedTrainer, gatherBatch, initBackend, LeNet, loadMnist, takeRange } from "../mod.ts";
+import { assert, assertAllClose, assertEquals, assertRejects } from "./_assert.ts";
+import {
+  ACTIVATIONS,
+  FusedTrainer,
+  gatherBatch,
+  initBackend,
+  LeNet,
+  type LeNetConfig,
+  loadMnist,
+  takeRange,
+} from "../mod.ts";
 
 const { train, test } = await loadMnist();
 const BATCH = 16;
@@ -9,9 +18,10 @@ const indices = Array.from({ length: BATCH }, (_, i) => i * 7);
 const { x, y } = gatherBatch(train.images, train.labels, indices, 784);
 const labels = Int32Array.from(indices, (i) => train.labels[i]!);
 
-function tfjsGradients(lenet: LeNet): Float32Array {
+function tfjsGradients(lenet: LeNet, count: number): Float32Array {
   return tf.tidy(() => {
-    const xs = tf.tensor4d(x, [BATCH, 28, 28, 1]), ys = tf.tensor2d(y, [BATCH, 10]);
+    const xs = tf.tensor4d(x.subarray(0, count * 784), [count, 28, 28, 1]);
+    const ys = tf.tensor2d(y.subarray(0, count * 10), [count, 10]);
     const { grads } = tf.variableGrads(() =>
       tf.metrics.categoricalCrossentropy(ys, lenet.model.apply(xs, { training: true }) as tf.Tensor)
         .mean() as tf.Scalar
@@ -23,27 +33,46 @@ function tfjsGradients(lenet: LeNet): Float32Array {
   });
 }
 
-for (const activation of ACTIVATIONS) {
-  Deno.test(`FusedTrainer gradients match tfjs cpu with ${activation}`, async () => {
-    await initBackend("cpu");
-    const lenet = LeNet.create({ activation, conv1Filters: 5, conv2Filters: 7, fc1Units: 30, fc2Units: 20 }, {
-      seed: 8,
-    });
-    const expected = tfjsGradients(lenet);
-    const trainer = await FusedTrainer.create(lenet, BATCH);
-    const actual = trainer.gradients(x, labels);
-    assertEquals(actual.length, expected.length);
-    const scale = Math.max(...expected.map(Math.abs));
-    assertAllClose(actual, expected, 1e-4 * scale, 1e-3);
-    lenet.dispose();
-  });
+async function checkGradients(config: Partial<LeNetConfig>, threads: number, count: number): Promise<void> {
+  await initBackend("cpu");
+  const lenet = LeNet.create(config, { seed: 8 });
+  const expected = tfjsGradients(lenet, count);
+  using trainer = await FusedTrainer.create(lenet, BATCH, { threads });
+  assertEquals(trainer.threads, threads);
+  const actual = trainer.gradients(x.subarray(0, count * 784), labels.subarray(0, count));
+  assertEquals(actual.length, expected.length);
+  const scale = Math.max(...expected.map(Math.abs));
+  assertAllClose(actual, expected, 1e-4 * scale, 1e-3);
+  lenet.dispose();
 }
+
+// odd channel counts: vectors of 4 do not fill them
+const SMALL = { conv1Filters: 5, conv2Filters: 7, fc1Units: 30, fc2Units: 20 };
+for (const activation of ACTIVATIONS) {
+  for (const threads of [1, 2]) {
+    Deno.test(`FusedTrainer gradients match tfjs cpu with ${activation}, ${threads} thread(s)`, () =>
+      checkGradients({ ...SMALL, activation }, threads, BATCH));
+  }
+}
+
+Deno.test("FusedTrainer gradients match tfjs cpu with under 4 channels and an odd batch on 2 threads", async () => {
+  await checkGradients({ conv1Filters: 3, conv2Filters: 2, fc1Units: 9, fc2Units: 5 }, 2, 15);
+  await checkGradients(
+    { conv1Filters: 1, conv2Filters: 4, fc1Units: 9, fc2Units: 5, activation: "tanh" },
+    2,
+    1,
+  );
+});
+
+Deno.test("FusedTrainer refuses a thread count other than 1 or 2", async () => {
+  await assertRejects(() => FusedTrainer.create(LeNet.create(), 8, { threads: 3 }), RangeError, "threads");
+});
 
 Deno.test("FusedTrainer steps match tfjs Adam steps on cpu to float tolerance", async () => {
   await initBackend("cpu");
   const a = LeNet.create({}, { seed: 3 }), b = LeNet.create({}, { seed: 3 });
   a.model.compile({ optimizer: tf.train.adam(1e-3, 0.9, 0.999, 1e-7), loss: "categoricalCrossentropy" });
-  const trainer = await FusedTrainer.create(b, BATCH);
+  using trainer = await FusedTrainer.create(b, BATCH);
   const xs = tf.tensor4d(x, [BATCH, 28, 28, 1]), ys = tf.tensor2d(y, [BATCH, 10]);
   for (let step = 0; step < 3; step++) {
     await a.model.trainOnBatch(xs, ys);
@@ -59,7 +88,7 @@ Deno.test("FusedTrainer steps match tfjs Adam steps on cpu to float tolerance", 
 Deno.test("FusedTrainer learns: one epoch on 6,000 images exceeds 90% on 1,000 test images", async () => {
   await initBackend("wasm");
   const lenet = LeNet.create({ activation: "relu" }, { seed: 1 });
-  const trainer = await FusedTrainer.create(lenet, 32);
+  using trainer = await FusedTrainer.create(lenet, 32);
   const set = takeRange(train, 0, 6000);
   for (let start = 0; start < set.count; start += 32) {
     const idx = Array.from({ length: 32 }, (_, i) => start + i);

@@ -30,15 +30,6 @@ float expf_(float x) {
   return u.f;
 }
 
-static inline float act(float x, int kind) {
-  switch (kind) {
-    case SIGMOID: return 1.0f / (1.0f + expf_(-x));
-    case RELU: return x > 0.0f ? x : 0.0f;
-    case TANH: { float e = expf_(2.0f * x); return 1.0f - 2.0f / (e + 1.0f); }
-    default: return x > 0.0f ? x : expf_(x) - 1.0f;
-  }
-}
-
 // expf_ on four lanes, the same arithmetic lane by lane
 static inline v128_t exp4(v128_t x) {
   x = wasm_f32x4_min(wasm_f32x4_max(x, wasm_f32x4_splat(-87.0f)), wasm_f32x4_splat(88.0f));
@@ -56,370 +47,364 @@ static inline v128_t exp4(v128_t x) {
   return wasm_i32x4_add(e, wasm_i32x4_shl(wasm_i32x4_trunc_sat_f32x4(k), 23));
 }
 
-// p[0..n) = act(p[0..n)), four at a time
-static void act_array(float *p, int n, int kind) {
+// act on four lanes
+static inline v128_t act4(v128_t x, int kind) {
   const v128_t one = wasm_f32x4_splat(1.0f), zero4 = wasm_f32x4_splat(0.0f);
-  int i = 0;
-  for (; i + 4 <= n; i += 4) {
-    v128_t x = wasm_v128_load(p + i), y;
-    switch (kind) {
-      case SIGMOID: y = wasm_f32x4_div(one, wasm_f32x4_add(one, exp4(wasm_f32x4_neg(x)))); break;
-      case RELU: y = wasm_f32x4_max(x, zero4); break;
-      case TANH:
-        y = wasm_f32x4_sub(one, wasm_f32x4_div(wasm_f32x4_splat(2.0f),
-                                               wasm_f32x4_add(exp4(wasm_f32x4_add(x, x)), one)));
-        break;
-      default: y = wasm_v128_bitselect(x, wasm_f32x4_sub(exp4(x), one), wasm_f32x4_gt(x, zero4));
-    }
-    wasm_v128_store(p + i, y);
-  }
-  for (; i < n; i++) p[i] = act(p[i], kind);
-}
-
-// d act / d x, from the activation's output y
-static inline float act_grad(float y, int kind) {
   switch (kind) {
-    case SIGMOID: return y * (1.0f - y);
-    case RELU: return y > 0.0f ? 1.0f : 0.0f;
-    case TANH: return 1.0f - y * y;
-    default: return y > 0.0f ? 1.0f : y + 1.0f;
+    case SIGMOID: return wasm_f32x4_div(one, wasm_f32x4_add(one, exp4(wasm_f32x4_neg(x))));
+    case RELU: return wasm_f32x4_max(x, zero4);
+    case TANH:
+      return wasm_f32x4_sub(one, wasm_f32x4_div(wasm_f32x4_splat(2.0f), wasm_f32x4_add(exp4(wasm_f32x4_add(x, x)), one)));
+    case ELU: return wasm_v128_bitselect(x, wasm_f32x4_sub(exp4(x), one), wasm_f32x4_gt(x, zero4));
+    default: return x;  // no activation
   }
 }
 
-// ---- layers ----------------------------------------------------------------------------------
-// The 3x3 convolutions keep a pixel's output channels (or its gradient) in up to four SIMD
-// registers (NV = ceil(Co / 4), Co <= 16) while they loop over taps and input channels. Loads of a
-// last, partial vector read up to 3 floats past a row: those are the next floats of the same
-// parameter or activation block (still in memory), and their lanes are either discarded or
-// multiplied by the zeros that masked_load puts in the gradient's unused lanes.
-
-static inline v128_t masked_load(const float *p, int count) {  // count in 1..4; missing lanes 0
-  if (count >= 4) return wasm_v128_load(p);
-  return wasm_f32x4_make(p[0], count > 1 ? p[1] : 0.0f, count > 2 ? p[2] : 0.0f, 0.0f);
+// d act / d x on four lanes, from the activation's output y
+static inline v128_t act_grad4(v128_t y, int kind) {
+  const v128_t one = wasm_f32x4_splat(1.0f), zero4 = wasm_f32x4_splat(0.0f);
+  switch (kind) {
+    case SIGMOID: return wasm_f32x4_mul(y, wasm_f32x4_sub(one, y));
+    case RELU: return wasm_v128_and(wasm_f32x4_gt(y, zero4), one);
+    case TANH: return wasm_f32x4_sub(one, wasm_f32x4_mul(y, y));
+    default: return wasm_v128_bitselect(one, wasm_f32x4_add(y, one), wasm_f32x4_gt(y, zero4));
+  }
 }
 
-static inline void store_lanes(float *p, v128_t v, int count) {
+static inline float act_grad(float y, int kind) {
+  return wasm_f32x4_extract_lane(act_grad4(wasm_f32x4_splat(y), kind), 0);
+}
+
+// d[0..n) *= act'(y[0..n))
+static void mul_act_grad(float *d, const float *y, int n, int kind) {
+  int i = 0;
+  for (; i + 4 <= n; i += 4)
+    wasm_v128_store(d + i, wasm_f32x4_mul(wasm_v128_load(d + i), act_grad4(wasm_v128_load(y + i), kind)));
+  for (; i < n; i++) d[i] *= act_grad(y[i], kind);
+}
+
+static inline void store_lanes(float *p, v128_t v, int count) {  // the first `count` lanes (>= 1)
   if (count >= 4) { wasm_v128_store(p, v); return; }
   p[0] = wasm_f32x4_extract_lane(v, 0);
   if (count > 1) p[1] = wasm_f32x4_extract_lane(v, 1);
   if (count > 2) p[2] = wasm_f32x4_extract_lane(v, 2);
 }
 
-#define MADD(acc, x, p) acc = wasm_f32x4_add(acc, wasm_f32x4_mul(x, wasm_v128_load(p)))
+// ---- matrix product --------------------------------------------------------------------------
+// Every layer, forward and backward, is one matrix product C = A B (convolutions through im2col).
+// A 4x8 block of C stays in eight SIMD registers while k runs over the whole inner dimension:
+// each step loads one row of B (two vectors) and four scalars of A, and does eight multiply-adds,
+// so the arithmetic is not starved by loads. A is read through strides, so A or A^T serve alike.
+// Edges: the last rows of a block repeat row M-1 (computed, not stored); the last columns read
+// up to 7 floats past a row of B. Lanes are independent, so those floats only reach columns that
+// are never stored, and every buffer is followed by slack so the reads stay inside memory.
 
-#define CONV_FORWARD(NV)                                                                                     \
-  static void conv3x3_nv##NV(const float *in, const float *W, const float *bias, float *out, int B, int H,     \
-                             int Wd, int Ci, int Co) {                                                         \
-    for (int b = 0; b < B; b++)                                                                                \
-      for (int h = 0; h < H; h++)                                                                              \
-        for (int w = 0; w < Wd; w++) {                                                                         \
-          v128_t a0 = wasm_v128_load(bias), a1 = a0, a2 = a0, a3 = a0;                                         \
-          if (NV > 1) a1 = wasm_v128_load(bias + 4);                                                           \
-          if (NV > 2) a2 = wasm_v128_load(bias + 8);                                                           \
-          if (NV > 3) a3 = wasm_v128_load(bias + 12);                                                          \
-          for (int kh = 0; kh < 3; kh++) {                                                                     \
-            int ih = h + kh - 1;                                                                               \
-            if (ih < 0 || ih >= H) continue;                                                                   \
-            for (int kw = 0; kw < 3; kw++) {                                                                   \
-              int iw = w + kw - 1;                                                                             \
-              if (iw < 0 || iw >= Wd) continue;                                                                \
-              const float *x = in + ((b * H + ih) * Wd + iw) * Ci;                                             \
-              const float *k = W + (kh * 3 + kw) * Ci * Co;                                                    \
-              for (int ci = 0; ci < Ci; ci++, k += Co) {                                                       \
-                if (x[ci] == 0.0f) continue;                                                                   \
-                v128_t xv = wasm_f32x4_splat(x[ci]);                                                           \
-                MADD(a0, xv, k);                                                                               \
-                if (NV > 1) MADD(a1, xv, k + 4);                                                               \
-                if (NV > 2) MADD(a2, xv, k + 8);                                                               \
-                if (NV > 3) MADD(a3, xv, k + 12);                                                              \
-              }                                                                                                \
-            }                                                                                                  \
-          }                                                                                                    \
-          float *o = out + ((b * H + h) * Wd + w) * Co;                                                        \
-          store_lanes(o, a0, Co);                                                                              \
-          if (NV > 1) store_lanes(o + 4, a1, Co - 4);                                                          \
-          if (NV > 2) store_lanes(o + 8, a2, Co - 8);                                                          \
-          if (NV > 3) store_lanes(o + 12, a3, Co - 12);                                                        \
-        }                                                                                                      \
-  }
+#define MADD(acc, x, b) acc = wasm_f32x4_add(acc, wasm_f32x4_mul(x, b))
 
-#define CONV_BACKWARD(NV)                                                                                    \
-  static void conv3x3_backward_nv##NV(const float *in, const float *W, const float *d, float *dW, float *dbias, \
-                                      float *din, int B, int H, int Wd, int Ci, int Co) {                      \
-    if (din) zero(din, B * H * Wd * Ci);                                                                       \
-    for (int b = 0; b < B; b++)                                                                                \
-      for (int h = 0; h < H; h++)                                                                              \
-        for (int w = 0; w < Wd; w++) {                                                                         \
-          const float *gp = d + ((b * H + h) * Wd + w) * Co;                                                   \
-          axpy(dbias, 1.0f, gp, Co);                                                                           \
-          v128_t g0 = masked_load(gp, Co), g1 = g0, g2 = g0, g3 = g0;                                          \
-          if (NV > 1) g1 = masked_load(gp + 4, Co - 4);                                                        \
-          if (NV > 2) g2 = masked_load(gp + 8, Co - 8);                                                        \
-          if (NV > 3) g3 = masked_load(gp + 12, Co - 12);                                                      \
-          for (int kh = 0; kh < 3; kh++) {                                                                     \
-            int ih = h + kh - 1;                                                                               \
-            if (ih < 0 || ih >= H) continue;                                                                   \
-            for (int kw = 0; kw < 3; kw++) {                                                                   \
-              int iw = w + kw - 1;                                                                             \
-              if (iw < 0 || iw >= Wd) continue;                                                                \
-              int at = ((b * H + ih) * Wd + iw) * Ci;                                                          \
-              const float *x = in + at;                                                                        \
-              float *dk = dW + (kh * 3 + kw) * Ci * Co;                                                        \
-              const float *k = W + (kh * 3 + kw) * Ci * Co;                                                    \
-              for (int ci = 0; ci < Ci; ci++, dk += Co, k += Co) {                                             \
-                if (x[ci] != 0.0f) {                                                                           \
-                  v128_t xv = wasm_f32x4_splat(x[ci]);                                                         \
-                  wasm_v128_store(dk, wasm_f32x4_add(wasm_v128_load(dk), wasm_f32x4_mul(xv, g0)));              \
-                  if (NV > 1) wasm_v128_store(dk + 4, wasm_f32x4_add(wasm_v128_load(dk + 4), wasm_f32x4_mul(xv, g1))); \
-                  if (NV > 2) wasm_v128_store(dk + 8, wasm_f32x4_add(wasm_v128_load(dk + 8), wasm_f32x4_mul(xv, g2))); \
-                  if (NV > 3) wasm_v128_store(dk + 12, wasm_f32x4_add(wasm_v128_load(dk + 12), wasm_f32x4_mul(xv, g3))); \
-                }                                                                                              \
-                if (din) {                                                                                     \
-                  v128_t s = wasm_f32x4_mul(wasm_v128_load(k), g0);                                            \
-                  if (NV > 1) MADD(s, g1, k + 4);                                                              \
-                  if (NV > 2) MADD(s, g2, k + 8);                                                              \
-                  if (NV > 3) MADD(s, g3, k + 12);                                                             \
-                  din[at + ci] += wasm_f32x4_extract_lane(s, 0) + wasm_f32x4_extract_lane(s, 1) +               \
-                                  wasm_f32x4_extract_lane(s, 2) + wasm_f32x4_extract_lane(s, 3);                \
-                }                                                                                              \
-              }                                                                                                \
-            }                                                                                                  \
-          }                                                                                                    \
-        }                                                                                                      \
-  }
-
-CONV_FORWARD(1)
-CONV_FORWARD(2)
-CONV_FORWARD(3)
-CONV_FORWARD(4)
-CONV_BACKWARD(1)
-CONV_BACKWARD(2)
-CONV_BACKWARD(3)
-CONV_BACKWARD(4)
-
-// 3x3 'same' convolution, stride 1: out[b,h,w,:] = bias + sum taps in[b,h+kh-1,w+kw-1,ci] * W[kh,kw,ci,:]
-static void conv3x3_plain(const float *in, const float *W, const float *bias, float *out, int B, int H, int Wd, int Ci,
-                    int Co) {
-  for (int b = 0; b < B; b++)
-    for (int h = 0; h < H; h++)
-      for (int w = 0; w < Wd; w++) {
-        float *o = out + ((b * H + h) * Wd + w) * Co;
-        for (int c = 0; c < Co; c++) o[c] = bias[c];
-        for (int kh = 0; kh < 3; kh++) {
-          int ih = h + kh - 1;
-          if (ih < 0 || ih >= H) continue;
-          for (int kw = 0; kw < 3; kw++) {
-            int iw = w + kw - 1;
-            if (iw < 0 || iw >= Wd) continue;
-            const float *x = in + ((b * H + ih) * Wd + iw) * Ci;
-            const float *k = W + (kh * 3 + kw) * Ci * Co;
-            for (int ci = 0; ci < Ci; ci++)
-              if (x[ci] != 0.0f) axpy(o, x[ci], k + ci * Co, Co);
-          }
-        }
+// C[i, j] = act(bias[j] + sum_k A[i*ars + k*aks] * B[k*ldb + j]), i < M, j < N; bias may be 0,
+// kind < 0 for no activation.
+static void gemm(int M, int N, int K, const float *A, int ars, int aks, const float *B, int ldb, float *C,
+                 int ldc, const float *bias, int kind) {
+  for (int i = 0; i < M; i += 4) {
+    const float *a0 = A + i * ars;
+    const float *a1 = A + (i + 1 < M ? i + 1 : M - 1) * ars;
+    const float *a2 = A + (i + 2 < M ? i + 2 : M - 1) * ars;
+    const float *a3 = A + (i + 3 < M ? i + 3 : M - 1) * ars;
+    for (int j = 0; j < N; j += 8) {
+      v128_t init0 = wasm_f32x4_splat(0.0f), init1 = init0;
+      if (bias) init0 = wasm_v128_load(bias + j), init1 = wasm_v128_load(bias + j + 4);
+      v128_t c00 = init0, c01 = init1, c10 = init0, c11 = init1, c20 = init0, c21 = init1, c30 = init0, c31 = init1;
+      const float *b = B + j;
+      for (int k = 0, ak = 0; k < K; k++, ak += aks, b += ldb) {
+        v128_t b0 = wasm_v128_load(b), b1 = wasm_v128_load(b + 4);
+        v128_t x = wasm_v128_load32_splat(a0 + ak);
+        MADD(c00, x, b0), MADD(c01, x, b1);
+        x = wasm_v128_load32_splat(a1 + ak);
+        MADD(c10, x, b0), MADD(c11, x, b1);
+        x = wasm_v128_load32_splat(a2 + ak);
+        MADD(c20, x, b0), MADD(c21, x, b1);
+        x = wasm_v128_load32_splat(a3 + ak);
+        MADD(c30, x, b0), MADD(c31, x, b1);
       }
-}
-
-// dW[kh,kw,ci,:] += in[...,ci] * d[b,h,w,:]; dbias += d; and, when din != 0, din = d conv W^T
-static void conv3x3_backward_plain(const float *in, const float *W, const float *d, float *dW, float *dbias, float *din,
-                             int B, int H, int Wd, int Ci, int Co) {
-  if (din) zero(din, B * H * Wd * Ci);
-  for (int b = 0; b < B; b++)
-    for (int h = 0; h < H; h++)
-      for (int w = 0; w < Wd; w++) {
-        const float *g = d + ((b * H + h) * Wd + w) * Co;
-        axpy(dbias, 1.0f, g, Co);
-        for (int kh = 0; kh < 3; kh++) {
-          int ih = h + kh - 1;
-          if (ih < 0 || ih >= H) continue;
-          for (int kw = 0; kw < 3; kw++) {
-            int iw = w + kw - 1;
-            if (iw < 0 || iw >= Wd) continue;
-            int at = ((b * H + ih) * Wd + iw) * Ci;
-            const float *x = in + at;
-            float *dk = dW + (kh * 3 + kw) * Ci * Co;
-            const float *k = W + (kh * 3 + kw) * Ci * Co;
-            for (int ci = 0; ci < Ci; ci++) {
-              if (x[ci] != 0.0f) axpy(dk + ci * Co, x[ci], g, Co);
-              if (din) din[at + ci] += dot(k + ci * Co, g, Co);
-            }
-          }
-        }
-      }
-}
-
-static void conv3x3(const float *in, const float *W, const float *bias, float *out, int B, int H, int Wd, int Ci,
-                    int Co) {
-  switch ((Co + 3) / 4) {
-    case 1: conv3x3_nv1(in, W, bias, out, B, H, Wd, Ci, Co); break;
-    case 2: conv3x3_nv2(in, W, bias, out, B, H, Wd, Ci, Co); break;
-    case 3: conv3x3_nv3(in, W, bias, out, B, H, Wd, Ci, Co); break;
-    case 4: conv3x3_nv4(in, W, bias, out, B, H, Wd, Ci, Co); break;
-    default: conv3x3_plain(in, W, bias, out, B, H, Wd, Ci, Co);
+      int n = N - j;
+      float *c = C + i * ldc + j;
+#define STORE_ROW(r, lo, hi)                                          \
+  if (i + r < M) {                                                    \
+    store_lanes(c + r * ldc, act4(lo, kind), n);                      \
+    if (n > 4) store_lanes(c + r * ldc + 4, act4(hi, kind), n - 4);   \
   }
-}
-
-static void conv3x3_backward(const float *in, const float *W, const float *d, float *dW, float *dbias, float *din,
-                             int B, int H, int Wd, int Ci, int Co) {
-  switch ((Co + 3) / 4) {
-    case 1: conv3x3_backward_nv1(in, W, d, dW, dbias, din, B, H, Wd, Ci, Co); break;
-    case 2: conv3x3_backward_nv2(in, W, d, dW, dbias, din, B, H, Wd, Ci, Co); break;
-    case 3: conv3x3_backward_nv3(in, W, d, dW, dbias, din, B, H, Wd, Ci, Co); break;
-    case 4: conv3x3_backward_nv4(in, W, d, dW, dbias, din, B, H, Wd, Ci, Co); break;
-    default: conv3x3_backward_plain(in, W, d, dW, dbias, din, B, H, Wd, Ci, Co);
-  }
-}
-
-// 2x2 max-pool, stride 2, tfjs 'same' padding (odd sizes pad bottom/right); keeps each max's index
-static void maxpool(const float *in, float *out, int *arg, int B, int H, int Wd, int C) {
-  int OH = (H + 1) / 2, OW = (Wd + 1) / 2;
-  for (int b = 0; b < B; b++)
-    for (int oh = 0; oh < OH; oh++)
-      for (int ow = 0; ow < OW; ow++)
-        for (int c = 0; c < C; c++) {
-          int best = -1;
-          float bv = 0.0f;
-          for (int kh = 0; kh < 2; kh++) {
-            int ih = oh * 2 + kh;
-            if (ih >= H) continue;
-            for (int kw = 0; kw < 2; kw++) {
-              int iw = ow * 2 + kw;
-              if (iw >= Wd) continue;
-              int at = ((b * H + ih) * Wd + iw) * C + c;
-              if (best < 0 || in[at] > bv) best = at, bv = in[at];
-            }
-          }
-          int o = ((b * OH + oh) * OW + ow) * C + c;
-          out[o] = bv;
-          arg[o] = best;
-        }
-}
-
-// y[B,N] = x[B,M] W[M,N] + bias, then the activation (kind < 0: none). The batch loop is inside
-// the weight loop so each row of W (fc1 holds 94,080 weights) is read once per batch, not per image.
-static void dense(const float *x, const float *W, const float *bias, float *y, int B, int M, int N, int kind) {
-  for (int b = 0; b < B; b++)
-    for (int n = 0; n < N; n++) y[b * N + n] = bias[n];
-  for (int m = 0; m < M; m++) {
-    const float *w = W + m * N;
-    for (int b = 0; b < B; b++)
-      if (x[b * M + m] != 0.0f) axpy(y + b * N, x[b * M + m], w, N);
-  }
-  if (kind >= 0) act_array(y, B * N, kind);
-}
-
-// dW += x^T d; dbias += sum d; dx = d W^T (when dx != 0); weight rows outside, batch inside
-static void dense_backward(const float *x, const float *W, const float *d, float *dW, float *dbias, float *dx, int B,
-                           int M, int N) {
-  for (int b = 0; b < B; b++) axpy(dbias, 1.0f, d + b * N, N);
-  for (int m = 0; m < M; m++) {
-    const float *w = W + m * N;
-    float *dw = dW + m * N;
-    for (int b = 0; b < B; b++) {
-      const float *g = d + b * N;
-      if (x[b * M + m] != 0.0f) axpy(dw, x[b * M + m], g, N);
-      if (dx) dx[b * M + m] = dot(w, g, N);
+      STORE_ROW(0, c00, c01) STORE_ROW(1, c10, c11) STORE_ROW(2, c20, c21) STORE_ROW(3, c30, c31)
+#undef STORE_ROW
     }
   }
 }
 
-// ---- the model -------------------------------------------------------------------------------
-static int C1, C2, H1, H2, K, KIND, MAXB;
-static float *P, *G, *Mo, *Vo;  // parameters, gradients, Adam moments
-static int NP;
-static float *A1, *P1, *A2, *P2, *D1, *D2, *Z, *DA1, *DP1, *DA2, *DP2, *DD1, *DD2, *DZ;
-static int *ARG1, *ARG2;
-static unsigned char *heap;
+// out[j] = sum over rows of d[i*N + j]: a bias gradient
+static void column_sums(const float *d, int M, int N, float *out) {
+  zero(out, N);
+  for (int i = 0; i < M; i++) axpy(out, 1.0f, d + i * N, N);
+}
 
-static void *take(int bytes) {
-  void *p = heap;
-  heap += (bytes + 15) & ~15;
+// dst[j*rows + i] = src[i*cols + j]
+static void transpose(const float *src, int rows, int cols, float *dst) {
+  for (int i = 0; i < rows; i++)
+    for (int j = 0; j < cols; j++) dst[j * rows + i] = src[i * cols + j];
+}
+
+// n floats from src to dst (n >= 4: whole vectors, the last one overlapping the one before)
+static inline void copy_floats(float *dst, const float *src, int n) {
+  if (n < 4) {
+    for (int i = 0; i < n; i++) dst[i] = src[i];
+    return;
+  }
+  for (int i = 0; i < n; i += 4) {
+    int at = i + 4 <= n ? i : n - 4;
+    wasm_v128_store(dst + at, wasm_v128_load(src + at));
+  }
+}
+
+// 3x3 'same' patches, one row per pixel, from an input padded with a zero border of one pixel
+// (in [B, H+2, W+2, C]): col[(b,h,w), (kh*3+kw)*C + c] = in[b, h+kh, w+kw, c]. A last column of
+// ones makes the filter gradient's product also sum the bias gradient.
+static void im2col(const float *in, float *col, int B, int H, int Wd, int C) {
+  int PW = Wd + 2, row = 9 * C + 1;
+  for (int b = 0; b < B; b++)
+    for (int h = 0; h < H; h++)
+      for (int w = 0; w < Wd; w++, col += row) {
+        const float *p = in + ((b * (H + 2) + h) * PW + w) * C;
+        for (int kh = 0; kh < 3; kh++) copy_floats(col + kh * 3 * C, p + kh * PW * C, 3 * C);
+        col[9 * C] = 1.0f;
+      }
+}
+
+// The adjoint of im2col (without the ones): each patch's gradient is added back onto the pixels it
+// came from, in a padded output [B, H+2, W+2, C] whose border is ignored.
+static void col2im(const float *col, float *out, int B, int H, int Wd, int C) {
+  int PW = Wd + 2;
+  zero(out, B * (H + 2) * PW * C);
+  for (int b = 0; b < B; b++)
+    for (int h = 0; h < H; h++)
+      for (int w = 0; w < Wd; w++, col += 9 * C) {
+        float *p = out + ((b * (H + 2) + h) * PW + w) * C;
+        for (int kh = 0; kh < 3; kh++) axpy(p + kh * PW * C, 1.0f, col + kh * 3 * C, 3 * C);
+      }
+}
+
+// copies x [B,H,W,C] into the interior of a zero-bordered [B,H+2,W+2,C]
+static void pad1(const float *x, float *out, int B, int H, int Wd, int C) {
+  for (int b = 0; b < B; b++)
+    for (int h = 0; h < H; h++) copy_floats(out + ((b * (H + 2) + h + 1) * (Wd + 2) + 1) * C, x + ((b * H + h) * Wd) * C, Wd * C);
+}
+
+// offset of input k (row-major) of a 2x2 window in an [.., W, C] image
+#define WIN(k) (((k) & 1) * C + ((k) >> 1) * Wd * C)
+
+// 2x2 max-pool, stride 2, over even H and W (28 and 14 here, so tfjs's 'same' padding adds
+// nothing). out[b, oh+pad, ow+pad, c] lands in a buffer with a border of `pad` pixels; win[b,oh,ow,c]
+// says which of the window's four inputs was the max (the first, in row-major order, on ties, as
+// tfjs), for the backward pass. Four channels at a time; with C >= 4 the last group overlaps the
+// one before (it rewrites the same values), so no channel count needs a scalar tail.
+static void maxpool(const float *in, float *out, int pad, int *win, int B, int H, int Wd, int C) {
+  int OH = H / 2, OW = Wd / 2, PW = OW + 2 * pad;
+  for (int b = 0; b < B; b++)
+    for (int oh = 0; oh < OH; oh++)
+      for (int ow = 0; ow < OW; ow++) {
+        const float *q = in + ((b * H + 2 * oh) * Wd + 2 * ow) * C;  // window input k at q + WIN(k)
+        float *o = out + ((b * (OH + 2 * pad) + oh + pad) * PW + ow + pad) * C;
+        int *wi = win + ((b * OH + oh) * OW + ow) * C;
+        if (C < 4) {
+          for (int c = 0; c < C; c++) {
+            int best = 0;
+            for (int k = 1; k < 4; k++)
+              if (q[WIN(k) + c] > q[WIN(best) + c]) best = k;
+            o[c] = q[WIN(best) + c], wi[c] = best;
+          }
+          continue;
+        }
+        for (int c = 0; c < C; c += 4) {
+          int at = c + 4 <= C ? c : C - 4;
+          v128_t best = wasm_v128_load(q + at), which = wasm_i32x4_splat(0);
+          for (int k = 1; k < 4; k++) {
+            v128_t v = wasm_v128_load(q + WIN(k) + at), more = wasm_f32x4_gt(v, best);
+            best = wasm_v128_bitselect(v, best, more);
+            which = wasm_v128_bitselect(wasm_i32x4_splat(k), which, more);
+          }
+          wasm_v128_store(o + at, best);
+          wasm_v128_store(wi + at, which);
+        }
+      }
+}
+
+// The pooling gradient times the activation's: each input gets its window's gradient if it was
+// the window's max, else 0, times act'(y). Windows do not overlap, so every input is written once.
+static void maxpool_backward(const float *dout, int pad, const int *win, const float *y, float *din, int B, int H,
+                             int Wd, int C, int kind) {
+  int OH = H / 2, OW = Wd / 2, PW = OW + 2 * pad;
+  for (int b = 0; b < B; b++)
+    for (int oh = 0; oh < OH; oh++)
+      for (int ow = 0; ow < OW; ow++) {
+        int q = ((b * H + 2 * oh) * Wd + 2 * ow) * C;
+        const float *d = dout + ((b * (OH + 2 * pad) + oh + pad) * PW + ow + pad) * C;
+        const int *wi = win + ((b * OH + oh) * OW + ow) * C;
+        if (C < 4) {
+          for (int c = 0; c < C; c++)
+            for (int k = 0; k < 4; k++) din[q + WIN(k) + c] = wi[c] == k ? d[c] * act_grad(y[q + WIN(k) + c], kind) : 0.0f;
+          continue;
+        }
+        for (int c = 0; c < C; c += 4) {
+          int at = c + 4 <= C ? c : C - 4;
+          v128_t g = wasm_v128_load(d + at), which = wasm_v128_load(wi + at);
+          for (int k = 0; k < 4; k++) {
+            v128_t mine = wasm_v128_and(g, wasm_i32x4_eq(which, wasm_i32x4_splat(k)));
+            v128_t dy = wasm_f32x4_mul(mine, act_grad4(wasm_v128_load(y + q + WIN(k) + at), kind));
+            wasm_v128_store(din + q + WIN(k) + at, dy);
+          }
+        }
+      }
+}
+
+// ---- the model -------------------------------------------------------------------------------
+// A Net is one worker's view of a training: the parameters and Adam's moments, shared by every
+// Net of a trainer, and its own gradients and activations for its share of each batch. Its
+// fields live in linear memory, not in C globals, so that two WebAssembly instances on one shared
+// memory (one per thread) can each run their own Net.
+typedef struct {
+  int c1, c2, h1, h2, k, kind, max_batch, count;
+  int at[10];                 // where each weight tensor starts in P, in tfjs's order
+  float *P, *Mo, *Vo;         // shared
+  float *G;                   // gradients of this net's images (scaled by 1 / the whole batch)
+  float *X, *COL1, *A1, *P1, *COL2, *A2, *P2, *D1, *D2, *Z;  // forward; X and P1 zero-bordered
+  float *DA1, *DP1, *DCOL2, *DA2, *DP2, *DD1, *DD2, *DZ, *WT;  // backward; DP1 bordered
+  int *ARG1, *ARG2;
+} Net;
+
+// the next `floats` floats from *heap, and 32 bytes of slack after them (see the matrix product)
+static void *take(unsigned char **heap, int floats) {
+  void *p = *heap;
+  *heap += (floats * 4 + 32 + 15) & ~15;
   return p;
 }
 
-static int offsets[10];
-
-// Sets the architecture and lays out all buffers from `base`; returns the first free byte.
+// Lays out a Net and its buffers from `base` (16-byte aligned, in memory fresh from instantiation
+// or growth, so Adam's moments start at zero) and returns the first byte after them. With `share`,
+// the new Net uses that Net's parameters and moments. Writes only the Net itself, so the caller
+// can grow memory to the returned size afterwards.
 EXPORT(lenet_init)
-unsigned int lenet_init(unsigned int base, int c1, int c2, int h1, int h2, int k, int kind, int maxBatch) {
-  C1 = c1, C2 = c2, H1 = h1, H2 = h2, K = k, KIND = kind, MAXB = maxBatch;
-  int F = 7 * 7 * C2;
-  int sizes[10] = {9 * C1, C1, 9 * C1 * C2, C2, F * H1, H1, H1 * H2, H2, H2 * K, K};
-  NP = 0;
-  for (int i = 0; i < 10; i++) offsets[i] = NP, NP += sizes[i];
-  heap = (unsigned char *)base;
-  P = take(NP * 4), G = take(NP * 4), Mo = take(NP * 4), Vo = take(NP * 4);
-  zero(Mo, NP), zero(Vo, NP);
-  int B = maxBatch;
-  A1 = take(B * 784 * C1 * 4), DA1 = take(B * 784 * C1 * 4);
-  P1 = take(B * 196 * C1 * 4), DP1 = take(B * 196 * C1 * 4), ARG1 = take(B * 196 * C1 * 4);
-  A2 = take(B * 196 * C2 * 4), DA2 = take(B * 196 * C2 * 4);
-  P2 = take(B * F * 4), DP2 = take(B * F * 4), ARG2 = take(B * F * 4);
-  D1 = take(B * H1 * 4), DD1 = take(B * H1 * 4), D2 = take(B * H2 * 4), DD2 = take(B * H2 * 4);
-  Z = take(B * K * 4), DZ = take(B * K * 4);
+unsigned int lenet_init(Net *n, int c1, int c2, int h1, int h2, int k, int kind, int max_batch, const Net *share) {
+  n->c1 = c1, n->c2 = c2, n->h1 = h1, n->h2 = h2, n->k = k, n->kind = kind, n->max_batch = max_batch;
+  int F = 7 * 7 * c2;
+  int sizes[10] = {9 * c1, c1, 9 * c1 * c2, c2, F * h1, h1, h1 * h2, h2, h2 * k, k};
+  n->count = 0;
+  for (int i = 0; i < 10; i++) n->at[i] = n->count, n->count += sizes[i];
+  unsigned char *heap = (unsigned char *)n + ((sizeof(Net) + 15) & ~15);
+  if (share) n->P = share->P, n->Mo = share->Mo, n->Vo = share->Vo;
+  else n->P = take(&heap, n->count), n->Mo = take(&heap, n->count), n->Vo = take(&heap, n->count);
+  n->G = take(&heap, n->count);
+  int B = max_batch, widest = F * h1 > 9 * c1 * c2 ? F * h1 : 9 * c1 * c2;
+  n->X = take(&heap, B * 900), n->COL1 = take(&heap, B * 784 * 10), n->A1 = take(&heap, B * 784 * c1), n->DA1 = take(&heap, B * 784 * c1);
+  n->P1 = take(&heap, B * 256 * c1), n->DP1 = take(&heap, B * 256 * c1), n->ARG1 = take(&heap, B * 196 * c1);
+  n->COL2 = take(&heap, B * 196 * (9 * c1 + 1)), n->DCOL2 = take(&heap, B * 196 * 9 * c1);
+  n->A2 = take(&heap, B * 196 * c2), n->DA2 = take(&heap, B * 196 * c2);
+  n->P2 = take(&heap, B * F), n->DP2 = take(&heap, B * F), n->ARG2 = take(&heap, B * F);
+  n->D1 = take(&heap, B * h1), n->DD1 = take(&heap, B * h1), n->D2 = take(&heap, B * h2), n->DD2 = take(&heap, B * h2);
+  n->Z = take(&heap, B * k), n->DZ = take(&heap, B * k), n->WT = take(&heap, widest > h1 * h2 ? widest : h1 * h2);
   return (unsigned int)heap;
 }
 
-EXPORT(lenet_params) float *lenet_params(void) { return P; }
-EXPORT(lenet_param_count) int lenet_param_count(void) { return NP; }
-EXPORT(lenet_grads) float *lenet_grads(void) { return G; }
-EXPORT(lenet_moments) float *lenet_moments(int second) { return second ? Vo : Mo; }
-EXPORT(lenet_probs) float *lenet_probs(void) { return Z; }
+EXPORT(lenet_params) float *lenet_params(const Net *n) { return n->P; }
+EXPORT(lenet_param_count) int lenet_param_count(const Net *n) { return n->count; }
+EXPORT(lenet_grads) float *lenet_grads(const Net *n) { return n->G; }
+EXPORT(lenet_moments) float *lenet_moments(const Net *n, int second) { return second ? n->Vo : n->Mo; }
+EXPORT(lenet_probs) float *lenet_probs(const Net *n) { return n->Z; }
+
+// y[B,N] = act(x[B,M] W[M,N] + bias), W and bias the parameter tensors `layer` and `layer + 1`
+static void dense(const Net *n, const float *x, int layer, float *y, int B, int M, int N, int kind) {
+  gemm(B, N, M, x, M, 1, n->P + n->at[layer], N, y, N, n->P + n->at[layer + 1], kind);
+}
+
+// dW = x^T d, dbias = column sums of d, and dx = d W^T when dx != 0
+static void dense_backward(const Net *n, const float *x, int layer, const float *d, float *dx, int B, int M, int N) {
+  gemm(M, N, B, x, 1, M, d, N, n->G + n->at[layer], N, 0, -1);
+  column_sums(d, B, N, n->G + n->at[layer + 1]);
+  if (!dx) return;
+  transpose(n->P + n->at[layer], M, N, n->WT);
+  gemm(B, M, N, d, N, 1, n->WT, M, dx, M, 0, -1);
+}
 
 // Forward pass of `B` images x [B,28,28,1]; leaves softmax probabilities in Z.
 EXPORT(lenet_forward)
-void lenet_forward(const float *x, int B) {
-  int F = 7 * 7 * C2;
-  conv3x3(x, P + offsets[0], P + offsets[1], A1, B, 28, 28, 1, C1);
-  act_array(A1, B * 784 * C1, KIND);
-  maxpool(A1, P1, ARG1, B, 28, 28, C1);
-  conv3x3(P1, P + offsets[2], P + offsets[3], A2, B, 14, 14, C1, C2);
-  act_array(A2, B * 196 * C2, KIND);
-  maxpool(A2, P2, ARG2, B, 14, 14, C2);
-  dense(P2, P + offsets[4], P + offsets[5], D1, B, F, H1, KIND);
-  dense(D1, P + offsets[6], P + offsets[7], D2, B, H1, H2, KIND);
-  dense(D2, P + offsets[8], P + offsets[9], Z, B, H2, K, -1);
+void lenet_forward(Net *n, const float *x, int B) {
+  int C1 = n->c1, C2 = n->c2, F = 7 * 7 * C2, kind = n->kind;
+  const float *P = n->P;
+  pad1(x, n->X, B, 28, 28, 1);
+  im2col(n->X, n->COL1, B, 28, 28, 1);
+  gemm(B * 784, C1, 9, n->COL1, 10, 1, P + n->at[0], C1, n->A1, C1, P + n->at[1], kind);
+  maxpool(n->A1, n->P1, 1, n->ARG1, B, 28, 28, C1);
+  im2col(n->P1, n->COL2, B, 14, 14, C1);
+  gemm(B * 196, C2, 9 * C1, n->COL2, 9 * C1 + 1, 1, P + n->at[2], C2, n->A2, C2, P + n->at[3], kind);
+  maxpool(n->A2, n->P2, 0, n->ARG2, B, 14, 14, C2);
+  dense(n, n->P2, 4, n->D1, B, F, n->h1, kind);
+  dense(n, n->D1, 6, n->D2, B, n->h1, n->h2, kind);
+  dense(n, n->D2, 8, n->Z, B, n->h2, n->k, -1);
   for (int b = 0; b < B; b++) {
-    float *z = Z + b * K, mx = z[0], s = 0.0f;
-    for (int k = 1; k < K; k++) mx = z[k] > mx ? z[k] : mx;
-    for (int k = 0; k < K; k++) z[k] = expf_(z[k] - mx), s += z[k];
-    for (int k = 0; k < K; k++) z[k] /= s;
+    float *z = n->Z + b * n->k, mx = z[0], s = 0.0f;
+    for (int k = 1; k < n->k; k++) mx = z[k] > mx ? z[k] : mx;
+    for (int k = 0; k < n->k; k++) z[k] = expf_(z[k] - mx), s += z[k];
+    for (int k = 0; k < n->k; k++) z[k] /= s;
   }
 }
 
-// Gradients of the mean categorical cross-entropy over the batch (softmax output Z from
-// lenet_forward, labels as class indices) into G. The loss itself is read from Z by the caller.
+// Gradients of the categorical cross-entropy of this net's B images (softmax output Z from
+// lenet_forward, labels as class indices) into G, each image's weighted by `scale` (1 / the
+// whole batch, so that the gradients of all nets add up to that of the batch's mean loss).
 EXPORT(lenet_backward)
-void lenet_backward(const float *x, const int *labels, int B) {
-  int F = 7 * 7 * C2;
+void lenet_backward(Net *n, const int *labels, int B, float scale) {
+  int C1 = n->c1, C2 = n->c2, F = 7 * 7 * C2, K = n->k, kind = n->kind;
+  float *G = n->G;
   for (int b = 0; b < B; b++) {
-    const float *p = Z + b * K;
-    for (int k = 0; k < K; k++) DZ[b * K + k] = (p[k] - (k == labels[b] ? 1.0f : 0.0f)) / B;
+    const float *p = n->Z + b * K;
+    for (int k = 0; k < K; k++) n->DZ[b * K + k] = (p[k] - (k == labels[b] ? 1.0f : 0.0f)) * scale;
   }
-  zero(G, NP);
-  dense_backward(D2, P + offsets[8], DZ, G + offsets[8], G + offsets[9], DD2, B, H2, K);
-  for (int i = 0; i < B * H2; i++) DD2[i] *= act_grad(D2[i], KIND);
-  dense_backward(D1, P + offsets[6], DD2, G + offsets[6], G + offsets[7], DD1, B, H1, H2);
-  for (int i = 0; i < B * H1; i++) DD1[i] *= act_grad(D1[i], KIND);
-  dense_backward(P2, P + offsets[4], DD1, G + offsets[4], G + offsets[5], DP2, B, F, H1);
-  zero(DA2, B * 196 * C2);
-  for (int i = 0; i < B * F; i++) DA2[ARG2[i]] += DP2[i];
-  for (int i = 0; i < B * 196 * C2; i++) DA2[i] *= act_grad(A2[i], KIND);
-  conv3x3_backward(P1, P + offsets[2], DA2, G + offsets[2], G + offsets[3], DP1, B, 14, 14, C1, C2);
-  zero(DA1, B * 784 * C1);
-  for (int i = 0; i < B * 196 * C1; i++) DA1[ARG1[i]] += DP1[i];
-  for (int i = 0; i < B * 784 * C1; i++) DA1[i] *= act_grad(A1[i], KIND);
-  conv3x3_backward(x, P + offsets[0], DA1, G + offsets[0], G + offsets[1], 0, B, 28, 28, 1, C1);
+  dense_backward(n, n->D2, 8, n->DZ, n->DD2, B, n->h2, K);
+  mul_act_grad(n->DD2, n->D2, B * n->h2, kind);
+  dense_backward(n, n->D1, 6, n->DD2, n->DD1, B, n->h1, n->h2);
+  mul_act_grad(n->DD1, n->D1, B * n->h1, kind);
+  dense_backward(n, n->P2, 4, n->DD1, n->DP2, B, F, n->h1);
+  maxpool_backward(n->DP2, 0, n->ARG2, n->A2, n->DA2, B, 14, 14, C2, kind);
+  // conv2: filter and bias gradients in one product (COL2's ones column), then the input's
+  gemm(9 * C1 + 1, C2, B * 196, n->COL2, 1, 9 * C1 + 1, n->DA2, C2, G + n->at[2], C2, 0, -1);
+  transpose(n->P + n->at[2], 9 * C1, C2, n->WT);
+  gemm(B * 196, 9 * C1, C2, n->DA2, C2, 1, n->WT, 9 * C1, n->DCOL2, 9 * C1, 0, -1);
+  col2im(n->DCOL2, n->DP1, B, 14, 14, C1);
+  maxpool_backward(n->DP1, 1, n->ARG1, n->A1, n->DA1, B, 28, 28, C1, kind);
+  gemm(10, C1, B * 784, n->COL1, 1, 10, n->DA1, C1, G + n->at[0], C1, 0, -1);
 }
 
-// Adam as tfjs computes it: w -= lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)
+// Adam as tfjs computes it, on the sum of the gradients of `n` and `other` (when not 0):
+//   w -= lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)
 EXPORT(lenet_adam)
-void lenet_adam(float lr, float b1, float b2, float eps, float accB1, float accB2) {
-  float c1 = 1.0f / (1.0f - accB1), c2 = 1.0f / (1.0f - accB2);
-  for (int i = 0; i < NP; i++) {
-    float g = G[i];
+void lenet_adam(Net *n, const Net *other, float lr, float b1, float b2, float eps, float accB1, float accB2) {
+  float *P = n->P, *Mo = n->Mo, *Vo = n->Vo;
+  const float *G = n->G, *G2 = other ? other->G : 0;
+  const v128_t vb1 = wasm_f32x4_splat(b1), vb2 = wasm_f32x4_splat(b2), nb1 = wasm_f32x4_splat(1.0f - b1),
+               nb2 = wasm_f32x4_splat(1.0f - b2), c1 = wasm_f32x4_splat(1.0f / (1.0f - accB1)),
+               c2 = wasm_f32x4_splat(1.0f / (1.0f - accB2)), veps = wasm_f32x4_splat(eps), vlr = wasm_f32x4_splat(lr);
+  int i = 0;
+  for (; i + 4 <= n->count; i += 4) {
+    v128_t g = wasm_v128_load(G + i);
+    if (G2) g = wasm_f32x4_add(g, wasm_v128_load(G2 + i));
+    v128_t m = wasm_f32x4_add(wasm_f32x4_mul(vb1, wasm_v128_load(Mo + i)), wasm_f32x4_mul(nb1, g));
+    v128_t v = wasm_f32x4_add(wasm_f32x4_mul(vb2, wasm_v128_load(Vo + i)), wasm_f32x4_mul(wasm_f32x4_mul(nb2, g), g));
+    wasm_v128_store(Mo + i, m), wasm_v128_store(Vo + i, v);
+    v128_t step = wasm_f32x4_div(wasm_f32x4_mul(vlr, wasm_f32x4_mul(m, c1)),
+                                 wasm_f32x4_add(wasm_f32x4_sqrt(wasm_f32x4_mul(v, c2)), veps));
+    wasm_v128_store(P + i, wasm_f32x4_sub(wasm_v128_load(P + i), step));
+  }
+  float s1 = 1.0f / (1.0f - accB1), s2 = 1.0f / (1.0f - accB2);
+  for (; i < n->count; i++) {
+    float g = G[i] + (G2 ? G2[i] : 0.0f);
     float m = Mo[i] = b1 * Mo[i] + (1.0f - b1) * g;
     float v = Vo[i] = b2 * Vo[i] + (1.0f - b2) * g * g;
-    P[i] -= lr * (m * c1) / (__builtin_sqrtf(v * c2) + eps);
+    P[i] -= lr * (m * s1) / (__builtin_sqrtf(v * s2) + eps);
   }
 }

@@ -1,0 +1,63 @@
+// The binding of wasm/lenet.c (a whole LeNet training step in C with WebAssembly SIMD), shared by
+// the FusedTrainer (src/fused.ts) and its worker thread (src/fused_worker.ts). The module imports
+// a shared memory, so that instances on two threads can work on one set of weights.
+import { LENET_WASM_BASE64 } from "./_wasm_modules.ts";
+
+/** The module's exports; pointers are byte offsets into the shared memory, `net` a Net's. */
+export interface LenetExports {
+  __stack_pointer: WebAssembly.Global;
+  heap_base(): number;
+  lenet_init(
+    net: number,
+    c1: number,
+    c2: number,
+    h1: number,
+    h2: number,
+    k: number,
+    kind: number,
+    maxBatch: number,
+    share: number,
+  ): number;
+  lenet_params(net: number): number;
+  lenet_param_count(net: number): number;
+  lenet_grads(net: number): number;
+  lenet_moments(net: number, second: number): number;
+  lenet_probs(net: number): number;
+  lenet_forward(net: number, x: number, batch: number): void;
+  lenet_backward(net: number, labels: number, batch: number, scale: number): void;
+  lenet_adam(
+    net: number,
+    other: number,
+    lr: number,
+    b1: number,
+    b2: number,
+    eps: number,
+    accB1: number,
+    accB2: number,
+  ): void;
+}
+
+/** What a worker thread gets to start: the memory and where its Net, batch share and stack are. */
+export interface WorkerSetup {
+  memory: WebAssembly.Memory;
+  net: number;
+  /** The batch's images; the worker's share starts at the control block's first image. */
+  x: number;
+  labels: number;
+  /** 32-bit words: generation asked, generation done, images (-1: quit), scale (float), first image. */
+  control: number;
+  stackTop: number;
+}
+
+/** The most memory the module declares (2 GiB), in 64 KiB pages. */
+export const MAX_PAGES = 32768;
+
+const fromBase64 = (Uint8Array as unknown as { fromBase64(s: string): Uint8Array<ArrayBuffer> }).fromBase64;
+let compiled: Promise<WebAssembly.Module> | undefined;
+
+/** Instantiates the module on a shared memory (compiled once per thread). */
+export async function instantiateLenet(memory: WebAssembly.Memory): Promise<LenetExports> {
+  compiled ??= WebAssembly.compile(fromBase64(LENET_WASM_BASE64));
+  const instance = await WebAssembly.instantiate(await compiled, { env: { memory } });
+  return instance.exports as unknown as LenetExports;
+}
