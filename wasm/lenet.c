@@ -30,11 +30,14 @@ float expf_(float x) {
   return u.f;
 }
 
-// expf_ on four lanes, the same arithmetic lane by lane
+// expf_ on four lanes, cheaper: pmin/pmax clamp (one instruction each, where min/max need NaN
+// fix-ups), k rounded by adding 1.5 * 2^23 (whose low mantissa bits then hold k, so shifting them
+// into the exponent field gives 2^k without a float-to-int conversion). Same polynomial.
 static inline v128_t exp4(v128_t x) {
-  x = wasm_f32x4_min(wasm_f32x4_max(x, wasm_f32x4_splat(-87.0f)), wasm_f32x4_splat(88.0f));
-  v128_t k = wasm_f32x4_floor(wasm_f32x4_add(wasm_f32x4_mul(x, wasm_f32x4_splat(1.44269504088896341f)),
-                                             wasm_f32x4_splat(0.5f)));
+  const v128_t magic = wasm_f32x4_splat(12582912.0f);
+  x = wasm_f32x4_pmin(wasm_f32x4_pmax(x, wasm_f32x4_splat(-87.0f)), wasm_f32x4_splat(88.0f));
+  v128_t t = wasm_f32x4_add(wasm_f32x4_mul(x, wasm_f32x4_splat(1.44269504088896341f)), magic);
+  v128_t k = wasm_f32x4_sub(t, magic);
   v128_t r = wasm_f32x4_add(wasm_f32x4_sub(x, wasm_f32x4_mul(k, wasm_f32x4_splat(0.693359375f))),
                             wasm_f32x4_mul(k, wasm_f32x4_splat(2.12194440e-4f)));
   v128_t p = wasm_f32x4_splat(1.9875691500e-4f);
@@ -44,7 +47,14 @@ static inline v128_t exp4(v128_t x) {
   p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.6666665459e-1f));
   p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(5.0000001201e-1f));
   v128_t e = wasm_f32x4_add(wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_mul(p, r), r), r), wasm_f32x4_splat(1.0f));
-  return wasm_i32x4_add(e, wasm_i32x4_shl(wasm_i32x4_trunc_sat_f32x4(k), 23));
+  return wasm_i32x4_add(e, wasm_i32x4_shl(t, 23));
+}
+
+static inline void store_lanes(float *p, v128_t v, int count) {  // the first `count` lanes (>= 1)
+  if (count >= 4) { wasm_v128_store(p, v); return; }
+  p[0] = wasm_f32x4_extract_lane(v, 0);
+  if (count > 1) p[1] = wasm_f32x4_extract_lane(v, 1);
+  if (count > 2) p[2] = wasm_f32x4_extract_lane(v, 2);
 }
 
 // act on four lanes
@@ -52,7 +62,7 @@ static inline v128_t act4(v128_t x, int kind) {
   const v128_t one = wasm_f32x4_splat(1.0f), zero4 = wasm_f32x4_splat(0.0f);
   switch (kind) {
     case SIGMOID: return wasm_f32x4_div(one, wasm_f32x4_add(one, exp4(wasm_f32x4_neg(x))));
-    case RELU: return wasm_f32x4_max(x, zero4);
+    case RELU: return wasm_f32x4_pmax(zero4, x);
     case TANH:
       return wasm_f32x4_sub(one, wasm_f32x4_div(wasm_f32x4_splat(2.0f), wasm_f32x4_add(exp4(wasm_f32x4_add(x, x)), one)));
     case ELU: return wasm_v128_bitselect(x, wasm_f32x4_sub(exp4(x), one), wasm_f32x4_gt(x, zero4));
@@ -83,13 +93,6 @@ static void mul_act_grad(float *d, const float *y, int n, int kind) {
   for (; i < n; i++) d[i] *= act_grad(y[i], kind);
 }
 
-static inline void store_lanes(float *p, v128_t v, int count) {  // the first `count` lanes (>= 1)
-  if (count >= 4) { wasm_v128_store(p, v); return; }
-  p[0] = wasm_f32x4_extract_lane(v, 0);
-  if (count > 1) p[1] = wasm_f32x4_extract_lane(v, 1);
-  if (count > 2) p[2] = wasm_f32x4_extract_lane(v, 2);
-}
-
 // ---- matrix product --------------------------------------------------------------------------
 // Every layer, forward and backward, is one matrix product C = A B (convolutions through im2col).
 // A 4x8 block of C stays in eight SIMD registers while k runs over the whole inner dimension:
@@ -97,13 +100,13 @@ static inline void store_lanes(float *p, v128_t v, int count) {  // the first `c
 // so the arithmetic is not starved by loads. A is read through strides, so A or A^T serve alike.
 // Edges: the last rows of a block repeat row M-1 (computed, not stored); the last columns read
 // up to 7 floats past a row of B. Lanes are independent, so those floats only reach columns that
-// are never stored, and every buffer is followed by slack so the reads stay inside memory.
+// are never stored, and every buffer is followed by slack so the reads stay inside memory (up to 15 floats with 3x16).
 
 #define MADD(acc, x, b) acc = wasm_f32x4_add(acc, wasm_f32x4_mul(x, b))
 
 // C[i, j] = act(bias[j] + sum_k A[i*ars + k*aks] * B[k*ldb + j]), i < M, j < N; bias may be 0,
 // kind < 0 for no activation.
-static void gemm(int M, int N, int K, const float *A, int ars, int aks, const float *B, int ldb, float *C,
+static void gemm_4x8(int M, int N, int K, const float *A, int ars, int aks, const float *B, int ldb, float *C,
                  int ldc, const float *bias, int kind) {
   for (int i = 0; i < M; i += 4) {
     const float *a0 = A + i * ars;
@@ -137,6 +140,56 @@ static void gemm(int M, int N, int K, const float *A, int ars, int aks, const fl
 #undef STORE_ROW
     }
   }
+}
+
+// The same product in blocks of 3x16 (twelve accumulators): for N = 16 (conv2's filters) each row
+// of B is four vectors, and a block covers all columns.
+static void gemm_3x16(int M, int N, int K, const float *A, int ars, int aks, const float *B, int ldb, float *C,
+                      int ldc, const float *bias, int kind) {
+  for (int i = 0; i < M; i += 3) {
+    const float *a0 = A + i * ars;
+    const float *a1 = A + (i + 1 < M ? i + 1 : M - 1) * ars;
+    const float *a2 = A + (i + 2 < M ? i + 2 : M - 1) * ars;
+    for (int j = 0; j < N; j += 16) {
+      v128_t i0 = wasm_f32x4_splat(0.0f), i1 = i0, i2 = i0, i3 = i0;
+      if (bias) {
+        i0 = wasm_v128_load(bias + j), i1 = wasm_v128_load(bias + j + 4);
+        i2 = wasm_v128_load(bias + j + 8), i3 = wasm_v128_load(bias + j + 12);
+      }
+      v128_t c00 = i0, c01 = i1, c02 = i2, c03 = i3, c10 = i0, c11 = i1, c12 = i2, c13 = i3;
+      v128_t c20 = i0, c21 = i1, c22 = i2, c23 = i3;
+      const float *b = B + j;
+      for (int k = 0, ak = 0; k < K; k++, ak += aks, b += ldb) {
+        v128_t b0 = wasm_v128_load(b), b1 = wasm_v128_load(b + 4), b2 = wasm_v128_load(b + 8);
+        v128_t b3 = wasm_v128_load(b + 12);
+        v128_t x = wasm_v128_load32_splat(a0 + ak);
+        MADD(c00, x, b0), MADD(c01, x, b1), MADD(c02, x, b2), MADD(c03, x, b3);
+        x = wasm_v128_load32_splat(a1 + ak);
+        MADD(c10, x, b0), MADD(c11, x, b1), MADD(c12, x, b2), MADD(c13, x, b3);
+        x = wasm_v128_load32_splat(a2 + ak);
+        MADD(c20, x, b0), MADD(c21, x, b1), MADD(c22, x, b2), MADD(c23, x, b3);
+      }
+      int n = N - j;
+      float *c = C + i * ldc + j;
+#define STORE_ROW(r, v0, v1, v2, v3)                                         \
+  if (i + r < M) {                                                           \
+    store_lanes(c + r * ldc, act4(v0, kind), n);                             \
+    if (n > 4) store_lanes(c + r * ldc + 4, act4(v1, kind), n - 4);          \
+    if (n > 8) store_lanes(c + r * ldc + 8, act4(v2, kind), n - 8);          \
+    if (n > 12) store_lanes(c + r * ldc + 12, act4(v3, kind), n - 12);       \
+  }
+      STORE_ROW(0, c00, c01, c02, c03) STORE_ROW(1, c10, c11, c12, c13) STORE_ROW(2, c20, c21, c22, c23)
+#undef STORE_ROW
+    }
+  }
+}
+
+// C = act(A B + bias) in the block shape that wastes fewest lanes: 3x16 for 9..16 columns, else 4x8
+// (measured: 3x16 is ~15% faster at N = 16, slower at N = 6 or 54).
+static void gemm(int M, int N, int K, const float *A, int ars, int aks, const float *B, int ldb, float *C, int ldc,
+                 const float *bias, int kind) {
+  if (N > 8 && N <= 16) gemm_3x16(M, N, K, A, ars, aks, B, ldb, C, ldc, bias, kind);
+  else gemm_4x8(M, N, K, A, ars, aks, B, ldb, C, ldc, bias, kind);
 }
 
 // out[j] = sum over rows of d[i*N + j]: a bias gradient
@@ -177,16 +230,29 @@ static void im2col(const float *in, float *col, int B, int H, int Wd, int C) {
       }
 }
 
-// The adjoint of im2col (without the ones): each patch's gradient is added back onto the pixels it
-// came from, in a padded output [B, H+2, W+2, C] whose border is ignored.
+// The adjoint of im2col (without the ones): each pixel's gradient gathers, from the patches of its
+// 3x3 neighbours, the columns that were copies of it. out is [B, H+2, W+2, C]; only its interior is
+// written. Four channels at a time (overlapping the last group, as in maxpool_act) when C >= 4.
 static void col2im(const float *col, float *out, int B, int H, int Wd, int C) {
-  int PW = Wd + 2;
-  zero(out, B * (H + 2) * PW * C);
+  int row = 9 * C;
   for (int b = 0; b < B; b++)
     for (int h = 0; h < H; h++)
-      for (int w = 0; w < Wd; w++, col += 9 * C) {
-        float *p = out + ((b * (H + 2) + h) * PW + w) * C;
-        for (int kh = 0; kh < 3; kh++) axpy(p + kh * PW * C, 1.0f, col + kh * 3 * C, 3 * C);
+      for (int w = 0; w < Wd; w++) {
+        float *o = out + ((b * (H + 2) + h + 1) * (Wd + 2) + w + 1) * C;
+        for (int c = 0; c < C; c += 4) {
+          int at = C < 4 ? c : (c + 4 <= C ? c : C - 4);
+          v128_t sum = wasm_f32x4_splat(0.0f);
+          for (int kh = 0; kh < 3; kh++) {
+            int ph = h + 1 - kh;  // the neighbour whose tap (kh, kw) read this pixel
+            if (ph < 0 || ph >= H) continue;
+            for (int kw = 0; kw < 3; kw++) {
+              int pw = w + 1 - kw;
+              if (pw < 0 || pw >= Wd) continue;
+              sum = wasm_f32x4_add(sum, wasm_v128_load(col + ((b * H + ph) * Wd + pw) * row + (kh * 3 + kw) * C + at));
+            }
+          }
+          store_lanes(o + at, sum, C - at);
+        }
       }
 }
 
@@ -200,11 +266,14 @@ static void pad1(const float *x, float *out, int B, int H, int Wd, int C) {
 #define WIN(k) (((k) & 1) * C + ((k) >> 1) * Wd * C)
 
 // 2x2 max-pool, stride 2, over even H and W (28 and 14 here, so tfjs's 'same' padding adds
-// nothing). out[b, oh+pad, ow+pad, c] lands in a buffer with a border of `pad` pixels; win[b,oh,ow,c]
-// says which of the window's four inputs was the max (the first, in row-major order, on ties, as
-// tfjs), for the backward pass. Four channels at a time; with C >= 4 the last group overlaps the
-// one before (it rewrites the same values), so no channel count needs a scalar tail.
-static void maxpool(const float *in, float *out, int pad, int *win, int B, int H, int Wd, int C) {
+// nothing), then the activation: our activations all increase, so the max of act(x) is act of the
+// max of x, and pooling first evaluates them on a quarter of the values. (Only where act(x) ties
+// and x does not, i.e. where act saturates and its gradient is 0, could the max's position differ
+// from tfjs's.) out[b, oh+pad, ow+pad, c] lands in a buffer with a border of `pad` pixels;
+// win[b,oh,ow,c] says which of the window's four inputs was the max (the first, in row-major
+// order, on ties), for the backward pass. Four channels at a time; with C >= 4 the last group
+// overlaps the one before (it rewrites the same values), so no channel count needs a scalar tail.
+static void maxpool_act(const float *in, float *out, int pad, int *win, int B, int H, int Wd, int C, int kind) {
   int OH = H / 2, OW = Wd / 2, PW = OW + 2 * pad;
   for (int b = 0; b < B; b++)
     for (int oh = 0; oh < OH; oh++)
@@ -217,7 +286,7 @@ static void maxpool(const float *in, float *out, int pad, int *win, int B, int H
             int best = 0;
             for (int k = 1; k < 4; k++)
               if (q[WIN(k) + c] > q[WIN(best) + c]) best = k;
-            o[c] = q[WIN(best) + c], wi[c] = best;
+            o[c] = wasm_f32x4_extract_lane(act4(wasm_f32x4_splat(q[WIN(best) + c]), kind), 0), wi[c] = best;
           }
           continue;
         }
@@ -229,36 +298,36 @@ static void maxpool(const float *in, float *out, int pad, int *win, int B, int H
             best = wasm_v128_bitselect(v, best, more);
             which = wasm_v128_bitselect(wasm_i32x4_splat(k), which, more);
           }
-          wasm_v128_store(o + at, best);
+          wasm_v128_store(o + at, act4(best, kind));
           wasm_v128_store(wi + at, which);
         }
       }
 }
 
-// The pooling gradient times the activation's: each input gets its window's gradient if it was
-// the window's max, else 0, times act'(y). Windows do not overlap, so every input is written once.
-static void maxpool_backward(const float *dout, int pad, const int *win, const float *y, float *din, int B, int H,
-                             int Wd, int C, int kind) {
+// The gradient of maxpool_act: each input gets act'(y) times its window's gradient if it was the
+// window's max, else 0 (y: the pooled, activated output, laid out as dout). Windows do not
+// overlap, so every input is written once.
+static void maxpool_act_backward(const float *dout, const float *y, int pad, const int *win, float *din, int B,
+                                 int H, int Wd, int C, int kind) {
   int OH = H / 2, OW = Wd / 2, PW = OW + 2 * pad;
   for (int b = 0; b < B; b++)
     for (int oh = 0; oh < OH; oh++)
       for (int ow = 0; ow < OW; ow++) {
-        int q = ((b * H + 2 * oh) * Wd + 2 * ow) * C;
-        const float *d = dout + ((b * (OH + 2 * pad) + oh + pad) * PW + ow + pad) * C;
+        float *q = din + ((b * H + 2 * oh) * Wd + 2 * ow) * C;
+        int at0 = ((b * (OH + 2 * pad) + oh + pad) * PW + ow + pad) * C;
+        const float *d = dout + at0, *yo = y + at0;
         const int *wi = win + ((b * OH + oh) * OW + ow) * C;
         if (C < 4) {
           for (int c = 0; c < C; c++)
-            for (int k = 0; k < 4; k++) din[q + WIN(k) + c] = wi[c] == k ? d[c] * act_grad(y[q + WIN(k) + c], kind) : 0.0f;
+            for (int k = 0; k < 4; k++) q[WIN(k) + c] = wi[c] == k ? d[c] * act_grad(yo[c], kind) : 0.0f;
           continue;
         }
         for (int c = 0; c < C; c += 4) {
           int at = c + 4 <= C ? c : C - 4;
-          v128_t g = wasm_v128_load(d + at), which = wasm_v128_load(wi + at);
-          for (int k = 0; k < 4; k++) {
-            v128_t mine = wasm_v128_and(g, wasm_i32x4_eq(which, wasm_i32x4_splat(k)));
-            v128_t dy = wasm_f32x4_mul(mine, act_grad4(wasm_v128_load(y + q + WIN(k) + at), kind));
-            wasm_v128_store(din + q + WIN(k) + at, dy);
-          }
+          v128_t g = wasm_f32x4_mul(wasm_v128_load(d + at), act_grad4(wasm_v128_load(yo + at), kind));
+          v128_t which = wasm_v128_load(wi + at);
+          for (int k = 0; k < 4; k++)
+            wasm_v128_store(q + WIN(k) + at, wasm_v128_and(g, wasm_i32x4_eq(which, wasm_i32x4_splat(k))));
         }
       }
 }
@@ -274,14 +343,14 @@ typedef struct {
   float *P, *Mo, *Vo;         // shared
   float *G;                   // gradients of this net's images (scaled by 1 / the whole batch)
   float *X, *COL1, *A1, *P1, *COL2, *A2, *P2, *D1, *D2, *Z;  // forward; X and P1 zero-bordered
-  float *DA1, *DP1, *DCOL2, *DA2, *DP2, *DD1, *DD2, *DZ, *WT;  // backward; DP1 bordered
+  float *DA1, *DP1, *DCOL2, *DA2, *DP2, *DD1, *DD2, *DZ, *WT, *DT, *XT;  // backward; DP1 bordered
   int *ARG1, *ARG2;
 } Net;
 
-// the next `floats` floats from *heap, and 32 bytes of slack after them (see the matrix product)
+// the next `floats` floats from *heap, and 64 bytes of slack after them (see the matrix product)
 static void *take(unsigned char **heap, int floats) {
   void *p = *heap;
-  *heap += (floats * 4 + 32 + 15) & ~15;
+  *heap += (floats * 4 + 64 + 15) & ~15;
   return p;
 }
 
@@ -300,14 +369,18 @@ unsigned int lenet_init(Net *n, int c1, int c2, int h1, int h2, int k, int kind,
   if (share) n->P = share->P, n->Mo = share->Mo, n->Vo = share->Vo;
   else n->P = take(&heap, n->count), n->Mo = take(&heap, n->count), n->Vo = take(&heap, n->count);
   n->G = take(&heap, n->count);
-  int B = max_batch, widest = F * h1 > 9 * c1 * c2 ? F * h1 : 9 * c1 * c2;
+  int B = max_batch, widest = F;  // the widest dense layer
+  if (h1 > widest) widest = h1;
+  if (h2 > widest) widest = h2;
+  if (k > widest) widest = k;
   n->X = take(&heap, B * 900), n->COL1 = take(&heap, B * 784 * 10), n->A1 = take(&heap, B * 784 * c1), n->DA1 = take(&heap, B * 784 * c1);
   n->P1 = take(&heap, B * 256 * c1), n->DP1 = take(&heap, B * 256 * c1), n->ARG1 = take(&heap, B * 196 * c1);
   n->COL2 = take(&heap, B * 196 * (9 * c1 + 1)), n->DCOL2 = take(&heap, B * 196 * 9 * c1);
   n->A2 = take(&heap, B * 196 * c2), n->DA2 = take(&heap, B * 196 * c2);
   n->P2 = take(&heap, B * F), n->DP2 = take(&heap, B * F), n->ARG2 = take(&heap, B * F);
   n->D1 = take(&heap, B * h1), n->DD1 = take(&heap, B * h1), n->D2 = take(&heap, B * h2), n->DD2 = take(&heap, B * h2);
-  n->Z = take(&heap, B * k), n->DZ = take(&heap, B * k), n->WT = take(&heap, widest > h1 * h2 ? widest : h1 * h2);
+  n->Z = take(&heap, B * k), n->DZ = take(&heap, B * k), n->WT = take(&heap, 9 * c1 * c2);
+  n->DT = take(&heap, B * widest), n->XT = take(&heap, B * widest);
   return (unsigned int)heap;
 }
 
@@ -322,13 +395,16 @@ static void dense(const Net *n, const float *x, int layer, float *y, int B, int 
   gemm(B, N, M, x, M, 1, n->P + n->at[layer], N, y, N, n->P + n->at[layer + 1], kind);
 }
 
-// dW = x^T d, dbias = column sums of d, and dx = d W^T when dx != 0
+// dW = x^T d, dbias = column sums of d, and dx = d W^T when dx != 0. dx is computed transposed,
+// dx^T = W d^T, so that only d and dx^T (B x N and M x B) are transposed, not W (M x N: 94,080
+// floats for fc1).
 static void dense_backward(const Net *n, const float *x, int layer, const float *d, float *dx, int B, int M, int N) {
   gemm(M, N, B, x, 1, M, d, N, n->G + n->at[layer], N, 0, -1);
   column_sums(d, B, N, n->G + n->at[layer + 1]);
   if (!dx) return;
-  transpose(n->P + n->at[layer], M, N, n->WT);
-  gemm(B, M, N, d, N, 1, n->WT, M, dx, M, 0, -1);
+  transpose(d, B, N, n->DT);
+  gemm(M, B, N, n->P + n->at[layer], N, 1, n->DT, B, n->XT, B, 0, -1);
+  transpose(n->XT, M, B, dx);
 }
 
 // Forward pass of `B` images x [B,28,28,1]; leaves softmax probabilities in Z.
@@ -338,11 +414,11 @@ void lenet_forward(Net *n, const float *x, int B) {
   const float *P = n->P;
   pad1(x, n->X, B, 28, 28, 1);
   im2col(n->X, n->COL1, B, 28, 28, 1);
-  gemm(B * 784, C1, 9, n->COL1, 10, 1, P + n->at[0], C1, n->A1, C1, P + n->at[1], kind);
-  maxpool(n->A1, n->P1, 1, n->ARG1, B, 28, 28, C1);
+  gemm(B * 784, C1, 9, n->COL1, 10, 1, P + n->at[0], C1, n->A1, C1, P + n->at[1], -1);
+  maxpool_act(n->A1, n->P1, 1, n->ARG1, B, 28, 28, C1, kind);
   im2col(n->P1, n->COL2, B, 14, 14, C1);
-  gemm(B * 196, C2, 9 * C1, n->COL2, 9 * C1 + 1, 1, P + n->at[2], C2, n->A2, C2, P + n->at[3], kind);
-  maxpool(n->A2, n->P2, 0, n->ARG2, B, 14, 14, C2);
+  gemm(B * 196, C2, 9 * C1, n->COL2, 9 * C1 + 1, 1, P + n->at[2], C2, n->A2, C2, P + n->at[3], -1);
+  maxpool_act(n->A2, n->P2, 0, n->ARG2, B, 14, 14, C2, kind);
   dense(n, n->P2, 4, n->D1, B, F, n->h1, kind);
   dense(n, n->D1, 6, n->D2, B, n->h1, n->h2, kind);
   dense(n, n->D2, 8, n->Z, B, n->h2, n->k, -1);
@@ -370,13 +446,13 @@ void lenet_backward(Net *n, const int *labels, int B, float scale) {
   dense_backward(n, n->D1, 6, n->DD2, n->DD1, B, n->h1, n->h2);
   mul_act_grad(n->DD1, n->D1, B * n->h1, kind);
   dense_backward(n, n->P2, 4, n->DD1, n->DP2, B, F, n->h1);
-  maxpool_backward(n->DP2, 0, n->ARG2, n->A2, n->DA2, B, 14, 14, C2, kind);
+  maxpool_act_backward(n->DP2, n->P2, 0, n->ARG2, n->DA2, B, 14, 14, C2, kind);
   // conv2: filter and bias gradients in one product (COL2's ones column), then the input's
   gemm(9 * C1 + 1, C2, B * 196, n->COL2, 1, 9 * C1 + 1, n->DA2, C2, G + n->at[2], C2, 0, -1);
   transpose(n->P + n->at[2], 9 * C1, C2, n->WT);
   gemm(B * 196, 9 * C1, C2, n->DA2, C2, 1, n->WT, 9 * C1, n->DCOL2, 9 * C1, 0, -1);
   col2im(n->DCOL2, n->DP1, B, 14, 14, C1);
-  maxpool_backward(n->DP1, 1, n->ARG1, n->A1, n->DA1, B, 28, 28, C1, kind);
+  maxpool_act_backward(n->DP1, n->P1, 1, n->ARG1, n->DA1, B, 28, 28, C1, kind);
   gemm(10, C1, B * 784, n->COL1, 1, 10, n->DA1, C1, G + n->at[0], C1, 0, -1);
 }
 
