@@ -42,7 +42,7 @@ export {
   readIdx,
 } from "./src/idx.ts";
 export { loadMnist, type MnistData, type MnistPaths, mnistPaths } from "./src/dataset.ts";
-export { gatherBatch, normalizePixels, oneHot, PIXEL_MAX } from "./src/preprocess.ts";
+export { gatherBatch, gatherBytes, normalizePixels, oneHot, PIXEL_MAX } from "./src/preprocess.ts";
 export { BackendError, type BackendInfo, type BackendName, initBackend } from "./src/backend.ts";
 export { conv2dBackpropFilterNHWC, maxPoolGradNHWC, registerWasmTrainingKernels } from "./src/kernels.ts";
 export { loadSimdKernels, type MatMulShape, type SimdKernels } from "./src/simd.ts";

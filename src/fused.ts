@@ -11,7 +11,15 @@
  */
 import * as tf from "npm:@tensorflow/tfjs@4.22.0";
 import { type Activation, ACTIVATIONS } from "./config.ts";
-import { instantiateLenet, type LenetExports, MAX_PAGES, type WorkerSetup } from "./fused_wasm.ts";
+import {
+  Control,
+  CONTROL_WORDS,
+  instantiateLenet,
+  type LenetExports,
+  MAX_PAGES,
+  Task,
+  type WorkerSetup,
+} from "./fused_wasm.ts";
 import { ADAM, crossEntropy } from "./loss.ts";
 import type { LeNet } from "./model.ts";
 
@@ -52,8 +60,8 @@ const PAGE = 65536, STACK_BYTES = 65536;
 interface Helper {
   worker: Worker;
   net: number;
-  control: Int32Array;
-  scale: Float32Array;
+  ints: Int32Array;
+  floats: Float32Array;
 }
 
 /**
@@ -126,7 +134,7 @@ export class FusedTrainer {
     const kind = kindOf(config.activation);
     const align = (at: number) => (at + 15) & ~15;
     // Layout: control words | Net 0 | Net 1 (shares Net 0's weights) | worker stack | images | labels
-    const control = align(wasm.heap_base()), net = control + 32;
+    const control = align(wasm.heap_base()), net = control + CONTROL_WORDS * 4;
     let end = wasm.lenet_init(net, c1, c2, h1, h2, k, kind, maxBatch, 0);
     let helperNet = 0, stackTop = 0;
     if (threads === 2) {
@@ -139,7 +147,7 @@ export class FusedTrainer {
     const x = align(end), labels = x + maxBatch * 784 * 4;
     grow(labels + maxBatch * 4);
     const helper = threads === 2
-      ? await startHelper({ memory, net: helperNet, x, labels, control, stackTop })
+      ? await startHelper({ memory, net: helperNet, mainNet: net, x, labels, control, stackTop })
       : undefined;
     const trainer = new FusedTrainer(wasm, memory, net, { maxBatch, numClasses: k, x, labels }, helper);
     trainer.#load(lenet);
@@ -171,18 +179,27 @@ export class FusedTrainer {
     return this.#helper && n >= 2 ? Math.ceil(n / 2) : n;
   }
 
-  #forwardBackward(pixels: Float32Array, labels: Int32Array): StepResult {
+  #forwardBackward(pixels: Float32Array | Uint8Array, labels: Int32Array): StepResult {
     const n = labels.length;
     if (n > this.#maxBatch || pixels.length !== n * 784) {
       throw new RangeError(
-        `Expected at most ${this.#maxBatch} images of 784 floats, got ${pixels.length / 784}`,
+        `Expected at most ${this.#maxBatch} images of 784 pixels, got ${pixels.length / 784}`,
       );
     }
-    this.#view(this.#x, n * 784).set(pixels);
+    const bytes = pixels instanceof Uint8Array ? 1 : 0;
+    (bytes ? new Uint8Array(this.#memory.buffer, this.#x, n * 784) : this.#view(this.#x, n * 784)).set(
+      pixels,
+    );
     new Int32Array(this.#memory.buffer, this.#labels, n).set(labels);
     const mine = this.#share(n), helper = this.#helper;
-    const generation = mine < n ? start(helper!, mine, n - mine, 1 / n) : 0;
-    this.#wasm.lenet_forward(this.#net, this.#x, mine);
+    let generation = 0;
+    if (mine < n) {
+      const { ints, floats } = helper!;
+      ints[Control.count] = n - mine, ints[Control.first] = mine, ints[Control.bytes] = bytes;
+      floats[Control.scale] = 1 / n;
+      generation = hand(helper!, Task.forwardBackward);
+    }
+    this.#wasm.lenet_forward(this.#net, this.#x, mine, bytes);
     this.#wasm.lenet_backward(this.#net, this.#labels, mine, 1 / n);
     if (generation) finish(helper!, generation);
     const result = this.#score(this.#net, labels.subarray(0, mine));
@@ -212,25 +229,26 @@ export class FusedTrainer {
   /**
    * One Adam step on a batch.
    *
-   * @param pixels `n` images, 784 floats each in [0, 1].
+   * @param pixels `n` images of 784 pixels: floats in [0, 1], or bytes (0-255, divided by 255 here,
+   *   as `normalizePixels` would).
    * @param labels `n` class indices.
    * @param learningRate This step's learning rate.
    * @returns The batch's loss and correct count, computed before the update.
    */
-  step(pixels: Float32Array, labels: Int32Array, learningRate: number): StepResult {
+  step(pixels: Float32Array | Uint8Array, labels: Int32Array, learningRate: number): StepResult {
     const result = this.#forwardBackward(pixels, labels);
     this.#steps++;
     const { beta1, beta2, epsilon } = ADAM;
-    this.#wasm.lenet_adam(
-      this.#net,
-      this.#otherNet(labels.length),
-      learningRate,
-      beta1,
-      beta2,
-      epsilon,
-      beta1 ** this.#steps,
-      beta2 ** this.#steps,
-    );
+    const adam = [learningRate, beta1, beta2, epsilon, beta1 ** this.#steps, beta2 ** this.#steps] as const;
+    const other = this.#otherNet(labels.length), count = this.#count(), helper = this.#helper;
+    if (!other) return (this.#wasm.lenet_adam(this.#net, 0, ...adam, 0, count), result);
+    // both threads: the helper updates the second half of the parameters
+    const half = (count >> 1) & ~3;
+    helper!.ints[Control.from] = half, helper!.ints[Control.to] = count;
+    helper!.floats.set(adam, Control.adam);
+    const generation = hand(helper!, Task.adam);
+    this.#wasm.lenet_adam(this.#net, other, ...adam, 0, half);
+    finish(helper!, generation);
     return result;
   }
 
@@ -242,7 +260,7 @@ export class FusedTrainer {
    * @param labels `n` class indices.
    * @returns All gradients, in tfjs's weight order, concatenated.
    */
-  gradients(pixels: Float32Array, labels: Int32Array): Float32Array {
+  gradients(pixels: Float32Array | Uint8Array, labels: Int32Array): Float32Array {
     this.#forwardBackward(pixels, labels);
     const sum = this.#view(this.#wasm.lenet_grads(this.#net), this.#count()).slice();
     const other = this.#otherNet(labels.length);
@@ -304,9 +322,7 @@ export class FusedTrainer {
   dispose(): void {
     const helper = this.#helper;
     if (!helper) return;
-    helper.control[2] = -1;
-    Atomics.add(helper.control, 0, 1);
-    Atomics.notify(helper.control, 0);
+    hand(helper, Task.quit);
     helper.worker.terminate();
   }
 
@@ -331,28 +347,28 @@ async function startHelper(setup: WorkerSetup): Promise<Helper> {
   return {
     worker,
     net: setup.net,
-    control: new Int32Array(buffer, setup.control, 5),
-    scale: new Float32Array(buffer, setup.control, 5),
+    ints: new Int32Array(buffer, setup.control, CONTROL_WORDS),
+    floats: new Float32Array(buffer, setup.control, CONTROL_WORDS),
   };
 }
 
-// Hands the helper the `count` images from `first` on; returns the generation to wait for.
-function start(helper: Helper, first: number, count: number, scale: number): number {
-  helper.control[2] = count;
-  helper.control[4] = first;
-  helper.scale[3] = scale;
-  const generation = Atomics.add(helper.control, 0, 1) + 1;
-  Atomics.notify(helper.control, 0);
+// Gives the helper a task (its arguments already in the control block); returns the generation
+// to wait for.
+function hand(helper: Helper, task: number): number {
+  helper.ints[Control.task] = task;
+  const generation = Atomics.add(helper.ints, Control.asked, 1) + 1;
+  Atomics.notify(helper.ints, Control.asked);
   return generation;
 }
 
 // Blocks until the helper has finished `generation`.
 function finish(helper: Helper, generation: number): void {
+  const { ints } = helper;
   for (
-    let done = Atomics.load(helper.control, 1);
+    let done = Atomics.load(ints, Control.done);
     done !== generation;
-    done = Atomics.load(helper.control, 1)
+    done = Atomics.load(ints, Control.done)
   ) {
-    Atomics.wait(helper.control, 1, done);
+    Atomics.wait(ints, Control.done, done);
   }
 }

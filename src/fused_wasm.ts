@@ -23,7 +23,7 @@ export interface LenetExports {
   lenet_grads(net: number): number;
   lenet_moments(net: number, second: number): number;
   lenet_probs(net: number): number;
-  lenet_forward(net: number, x: number, batch: number): void;
+  lenet_forward(net: number, x: number, batch: number, bytes: number): void;
   lenet_backward(net: number, labels: number, batch: number, scale: number): void;
   lenet_adam(
     net: number,
@@ -34,20 +34,52 @@ export interface LenetExports {
     eps: number,
     accB1: number,
     accB2: number,
+    from: number,
+    to: number,
   ): void;
 }
 
-/** What a worker thread gets to start: the memory and where its Net, batch share and stack are. */
+/** What a worker thread gets to start: the memory and where its Net, the batch and its stack are. */
 export interface WorkerSetup {
   memory: WebAssembly.Memory;
+  /** The worker's Net. */
   net: number;
-  /** The batch's images; the worker's share starts at the control block's first image. */
+  /** The Net whose gradients Adam adds to the worker's. */
+  mainNet: number;
+  /** The batch's images; the worker's share starts at the image `Control.first`. */
   x: number;
   labels: number;
-  /** 32-bit words: generation asked, generation done, images (-1: quit), scale (float), first image. */
+  /** The control block: {@linkcode CONTROL_WORDS} 32-bit words, indexed by {@linkcode Control}. */
   control: number;
   stackTop: number;
 }
+
+/** Size of the control block through which the two threads hand each other work. */
+export const CONTROL_WORDS = 16;
+
+/** The words of the control block (ints, then floats). */
+export const Control = {
+  /** Generation asked of the worker: bumped (and notified) to hand it a task. */
+  asked: 0,
+  /** Generation the worker has finished. */
+  done: 1,
+  /** What to do: {@linkcode Task}. */
+  task: 2,
+  /** Images for the worker, from image `first` of the batch. */
+  count: 3,
+  first: 4,
+  /** 1 when the images are 8-bit pixels, 0 when floats. */
+  bytes: 5,
+  /** Adam's parameter range for the worker. */
+  from: 6,
+  to: 7,
+  /** Floats: the gradient scale (1 / batch), then Adam's lr, b1, b2, eps, b1^t, b2^t. */
+  scale: 8,
+  adam: 9,
+} as const;
+
+/** The worker's tasks. */
+export const Task = { forwardBackward: 1, adam: 2, quit: -1 } as const;
 
 /** The most memory the module declares (2 GiB), in 64 KiB pages. */
 export const MAX_PAGES = 32768;

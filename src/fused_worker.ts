@@ -1,7 +1,8 @@
 // The second thread of a FusedTrainer: a WebAssembly instance of wasm/lenet.c on the trainer's
-// shared memory that, each time the control block's generation moves, runs forward and backward
-// on its share of the batch and reports back. See src/fused.ts.
-import { instantiateLenet, type WorkerSetup } from "./fused_wasm.ts";
+// shared memory that, each time the control block's generation moves, does the task it finds
+// there (forward and backward on its share of the batch, or its half of Adam) and reports back.
+// See src/fused.ts.
+import { Control, instantiateLenet, Task, type WorkerSetup } from "./fused_wasm.ts";
 
 interface WorkerScope {
   onmessage: ((event: MessageEvent<WorkerSetup>) => void) | null;
@@ -12,22 +13,38 @@ interface WorkerScope {
 const scope = globalThis as unknown as WorkerScope;
 
 scope.onmessage = async ({ data }) => {
-  const { memory, net, x, labels, control, stackTop } = data;
+  const { memory, net, mainNet, x, labels, control, stackTop } = data;
   const wasm = await instantiateLenet(memory);
   wasm.__stack_pointer.value = stackTop;
-  const ints = new Int32Array(memory.buffer, control, 5),
-    floats = new Float32Array(memory.buffer, control, 5);
+  const ints = new Int32Array(memory.buffer, control, 16),
+    floats = new Float32Array(memory.buffer, control, 16);
   scope.postMessage("ready");
   for (let seen = 0;;) {
-    Atomics.wait(ints, 0, seen);
-    seen = Atomics.load(ints, 0);
-    const count = ints[2]!;
-    if (count < 0) break;
-    const first = ints[4]!;
-    wasm.lenet_forward(net, x + first * 784 * 4, count);
-    wasm.lenet_backward(net, labels + first * 4, count, floats[3]!);
-    Atomics.store(ints, 1, seen);
-    Atomics.notify(ints, 1);
+    Atomics.wait(ints, Control.asked, seen);
+    seen = Atomics.load(ints, Control.asked);
+    const task = ints[Control.task];
+    if (task === Task.quit) break;
+    if (task === Task.forwardBackward) {
+      const first = ints[Control.first]!, bytes = ints[Control.bytes]!;
+      wasm.lenet_forward(net, x + first * 784 * (bytes ? 1 : 4), ints[Control.count]!, bytes);
+      wasm.lenet_backward(net, labels + first * 4, ints[Control.count]!, floats[Control.scale]!);
+    } else {
+      const [lr, b1, b2, eps, accB1, accB2] = floats.subarray(Control.adam, Control.adam + 6);
+      wasm.lenet_adam(
+        mainNet,
+        net,
+        lr!,
+        b1!,
+        b2!,
+        eps!,
+        accB1!,
+        accB2!,
+        ints[Control.from]!,
+        ints[Control.to]!,
+      );
+    }
+    Atomics.store(ints, Control.done, seen);
+    Atomics.notify(ints, Control.done);
   }
   scope.close();
 };

@@ -11,7 +11,7 @@ import { type FusedAdamState, FusedTrainer, type StepResult } from "./fused.ts";
 import type { LabeledImages } from "./idx.ts";
 import type { LeNet } from "./model.ts";
 import { ADAM, crossEntropy } from "./loss.ts";
-import { gatherBatch } from "./preprocess.ts";
+import { gatherBatch, gatherBytes } from "./preprocess.ts";
 import { epochPermutation } from "./random.ts";
 
 /** Metrics of one completed epoch. */
@@ -216,9 +216,8 @@ async function stepEngine(
     if (resume?.fusedAdam) trainer.restoreAdam(resume.fusedAdam);
     return {
       step: (indices, learningRate) => {
-        const { x } = gatherBatch(set.images, set.labels, indices, imageSize, numClasses);
-        const labels = Int32Array.from(indices, (i) => set.labels[i]!);
-        return Promise.resolve(trainer.step(x, labels, learningRate));
+        const { pixels, labels } = gatherBytes(set.images, set.labels, indices, imageSize);
+        return Promise.resolve(trainer.step(pixels, labels, learningRate));
       },
       sync: () => trainer.writeTo(lenet),
       adamState: () => trainer.adamState(),

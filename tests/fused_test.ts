@@ -5,10 +5,12 @@ import {
   ACTIVATIONS,
   FusedTrainer,
   gatherBatch,
+  gatherBytes,
   initBackend,
   LeNet,
   type LeNetConfig,
   loadMnist,
+  normalizePixels,
   takeRange,
 } from "../mod.ts";
 
@@ -62,6 +64,18 @@ Deno.test("FusedTrainer gradients match tfjs cpu with under 4 channels and an od
     2,
     1,
   );
+});
+
+Deno.test("FusedTrainer on 8-bit pixels computes exactly what it computes on normalizePixels' floats", async () => {
+  await initBackend("cpu");
+  const everyByte = Uint8Array.from({ length: 784 * 2 }, (_, i) => i % 256);
+  const floats = normalizePixels(everyByte), pairs = Int32Array.of(3, 8);
+  const lenet = LeNet.create({}, { seed: 2 });
+  using trainer = await FusedTrainer.create(lenet, BATCH, { threads: 1 });
+  assertAllClose(trainer.gradients(everyByte, pairs), trainer.gradients(floats, pairs), 0);
+  const batch = gatherBytes(train.images, train.labels, indices, 784);
+  assertAllClose(trainer.gradients(batch.pixels, batch.labels), trainer.gradients(x, labels), 0);
+  lenet.dispose();
 });
 
 Deno.test("FusedTrainer refuses a thread count other than 1 or 2", async () => {

@@ -225,7 +225,11 @@ static void im2col(const float *in, float *col, int B, int H, int Wd, int C) {
     for (int h = 0; h < H; h++)
       for (int w = 0; w < Wd; w++, col += row) {
         const float *p = in + ((b * (H + 2) + h) * PW + w) * C;
-        for (int kh = 0; kh < 3; kh++) copy_floats(col + kh * 3 * C, p + kh * PW * C, 3 * C);
+        if (C == 1) {  // one vector per 3-pixel row; each store's 4th lane is overwritten next
+          for (int kh = 0; kh < 3; kh++) wasm_v128_store(col + kh * 3, wasm_v128_load(p + kh * PW));
+        } else {
+          for (int kh = 0; kh < 3; kh++) copy_floats(col + kh * 3 * C, p + kh * PW * C, 3 * C);
+        }
         col[9 * C] = 1.0f;
       }
 }
@@ -260,6 +264,26 @@ static void col2im(const float *col, float *out, int B, int H, int Wd, int C) {
 static void pad1(const float *x, float *out, int B, int H, int Wd, int C) {
   for (int b = 0; b < B; b++)
     for (int h = 0; h < H; h++) copy_floats(out + ((b * (H + 2) + h + 1) * (Wd + 2) + 1) * C, x + ((b * H + h) * Wd) * C, Wd * C);
+}
+
+// the same for one-channel 8-bit pixels, scaled to [0, 1] by a float division by 255 (for every
+// byte exactly JavaScript's Math.fround(p / 255): tested). Eight pixels at a time (Wd >= 8; the
+// last group overlaps the one before).
+static void pad1_bytes(const unsigned char *x, float *out, int B, int H, int Wd) {
+  const v128_t scale = wasm_f32x4_splat(255.0f);
+  for (int b = 0; b < B; b++)
+    for (int h = 0; h < H; h++) {
+      const unsigned char *src = x + (b * H + h) * Wd;
+      float *dst = out + (b * (H + 2) + h + 1) * (Wd + 2) + 1;
+      for (int w = 0; w < Wd; w += 8) {
+        int at = w + 8 <= Wd ? w : Wd - 8;
+        v128_t v = wasm_u16x8_load8x8(src + at);
+        v128_t lo = wasm_f32x4_convert_u32x4(wasm_u32x4_extend_low_u16x8(v));
+        v128_t hi = wasm_f32x4_convert_u32x4(wasm_u32x4_extend_high_u16x8(v));
+        wasm_v128_store(dst + at, wasm_f32x4_div(lo, scale));
+        wasm_v128_store(dst + at + 4, wasm_f32x4_div(hi, scale));
+      }
+    }
 }
 
 // offset of input k (row-major) of a 2x2 window in an [.., W, C] image
@@ -407,12 +431,14 @@ static void dense_backward(const Net *n, const float *x, int layer, const float 
   transpose(n->XT, M, B, dx);
 }
 
-// Forward pass of `B` images x [B,28,28,1]; leaves softmax probabilities in Z.
+// Forward pass of `B` images x [B,28,28,1], floats or (bytes != 0) 8-bit pixels; leaves softmax
+// probabilities in Z.
 EXPORT(lenet_forward)
-void lenet_forward(Net *n, const float *x, int B) {
+void lenet_forward(Net *n, const void *x, int B, int bytes) {
   int C1 = n->c1, C2 = n->c2, F = 7 * 7 * C2, kind = n->kind;
   const float *P = n->P;
-  pad1(x, n->X, B, 28, 28, 1);
+  if (bytes) pad1_bytes(x, n->X, B, 28, 28);
+  else pad1(x, n->X, B, 28, 28, 1);
   im2col(n->X, n->COL1, B, 28, 28, 1);
   gemm(B * 784, C1, 9, n->COL1, 10, 1, P + n->at[0], C1, n->A1, C1, P + n->at[1], -1);
   maxpool_act(n->A1, n->P1, 1, n->ARG1, B, 28, 28, C1, kind);
@@ -456,17 +482,19 @@ void lenet_backward(Net *n, const int *labels, int B, float scale) {
   gemm(10, C1, B * 784, n->COL1, 1, 10, n->DA1, C1, G + n->at[0], C1, 0, -1);
 }
 
-// Adam as tfjs computes it, on the sum of the gradients of `n` and `other` (when not 0):
+// Adam as tfjs computes it, on the sum of the gradients of `n` and `other` (when not 0), for
+// parameters [from, to) (from a multiple of 4, so two threads can split the work):
 //   w -= lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)
 EXPORT(lenet_adam)
-void lenet_adam(Net *n, const Net *other, float lr, float b1, float b2, float eps, float accB1, float accB2) {
+void lenet_adam(Net *n, const Net *other, float lr, float b1, float b2, float eps, float accB1, float accB2, int from,
+                int to) {
   float *P = n->P, *Mo = n->Mo, *Vo = n->Vo;
   const float *G = n->G, *G2 = other ? other->G : 0;
   const v128_t vb1 = wasm_f32x4_splat(b1), vb2 = wasm_f32x4_splat(b2), nb1 = wasm_f32x4_splat(1.0f - b1),
                nb2 = wasm_f32x4_splat(1.0f - b2), c1 = wasm_f32x4_splat(1.0f / (1.0f - accB1)),
                c2 = wasm_f32x4_splat(1.0f / (1.0f - accB2)), veps = wasm_f32x4_splat(eps), vlr = wasm_f32x4_splat(lr);
-  int i = 0;
-  for (; i + 4 <= n->count; i += 4) {
+  int i = from;
+  for (; i + 4 <= to; i += 4) {
     v128_t g = wasm_v128_load(G + i);
     if (G2) g = wasm_f32x4_add(g, wasm_v128_load(G2 + i));
     v128_t m = wasm_f32x4_add(wasm_f32x4_mul(vb1, wasm_v128_load(Mo + i)), wasm_f32x4_mul(nb1, g));
@@ -477,7 +505,7 @@ void lenet_adam(Net *n, const Net *other, float lr, float b1, float b2, float ep
     wasm_v128_store(P + i, wasm_f32x4_sub(wasm_v128_load(P + i), step));
   }
   float s1 = 1.0f / (1.0f - accB1), s2 = 1.0f / (1.0f - accB2);
-  for (; i < n->count; i++) {
+  for (; i < to; i++) {
     float g = G[i] + (G2 ? G2[i] : 0.0f);
     float m = Mo[i] = b1 * Mo[i] + (1.0f - b1) * g;
     float v = Vo[i] = b2 * Vo[i] + (1.0f - b2) * g * g;
