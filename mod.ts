@@ -44,10 +44,21 @@ export {
 export { loadMnist, type MnistData, type MnistPaths, mnistPaths } from "./src/dataset.ts";
 export { gatherBatch, gatherBytes, normalizePixels, oneHot, PIXEL_MAX } from "./src/preprocess.ts";
 export { BackendError, type BackendInfo, type BackendName, initBackend } from "./src/backend.ts";
-export { conv2dBackpropFilterNHWC, maxPoolGradNHWC, registerWasmTrainingKernels } from "./src/kernels.ts";
+export {
+  conv2dBackpropFilterNHWC,
+  maxPoolGradNHWC,
+  registerWasmTrainingKernels,
+  useSimdKernels,
+} from "./src/kernels.ts";
 export { loadSimdKernels, type MatMulShape, type SimdKernels } from "./src/simd.ts";
 export { type FusedAdamState, FusedTrainer, type StepResult } from "./src/fused.ts";
-export { type LayerSummary, LeNet, type LeNetCreateOptions } from "./src/model.ts";
+export {
+  type LayerSummary,
+  LeNet,
+  type LeNetCreateOptions,
+  type MultiplyAdds,
+  multiplyAdds,
+} from "./src/model.ts";
 export {
   fileLoadHandler,
   fileSaveHandler,

@@ -33,8 +33,13 @@ const FLAGS: Record<string, FlagSpec> = {
   schedule: { type: "string", description: "constant | cosine", default: DEFAULT_TRAIN.schedule },
   engine: {
     type: "string",
-    description: "tfjs (wasm backend + our kernels) | fused (whole step in one wasm call, ~2x faster)",
+    description: "fused (whole step in one wasm call) | tfjs (tfjs wasm backend + our kernels, ~8x slower)",
     default: DEFAULT_TRAIN.engine,
+  },
+  threads: {
+    type: "number",
+    description: "threads of the fused engine: 1 | 2",
+    default: DEFAULT_TRAIN.threads,
   },
   activation: { type: "string", description: ACTIVATIONS.join(" | "), default: DEFAULT_LENET.activation },
   "conv1-filters": { type: "number", description: "filters of conv 1", default: DEFAULT_LENET.conv1Filters },
@@ -73,6 +78,7 @@ function configsFromFlags(
       learningRate: flags["learning-rate"] as number,
       schedule: flags.schedule as TrainConfig["schedule"],
       engine: flags.engine as TrainConfig["engine"],
+      threads: flags.threads as number,
       validationSplit: flags["validation-split"] as number,
       seed: flags.seed as number,
     },

@@ -59,10 +59,12 @@ export interface TrainConfig {
   /** Learning-rate schedule over all steps: constant, or cosine decay to zero. */
   schedule: "constant" | "cosine";
   /**
-   * What runs the training steps: `tfjs` (its wasm SIMD backend with our kernels) or `fused` (the
-   * whole step in one call into our own WebAssembly module, about twice as fast).
+   * What runs the training steps: `fused` (the whole step in one call into our own WebAssembly
+   * SIMD module, `FusedTrainer`) or `tfjs` (tfjs's wasm SIMD backend with our kernels, ~8x slower).
    */
   engine: "tfjs" | "fused";
+  /** Threads of the fused engine: 1, or 2 (a worker takes half of every batch). */
+  threads: number;
   /** Fraction of the training set held out for validation; 0 validates on the test set. */
   validationSplit: number;
   /** Seed of weight initialisation and shuffling: the same seed gives the same run. */
@@ -83,7 +85,8 @@ export const DEFAULT_TRAIN: Readonly<TrainConfig> = Object.freeze<TrainConfig>({
   batchSize: 32,
   learningRate: 1e-3,
   schedule: "cosine",
-  engine: "tfjs",
+  engine: "fused",
+  threads: 2,
   validationSplit: 0,
   seed: 42,
 });
@@ -181,6 +184,9 @@ export function resolveTrainConfig(overrides: Partial<TrainConfig> = {}): TrainC
   }
   if (config.engine !== "tfjs" && config.engine !== "fused") {
     throw new ConfigError(`Unknown engine "${config.engine}": expected tfjs or fused`);
+  }
+  if (config.threads !== 1 && config.threads !== 2) {
+    throw new ConfigError(`Invalid threads: expected 1 or 2, got ${config.threads}`);
   }
   if (!(config.validationSplit >= 0 && config.validationSplit < 1)) {
     throw new ConfigError(

@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { Worker } from "node:worker_threads";
 import * as tf from "npm:@tensorflow/tfjs@4.22.0";
 import { type Activation, ACTIVATIONS } from "./config.ts";
 import {
@@ -332,17 +333,19 @@ export class FusedTrainer {
   }
 }
 
+// node:worker_threads rather than a web Worker: it can be unref'd, so a trainer nobody disposed
+// does not keep the process alive with its helper blocked in Atomics.wait.
 async function startHelper(setup: WorkerSetup): Promise<Helper> {
-  const worker = new Worker(new URL("./fused_worker.ts", import.meta.url), { type: "module" });
-  const ready = new Promise<void>((resolve, reject) => {
-    worker.onmessage = () => resolve();
-    worker.onerror = (event) => {
-      event.preventDefault();
-      reject(new Error(`The training worker failed to start: ${event.message}`));
-    };
+  const worker = new Worker(workerEntry(new URL("./fused_worker.ts", import.meta.url)));
+  await new Promise<void>((resolve, reject) => {
+    worker.once("message", () => resolve());
+    worker.once(
+      "error",
+      (error) => reject(new Error(`The training worker failed to start: ${error.message}`)),
+    );
+    worker.postMessage(setup);
   });
-  worker.postMessage(setup);
-  await ready;
+  worker.unref();
   const { buffer } = setup.memory;
   return {
     worker,
@@ -350,6 +353,12 @@ async function startHelper(setup: WorkerSetup): Promise<Helper> {
     ints: new Int32Array(buffer, setup.control, CONTROL_WORDS),
     floats: new Float32Array(buffer, setup.control, CONTROL_WORDS),
   };
+}
+
+// node:worker_threads starts file: and data: modules only; a module imported over HTTP gets a
+// data: module that imports it.
+function workerEntry(url: URL): URL {
+  return url.protocol === "file:" ? url : new URL(`data:text/javascript,import ${JSON.stringify(url.href)};`);
 }
 
 // Gives the helper a task (its arguments already in the control block); returns the generation

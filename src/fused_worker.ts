@@ -2,23 +2,16 @@
 // shared memory that, each time the control block's generation moves, does the task it finds
 // there (forward and backward on its share of the batch, or its half of Adam) and reports back.
 // See src/fused.ts.
+import { parentPort } from "node:worker_threads";
 import { Control, instantiateLenet, Task, type WorkerSetup } from "./fused_wasm.ts";
 
-interface WorkerScope {
-  onmessage: ((event: MessageEvent<WorkerSetup>) => void) | null;
-  postMessage(message: unknown): void;
-  close(): void;
-}
-
-const scope = globalThis as unknown as WorkerScope;
-
-scope.onmessage = async ({ data }) => {
+parentPort!.once("message", async (data: WorkerSetup) => {
   const { memory, net, mainNet, x, labels, control, stackTop } = data;
   const wasm = await instantiateLenet(memory);
   wasm.__stack_pointer.value = stackTop;
   const ints = new Int32Array(memory.buffer, control, 16),
     floats = new Float32Array(memory.buffer, control, 16);
-  scope.postMessage("ready");
+  parentPort!.postMessage("ready");
   for (let seen = 0;;) {
     Atomics.wait(ints, Control.asked, seen);
     seen = Atomics.load(ints, Control.asked);
@@ -46,5 +39,4 @@ scope.onmessage = async ({ data }) => {
     Atomics.store(ints, Control.done, seen);
     Atomics.notify(ints, Control.done);
   }
-  scope.close();
-};
+});

@@ -240,14 +240,43 @@ function conv2DBackpropInputWasm(
 }
 
 const OURS = new Set<tf.KernelFunc>();
+const REPLACED = new Map<string, tf.KernelConfig>(); // tfjs's own kernels that ours replaced
 
 function install(kernelName: string, kernelFunc: tf.KernelFunc, added: string[]): void {
   const existing = tf.getKernel(kernelName, "wasm");
   if (existing && OURS.has(existing.kernelFunc)) return;
-  if (existing) tf.unregisterKernel(kernelName, "wasm");
+  if (existing) {
+    REPLACED.set(kernelName, existing);
+    tf.unregisterKernel(kernelName, "wasm");
+  }
   tf.registerKernel({ kernelName, backendName: "wasm", kernelFunc });
   OURS.add(kernelFunc);
   added.push(kernelName);
+}
+
+/**
+ * Takes our SIMD kernels out of the `wasm` backend again (tfjs's own `Conv2DBackpropInput` and
+ * `BatchMatMul` come back, and `Conv2DBackpropFilter` falls back to plain JavaScript), or puts
+ * them back: the baseline `deno task bench` compares against. `MaxPoolGrad` stays ours (tfjs's is
+ * wrong).
+ *
+ * @param kernels Our SIMD kernels to use, or `undefined` for the JavaScript baseline.
+ *
+ * @example
+ * ```ts
+ * import { useSimdKernels } from "./kernels.ts";
+ * useSimdKernels(undefined); // the wasm backend now trains with the JavaScript filter gradient
+ * ```
+ */
+export function useSimdKernels(kernels: SimdKernels | undefined): void {
+  if (kernels) return void registerWasmTrainingKernels(kernels);
+  simd = undefined;
+  for (const name of ["Conv2DBackpropInput", "BatchMatMul"]) {
+    const original = REPLACED.get(name);
+    if (!original || !OURS.has(tf.getKernel(name, "wasm")?.kernelFunc!)) continue;
+    tf.unregisterKernel(name, "wasm");
+    tf.registerKernel(original);
+  }
 }
 
 /** Product of the leading (batch) dimensions of a matrix operand. */

@@ -212,7 +212,7 @@ async function stepEngine(
 ): Promise<StepEngine> {
   const imageSize = set.rows * set.cols, numClasses = lenet.config.numClasses;
   if (config.engine === "fused") {
-    const trainer = await FusedTrainer.create(lenet, config.batchSize);
+    const trainer = await FusedTrainer.create(lenet, config.batchSize, { threads: config.threads });
     if (resume?.fusedAdam) trainer.restoreAdam(resume.fusedAdam);
     return {
       step: (indices, learningRate) => {
