@@ -19,6 +19,7 @@ import {
   useSimdKernels,
 } from "../mod.ts";
 
+await initBackend("wasm");
 const { train } = await loadMnist();
 const simd = await loadSimdKernels();
 const FLOP_PER_IMAGE = 2 * multiplyAdds(DEFAULT_LENET).trainingStep;

@@ -276,6 +276,9 @@ export function useSimdKernels(kernels: SimdKernels | undefined): void {
     if (!original || !OURS.has(tf.getKernel(name, "wasm")?.kernelFunc!)) continue;
     tf.unregisterKernel(name, "wasm");
     tf.registerKernel(original);
+    // tfjs binds a kernel to the module when its backend starts; ours replaced it before that
+    const backend = tf.findBackend("wasm");
+    if (backend) original.setupFunc?.(backend);
   }
 }
 
