@@ -24,6 +24,16 @@ export interface LenetExports {
   lenet_moments(net: number, second: number): number;
   lenet_probs(net: number): number;
   lenet_forward(net: number, x: number, batch: number, bytes: number): void;
+  lenet_gemm(
+    m: number,
+    n: number,
+    k: number,
+    a: number,
+    ars: number,
+    aks: number,
+    b: number,
+    c: number,
+  ): void;
   lenet_backward(net: number, labels: number, batch: number, scale: number): void;
   lenet_adam(
     net: number,

@@ -192,6 +192,12 @@ static void gemm(int M, int N, int K, const float *A, int ars, int aks, const fl
   else gemm_4x8(M, N, K, A, ars, aks, B, ldb, C, ldc, bias, kind);
 }
 
+// The matrix product alone, for bench/gemm_bench.ts: C[M,N] = A B with A(i,k) = A[i*ars + k*aks].
+EXPORT(lenet_gemm)
+void lenet_gemm(int M, int N, int K, const float *A, int ars, int aks, const float *B, float *C) {
+  gemm(M, N, K, A, ars, aks, B, N, C, N, 0, -1);
+}
+
 // out[j] = sum over rows of d[i*N + j]: a bias gradient
 static void column_sums(const float *d, int M, int N, float *out) {
   zero(out, N);
