@@ -1,7 +1,8 @@
 // A whole LeNet training step in one call: forward, categorical cross-entropy, backward and Adam,
 // in C with WebAssembly SIMD. Weights, gradients, Adam moments and activations live in this
-// module's memory; JavaScript copies a batch in and reads the loss back.
-// Build: deno task build:wasm
+// module's memory, which is shared: a second instance on another thread (src/fused_worker.ts) runs
+// the same step on the other half of each batch. JavaScript copies a batch in and reads the loss
+// back. Build: deno task build:wasm
 //
 // Layout (float32, NHWC, tfjs's own weight order and shapes, so weights copy over unchanged):
 //   conv1 W [3,3,1,C1] b [C1] | conv2 W [3,3,C1,C2] b [C2] | fc1 W [F,H1] b [H1] (F = 7*7*C2 in
@@ -64,7 +65,8 @@ static inline v128_t act4(v128_t x, int kind) {
     case SIGMOID: return wasm_f32x4_div(one, wasm_f32x4_add(one, exp4(wasm_f32x4_neg(x))));
     case RELU: return wasm_f32x4_pmax(zero4, x);
     case TANH:
-      return wasm_f32x4_sub(one, wasm_f32x4_div(wasm_f32x4_splat(2.0f), wasm_f32x4_add(exp4(wasm_f32x4_add(x, x)), one)));
+      return wasm_f32x4_sub(one,
+                            wasm_f32x4_div(wasm_f32x4_splat(2.0f), wasm_f32x4_add(exp4(wasm_f32x4_add(x, x)), one)));
     case ELU: return wasm_v128_bitselect(x, wasm_f32x4_sub(exp4(x), one), wasm_f32x4_gt(x, zero4));
     default: return x;  // no activation
   }
@@ -99,20 +101,22 @@ static void mul_act_grad(float *d, const float *y, int n, int kind) {
 // each step loads one row of B (two vectors) and four scalars of A, and does eight multiply-adds,
 // so the arithmetic is not starved by loads. A is read through strides, so A or A^T serve alike.
 // Edges: the last rows of a block repeat row M-1 (computed, not stored); the last columns read
-// up to 7 floats past a row of B. Lanes are independent, so those floats only reach columns that
-// are never stored, and every buffer is followed by slack so the reads stay inside memory (up to 15 floats with 3x16).
+// up to 7 floats past a row of B (15 with 3x16 blocks). Lanes are independent, so those floats only
+// reach columns that are never stored, and every buffer is followed by slack so the reads stay
+// inside memory.
 
 #define MADD(acc, x, b) acc = wasm_f32x4_add(acc, wasm_f32x4_mul(x, b))
+
+// row i of A, or its last row past the end
+static inline const float *row_of(const float *A, int i, int M, int ars) { return A + (i < M ? i : M - 1) * ars; }
 
 // C[i, j] = act(bias[j] + sum_k A[i*ars + k*aks] * B[k*ldb + j]), i < M, j < N; bias may be 0,
 // kind < 0 for no activation.
 static void gemm_4x8(int M, int N, int K, const float *A, int ars, int aks, const float *B, int ldb, float *C,
                  int ldc, const float *bias, int kind) {
   for (int i = 0; i < M; i += 4) {
-    const float *a0 = A + i * ars;
-    const float *a1 = A + (i + 1 < M ? i + 1 : M - 1) * ars;
-    const float *a2 = A + (i + 2 < M ? i + 2 : M - 1) * ars;
-    const float *a3 = A + (i + 3 < M ? i + 3 : M - 1) * ars;
+    const float *a0 = A + i * ars, *a1 = row_of(A, i + 1, M, ars);
+    const float *a2 = row_of(A, i + 2, M, ars), *a3 = row_of(A, i + 3, M, ars);
     for (int j = 0; j < N; j += 8) {
       v128_t init0 = wasm_f32x4_splat(0.0f), init1 = init0;
       if (bias) init0 = wasm_v128_load(bias + j), init1 = wasm_v128_load(bias + j + 4);
@@ -147,9 +151,7 @@ static void gemm_4x8(int M, int N, int K, const float *A, int ars, int aks, cons
 static void gemm_3x16(int M, int N, int K, const float *A, int ars, int aks, const float *B, int ldb, float *C,
                       int ldc, const float *bias, int kind) {
   for (int i = 0; i < M; i += 3) {
-    const float *a0 = A + i * ars;
-    const float *a1 = A + (i + 1 < M ? i + 1 : M - 1) * ars;
-    const float *a2 = A + (i + 2 < M ? i + 2 : M - 1) * ars;
+    const float *a0 = A + i * ars, *a1 = row_of(A, i + 1, M, ars), *a2 = row_of(A, i + 2, M, ars);
     for (int j = 0; j < N; j += 16) {
       v128_t i0 = wasm_f32x4_splat(0.0f), i1 = i0, i2 = i0, i3 = i0;
       if (bias) {
@@ -269,7 +271,8 @@ static void col2im(const float *col, float *out, int B, int H, int Wd, int C) {
 // copies x [B,H,W,C] into the interior of a zero-bordered [B,H+2,W+2,C]
 static void pad1(const float *x, float *out, int B, int H, int Wd, int C) {
   for (int b = 0; b < B; b++)
-    for (int h = 0; h < H; h++) copy_floats(out + ((b * (H + 2) + h + 1) * (Wd + 2) + 1) * C, x + ((b * H + h) * Wd) * C, Wd * C);
+    for (int h = 0; h < H; h++)
+      copy_floats(out + ((b * (H + 2) + h + 1) * (Wd + 2) + 1) * C, x + ((b * H + h) * Wd) * C, Wd * C);
 }
 
 // the same for one-channel 8-bit pixels, scaled to [0, 1] by a float division by 255 (for every
@@ -372,9 +375,12 @@ typedef struct {
   int at[10];                 // where each weight tensor starts in P, in tfjs's order
   float *P, *Mo, *Vo;         // shared
   float *G;                   // gradients of this net's images (scaled by 1 / the whole batch)
-  float *X, *COL1, *A1, *P1, *COL2, *A2, *P2, *D1, *D2, *Z;  // forward; X and P1 zero-bordered
-  float *DA1, *DP1, *DCOL2, *DA2, *DP2, *DD1, *DD2, *DZ, *WT, *DT, *XT;  // backward; DP1 bordered
-  int *ARG1, *ARG2;
+  // forward: input X and pooled P1 with a zero border, patches COL1/2, convolutions A1/2 (before
+  // the activation, which comes after pooling), pooled and activated P1/2, dense D1/2, softmax Z
+  float *X, *COL1, *A1, *P1, *COL2, *A2, *P2, *D1, *D2, *Z;
+  // backward: the gradient of each (DP1 bordered like P1), and scratch for transposes
+  float *DA1, *DP1, *DCOL2, *DA2, *DP2, *DD1, *DD2, *DZ, *WT, *DT, *XT;
+  int *ARG1, *ARG2;  // which input of each pooling window was its max
 } Net;
 
 // the next `floats` floats from *heap, and 64 bytes of slack after them (see the matrix product)
@@ -403,7 +409,8 @@ unsigned int lenet_init(Net *n, int c1, int c2, int h1, int h2, int k, int kind,
   if (h1 > widest) widest = h1;
   if (h2 > widest) widest = h2;
   if (k > widest) widest = k;
-  n->X = take(&heap, B * 900), n->COL1 = take(&heap, B * 784 * 10), n->A1 = take(&heap, B * 784 * c1), n->DA1 = take(&heap, B * 784 * c1);
+  n->X = take(&heap, B * 900), n->COL1 = take(&heap, B * 784 * 10);
+  n->A1 = take(&heap, B * 784 * c1), n->DA1 = take(&heap, B * 784 * c1);
   n->P1 = take(&heap, B * 256 * c1), n->DP1 = take(&heap, B * 256 * c1), n->ARG1 = take(&heap, B * 196 * c1);
   n->COL2 = take(&heap, B * 196 * (9 * c1 + 1)), n->DCOL2 = take(&heap, B * 196 * 9 * c1);
   n->A2 = take(&heap, B * 196 * c2), n->DA2 = take(&heap, B * 196 * c2);
