@@ -73,6 +73,7 @@ export {
   type EpochLog,
   evaluate,
   type Evaluation,
+  scoreProbabilities,
   splitValidation,
   takeRange,
   train,

@@ -2,7 +2,8 @@
 // WebAssembly SIMD call, two threads), printed as one JSON line a machine can read:
 // 1. time to --target test accuracy with the fastest recipe we found: relu LeNet, batch 64, Adam
 //    with a one-cycle learning rate (linear warm-up to --max-lr over the first 25% of steps, cosine
-//    down to 0), evaluated on the 10,000 test images after every epoch; wall time from process start,
+//    down to 0), evaluated on the 10,000 test images after every epoch (FusedTrainer.predict, both
+//    threads); wall time from process start,
 //    data loading included;
 // 2. one epoch of the default model and recipe (sigmoid, batch 32, Adam 1e-3): what `deno task train`
 //    spends per epoch on training steps.
@@ -14,7 +15,7 @@ import { FusedTrainer } from "../src/fused.ts";
 import { LeNet } from "../src/model.ts";
 import { gatherBytes } from "../src/preprocess.ts";
 import { epochPermutation } from "../src/random.ts";
-import { evaluate } from "../src/train.ts";
+import { scoreProbabilities } from "../src/train.ts";
 import { DEFAULT_TRAIN } from "../src/config.ts";
 import type { LabeledImages } from "../src/idx.ts";
 
@@ -72,8 +73,8 @@ async function main(): Promise<number> {
       const order = epochPermutation(train.count, seed, epoch);
       const lr = (s: number) => oneCycle((epoch - 1) * steps + s, epochs * steps, peak);
       epochSeconds.push(trainEpoch(trainer, train, order, batch, lr));
-      trainer.writeTo(lenet);
-      accuracy = (await evaluate(lenet, test)).accuracy;
+      accuracy =
+        scoreProbabilities(trainer.predict(test.images), test.labels, lenet.config.numClasses).accuracy;
       console.log(
         `fast recipe, epoch ${epoch}: ${epochSeconds.at(-1)!.toFixed(1)} s ` +
           `(${Math.round(train.count / epochSeconds.at(-1)!)} img/s), ` +

@@ -180,8 +180,9 @@ export class FusedTrainer {
     return this.#helper && n >= 2 ? Math.ceil(n / 2) : n;
   }
 
-  #forwardBackward(pixels: Float32Array | Uint8Array, labels: Int32Array): StepResult {
-    const n = labels.length;
+  // Copies n images in and runs the forward pass (and, given labels, the backward pass) on both
+  // threads; returns how many images this thread took.
+  #run(pixels: Float32Array | Uint8Array, n: number, labels?: Int32Array): number {
     if (n > this.#maxBatch || pixels.length !== n * 784) {
       throw new RangeError(
         `Expected at most ${this.#maxBatch} images of 784 pixels, got ${pixels.length / 784}`,
@@ -191,22 +192,52 @@ export class FusedTrainer {
     (bytes ? new Uint8Array(this.#memory.buffer, this.#x, n * 784) : this.#view(this.#x, n * 784)).set(
       pixels,
     );
-    new Int32Array(this.#memory.buffer, this.#labels, n).set(labels);
+    if (labels) new Int32Array(this.#memory.buffer, this.#labels, n).set(labels);
     const mine = this.#share(n), helper = this.#helper;
     let generation = 0;
     if (mine < n) {
       const { ints, floats } = helper!;
       ints[Control.count] = n - mine, ints[Control.first] = mine, ints[Control.bytes] = bytes;
       floats[Control.scale] = 1 / n;
-      generation = hand(helper!, Task.forwardBackward);
+      generation = hand(helper!, labels ? Task.forwardBackward : Task.forward);
     }
     this.#wasm.lenet_forward(this.#net, this.#x, mine, bytes);
-    this.#wasm.lenet_backward(this.#net, this.#labels, mine, 1 / n);
+    if (labels) this.#wasm.lenet_backward(this.#net, this.#labels, mine, 1 / n);
     if (generation) finish(helper!, generation);
+    return mine;
+  }
+
+  #forwardBackward(pixels: Float32Array | Uint8Array, labels: Int32Array): StepResult {
+    const n = labels.length, mine = this.#run(pixels, n, labels);
     const result = this.#score(this.#net, labels.subarray(0, mine));
     if (mine === n) return result;
-    const other = this.#score(helper!.net, labels.subarray(mine));
+    const other = this.#score(this.#helper!.net, labels.subarray(mine));
     return { lossSum: result.lossSum + other.lossSum, correct: result.correct + other.correct };
+  }
+
+  /**
+   * Class probabilities of any number of images under the current weights (forward passes only,
+   * on both threads, `maxBatch` images at a time): a fast evaluation between epochs.
+   *
+   * @param pixels Images of 784 pixels, floats in [0, 1] or bytes.
+   * @returns `numClasses` probabilities per image.
+   * @throws {RangeError} When the pixels are not whole 28x28 images.
+   */
+  predict(pixels: Float32Array | Uint8Array): Float32Array {
+    const count = pixels.length / 784, k = this.#numClasses;
+    if (!Number.isInteger(count)) {
+      throw new RangeError(`Expected 784 pixels per image, got ${pixels.length} in all`);
+    }
+    const out = new Float32Array(count * k);
+    for (let start = 0; start < count; start += this.#maxBatch) {
+      const n = Math.min(this.#maxBatch, count - start);
+      const mine = this.#run(pixels.subarray(start * 784, (start + n) * 784), n);
+      out.set(this.#view(this.#wasm.lenet_probs(this.#net), mine * k), start * k);
+      if (mine < n) {
+        out.set(this.#view(this.#wasm.lenet_probs(this.#helper!.net), (n - mine) * k), (start + mine) * k);
+      }
+    }
+    return out;
   }
 
   #score(net: number, labels: Int32Array): StepResult {

@@ -89,7 +89,7 @@ export const Control = {
 } as const;
 
 /** The worker's tasks. */
-export const Task = { forwardBackward: 1, adam: 2, quit: -1 } as const;
+export const Task = { forwardBackward: 1, adam: 2, forward: 3, quit: -1 } as const;
 
 /** The most memory the module declares (2 GiB), in 64 KiB pages. */
 export const MAX_PAGES = 32768;

@@ -1,6 +1,6 @@
 // The second thread of a FusedTrainer: a WebAssembly instance of wasm/lenet.c on the trainer's
 // shared memory that, each time the control block's generation moves, does the task it finds
-// there (forward and backward on its share of the batch, or its half of Adam) and reports back.
+// there (forward, and backward, on its share of the batch, or its half of Adam) and reports back.
 // See src/fused.ts.
 import { parentPort } from "node:worker_threads";
 import { Control, instantiateLenet, Task, type WorkerSetup } from "./fused_wasm.ts";
@@ -17,10 +17,12 @@ parentPort!.once("message", async (data: WorkerSetup) => {
     seen = Atomics.load(ints, Control.asked);
     const task = ints[Control.task];
     if (task === Task.quit) break;
-    if (task === Task.forwardBackward) {
+    if (task === Task.forwardBackward || task === Task.forward) {
       const first = ints[Control.first]!, bytes = ints[Control.bytes]!;
       wasm.lenet_forward(net, x + first * 784 * (bytes ? 1 : 4), ints[Control.count]!, bytes);
-      wasm.lenet_backward(net, labels + first * 4, ints[Control.count]!, floats[Control.scale]!);
+      if (task === Task.forwardBackward) {
+        wasm.lenet_backward(net, labels + first * 4, ints[Control.count]!, floats[Control.scale]!);
+      }
     } else {
       const [lr, b1, b2, eps, accB1, accB2] = floats.subarray(Control.adam, Control.adam + 6);
       wasm.lenet_adam(

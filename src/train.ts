@@ -156,28 +156,52 @@ function imageTensor(x: Float32Array, count: number, set: LabeledImages): tf.Ten
  */
 export async function evaluate(lenet: LeNet, set: LabeledImages, batchSize = 1000): Promise<Evaluation> {
   const numClasses = lenet.config.numClasses;
-  const predictions = new Uint8Array(set.count);
-  const confidences = new Float32Array(set.count);
-  let lossSum = 0, correct = 0;
+  const probabilities = new Float32Array(set.count * numClasses);
   for (let start = 0; start < set.count; start += batchSize) {
     const end = Math.min(set.count, start + batchSize);
     const indices = Array.from({ length: end - start }, (_, i) => start + i);
     const { x } = gatherBatch(set.images, set.labels, indices, set.rows * set.cols, numClasses);
     const probsT = tf.tidy(() => lenet.predict(imageTensor(x, indices.length, set)));
-    const probs = await probsT.data() as Float32Array;
+    probabilities.set(await probsT.data() as Float32Array, start * numClasses);
     probsT.dispose();
-    for (let i = 0; i < indices.length; i++) {
-      const row = probs.subarray(i * numClasses, (i + 1) * numClasses);
-      let best = 0;
-      for (let c = 1; c < numClasses; c++) if (row[c]! > row[best]!) best = c;
-      const label = set.labels[start + i]!;
-      lossSum += crossEntropy(row[label]!);
-      if (best === label) correct++;
-      predictions[start + i] = best;
-      confidences[start + i] = row[best]!;
-    }
   }
-  return { loss: lossSum / set.count, accuracy: correct / set.count, predictions, confidences };
+  return scoreProbabilities(probabilities, set.labels.subarray(0, set.count), numClasses);
+}
+
+/**
+ * Loss, accuracy and predictions from each image's class probabilities (for example those of
+ * `FusedTrainer.predict`).
+ *
+ * @param probabilities `numClasses` probabilities per image.
+ * @param labels The class of each image.
+ * @param numClasses Classes per image.
+ * @returns The metrics and predictions.
+ *
+ * @example
+ * ```ts
+ * import { scoreProbabilities } from "./train.ts";
+ * const probs = Float32Array.of(0.9, 0.1, 0.2, 0.8);
+ * console.log(scoreProbabilities(probs, Uint8Array.of(0, 0), 2).accuracy); // 0.5
+ * ```
+ */
+export function scoreProbabilities(
+  probabilities: Float32Array,
+  labels: Uint8Array,
+  numClasses: number,
+): Evaluation {
+  const count = labels.length;
+  const predictions = new Uint8Array(count), confidences = new Float32Array(count);
+  let lossSum = 0, correct = 0;
+  for (let i = 0; i < count; i++) {
+    const row = probabilities.subarray(i * numClasses, (i + 1) * numClasses);
+    let best = 0;
+    for (let c = 1; c < numClasses; c++) if (row[c]! > row[best]!) best = c;
+    lossSum += crossEntropy(row[labels[i]!]!);
+    if (best === labels[i]) correct++;
+    predictions[i] = best;
+    confidences[i] = row[best]!;
+  }
+  return { loss: lossSum / count, accuracy: correct / count, predictions, confidences };
 }
 
 function learningRateAt(config: TrainConfig, step: number, totalSteps: number): number {
@@ -202,6 +226,8 @@ interface StepEngine extends Disposable {
   sync(): void;
   /** Adam's state to checkpoint, when tfjs does not hold it. */
   adamState(): FusedAdamState | undefined;
+  /** Evaluates the current weights on a set. */
+  evaluate(set: LabeledImages): Promise<Evaluation>;
 }
 
 async function stepEngine(
@@ -221,6 +247,11 @@ async function stepEngine(
       },
       sync: () => trainer.writeTo(lenet),
       adamState: () => trainer.adamState(),
+      evaluate: (set) => {
+        const images = set.images.subarray(0, set.count * imageSize);
+        const labels = set.labels.subarray(0, set.count);
+        return Promise.resolve(scoreProbabilities(trainer.predict(images), labels, numClasses));
+      },
       [Symbol.dispose]: () => trainer.dispose(),
     };
   }
@@ -238,6 +269,7 @@ async function stepEngine(
     },
     sync: () => {},
     adamState: () => undefined,
+    evaluate: (set) => evaluate(lenet, set),
     [Symbol.dispose]: () => {},
   };
 }
@@ -302,7 +334,7 @@ export async function train(
     }
     const seconds = (performance.now() - started) / 1000;
     engine.sync();
-    const val = valSet ? await evaluate(lenet, valSet) : { loss: NaN, accuracy: NaN };
+    const val = valSet ? await engine.evaluate(valSet) : { loss: NaN, accuracy: NaN };
     const log: EpochLog = {
       epoch,
       loss: lossSum / seen,

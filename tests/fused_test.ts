@@ -1,6 +1,6 @@
 // The fused one-call training step against tfjs's reference `cpu` backend.
 import * as tf from "npm:@tensorflow/tfjs@4.22.0";
-import { assert, assertAllClose, assertEquals, assertRejects } from "./_assert.ts";
+import { assert, assertAllClose, assertEquals, assertRejects, assertThrows } from "./_assert.ts";
 import {
   ACTIVATIONS,
   FusedTrainer,
@@ -75,6 +75,21 @@ Deno.test("FusedTrainer on 8-bit pixels computes exactly what it computes on nor
   assertAllClose(trainer.gradients(everyByte, pairs), trainer.gradients(floats, pairs), 0);
   const batch = gatherBytes(train.images, train.labels, indices, 784);
   assertAllClose(trainer.gradients(batch.pixels, batch.labels), trainer.gradients(x, labels), 0);
+  lenet.dispose();
+});
+
+Deno.test("FusedTrainer.predict gives tfjs's probabilities, in chunks, on both threads", async () => {
+  await initBackend("cpu");
+  const lenet = LeNet.create({ activation: "tanh", conv1Filters: 5 }, { seed: 4 });
+  const some = takeRange(test, 0, 75); // chunks of 32, 32 and 11 images
+  const all = gatherBatch(some.images, some.labels, [...Array(some.count).keys()], 784);
+  const expected = tf.tidy(() => lenet.predict(tf.tensor4d(all.x, [some.count, 28, 28, 1])).dataSync());
+  for (const threads of [1, 2]) {
+    using trainer = await FusedTrainer.create(lenet, 32, { threads });
+    assertAllClose(trainer.predict(some.images), expected, 1e-5);
+    assertAllClose(trainer.predict(all.x), expected, 1e-5);
+    assertThrows(() => trainer.predict(new Uint8Array(785)), RangeError, "784 pixels");
+  }
   lenet.dispose();
 });
 
