@@ -133,14 +133,15 @@ export class FusedTrainer {
     };
     const { conv1Filters: c1, conv2Filters: c2, fc1Units: h1, fc2Units: h2, numClasses: k } = config;
     const kind = kindOf(config.activation);
-    const align = (at: number) => (at + 15) & ~15;
+    // cache lines of their own for what each thread writes, so neither evicts the other's
+    const align = (at: number) => (at + 63) & ~63;
     // Layout: control words | Net 0 | Net 1 (shares Net 0's weights) | worker stack | images | labels
     const control = align(wasm.heap_base()), net = control + CONTROL_WORDS * 4;
     let end = wasm.lenet_init(net, c1, c2, h1, h2, k, kind, maxBatch, 0);
     let helperNet = 0, stackTop = 0;
     if (threads === 2) {
       grow(end + PAGE);
-      helperNet = align(end);
+      helperNet = align(end) + 64;
       end = wasm.lenet_init(helperNet, c1, c2, h1, h2, k, kind, Math.ceil(maxBatch / 2), net);
       stackTop = align(end) + STACK_BYTES;
       end = stackTop;
