@@ -306,13 +306,19 @@ export async function train(
   using engine = await stepEngine(lenet, config, fitSet, resume);
   const steps = Math.ceil(fitSet.count / batchSize);
   const history = [...(resume?.history ?? [])];
-  let learningRate = config.learningRate;
+  let learningRate = config.learningRate, yielded = performance.now();
 
   for (let epoch = (resume?.epoch ?? 0) + 1; epoch <= epochs; epoch++) {
     const order = epochPermutation(fitSet.count, config.seed, epoch);
     const started = performance.now();
     let lossSum = 0, correctSum = 0, seen = 0;
     for (let step = 0; step < steps; step++) {
+      // The fused engine never waits on anything: give the event loop (a Ctrl-C handler aborting
+      // `signal`, say) a turn ten times a second.
+      if (performance.now() - yielded > 100) {
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        yielded = performance.now();
+      }
       if (signal?.aborted) return { history, interrupted: true };
       learningRate = learningRateAt(config, (epoch - 1) * steps + step, epochs * steps);
       const indices = order.subarray(step * batchSize, Math.min(fitSet.count, (step + 1) * batchSize));

@@ -109,3 +109,18 @@ Deno.test("train() with the fused engine learns, checkpoints Adam's state and re
   assertAllClose(weightsOf(resumed), weightsOf(straight), 1e-6);
   [straight, first, resumed].forEach((l) => l.dispose());
 });
+
+Deno.test("train() on the fused engine stops mid-epoch when its signal is aborted", async () => {
+  await initBackend("wasm");
+  const lenet = LeNet.create({}, { seed: 6 });
+  const controller = new AbortController();
+  let steps = 0;
+  const stop = setTimeout(() => controller.abort(), 300);
+  // 60,000 images take seconds per epoch here: only a mid-epoch stop ends this with no epoch done
+  const result = await train(lenet, data.train, { epochs: 1, signal: controller.signal, onBatch: () => steps++ });
+  clearTimeout(stop);
+  assert(result.interrupted, "not interrupted");
+  assertEquals(result.history.length, 0);
+  assert(steps > 0 && steps < 1875, `${steps} steps`);
+  lenet.dispose();
+});
