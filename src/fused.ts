@@ -19,6 +19,7 @@ import {
   type LenetExports,
   MAX_PAGES,
   Task,
+  waitWhile,
   type WorkerSetup,
 } from "./fused_wasm.ts";
 import { ADAM, crossEntropy } from "./loss.ts";

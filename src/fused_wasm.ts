@@ -86,7 +86,23 @@ export const Control = {
   /** Floats: the gradient scale (1 / batch), then Adam's lr, b1, b2, eps, b1^t, b2^t. */
   scale: 8,
   adam: 9,
+  /** Set by the worker when a task threw. */
+  failed: 15,
 } as const;
+
+/**
+ * Waits until `ints[index]` is no longer `value`: spinning first (for `spinMs`: a hand-off is
+ * usually that close, and waking a sleeping thread costs tens of microseconds), then sleeping.
+ */
+export function waitWhile(ints: Int32Array, index: number, value: number, spinMs = 0.1): void {
+  const until = performance.now() + spinMs;
+  while (Atomics.load(ints, index) === value) {
+    if (performance.now() > until) {
+      Atomics.wait(ints, index, value);
+      return;
+    }
+  }
+}
 
 /** The worker's tasks. */
 export const Task = { forwardBackward: 1, adam: 2, forward: 3, quit: -1 } as const;

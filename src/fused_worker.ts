@@ -3,7 +3,7 @@
 // there (forward, and backward, on its share of the batch, or its half of Adam) and reports back.
 // See src/fused.ts.
 import { parentPort } from "node:worker_threads";
-import { Control, instantiateLenet, Task, type WorkerSetup } from "./fused_wasm.ts";
+import { Control, instantiateLenet, Task, waitWhile, type WorkerSetup } from "./fused_wasm.ts";
 
 parentPort!.once("message", async (data: WorkerSetup) => {
   const { memory, net, mainNet, x, labels, control, stackTop } = data;
@@ -13,10 +13,21 @@ parentPort!.once("message", async (data: WorkerSetup) => {
     floats = new Float32Array(memory.buffer, control, 16);
   parentPort!.postMessage("ready");
   for (let seen = 0;;) {
-    Atomics.wait(ints, Control.asked, seen);
+    waitWhile(ints, Control.asked, seen);
     seen = Atomics.load(ints, Control.asked);
     const task = ints[Control.task];
     if (task === Task.quit) break;
+    try {
+      run(task!);
+    } catch (error) {
+      console.error(`error: the training worker failed: ${(error as Error).message}`);
+      ints[Control.failed] = 1;
+    }
+    Atomics.store(ints, Control.done, seen);
+    Atomics.notify(ints, Control.done);
+  }
+
+  function run(task: number): void {
     if (task === Task.forwardBackward || task === Task.forward) {
       const first = ints[Control.first]!, bytes = ints[Control.bytes]!;
       wasm.lenet_forward(net, x + first * 784 * (bytes ? 1 : 4), ints[Control.count]!, bytes);
@@ -38,7 +49,5 @@ parentPort!.once("message", async (data: WorkerSetup) => {
         ints[Control.to]!,
       );
     }
-    Atomics.store(ints, Control.done, seen);
-    Atomics.notify(ints, Control.done);
   }
 });
