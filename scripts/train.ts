@@ -33,7 +33,7 @@ const FLAGS: Record<string, FlagSpec> = {
   schedule: { type: "string", description: "constant | cosine", default: DEFAULT_TRAIN.schedule },
   engine: {
     type: "string",
-    description: "fused (whole step in one wasm call) | tfjs (tfjs wasm backend + our kernels, ~8x slower)",
+    description: "fused (whole step in one wasm call) | tfjs (tfjs wasm backend + our kernels, ~10x slower)",
     default: DEFAULT_TRAIN.engine,
   },
   threads: {
@@ -172,11 +172,10 @@ async function main(): Promise<number> {
   console.log(confusionText(confusionMatrix(data.test.labels, test.predictions, lenet.config.numClasses)));
   await writeReport(outDir, { lenet, recipe, history, test: data.test, evaluation: test });
   console.log(`saved model (tfjs and ONNX), history, metrics, figures and report.html in ${outDir}/`);
+  const epochs = `${history.length} epoch${history.length === 1 ? "" : "s"}`;
   console.log(
     `Test accuracy ${(100 * test.accuracy).toFixed(2)}% (${correct.toLocaleString("en-US")}/` +
-      `${data.test.count.toLocaleString("en-US")}) after ${history.length} epochs, wall time ${
-        formatDuration(wallSeconds)
-      }`,
+      `${data.test.count.toLocaleString("en-US")}) after ${epochs}, wall time ${formatDuration(wallSeconds)}`,
   );
   return 0;
 }

@@ -60,7 +60,7 @@ export interface TrainConfig {
   schedule: "constant" | "cosine";
   /**
    * What runs the training steps: `fused` (the whole step in one call into our own WebAssembly
-   * SIMD module, `FusedTrainer`) or `tfjs` (tfjs's wasm SIMD backend with our kernels, ~8x slower).
+   * SIMD module, `FusedTrainer`) or `tfjs` (tfjs's wasm SIMD backend with our kernels, ~10x slower).
    */
   engine: "tfjs" | "fused";
   /** Threads of the fused engine: 1, or 2 (a worker takes half of every batch). */
