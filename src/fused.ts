@@ -2,7 +2,9 @@
  * The fast training engine: a whole LeNet training step (forward, categorical cross-entropy,
  * backward, Adam) in ONE call into our C/WebAssembly SIMD module (`wasm/lenet.c`), with the
  * weights, Adam's moments and every activation kept in that module's memory. tfjs-wasm spends
- * most of a step dispatching ~320 small operations; here a step is one call.
+ * most of a step dispatching ~320 small operations; here a step is one call per thread: a second
+ * thread (`fused_worker.ts`) runs another instance of the module on the same shared memory and
+ * takes half of every batch, and half of Adam.
  *
  * The arithmetic is tfjs's: the same weight layout (weights copy in and out unchanged), Keras'
  * loss, and tfjs's Adam update (ε added after bias correction).
@@ -22,7 +24,7 @@ import {
   waitWhile,
   type WorkerSetup,
 } from "./fused_wasm.ts";
-import { ADAM, crossEntropy } from "./loss.ts";
+import { ADAM, score } from "./loss.ts";
 import type { LeNet } from "./model.ts";
 
 /** Adam's state in a {@linkcode FusedTrainer}: for checkpoints. */
@@ -50,8 +52,8 @@ function kindOf(activation: Activation): number {
 /** Options of {@linkcode FusedTrainer.create}. */
 export interface FusedOptions {
   /**
-   * Threads that share each batch: 1, or 2 (a Deno Worker takes half of every batch). Defaults
-   * to 2 when the machine has two cores or more.
+   * Threads that share each batch: 1, or 2 (a worker thread takes half of every batch).
+   * Defaults to 2 when the machine has two cores or more.
    */
   threads?: number;
 }
@@ -243,15 +245,8 @@ export class FusedTrainer {
   }
 
   #score(net: number, labels: Int32Array): StepResult {
-    const probs = this.#view(this.#wasm.lenet_probs(net), labels.length * this.#numClasses);
-    let lossSum = 0, correct = 0;
-    for (let i = 0; i < labels.length; i++) {
-      const row = probs.subarray(i * this.#numClasses, (i + 1) * this.#numClasses);
-      let best = 0;
-      for (let c = 1; c < row.length; c++) if (row[c]! > row[best]!) best = c;
-      if (best === labels[i]) correct++;
-      lossSum += crossEntropy(row[labels[i]!]!);
-    }
+    const probabilities = this.#view(this.#wasm.lenet_probs(net), labels.length * this.#numClasses);
+    const { lossSum, correct } = score(probabilities, labels, this.#numClasses);
     return { lossSum, correct };
   }
 

@@ -1,5 +1,6 @@
 /**
- * The loss and optimiser constants both training engines share, as Keras defines them.
+ * The loss and optimiser constants both training engines share, as Keras defines them, and the
+ * scoring of predicted probabilities.
  *
  * @module
  */
@@ -25,4 +26,47 @@ export const ADAM = Object.freeze({ beta1: 0.9, beta2: 0.999, epsilon: KERAS_EPS
  */
 export function crossEntropy(probability: number): number {
   return -Math.log(Math.min(1 - KERAS_EPSILON, Math.max(KERAS_EPSILON, probability)));
+}
+
+/** The loss and predictions of a batch of images, from their class probabilities. */
+export interface Scores {
+  /** Sum of the per-image categorical cross-entropy. */
+  lossSum: number;
+  /** Images whose most probable class is their label. */
+  correct: number;
+  /** Most probable class of every image. */
+  predictions: Uint8Array;
+  /** Its probability, per image. */
+  confidences: Float32Array;
+}
+
+/**
+ * Scores class probabilities against labels.
+ *
+ * @param probabilities `numClasses` probabilities per image.
+ * @param labels The class of each image (as many images as labels are scored).
+ * @param numClasses Classes per image.
+ * @returns Summed loss, correct count, and each image's predicted class and its probability.
+ *
+ * @example
+ * ```ts
+ * import { score } from "./loss.ts";
+ * const { correct, predictions } = score(Float32Array.of(0.9, 0.1, 0.2, 0.8), Uint8Array.of(0, 0), 2);
+ * console.log(correct, predictions); // 1 Uint8Array(2) [ 0, 1 ]
+ * ```
+ */
+export function score(probabilities: Float32Array, labels: ArrayLike<number>, numClasses: number): Scores {
+  const count = labels.length;
+  const predictions = new Uint8Array(count), confidences = new Float32Array(count);
+  let lossSum = 0, correct = 0;
+  for (let i = 0; i < count; i++) {
+    const row = probabilities.subarray(i * numClasses, (i + 1) * numClasses);
+    let best = 0;
+    for (let c = 1; c < numClasses; c++) if (row[c]! > row[best]!) best = c;
+    lossSum += crossEntropy(row[labels[i]!]!);
+    if (best === labels[i]) correct++;
+    predictions[i] = best;
+    confidences[i] = row[best]!;
+  }
+  return { lossSum, correct, predictions, confidences };
 }

@@ -10,7 +10,7 @@ import { saveCheckpoint, type TrainState } from "./checkpoint.ts";
 import { type FusedAdamState, FusedTrainer, type StepResult } from "./fused.ts";
 import type { LabeledImages } from "./idx.ts";
 import type { LeNet } from "./model.ts";
-import { ADAM, crossEntropy } from "./loss.ts";
+import { ADAM, score } from "./loss.ts";
 import { gatherBatch, gatherBytes } from "./preprocess.ts";
 import { epochPermutation } from "./random.ts";
 
@@ -189,19 +189,8 @@ export function scoreProbabilities(
   labels: Uint8Array,
   numClasses: number,
 ): Evaluation {
-  const count = labels.length;
-  const predictions = new Uint8Array(count), confidences = new Float32Array(count);
-  let lossSum = 0, correct = 0;
-  for (let i = 0; i < count; i++) {
-    const row = probabilities.subarray(i * numClasses, (i + 1) * numClasses);
-    let best = 0;
-    for (let c = 1; c < numClasses; c++) if (row[c]! > row[best]!) best = c;
-    lossSum += crossEntropy(row[labels[i]!]!);
-    if (best === labels[i]) correct++;
-    predictions[i] = best;
-    confidences[i] = row[best]!;
-  }
-  return { loss: lossSum / count, accuracy: correct / count, predictions, confidences };
+  const { lossSum, correct, predictions, confidences } = score(probabilities, labels, numClasses);
+  return { loss: lossSum / labels.length, accuracy: correct / labels.length, predictions, confidences };
 }
 
 function learningRateAt(config: TrainConfig, step: number, totalSteps: number): number {
@@ -222,7 +211,7 @@ function compileIfNeeded(lenet: LeNet, config: TrainConfig): void {
 interface StepEngine extends Disposable {
   /** One Adam step on the images at `indices`; the batch's loss sum and correct count. */
   step(indices: ArrayLike<number>, learningRate: number): Promise<StepResult>;
-  /** Makes the tfjs model hold the current weights (before evaluating or saving). */
+  /** Makes the tfjs model hold the current weights (before saving them). */
   sync(): void;
   /** Adam's state to checkpoint, when tfjs does not hold it. */
   adamState(): FusedAdamState | undefined;
