@@ -398,7 +398,7 @@ function hand(helper: Helper, task: number): number {
   return generation;
 }
 
-// Blocks until the helper has finished `generation`.
+// Blocks until the helper has finished `generation`; throws if its task failed.
 function finish(helper: Helper, generation: number): void {
   const { ints } = helper;
   for (
@@ -406,6 +406,7 @@ function finish(helper: Helper, generation: number): void {
     done !== generation;
     done = Atomics.load(ints, Control.done)
   ) {
-    Atomics.wait(ints, Control.done, done);
+    waitWhile(ints, Control.done, done);
   }
+  if (ints[Control.failed]) throw new Error("The training worker failed (its error is printed above)");
 }
