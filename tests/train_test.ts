@@ -117,7 +117,11 @@ Deno.test("train() on the fused engine stops mid-epoch when its signal is aborte
   let steps = 0;
   const stop = setTimeout(() => controller.abort(), 300);
   // 60,000 images take seconds per epoch here: only a mid-epoch stop ends this with no epoch done
-  const result = await train(lenet, data.train, { epochs: 1, signal: controller.signal, onBatch: () => steps++ });
+  const result = await train(lenet, data.train, {
+    epochs: 1,
+    signal: controller.signal,
+    onBatch: () => steps++,
+  });
   clearTimeout(stop);
   assert(result.interrupted, "not interrupted");
   assertEquals(result.history.length, 0);
