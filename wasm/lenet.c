@@ -365,6 +365,35 @@ static void maxpool_act_backward(const float *dout, const float *y, int pad, con
       }
 }
 
+// conv1's filter and bias gradients straight from its pooled gradient. Only a window's max gets a
+// gradient (the other three inputs get 0), so rather than the dense product COL1^T DA1, where
+// three rows in four multiply zeros, each window adds its max's 3x3 input patch times its
+// gradient. Per channel, three vectors in `acc` (12 * C floats) hold the filter gradient's rows
+// (lane 3 unused); X is the zero-bordered input [B, 30, 30], dout and y are laid out as P1.
+static void conv1_backward(const float *X, const float *dout, const float *y, const int *win, float *acc, float *dW,
+                           int B, int C, int kind) {
+  float *db = dW + 9 * C;
+  zero(acc, 12 * C), zero(db, C);
+  for (int b = 0; b < B; b++)
+    for (int oh = 0; oh < 14; oh++)
+      for (int ow = 0; ow < 14; ow++) {
+        int at = ((b * 16 + oh + 1) * 16 + ow + 1) * C;
+        const int *wi = win + ((b * 14 + oh) * 14 + ow) * C;
+        for (int c = 0; c < C; c++) {
+          float g = dout[at + c] * act_grad(y[at + c], kind);
+          if (g == 0.0f) continue;
+          db[c] += g;
+          const float *p = X + (b * 30 + 2 * oh + (wi[c] >> 1)) * 30 + 2 * ow + (wi[c] & 1);
+          v128_t gv = wasm_f32x4_splat(g);
+          for (int r = 0; r < 3; r++)
+            wasm_v128_store(acc + (c * 3 + r) * 4,
+                            wasm_f32x4_add(wasm_v128_load(acc + (c * 3 + r) * 4), wasm_f32x4_mul(wasm_v128_load(p + r * 30), gv)));
+        }
+      }
+  for (int c = 0; c < C; c++)
+    for (int tap = 0; tap < 9; tap++) dW[tap * C + c] = acc[(c * 3 + tap / 3) * 4 + tap % 3];
+}
+
 // ---- the model -------------------------------------------------------------------------------
 // A Net is one worker's view of a training: the parameters and Adam's moments, shared by every
 // Net of a trainer, and its own gradients and activations for its share of each batch. Its
@@ -379,7 +408,7 @@ typedef struct {
   // the activation, which comes after pooling), pooled and activated P1/2, dense D1/2, softmax Z
   float *X, *COL1, *A1, *P1, *COL2, *A2, *P2, *D1, *D2, *Z;
   // backward: the gradient of each (DP1 bordered like P1), and scratch for transposes
-  float *DA1, *DP1, *DCOL2, *DA2, *DP2, *DD1, *DD2, *DZ, *WT, *DT, *XT;
+  float *DP1, *DCOL2, *DA2, *DP2, *DD1, *DD2, *DZ, *WT, *DT, *XT, *ACC;
   int *ARG1, *ARG2;  // which input of each pooling window was its max
 } Net;
 
@@ -410,7 +439,7 @@ unsigned int lenet_init(Net *n, int c1, int c2, int h1, int h2, int k, int kind,
   if (h2 > widest) widest = h2;
   if (k > widest) widest = k;
   n->X = take(&heap, B * 900), n->COL1 = take(&heap, B * 784 * 10);
-  n->A1 = take(&heap, B * 784 * c1), n->DA1 = take(&heap, B * 784 * c1);
+  n->A1 = take(&heap, B * 784 * c1), n->ACC = take(&heap, 12 * c1);
   n->P1 = take(&heap, B * 256 * c1), n->DP1 = take(&heap, B * 256 * c1), n->ARG1 = take(&heap, B * 196 * c1);
   n->COL2 = take(&heap, B * 196 * (9 * c1 + 1)), n->DCOL2 = take(&heap, B * 196 * 9 * c1);
   n->A2 = take(&heap, B * 196 * c2), n->DA2 = take(&heap, B * 196 * c2);
@@ -491,8 +520,7 @@ void lenet_backward(Net *n, const int *labels, int B, float scale) {
   transpose(n->P + n->at[2], 9 * C1, C2, n->WT);
   gemm(B * 196, 9 * C1, C2, n->DA2, C2, 1, n->WT, 9 * C1, n->DCOL2, 9 * C1, 0, -1);
   col2im(n->DCOL2, n->DP1, B, 14, 14, C1);
-  maxpool_act_backward(n->DP1, n->P1, 1, n->ARG1, n->DA1, B, 28, 28, C1, kind);
-  gemm(10, C1, B * 784, n->COL1, 1, 10, n->DA1, C1, G + n->at[0], C1, 0, -1);
+  conv1_backward(n->X, n->DP1, n->P1, n->ARG1, n->ACC, G + n->at[0], B, C1, kind);
 }
 
 // Adam as tfjs computes it, on the sum of the gradients of `n` and `other` (when not 0), for
