@@ -21,44 +21,55 @@ Deno.test("initBackend() runs tfjs on wasm with SIMD", () => {
   assertEquals(tf.getBackend(), "wasm");
 });
 
-Deno.test("train() on 6,000 MNIST images for one epoch on wasm exceeds 90% on 1,000 test images", async () => {
-  const lenet = LeNet.create({ activation: "relu" }, { seed: 1 });
-  const test = takeRange(data.test, 0, 1000);
-  const { history } = await train(lenet, takeRange(data.train, 0, 6000), {
-    epochs: 1,
-    batchSize: 32,
-    learningRate: 2e-3,
-    schedule: "constant",
-    validation: test,
-  });
-  const { accuracy } = await evaluate(lenet, test);
-  assertEquals(history.length, 1);
-  assertEquals(history[0]!.valAccuracy, accuracy);
-  assert(accuracy > 0.9, `test accuracy ${accuracy} is not above 0.9`);
-  lenet.dispose();
-});
-
-Deno.test("train() with the same seed gives the same weights and history", async () => {
-  const run = async () => {
-    const lenet = LeNet.create({}, { seed: 11 });
-    const { history } = await train(lenet, takeRange(data.train, 0, 512), {
-      epochs: 2,
-      batchSize: 64,
-      seed: 11,
-      validation: takeRange(data.test, 0, 200),
+for (const engine of ["fused", "tfjs"] as const) {
+  Deno.test(`train() on 6,000 MNIST images for one epoch (${engine} engine) exceeds 90% on 1,000 test images`, async () => {
+    const lenet = LeNet.create({ activation: "relu" }, { seed: 1 });
+    const test = takeRange(data.test, 0, 1000);
+    const { history } = await train(lenet, takeRange(data.train, 0, 6000), {
+      epochs: 1,
+      batchSize: 32,
+      learningRate: 2e-3,
+      schedule: "constant",
+      engine,
+      validation: test,
     });
-    const weights = weightsOf(lenet);
+    const { accuracy } = await evaluate(lenet, test);
+    assertEquals(history.length, 1);
+    assertEquals(history[0]!.valAccuracy, accuracy);
+    assert(accuracy > 0.9, `test accuracy ${accuracy} is not above 0.9`);
     lenet.dispose();
-    return { weights, history: history.map(({ seconds: _, ...rest }) => rest) };
-  };
-  const [a, b] = [await run(), await run()];
-  assertEquals(a.history, b.history);
-  assertAllClose(a.weights, b.weights, 0); // exact; (node's diff of 106k numbers would crawl)
-});
+  });
 
-Deno.test("train() resumed from a checkpoint ends where an uninterrupted run does, to float tolerance", async () => {
+  Deno.test(`train() (${engine} engine) with the same seed gives the same weights and history`, async () => {
+    const run = async () => {
+      const lenet = LeNet.create({}, { seed: 11 });
+      const { history } = await train(lenet, takeRange(data.train, 0, 512), {
+        epochs: 2,
+        batchSize: 64,
+        seed: 11,
+        engine,
+        validation: takeRange(data.test, 0, 200),
+      });
+      const weights = weightsOf(lenet);
+      lenet.dispose();
+      return { weights, history: history.map(({ seconds: _, ...rest }) => rest) };
+    };
+    const [a, b] = [await run(), await run()];
+    assertEquals(a.history, b.history);
+    assertAllClose(a.weights, b.weights, 0); // exact; (node's diff of 106k numbers would crawl)
+  });
+}
+
+Deno.test("train() (tfjs engine) resumed from a checkpoint ends where an uninterrupted run does, to float tolerance", async () => {
   const set = takeRange(data.train, 0, 640);
-  const recipe = { epochs: 3, batchSize: 64, seed: 5, learningRate: 2e-3, validationSplit: 0.1 };
+  const recipe = {
+    epochs: 3,
+    batchSize: 64,
+    seed: 5,
+    learningRate: 2e-3,
+    validationSplit: 0.1,
+    engine: "tfjs" as const,
+  };
   const straight = LeNet.create({ activation: "tanh" }, { seed: 5 });
   await train(straight, set, recipe);
 
