@@ -139,3 +139,29 @@ Deno.test("train() on the fused engine stops mid-epoch when its signal is aborte
   assert(steps > 0 && steps < 1875, `${steps} steps`);
   lenet.dispose();
 });
+
+Deno.test("a seeded run's first steps on wasm, on either engine, match tfjs's cpu backend to float tolerance", async () => {
+  const set = takeRange(data.train, 0, 48);
+  const losses = async (backend: "cpu" | "wasm", engine: "tfjs" | "fused") => {
+    await initBackend(backend);
+    const lenet = LeNet.create({}, { seed: 21 });
+    const perStep: number[] = [];
+    await train(lenet, set, {
+      epochs: 2,
+      batchSize: 16,
+      seed: 21,
+      engine,
+      onBatch: (p) => perStep.push(p.loss),
+    });
+    const weights = weightsOf(lenet);
+    lenet.dispose();
+    return { perStep, weights };
+  };
+  const reference = await losses("cpu", "tfjs");
+  assertEquals(reference.perStep.length, 6);
+  for (const engine of ["tfjs", "fused"] as const) {
+    const ours = await losses("wasm", engine);
+    assertAllClose(ours.perStep, reference.perStep, 1e-5, 1e-4);
+    assertAllClose(ours.weights, reference.weights, 1e-5, 1e-3);
+  }
+});
