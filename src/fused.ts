@@ -140,7 +140,19 @@ export class FusedTrainer {
     const align = (at: number) => (at + 63) & ~63;
     // Layout: control words | Net 0 | Net 1 (shares Net 0's weights) | worker stack | images | labels
     const control = align(wasm.heap_base()), net = control + CONTROL_WORDS * 4;
-    let end = wasm.lenet_init(net, c1, c2, h1, h2, k, kind, maxBatch, 0);
+    const layout = (batch: number, share = 0) =>
+      wasm.lenet_init(net, c1, c2, h1, h2, k, kind, batch, share) >>> 0;
+    // The layout grows linearly with the batch: check that it fits before laying it out for real.
+    const perImage = layout(2) - layout(1), fixed = layout(1) - perImage;
+    const bytesPerImage = perImage * (threads === 2 ? 1.5 : 1) + 784 * 4 + 4; // nets, images, labels
+    const largest = Math.floor((MAX_PAGES * PAGE - 2 * fixed - STACK_BYTES - 2 * PAGE) / bytesPerImage) - 1;
+    if (!Number.isInteger(maxBatch) || maxBatch < 1 || maxBatch > largest) {
+      throw new RangeError(
+        `A batch of ${maxBatch} images does not fit the fused engine's 2 GiB of WebAssembly memory: ` +
+          `use 1 to ${largest}`,
+      );
+    }
+    let end = layout(maxBatch);
     let helperNet = 0, stackTop = 0;
     if (threads === 2) {
       grow(end + PAGE);

@@ -93,8 +93,10 @@ Deno.test("FusedTrainer.predict gives tfjs's probabilities, in chunks, on both t
   lenet.dispose();
 });
 
-Deno.test("FusedTrainer refuses a thread count other than 1 or 2", async () => {
+Deno.test("FusedTrainer refuses a thread count other than 1 or 2, and a batch its memory cannot hold", async () => {
   await assertRejects(() => FusedTrainer.create(LeNet.create(), 8, { threads: 3 }), RangeError, "threads");
+  await assertRejects(() => FusedTrainer.create(LeNet.create(), 20000), RangeError, "does not fit");
+  await assertRejects(() => FusedTrainer.create(LeNet.create(), 0), RangeError, "does not fit");
 });
 
 Deno.test("FusedTrainer steps match tfjs Adam steps on cpu to float tolerance", async () => {
