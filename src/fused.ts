@@ -224,6 +224,12 @@ export class FusedTrainer {
   }
 
   #forwardBackward(pixels: Float32Array | Uint8Array, labels: Int32Array): StepResult {
+    const k = this.#numClasses;
+    if (labels.some((label) => !(label >= 0 && label < k))) {
+      throw new RangeError(
+        `Labels must be classes 0 to ${k - 1}, got ${labels.find((l) => !(l >= 0 && l < k))}`,
+      );
+    }
     const n = labels.length, mine = this.#run(pixels, n, labels);
     const result = this.#score(this.#net, labels.subarray(0, mine));
     if (mine === n) return result;

@@ -193,6 +193,17 @@ export function scoreProbabilities(
   return { loss: lossSum / labels.length, accuracy: correct / labels.length, predictions, confidences };
 }
 
+// A label the model has no output for would train silently wrong (no one-hot, NaN loss).
+function checkLabels(set: LabeledImages, numClasses: number): void {
+  const labels = set.labels.subarray(0, set.count);
+  const top = labels.reduce((a, b) => Math.max(a, b), 0);
+  if (top >= numClasses) {
+    throw new RangeError(
+      `A label is ${top}, but the model has ${numClasses} classes (0 to ${numClasses - 1})`,
+    );
+  }
+}
+
 function learningRateAt(config: TrainConfig, step: number, totalSteps: number): number {
   if (config.schedule === "constant") return config.learningRate;
   return config.learningRate * 0.5 * (1 + Math.cos(Math.PI * step / totalSteps));
@@ -292,6 +303,7 @@ export async function train(
   const fitSet = split?.train ?? trainSet;
   const valSet = split?.validation ?? validation;
   const { batchSize, epochs } = config;
+  for (const set of valSet ? [fitSet, valSet] : [fitSet]) checkLabels(set, lenet.config.numClasses);
   using engine = await stepEngine(lenet, config, fitSet, resume);
   const steps = Math.ceil(fitSet.count / batchSize);
   const history = [...(resume?.history ?? [])];

@@ -12,6 +12,7 @@ import {
   loadMnist,
   normalizePixels,
   takeRange,
+  train as trainLeNet,
 } from "../mod.ts";
 
 const { train, test } = await loadMnist();
@@ -136,5 +137,16 @@ Deno.test("FusedTrainer learns: one epoch on 6,000 images exceeds 90% on 1,000 t
   );
   const accuracy = probs.filter((p, i) => p === small.labels[i]).length / 1000;
   assert(accuracy > 0.9, `accuracy ${accuracy}`);
+  lenet.dispose();
+});
+
+Deno.test("FusedTrainer and train() refuse labels the model has no output for", async () => {
+  await initBackend("cpu");
+  const lenet = LeNet.create({ numClasses: 10 });
+  using trainer = await FusedTrainer.create(lenet, 2, { threads: 1 });
+  assertThrows(() => trainer.step(new Uint8Array(2 * 784), Int32Array.of(3, 10), 1e-3), RangeError, "0 to 9");
+  const set = takeRange(train, 0, 4);
+  const odd = { ...set, labels: Uint8Array.of(1, 2, 12, 3) };
+  await assertRejects(() => trainLeNet(lenet, odd, { epochs: 1 }), RangeError, "A label is 12");
   lenet.dispose();
 });
