@@ -17,7 +17,6 @@ const SHAPES: [string, number, number, number, number, number][] = [
   ["conv1 forward", PIXELS1, 6, 9, 10, 1],
   ["conv2 forward", PIXELS2, 16, 54, 55, 1],
   ["fc1 forward", IMAGES, 120, 784, 784, 1],
-  ["conv1 filter gradient", 10, 6, PIXELS1, 1, 10],
   ["conv2 filter gradient", 55, 16, PIXELS2, 1, 55],
   ["conv2 input gradient", PIXELS2, 54, 16, 16, 1],
   ["fc1 weight gradient", 784, 120, IMAGES, 1, 784],
