@@ -9,31 +9,13 @@
 //   (h,w,c) order) | fc2 W [H1,H2] b [H2] | out W [H2,K] b [K]
 #include "simd.h"
 
-float expf_(float x);
 
 enum { SIGMOID = 0, RELU = 1, TANH = 2, ELU = 3 };
 
-// exp for float, Cephes-style range reduction and polynomial: |rel err| < 2e-7 on [-87, 88].
-float expf_(float x) {
-  if (x > 88.0f) x = 88.0f;
-  if (x < -87.0f) x = -87.0f;
-  float k = __builtin_floorf(x * 1.44269504088896341f + 0.5f);
-  float r = x - k * 0.693359375f + k * 2.12194440e-4f;
-  float p = 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  float e = p * r * r + r + 1.0f;
-  union { float f; int i; } u = {.f = e};
-  u.i += (int)k << 23;
-  return u.f;
-}
-
-// expf_ on four lanes, cheaper: pmin/pmax clamp (one instruction each, where min/max need NaN
-// fix-ups), k rounded by adding 1.5 * 2^23 (whose low mantissa bits then hold k, so shifting them
-// into the exponent field gives 2^k without a float-to-int conversion). Same polynomial.
+// exp on four lanes, Cephes-style: x = k ln 2 + r with |r| <= ln 2 / 2, e^r by a polynomial, 2^k
+// into the exponent; |rel err| < 2e-7 on [-87, 88]. The clamp is pmin/pmax (one instruction each,
+// where min/max need NaN fix-ups); k is rounded by adding 1.5 * 2^23, whose low mantissa bits then
+// hold k, so shifting them into the exponent field gives 2^k without a float-to-int conversion.
 static inline v128_t exp4(v128_t x) {
   const v128_t magic = wasm_f32x4_splat(12582912.0f);
   x = wasm_f32x4_pmin(wasm_f32x4_pmax(x, wasm_f32x4_splat(-87.0f)), wasm_f32x4_splat(88.0f));
@@ -50,6 +32,8 @@ static inline v128_t exp4(v128_t x) {
   v128_t e = wasm_f32x4_add(wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_mul(p, r), r), r), wasm_f32x4_splat(1.0f));
   return wasm_i32x4_add(e, wasm_i32x4_shl(t, 23));
 }
+
+static inline float expf_(float x) { return wasm_f32x4_extract_lane(exp4(wasm_f32x4_splat(x)), 0); }
 
 static inline void store_lanes(float *p, v128_t v, int count) {  // the first `count` lanes (>= 1)
   if (count >= 4) { wasm_v128_store(p, v); return; }
