@@ -5,6 +5,26 @@
 // this module's memory from `heap_base()` on, calls a kernel, and copies the output back.
 #include "simd.h"
 
+// Both convolution gradients visit every (output pixel, tap) pair whose input pixel lies inside
+// the input: g points at the output pixel's gradient (outC floats), `pixel` is the input pixel's
+// first channel and `tap` the tap's first filter weight (inC x outC of them).
+#define FOR_EACH_TAP(...)                                                                  \
+  for (int b = 0; b < batch; b++)                                                          \
+    for (int oh = 0; oh < outH; oh++)                                                      \
+      for (int ow = 0; ow < outW; ow++) {                                                  \
+        const float *g = dy + ((b * outH + oh) * outW + ow) * outC;                        \
+        for (int kh = 0; kh < kH; kh++) {                                                  \
+          int ih = oh * sH - pT + kh * dH;                                                 \
+          if (ih < 0 || ih >= inH) continue;                                               \
+          for (int kw = 0; kw < kW; kw++) {                                                \
+            int iw = ow * sW - pL + kw * dW;                                               \
+            if (iw < 0 || iw >= inW) continue;                                             \
+            int pixel = ((b * inH + ih) * inW + iw) * inC, tap = (kh * kW + kw) * inC * outC; \
+            __VA_ARGS__                                                                    \
+          }                                                                                \
+        }                                                                                  \
+      }
+
 // dW[kh,kw,ci,co] = sum over b,oh,ow of x[b, oh*sh + kh*dh - pt, ow*sw + kw*dw - pl, ci] * dy[b,oh,ow,co]
 // One output pixel at a time: an outer product of the input pixel's channels with its gradient.
 // Zero inputs (most of an MNIST digit, every relu's negatives) are skipped.
@@ -13,25 +33,11 @@ void conv2d_backprop_filter(const float *x, const float *dy, float *dw, int batc
                             int outH, int outW, int outC, int kH, int kW, int sH, int sW, int pT, int pL,
                             int dH, int dW) {
   zero(dw, kH * kW * inC * outC);
-  for (int b = 0; b < batch; b++)
-    for (int oh = 0; oh < outH; oh++)
-      for (int ow = 0; ow < outW; ow++) {
-        const float *g = dy + ((b * outH + oh) * outW + ow) * outC;
-        for (int kh = 0; kh < kH; kh++) {
-          int ih = oh * sH - pT + kh * dH;
-          if (ih < 0 || ih >= inH) continue;
-          for (int kw = 0; kw < kW; kw++) {
-            int iw = ow * sW - pL + kw * dW;
-            if (iw < 0 || iw >= inW) continue;
-            const float *xp = x + ((b * inH + ih) * inW + iw) * inC;
-            float *w = dw + (kh * kW + kw) * inC * outC;
-            for (int ci = 0; ci < inC; ci++) {
-              float xv = xp[ci];
-              if (xv != 0.0f) axpy(w + ci * outC, xv, g, outC);
-            }
-          }
-        }
-      }
+  FOR_EACH_TAP(
+    for (int ci = 0; ci < inC; ci++) {
+      float xv = x[pixel + ci];
+      if (xv != 0.0f) axpy(dw + tap + ci * outC, xv, g, outC);
+    })
 }
 
 // dx[b,ih,iw,ci] = sum over kh,kw,co of dy[b,oh,ow,co] * W[kh,kw,ci,co], where ih = oh*sh + kh*dh - pt.
@@ -40,22 +46,7 @@ void conv2d_backprop_input(const float *dy, const float *w, float *dx, int batch
                            int outH, int outW, int outC, int kH, int kW, int sH, int sW, int pT, int pL,
                            int dH, int dW) {
   zero(dx, batch * inH * inW * inC);
-  for (int b = 0; b < batch; b++)
-    for (int oh = 0; oh < outH; oh++)
-      for (int ow = 0; ow < outW; ow++) {
-        const float *g = dy + ((b * outH + oh) * outW + ow) * outC;
-        for (int kh = 0; kh < kH; kh++) {
-          int ih = oh * sH - pT + kh * dH;
-          if (ih < 0 || ih >= inH) continue;
-          for (int kw = 0; kw < kW; kw++) {
-            int iw = ow * sW - pL + kw * dW;
-            if (iw < 0 || iw >= inW) continue;
-            float *xp = dx + ((b * inH + ih) * inW + iw) * inC;
-            const float *wp = w + (kh * kW + kw) * inC * outC;
-            for (int ci = 0; ci < inC; ci++) xp[ci] += dot(wp + ci * outC, g, outC);
-          }
-        }
-      }
+  FOR_EACH_TAP(for (int ci = 0; ci < inC; ci++) dx[pixel + ci] += dot(w + tap + ci * outC, g, outC);)
 }
 
 // C[m,n] = sum_k A(m,k) * B(k,n) for `batch` matrices (a batch of 1 in A or B is broadcast).
