@@ -14,7 +14,7 @@ for (let i = A / 4; i < C / 4; i++) floats[i] = Math.sin(i) * 0.1;
 const IMAGES = 16, PIXELS1 = IMAGES * 784, PIXELS2 = IMAGES * 196;
 // name, M, N, K, A's row stride, A's column stride (A^T products read A down its columns)
 const SHAPES: [string, number, number, number, number, number][] = [
-  ["conv1 forward", PIXELS1, 6, 9, 10, 1],
+  ["conv1 forward", PIXELS1, 6, 9, 9, 1],
   ["conv2 forward", PIXELS2, 16, 54, 55, 1],
   ["fc1 forward", IMAGES, 120, 784, 784, 1],
   ["conv2 filter gradient", 55, 16, PIXELS2, 1, 55],

@@ -209,20 +209,23 @@ static inline void copy_floats(float *dst, const float *src, int n) {
 }
 
 // 3x3 'same' patches, one row per pixel, from an input padded with a zero border of one pixel
-// (in [B, H+2, W+2, C]): col[(b,h,w), (kh*3+kw)*C + c] = in[b, h+kh, w+kw, c]. A last column of
-// ones makes the filter gradient's product also sum the bias gradient.
-static void im2col(const float *in, float *col, int B, int H, int Wd, int C) {
-  int PW = Wd + 2, row = 9 * C + 1;
+// (in [B, H+2, W+2, C]): col[(b,h,w), (kh*3+kw)*C + c] = in[b, h+kh, w+kw, c]. With `ones`, a
+// last column of ones makes the filter gradient's product also sum the bias gradient (conv2; conv1
+// gets its gradients from conv1_backward).
+static void im2col(const float *in, float *col, int B, int H, int Wd, int C, int ones) {
+  int PW = Wd + 2, row = 9 * C + ones;
   for (int b = 0; b < B; b++)
     for (int h = 0; h < H; h++)
       for (int w = 0; w < Wd; w++, col += row) {
         const float *p = in + ((b * (H + 2) + h) * PW + w) * C;
-        if (C == 1) {  // one vector per 3-pixel row; each store's 4th lane is overwritten next
+        // C == 1: one vector per 3-pixel row; each store's 4th lane is overwritten by the next (the
+        // last row's, past the end, lands in the buffer's slack)
+        if (C == 1) {
           for (int kh = 0; kh < 3; kh++) wasm_v128_store(col + kh * 3, wasm_v128_load(p + kh * PW));
         } else {
           for (int kh = 0; kh < 3; kh++) copy_floats(col + kh * 3 * C, p + kh * PW * C, 3 * C);
         }
-        col[9 * C] = 1.0f;
+        if (ones) col[9 * C] = 1.0f;
       }
 }
 
@@ -422,7 +425,7 @@ unsigned int lenet_init(Net *n, int c1, int c2, int h1, int h2, int k, int kind,
   if (h1 > widest) widest = h1;
   if (h2 > widest) widest = h2;
   if (k > widest) widest = k;
-  n->X = take(&heap, B * 900), n->COL1 = take(&heap, B * 784 * 10);
+  n->X = take(&heap, B * 900), n->COL1 = take(&heap, B * 784 * 9);
   n->A1 = take(&heap, B * 784 * c1), n->ACC = take(&heap, 12 * c1);
   n->P1 = take(&heap, B * 256 * c1), n->DP1 = take(&heap, B * 256 * c1), n->ARG1 = take(&heap, B * 196 * c1);
   n->COL2 = take(&heap, B * 196 * (9 * c1 + 1)), n->DCOL2 = take(&heap, B * 196 * 9 * c1);
@@ -465,10 +468,10 @@ void lenet_forward(Net *n, const void *x, int B, int bytes) {
   const float *P = n->P;
   if (bytes) pad1_bytes(x, n->X, B, 28, 28);
   else pad1(x, n->X, B, 28, 28, 1);
-  im2col(n->X, n->COL1, B, 28, 28, 1);
-  gemm(B * 784, C1, 9, n->COL1, 10, 1, P + n->at[0], C1, n->A1, C1, P + n->at[1], -1);
+  im2col(n->X, n->COL1, B, 28, 28, 1, 0);
+  gemm(B * 784, C1, 9, n->COL1, 9, 1, P + n->at[0], C1, n->A1, C1, P + n->at[1], -1);
   maxpool_act(n->A1, n->P1, 1, n->ARG1, B, 28, 28, C1, kind);
-  im2col(n->P1, n->COL2, B, 14, 14, C1);
+  im2col(n->P1, n->COL2, B, 14, 14, C1, 1);
   gemm(B * 196, C2, 9 * C1, n->COL2, 9 * C1 + 1, 1, P + n->at[2], C2, n->A2, C2, P + n->at[3], -1);
   maxpool_act(n->A2, n->P2, 0, n->ARG2, B, 14, 14, C2, kind);
   dense(n, n->P2, 4, n->D1, B, F, n->h1, kind);
