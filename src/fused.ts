@@ -225,16 +225,21 @@ export class FusedTrainer {
 
   #forwardBackward(pixels: Float32Array | Uint8Array, labels: Int32Array): StepResult {
     const k = this.#numClasses;
-    if (labels.some((label) => !(label >= 0 && label < k))) {
-      throw new RangeError(
-        `Labels must be classes 0 to ${k - 1}, got ${labels.find((l) => !(l >= 0 && l < k))}`,
-      );
-    }
-    const n = labels.length, mine = this.#run(pixels, n, labels);
-    const result = this.#score(this.#net, labels.subarray(0, mine));
-    if (mine === n) return result;
-    const other = this.#score(this.#helper!.net, labels.subarray(mine));
-    return { lossSum: result.lossSum + other.lossSum, correct: result.correct + other.correct };
+    const wrong = labels.find((label) => !(label >= 0 && label < k));
+    if (wrong !== undefined) throw new RangeError(`Labels must be classes 0 to ${k - 1}, got ${wrong}`);
+    const mine = this.#run(pixels, labels.length, labels);
+    const { lossSum, correct } = score(this.#probabilities(labels.length, mine), labels, k);
+    return { lossSum, correct };
+  }
+
+  // The softmax outputs of the last #run's n images: this thread's `mine`, then the helper's.
+  #probabilities(n: number, mine: number): Float32Array {
+    const k = this.#numClasses, own = this.#view(this.#wasm.lenet_probs(this.#net), mine * k);
+    if (mine === n) return own;
+    const all = new Float32Array(n * k);
+    all.set(own);
+    all.set(this.#view(this.#wasm.lenet_probs(this.#helper!.net), (n - mine) * k), mine * k);
+    return all;
   }
 
   /**
@@ -254,18 +259,9 @@ export class FusedTrainer {
     for (let start = 0; start < count; start += this.#maxBatch) {
       const n = Math.min(this.#maxBatch, count - start);
       const mine = this.#run(pixels.subarray(start * 784, (start + n) * 784), n);
-      out.set(this.#view(this.#wasm.lenet_probs(this.#net), mine * k), start * k);
-      if (mine < n) {
-        out.set(this.#view(this.#wasm.lenet_probs(this.#helper!.net), (n - mine) * k), (start + mine) * k);
-      }
+      out.set(this.#probabilities(n, mine), start * k);
     }
     return out;
-  }
-
-  #score(net: number, labels: Int32Array): StepResult {
-    const probabilities = this.#view(this.#wasm.lenet_probs(net), labels.length * this.#numClasses);
-    const { lossSum, correct } = score(probabilities, labels, this.#numClasses);
-    return { lossSum, correct };
   }
 
   // the helper's Net when it worked on this batch (its gradients are then part of the sum), else 0
