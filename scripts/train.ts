@@ -30,7 +30,7 @@ const FLAGS: Record<string, FlagSpec> = {
     description: "Adam's peak learning rate",
     default: DEFAULT_TRAIN.learningRate,
   },
-  schedule: { type: "string", description: "constant | cosine", default: DEFAULT_TRAIN.schedule },
+  schedule: { type: "string", description: "constant | cosine | one-cycle", default: DEFAULT_TRAIN.schedule },
   engine: {
     type: "string",
     description: "fused (whole step in one wasm call) | tfjs (tfjs wasm backend + our kernels, ~10x slower)",

@@ -56,8 +56,11 @@ export interface TrainConfig {
   batchSize: number;
   /** Adam's peak learning rate. */
   learningRate: number;
-  /** Learning-rate schedule over all steps: constant, or cosine decay to zero. */
-  schedule: "constant" | "cosine";
+  /**
+   * Learning-rate schedule over all steps: constant; cosine decay to zero; or one-cycle (linear
+   * warm-up to the peak over the first quarter of the steps, then cosine decay to zero).
+   */
+  schedule: "constant" | "cosine" | "one-cycle";
   /**
    * What runs the training steps: `fused` (the whole step in one call into our own WebAssembly
    * SIMD module, `FusedTrainer`) or `tfjs` (tfjs's wasm SIMD backend with our kernels, ~10x slower).
@@ -179,8 +182,8 @@ export function resolveTrainConfig(overrides: Partial<TrainConfig> = {}): TrainC
   if (!(config.learningRate > 0 && Number.isFinite(config.learningRate))) {
     throw new ConfigError(`Invalid learningRate: expected a positive number, got ${config.learningRate}`);
   }
-  if (config.schedule !== "constant" && config.schedule !== "cosine") {
-    throw new ConfigError(`Unknown schedule "${config.schedule}": expected constant or cosine`);
+  if (!["constant", "cosine", "one-cycle"].includes(config.schedule)) {
+    throw new ConfigError(`Unknown schedule "${config.schedule}": expected constant, cosine or one-cycle`);
   }
   if (config.engine !== "tfjs" && config.engine !== "fused") {
     throw new ConfigError(`Unknown engine "${config.engine}": expected tfjs or fused`);

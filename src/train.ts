@@ -205,8 +205,11 @@ function checkLabels(set: LabeledImages, numClasses: number): void {
 }
 
 function learningRateAt(config: TrainConfig, step: number, totalSteps: number): number {
-  if (config.schedule === "constant") return config.learningRate;
-  return config.learningRate * 0.5 * (1 + Math.cos(Math.PI * step / totalSteps));
+  const peak = config.learningRate;
+  if (config.schedule === "constant") return peak;
+  const warm = config.schedule === "one-cycle" ? Math.floor(totalSteps / 4) : 0;
+  if (step < warm) return peak * (step + 1) / warm;
+  return peak * 0.5 * (1 + Math.cos(Math.PI * (step - warm) / (totalSteps - warm)));
 }
 
 function compileIfNeeded(lenet: LeNet, config: TrainConfig): void {

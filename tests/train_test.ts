@@ -165,3 +165,18 @@ Deno.test("a seeded run's first steps on wasm, on either engine, match tfjs's cp
     assertAllClose(ours.weights, reference.weights, 1e-5, 1e-3);
   }
 });
+
+Deno.test("train() with the one-cycle schedule warms up to the peak over a quarter of the steps, then decays", async () => {
+  const lenet = LeNet.create({ activation: "relu" }, { seed: 3 });
+  // 64 images in batches of 16: 4 steps an epoch, 16 in all, the first 4 warming up
+  const { history } = await train(lenet, takeRange(data.train, 0, 64), {
+    epochs: 4,
+    batchSize: 16,
+    learningRate: 4e-3,
+    schedule: "one-cycle",
+  });
+  const last = history.map((log) => log.learningRate); // each epoch's last step
+  assertEquals(last[0], 4e-3);
+  assert(last[1]! < 4e-3 && last[2]! < last[1]! && last[3]! < 0.05 * 4e-3, `${last}`);
+  lenet.dispose();
+});
