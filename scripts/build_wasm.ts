@@ -4,6 +4,8 @@
 //   wasm/kernels.c → wasm/kernels.wasm   tfjs training kernels (SIMD)
 //   wasm/lenet.c   → wasm/lenet.wasm     a whole LeNet training step in one call (SIMD, threads)
 //   deno task build:wasm
+import { toBase64 } from "../src/base64.ts";
+
 const CLANG_FLAGS = ["--target=wasm32", "-msimd128", "-mbulk-memory", "-O3", "-nostdlib", "-Wl,--no-entry"];
 // lenet.wasm imports a shared memory, for an instance per thread, and exports its stack pointer,
 // so that each instance can be given a stack of its own.
@@ -30,8 +32,8 @@ for (const [constant, [name, extra]] of Object.entries(MODULES)) {
     console.error(`error: clang failed on ${source}: ${new TextDecoder().decode(stderr).split("\n")[0]}`);
     Deno.exit(1);
   }
-  const bytes = (await Deno.readFile(output)) as Uint8Array & { toBase64(): string };
-  const lines = bytes.toBase64().match(/.{1,100}/g)!.map((line) => `  "${line}",`).join("\n");
+  const bytes = await Deno.readFile(output);
+  const lines = toBase64(bytes).match(/.{1,100}/g)!.map((line) => `  "${line}",`).join("\n");
   generated += `\n/** wasm/${name}.wasm (${bytes.length} bytes), base64. */\n` +
     `export const ${constant}_WASM_BASE64: string = [\n${lines}\n].join("");\n`;
   console.log(`built ${output} (${bytes.length} bytes)`);

@@ -7,6 +7,7 @@
  */
 import * as tf from "npm:@tensorflow/tfjs@4.22.0";
 import type { LeNetConfig, TrainConfig } from "./config.ts";
+import { fromBase64, toBase64 } from "./base64.ts";
 import { writeJsonAtomic } from "./io.ts";
 import type { FusedAdamState } from "./fused.ts";
 import { LeNet } from "./model.ts";
@@ -48,10 +49,8 @@ export class CheckpointError extends Error {
   }
 }
 
-type Base64Bytes = Uint8Array & { toBase64(): string };
-const fromBase64 = (Uint8Array as unknown as { fromBase64(s: string): Uint8Array }).fromBase64;
 const base64 = (floats: Float32Array) =>
-  (new Uint8Array(floats.buffer, floats.byteOffset, floats.byteLength) as Base64Bytes).toBase64();
+  toBase64(new Uint8Array(floats.buffer, floats.byteOffset, floats.byteLength));
 const floatsOf = (text: string) => {
   const bytes = fromBase64(text);
   return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
@@ -81,7 +80,7 @@ export async function saveCheckpoint(path: string, lenet: LeNet, state: TrainSta
   );
   const { weightData, ...rest } = captured!;
   const buffers = Array.isArray(weightData) ? weightData : [weightData!];
-  const bytes = new Uint8Array(tf.io.concatenateArrayBuffers(buffers)) as Base64Bytes;
+  const bytes = new Uint8Array(tf.io.concatenateArrayBuffers(buffers));
   const { fusedAdam, ...rest2 } = state;
   const file: CheckpointFile = {
     format: FORMAT,
@@ -90,7 +89,7 @@ export async function saveCheckpoint(path: string, lenet: LeNet, state: TrainSta
       ? { fusedAdam: { steps: fusedAdam.steps, m: base64(fusedAdam.m), v: base64(fusedAdam.v) } }
       : {}),
     model: lenet.config,
-    artifacts: { ...rest, weightData: bytes.toBase64() },
+    artifacts: { ...rest, weightData: toBase64(bytes) },
   };
   await writeJsonAtomic(path, file);
 }

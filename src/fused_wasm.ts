@@ -2,6 +2,7 @@
 // the FusedTrainer (src/fused.ts) and its worker thread (src/fused_worker.ts). The module imports
 // a shared memory, so that instances on two threads can work on one set of weights.
 import { LENET_WASM_BASE64 } from "./_wasm_modules.ts";
+import { fromBase64 } from "./base64.ts";
 
 /** The module's exports; pointers are byte offsets into the shared memory, `net` a Net's. */
 export interface LenetExports {
@@ -110,7 +111,6 @@ export const Task = { forwardBackward: 1, adam: 2, forward: 3, quit: -1 } as con
 /** The most memory the module declares (2 GiB), in 64 KiB pages. */
 export const MAX_PAGES = 32768;
 
-const fromBase64 = (Uint8Array as unknown as { fromBase64(s: string): Uint8Array<ArrayBuffer> }).fromBase64;
 let compiled: Promise<WebAssembly.Module> | undefined;
 
 /** Instantiates the module on a shared memory (compiled once per thread). */

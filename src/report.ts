@@ -7,6 +7,7 @@
  * @module
  */
 import { join } from "node:path";
+import { toBase64 } from "./base64.ts";
 import { classReports, confidentMistakes, confusionMatrix } from "./analysis.ts";
 import type { TrainConfig } from "./config.ts";
 import { confusionSpec, digitsSpec, featureMapsSpec, filtersSpec, historySpec } from "./figures.ts";
@@ -48,8 +49,6 @@ export const REPORT_FILES = {
 
 const MISTAKES = 24;
 
-type Base64Bytes = Uint8Array & { toBase64(): string };
-
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
 }
@@ -85,9 +84,7 @@ function reportHtml(input: ReportInput, matrix: number[][], images: Record<strin
   const img = (key: keyof typeof REPORT_FILES, alt: string) => {
     const png = images[key]!;
     const width = new DataView(png.buffer, png.byteOffset).getUint32(16) / 2; // PNG IHDR width
-    return `<img alt="${alt}" width="${width}" src="data:image/png;base64,${
-      (png as Base64Bytes).toBase64()
-    }">`;
+    return `<img alt="${alt}" width="${width}" src="data:image/png;base64,${toBase64(png)}">`;
   };
   const reports = classReports(matrix);
   const rows = reports.map((r) =>

@@ -6,6 +6,7 @@
  * @module
  */
 import { KERNELS_WASM_BASE64 } from "./_wasm_modules.ts";
+import { fromBase64 } from "./base64.ts";
 import type { Conv2DInfo } from "./tfjs_types.ts";
 
 /** The kernels the module exports, on views of the caller's arrays. */
@@ -43,8 +44,6 @@ interface Exports {
   conv2d_backprop_input(a: number, b: number, out: number, ...geometry: number[]): void;
   batch_matmul(a: number, b: number, out: number, ...shape: number[]): void;
 }
-
-const fromBase64 = (Uint8Array as unknown as { fromBase64(s: string): Uint8Array<ArrayBuffer> }).fromBase64;
 
 function geometry(info: Conv2DInfo): number[] {
   return [
