@@ -1,11 +1,16 @@
 // Inference speed, side by side in one run: onnxruntime-web (1 and 2 threads) against tfjs-wasm
 // `predict` and native onnxruntime-node, single image and batches of 256 and 1000.
 //   deno task bench   (warm-up happens outside the timed part)
-import * as tf from "npm:@tensorflow/tfjs@4.22.0";
+import { fileURLToPath } from "node:url";
+import * as tf from "../src/_tfjs.ts";
 import * as ortNode from "npm:onnxruntime-node@1.30.0";
-import { initBackend, LeNet, loadMnist, normalizePixels, OnnxClassifier } from "../mod.ts";
+import { initBackend } from "../src/backend.ts";
+import { loadMnist } from "../src/dataset.ts";
+import { OnnxClassifier } from "../src/inference.ts";
+import { LeNet } from "../src/model.ts";
+import { normalizePixels } from "../src/preprocess.ts";
 
-const MODEL = new URL("../models/lenet-mnist/", import.meta.url).pathname;
+const MODEL = fileURLToPath(new URL("../models/lenet-mnist/", import.meta.url));
 await initBackend("wasm");
 const { test } = await loadMnist();
 const pixels = normalizePixels(test.images.subarray(0, 1000 * 784));

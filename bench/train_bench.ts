@@ -5,19 +5,15 @@
 // started from); and tfjs's pure-JavaScript `cpu` backend. After the run it prints each row's
 // images/s and the GFLOP/s of model arithmetic that makes (2 x 907,704 multiply-adds per image).
 //   deno task bench
-import * as tf from "npm:@tensorflow/tfjs@4.22.0";
-import {
-  DEFAULT_LENET,
-  FusedTrainer,
-  gatherBatch,
-  gatherBytes,
-  initBackend,
-  LeNet,
-  loadMnist,
-  loadSimdKernels,
-  multiplyAdds,
-  useSimdKernels,
-} from "../mod.ts";
+import * as tf from "../src/_tfjs.ts";
+import { initBackend } from "../src/backend.ts";
+import { DEFAULT_LENET } from "../src/config.ts";
+import { loadMnist } from "../src/dataset.ts";
+import { FusedTrainer } from "../src/fused.ts";
+import { useSimdKernels } from "../src/kernels.ts";
+import { LeNet, multiplyAdds } from "../src/model.ts";
+import { gatherBatch, gatherBytes } from "../src/preprocess.ts";
+import { loadSimdKernels } from "../src/simd.ts";
 
 await initBackend("wasm");
 const { train } = await loadMnist();
@@ -42,7 +38,7 @@ async function tfjsStepper(backend: "wasm" | "cpu", batch: number, ourKernels = 
     if (backend === "wasm") useSimdKernels(ourKernels ? simd : undefined);
   };
   await setUp();
-  const lenet = LeNet.create();
+  const lenet = await LeNet.create();
   lenet.model.compile({ optimizer: tf.train.adam(1e-3), loss: "categoricalCrossentropy" });
   const indices = Array.from({ length: batch }, (_, i) => i);
   const { x, y } = gatherBatch(train.images, train.labels, indices, 784);
@@ -55,7 +51,7 @@ async function tfjsStepper(backend: "wasm" | "cpu", batch: number, ourKernels = 
 }
 
 async function fusedStepper(batch: number, threads: number) {
-  const trainer = await FusedTrainer.create(LeNet.create(), batch, { threads });
+  const trainer = await FusedTrainer.create((await LeNet.create()).toWeights(), batch, { threads });
   const { pixels, labels } = gatherBytes(train.images, train.labels, [...Array(batch).keys()], 784);
   for (let i = 0; i < 20; i++) trainer.step(pixels, labels, 1e-3); // warm-up: V8 tiers the wasm up
   return () => void trainer.step(pixels, labels, 1e-3);

@@ -28,7 +28,7 @@ async function main(): Promise<number> {
   await initBackend("wasm");
   const lenet = await LeNet.load(dir);
   const out = (flags.out as string | undefined) ?? join(dir, "model.onnx");
-  const bytes = exportOnnx(lenet);
+  const bytes = exportOnnx(lenet.toWeights());
   await writeFileAtomic(out, bytes);
   console.log(
     `wrote ${out} (${bytes.length.toLocaleString("en-US")} bytes, opset 13, input image [batch, 1, 28, 28])`,

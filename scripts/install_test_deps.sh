@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Debian packages the test suite uses, installed when missing (idempotent; needs root for apt-get):
+# Debian packages some tests use, installed when missing (idempotent; needs root for apt-get).
+# `deno task test` runs without them (their tests are skipped, one line each); .ci/run installs
+# them so that CI runs everything:
 #   python3-onnx           the ONNX reference checker (tests/onnx_test.ts)
 #   chromium               renders report.html (tests/figures_test.ts)
 #   dataset-fashion-mnist  a second, gzipped IDX data set (tests/idx_test.ts)

@@ -1,13 +1,12 @@
 // Classify digit images (PNG or JPEG) with the ONNX LeNet on onnxruntime-web:
 //   deno task predict digit.png [more.jpg dir/ ...] [--model model.onnx] [--json] [--show]
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { type FlagSpec, helpText, parseFlags, runMain, UsageError } from "../src/cli.ts";
-import { prepareDigit } from "../src/digit.ts";
-import { decodeImage, DIGIT_SIZE, toGray } from "../src/image.ts";
-import { type Classification, OnnxClassifier, OnnxModelError } from "../src/inference.ts";
+import { DIGIT_SIZE } from "../src/digit.ts";
+import { type Classification, OnnxClassifier, SHIPPED_MODEL } from "../src/inference.ts";
 import { renderGray, stdoutHasColor } from "../src/terminal.ts";
 
-const SHIPPED_MODEL = new URL("../models/lenet-mnist/model.onnx", import.meta.url);
 const USER_MODEL = "runs/latest/model.onnx";
 const IMAGE_EXTENSIONS = /\.(png|jpe?g)$/i;
 
@@ -28,7 +27,7 @@ async function defaultModel(): Promise<string> {
     await Deno.stat(USER_MODEL);
     return USER_MODEL;
   } catch {
-    return SHIPPED_MODEL.pathname;
+    return fileURLToPath(SHIPPED_MODEL);
   }
 }
 
@@ -76,27 +75,18 @@ async function main(): Promise<number> {
   if (positionals.length === 0) throw new UsageError("No image given: deno task predict <image|dir>...");
   const modelPath = (flags.model as string | undefined) ?? await defaultModel();
   const classifier = await OnnxClassifier.load(modelPath, { threads: flags.threads as number });
-  if (classifier.inputShape.join() !== [1, DIGIT_SIZE, DIGIT_SIZE].join()) {
-    throw new OnnxModelError(
-      `Model ${modelPath} expects input [${
-        classifier.inputShape.join(", ")
-      }]; digits are prepared as [1, 28, 28]`,
-    );
-  }
   const files = await expandInputs(positionals);
   if (files.length === 0) throw new UsageError(`No PNG or JPEG images in ${positionals.join(", ")}`);
   const results: Record<string, unknown>[] = [];
   let failures = 0;
   for (const file of files) {
     try {
-      const image = decodeImage(await readImage(file));
-      const digit = prepareDigit(toGray(image), image.width, image.height);
-      const [answer] = await classifier.classify(digit.pixels);
-      results.push({ file, ...answer!, inverted: digit.inverted });
+      const { prepared, ...answer } = await classifier.classifyImage(await readImage(file));
+      results.push({ file, ...answer, inverted: prepared.inverted });
       if (!flags.json) {
-        console.log(describe(file, answer!));
+        console.log(describe(file, answer));
         if (flags.show) {
-          console.log(renderGray(digit.pixels, DIGIT_SIZE, DIGIT_SIZE, { color: stdoutHasColor() }));
+          console.log(renderGray(prepared.pixels, DIGIT_SIZE, DIGIT_SIZE, { color: stdoutHasColor() }));
         }
       }
     } catch (error) {

@@ -1,7 +1,7 @@
 // Where a tfjs training step's time goes: wraps every wasm kernel with a timer and trains the
 // default LeNet on one fixed batch.
 //   deno task profile [--batch-size 128] [--steps 20]
-import * as tf from "npm:@tensorflow/tfjs@4.22.0";
+import * as tf from "../src/_tfjs.ts";
 import { initBackend } from "../src/backend.ts";
 import { type FlagSpec, helpText, parseFlags, runMain } from "../src/cli.ts";
 import { loadMnist } from "../src/dataset.ts";
@@ -19,7 +19,7 @@ async function main(): Promise<number> {
   const batch = flags["batch-size"] as number, steps = flags.steps as number;
   await initBackend("wasm");
   const { train } = await loadMnist();
-  const lenet = LeNet.create();
+  const lenet = await LeNet.create();
   lenet.model.compile({
     optimizer: tf.train.adam(1e-3),
     loss: "categoricalCrossentropy",

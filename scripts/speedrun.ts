@@ -32,7 +32,7 @@ async function main(): Promise<number> {
   const [epochs, batchSize, peak, target, seed] = ["epochs", "batch-size", "max-lr", "target", "seed"]
     .map((k) => flags[k] as number) as [number, number, number, number, number];
 
-  const fast = LeNet.create({ activation: "relu" }, { seed });
+  const fast = await LeNet.create({ activation: "relu" }, { seed });
   let reachedAt: number | null = null;
   const { history } = await train(fast, data.train, {
     epochs,
@@ -51,7 +51,7 @@ async function main(): Promise<number> {
     },
   });
 
-  const standard = LeNet.create({}, { seed: DEFAULT_TRAIN.seed });
+  const standard = await LeNet.create({}, { seed: DEFAULT_TRAIN.seed });
   const defaultEpoch = (await train(standard, data.train, { epochs: 1 })).history[0]!.seconds;
   console.log(
     `default model (sigmoid, batch ${DEFAULT_TRAIN.batchSize}), one epoch: ${defaultEpoch.toFixed(1)} s ` +

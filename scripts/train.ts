@@ -102,7 +102,7 @@ async function main(): Promise<number> {
     ({ lenet, state: resume } = await loadCheckpoint(checkpointPath));
     recipe = { ...resume.train, ...(flags.explicit.has("epochs") ? { epochs: recipe.epochs } : {}) };
   } else {
-    lenet = LeNet.create(fromFlags.model, { seed: recipe.seed });
+    lenet = await LeNet.create(fromFlags.model, { seed: recipe.seed });
   }
   const data = await loadMnist({
     trainImages: flags["train-images"] as string | undefined,
@@ -152,7 +152,7 @@ async function main(): Promise<number> {
   const test = await evaluate(lenet, data.test);
   const wallSeconds = (performance.now() - started) / 1000;
   await lenet.save(outDir);
-  await writeFileAtomic(join(outDir, "model.onnx"), exportOnnx(lenet));
+  await writeFileAtomic(join(outDir, "model.onnx"), exportOnnx(lenet.toWeights()));
   await writeJsonAtomic(join(outDir, "history.json"), {
     model: lenet.config,
     train: recipe,

@@ -27,8 +27,9 @@ export interface ClassReport {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { confusionMatrix } from "./analysis.ts";
- * console.log(confusionMatrix([0, 1, 1], [0, 0, 1], 2)); // [[1, 0], [1, 1]]
+ * assert.deepEqual(confusionMatrix([0, 1, 1], [0, 0, 1], 2), [[1, 0], [1, 1]]);
  * ```
  */
 export function confusionMatrix(
@@ -49,8 +50,9 @@ export function confusionMatrix(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { classReports } from "./analysis.ts";
- * console.log(classReports([[1, 0], [1, 1]])[0]); // { digit: 0, precision: 0.5, recall: 1, support: 1 }
+ * assert.deepEqual(classReports([[1, 0], [1, 1]])[0], { digit: 0, precision: 0.5, recall: 1, support: 1 });
  * ```
  */
 export function classReports(matrix: number[][]): ClassReport[] {
@@ -75,8 +77,11 @@ export function classReports(matrix: number[][]): ClassReport[] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { confusionText } from "./analysis.ts";
- * console.log(confusionText([[5, 1], [0, 4]]));
+ * const text = confusionText([[5, 1], [0, 4]]);
+ * assert.match(text, /precision/);
+ * assert.ok(text.includes("5") && text.includes("4"));
  * ```
  */
 export function confusionText(matrix: number[][]): string {
@@ -105,8 +110,9 @@ export function confusionText(matrix: number[][]): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { confidentMistakes } from "./analysis.ts";
- * console.log(confidentMistakes([1, 2, 3], [1, 0, 0], [0.9, 0.6, 0.8], 5)); // [2, 1]
+ * assert.deepEqual(confidentMistakes([1, 2, 3], [1, 0, 0], [0.9, 0.6, 0.8], 5), [2, 1]);
  * ```
  */
 export function confidentMistakes(

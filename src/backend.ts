@@ -1,15 +1,17 @@
 /**
  * Choosing and checking the compute backend. Training and tfjs inference run on tfjs's
- * WebAssembly backend with SIMD; initialisation is explicit, never a side effect of an import.
+ * WebAssembly backend with SIMD. Nothing starts on import: the first call that needs tfjs
+ * (`LeNet.create`, `LeNet.load`, `train`, ...) awaits {@linkcode ensureBackend}, which starts
+ * wasm once; {@linkcode initBackend} picks a backend explicitly (`cpu` is the tests' reference).
  *
  * @module
  */
-import * as tf from "npm:@tensorflow/tfjs@4.22.0";
-import "npm:@tensorflow/tfjs-backend-wasm@4.22.0";
+import * as tf from "./_tfjs.ts";
 import { registerWasmTrainingKernels } from "./kernels.ts";
 import { loadSimdKernels, type SimdKernels } from "./simd.ts";
 
 let simdKernels: Promise<SimdKernels> | undefined;
+let started: Promise<BackendInfo> | undefined;
 
 /** Backends the module can run on: `wasm` for real work, `cpu` as the reference in tests. */
 export type BackendName = "wasm" | "cpu";
@@ -37,9 +39,21 @@ export interface BackendInfo {
   threads: boolean;
 }
 
+// Importing a tfjs backend registers it (tfjs's own side effect), so each is imported only when
+// asked for.
+async function registerBackend(name: BackendName): Promise<void> {
+  if (name === "wasm") {
+    await import("npm:@tensorflow/tfjs-backend-wasm@4.22.0");
+    registerWasmTrainingKernels(await (simdKernels ??= loadSimdKernels()));
+  } else {
+    await import("npm:@tensorflow/tfjs-backend-cpu@4.22.0");
+  }
+}
+
 /**
  * Activates a tfjs backend: by default `wasm`, with the training kernels it lacks registered and
- * SIMD asserted. Never falls back silently: if the backend cannot start, this throws.
+ * SIMD asserted. Never falls back silently: if the backend cannot start, this throws. Calling it
+ * is optional: everything that needs a backend starts `wasm` by itself.
  *
  * @param name The backend to activate.
  * @returns What is running.
@@ -47,13 +61,14 @@ export interface BackendInfo {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { initBackend } from "./backend.ts";
  * const info = await initBackend();
- * console.log(info.name, info.simd); // wasm true
+ * assert.deepEqual([info.name, info.simd], ["wasm", true]);
  * ```
  */
 export async function initBackend(name: BackendName = "wasm"): Promise<BackendInfo> {
-  if (name === "wasm") registerWasmTrainingKernels(await (simdKernels ??= loadSimdKernels()));
+  await registerBackend(name);
   const ok = await tf.setBackend(name);
   await tf.ready();
   if (!ok || tf.getBackend() !== name) {
@@ -64,5 +79,29 @@ export async function initBackend(name: BackendName = "wasm"): Promise<BackendIn
     throw new BackendError("The tfjs wasm backend runs without SIMD: refusing to train slowly");
   }
   const threads = name === "wasm" && tf.env().getBool("WASM_HAS_MULTITHREAD_SUPPORT") as boolean;
-  return { name, simd, threads };
+  const info: BackendInfo = { name, simd, threads };
+  started = Promise.resolve(info);
+  return info;
+}
+
+/**
+ * Makes sure a backend is running: the one {@linkcode initBackend} chose, else `wasm`, started
+ * once however many calls wait for it.
+ *
+ * @returns What is running.
+ * @throws {BackendError} As {@linkcode initBackend}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ensureBackend } from "./backend.ts";
+ * const [a, b] = await Promise.all([ensureBackend(), ensureBackend()]);
+ * assert.equal(a, b);
+ * ```
+ */
+export function ensureBackend(): Promise<BackendInfo> {
+  return started ??= initBackend("wasm").catch((error) => {
+    started = undefined;
+    throw error;
+  });
 }

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import * as tf from "npm:@tensorflow/tfjs@4.22.0";
+import * as tf from "./_tfjs.ts";
 import type { LeNetConfig, TrainConfig } from "./config.ts";
 import { fromBase64, toBase64 } from "./base64.ts";
 import { writeJsonAtomic } from "./io.ts";
@@ -64,8 +64,18 @@ const floatsOf = (text: string) => {
  * @param state Completed epochs, recipe and history.
  *
  * @example
- * ```ts ignore
- * await saveCheckpoint("runs/latest/checkpoint.json", lenet, { epoch: 3, train, history });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DEFAULT_TRAIN } from "./config.ts";
+ * import { LeNet } from "./model.ts";
+ * import { loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
+ * const lenet = await LeNet.create();
+ * const path = `${await Deno.makeTempDir()}/checkpoint.json`;
+ * await saveCheckpoint(path, lenet, { epoch: 3, train: DEFAULT_TRAIN, history: [] });
+ * const restored = await loadCheckpoint(path);
+ * assert.equal(restored.state.epoch, 3);
+ * assert.deepEqual(restored.lenet.toWeights().weights, lenet.toWeights().weights);
+ * lenet.dispose(), restored.lenet.dispose();
  * ```
  */
 export async function saveCheckpoint(path: string, lenet: LeNet, state: TrainState): Promise<void> {
@@ -102,9 +112,10 @@ export async function saveCheckpoint(path: string, lenet: LeNet, state: TrainSta
  * @throws {CheckpointError} When the file is missing or not a checkpoint.
  *
  * @example
- * ```ts ignore
- * const { lenet, state } = await loadCheckpoint("runs/latest/checkpoint.json");
- * console.log(`resuming after epoch ${state.epoch}`);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { CheckpointError, loadCheckpoint } from "./checkpoint.ts";
+ * await assert.rejects(loadCheckpoint("no/such/checkpoint.json"), CheckpointError);
  * ```
  */
 export async function loadCheckpoint(path: string): Promise<{ lenet: LeNet; state: TrainState }> {

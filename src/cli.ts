@@ -5,6 +5,13 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import denoJson from "../deno.json" with { type: "json" };
+
+/** This module's version, as deno.json states it; every script prints it for `--version`. */
+export const VERSION: string = denoJson.version;
+
+/** The oldest Deno the scripts run on (permission sets in deno.json, `Uint8Array.fromBase64`). */
+export const MIN_DENO = "2.5.0";
 
 /** One flag of a script. */
 export interface FlagSpec {
@@ -46,9 +53,10 @@ export class UsageError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseFlags } from "./cli.ts";
  * const { flags } = parseFlags({ epochs: { type: "number", description: "passes", default: 3 } }, ["--epochs", "5"]);
- * console.log(flags.epochs); // 5
+ * assert.equal(flags.epochs, 5);
  * ```
  */
 export function parseFlags(
@@ -57,6 +65,7 @@ export function parseFlags(
 ): { flags: ParsedFlags; positionals: string[]; help: boolean } {
   const options: Record<string, { type: "string" | "boolean"; short?: string }> = {
     help: { type: "boolean", short: "h" },
+    version: { type: "boolean", short: "V" },
   };
   for (const [name, spec] of Object.entries(specs)) {
     options[name] = {
@@ -100,8 +109,10 @@ export function parseFlags(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { helpText } from "./cli.ts";
- * console.log(helpText("deno task x", { n: { type: "number", description: "count", default: 1 } }));
+ * const help = helpText("deno task x", { n: { type: "number", description: "count", default: 1 } });
+ * assert.match(help, /--n N +count \(default: 1\)/);
  * ```
  */
 export function helpText(usage: string, specs: Record<string, FlagSpec>): string {
@@ -113,7 +124,7 @@ export function helpText(usage: string, specs: Record<string, FlagSpec>): string
     const def = spec.default === undefined || spec.default === false ? "" : ` (default: ${spec.default})`;
     return [flag, spec.description + def] as const;
   });
-  rows.push(["-h, --help", "show this help"]);
+  rows.push(["-h, --help", "show this help"], ["-V, --version", "show the version of lenet and Deno"]);
   const width = Math.max(...rows.map(([f]) => f.length));
   return `Usage: ${usage}\n\nOptions:\n${rows.map(([f, d]) => `  ${f.padEnd(width)}  ${d}`).join("\n")}`;
 }
@@ -127,8 +138,9 @@ export function helpText(usage: string, specs: Record<string, FlagSpec>): string
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { errorLine } from "./cli.ts";
- * console.log(errorLine(new Error("boom"))); // error: boom
+ * assert.equal(errorLine(new Error("boom\n    at somewhere")), "error: boom");
  * ```
  */
 export function errorLine(error: unknown): string {
@@ -147,14 +159,50 @@ export function errorLine(error: unknown): string {
  *
  * @example
  * ```ts ignore
- * await runMain(async () => { console.log("hi"); });
+ * // not run as a test: it sets the exit status of the process that runs it
+ * await runMain(async () => await train(lenet, data.train));
  * ```
  */
 export async function runMain(main: () => Promise<number | void>): Promise<void> {
+  if (olderThan(Deno.version.deno, MIN_DENO)) {
+    console.error(
+      `error: lenet needs Deno ${MIN_DENO} or newer, this is ${Deno.version.deno}: npm install -g deno`,
+    );
+    Deno.exitCode = 1;
+    return;
+  }
+  if (Deno.args.includes("--version") || Deno.args.includes("-V")) {
+    console.log(`lenet ${VERSION} (Deno ${Deno.version.deno})`);
+    return;
+  }
   try {
     Deno.exitCode = (await main()) ?? 0;
   } catch (error) {
     console.error(errorLine(error));
     Deno.exitCode = error instanceof UsageError ? 2 : 1;
   }
+}
+
+/**
+ * Whether version `a` is older than `b` (dotted numbers; pre-release tags ignored).
+ *
+ * @param a A version such as `2.4.4`.
+ * @param b The version to compare with.
+ * @returns True when `a` < `b`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { olderThan } from "./cli.ts";
+ * assert.equal(olderThan("2.4.4", "2.5.0"), true);
+ * assert.equal(olderThan("2.10.0", "2.5.0"), false); // numbers, not strings
+ * ```
+ */
+export function olderThan(a: string, b: string): boolean {
+  const parts = (v: string) => v.split("-")[0]!.split(".").map(Number);
+  const [x, y] = [parts(a), parts(b)];
+  for (let i = 0; i < Math.max(x.length, y.length); i++) {
+    if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) < (y[i] ?? 0);
+  }
+  return false;
 }

@@ -5,11 +5,11 @@
  * @module
  */
 
-/** Activations the LeNet hidden layers accept. */
-export const ACTIVATIONS = ["sigmoid", "relu", "tanh", "elu"] as const;
+/** An activation of the LeNet's hidden layers. */
+export type Activation = "sigmoid" | "relu" | "tanh" | "elu";
 
-/** One of {@linkcode ACTIVATIONS}. */
-export type Activation = typeof ACTIVATIONS[number];
+/** Every {@linkcode Activation}, in the order the C engine numbers them. */
+export const ACTIVATIONS: readonly Activation[] = Object.freeze(["sigmoid", "relu", "tanh", "elu"]);
 
 /** The architecture of a LeNet: every size the classic tutorial fixes, made configurable. */
 export interface LeNetConfig {
@@ -34,8 +34,9 @@ export interface LeNetConfig {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { DEFAULT_LENET } from "./config.ts";
- * console.log(DEFAULT_LENET.conv1Filters); // 6
+ * assert.equal(DEFAULT_LENET.conv1Filters, 6);
  * ```
  */
 export const DEFAULT_LENET: Readonly<LeNetConfig> = Object.freeze<LeNetConfig>({
@@ -79,8 +80,9 @@ export interface TrainConfig {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { DEFAULT_TRAIN } from "./config.ts";
- * console.log(DEFAULT_TRAIN.batchSize);
+ * assert.equal(DEFAULT_TRAIN.batchSize, 32);
  * ```
  */
 export const DEFAULT_TRAIN: Readonly<TrainConfig> = Object.freeze<TrainConfig>({
@@ -132,9 +134,11 @@ function checkPositiveInt(value: number, key: string): void {
  *
  * @example
  * ```ts
- * import { resolveLeNetConfig } from "./config.ts";
+ * import assert from "node:assert/strict";
+ * import { ConfigError, resolveLeNetConfig } from "./config.ts";
  * const config = resolveLeNetConfig({ activation: "relu" });
- * console.log(config.activation, config.fc1Units); // relu 120
+ * assert.deepEqual([config.activation, config.fc1Units], ["relu", 120]);
+ * assert.throws(() => resolveLeNetConfig({ fc1Units: 0 }), ConfigError);
  * ```
  */
 export function resolveLeNetConfig(overrides: Partial<LeNetConfig> = {}): LeNetConfig {
@@ -170,8 +174,10 @@ export function resolveLeNetConfig(overrides: Partial<LeNetConfig> = {}): LeNetC
  *
  * @example
  * ```ts
- * import { resolveTrainConfig } from "./config.ts";
- * console.log(resolveTrainConfig({ epochs: 1 }).epochs); // 1
+ * import assert from "node:assert/strict";
+ * import { ConfigError, resolveTrainConfig } from "./config.ts";
+ * assert.equal(resolveTrainConfig({ epochs: 1 }).epochs, 1);
+ * assert.throws(() => resolveTrainConfig({ epoch: 1 } as never), ConfigError); // a typo is an error
  * ```
  */
 export function resolveTrainConfig(overrides: Partial<TrainConfig> = {}): TrainConfig {

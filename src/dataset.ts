@@ -35,8 +35,9 @@ export interface MnistPaths {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { mnistPaths } from "./dataset.ts";
- * console.log(mnistPaths().trainImages.endsWith("train-images-idx3-ubyte")); // true
+ * assert.ok(mnistPaths().trainImages.endsWith("train-images-idx3-ubyte"));
  * ```
  */
 export function mnistPaths(): MnistPaths {
@@ -60,9 +61,10 @@ export function mnistPaths(): MnistPaths {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loadMnist } from "./dataset.ts";
  * const { train, test } = await loadMnist();
- * console.log(train.count, test.count); // 60000 10000
+ * assert.deepEqual([train.count, test.count, train.rows, train.cols], [60_000, 10_000, 28, 28]);
  * ```
  */
 export async function loadMnist(paths: Partial<MnistPaths> = {}): Promise<MnistData> {

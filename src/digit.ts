@@ -5,7 +5,24 @@
  *
  * @module
  */
-import { DIGIT_BOX, DIGIT_SIZE, ImageError } from "./image.ts";
+
+/** Side of the model's input. */
+export const DIGIT_SIZE = 28;
+/** Side of the box the digit is scaled to fit, as in MNIST. */
+export const DIGIT_BOX = 20;
+
+/** Raised when a file is not an image we read, or holds nothing that looks like a digit. */
+export class ImageError extends Error {
+  /**
+   * Creates the error.
+   *
+   * @param message What is wrong.
+   */
+  constructor(message: string) {
+    super(message);
+    this.name = "ImageError";
+  }
+}
 
 /** The prepared digit and what preparation found. */
 export interface PreparedDigit {
@@ -51,8 +68,9 @@ function borderLevel(gray: Float32Array, width: number, height: number): number 
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { resizeArea } from "./digit.ts";
- * console.log(resizeArea(new Float32Array([0, 1, 1, 0]), 2, 2, 1, 1)); // Float32Array(1) [ 0.5 ]
+ * assert.deepEqual(resizeArea(new Float32Array([0, 1, 1, 0]), 2, 2, 1, 1), Float32Array.of(0.5));
  * ```
  */
 export function resizeArea(src: Float32Array, sw: number, sh: number, dw: number, dh: number): Float32Array {
@@ -160,11 +178,14 @@ function placeByCentreOfMass(digit: Float32Array, w: number, h: number): Float32
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { prepareDigit } from "./digit.ts";
  * const gray = new Float32Array(100 * 60).fill(1); // white paper
  * for (let y = 10; y < 50; y++) for (let x = 45; x < 55; x++) gray[y * 100 + x] = 0; // a dark bar: "1"
- * const { pixels, inverted } = prepareDigit(gray, 100, 60);
- * console.log(inverted, pixels.length); // true 784
+ * const { pixels, inverted, box } = prepareDigit(gray, 100, 60);
+ * assert.equal(inverted, true);
+ * assert.deepEqual(box, [45, 10, 10, 40]);
+ * assert.equal(pixels[14 * 28 + 14], 1); // white ink at the centre of the 28x28
  * ```
  */
 export function prepareDigit(gray: Float32Array, width: number, height: number): PreparedDigit {

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import * as tf from "npm:@tensorflow/tfjs@4.22.0";
+import * as tf from "./_tfjs.ts";
 import type { LabeledImages } from "./idx.ts";
 import type { LeNet } from "./model.ts";
 import { type ChartSpec, imageGridSpec, type ImageTile } from "./plot.ts";
@@ -18,8 +18,13 @@ import type { EpochLog } from "./train.ts";
  * @returns A Vega-Lite spec.
  *
  * @example
- * ```ts ignore
- * const svg = await renderSvg(historySpec(history));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { historySpec } from "./figures.ts";
+ * import { renderSvg } from "./plot.ts";
+ * const log = { epoch: 1, loss: 0.3, accuracy: 0.9, valLoss: 0.2, valAccuracy: 0.95, seconds: 6, learningRate: 1e-3 };
+ * const svg = await renderSvg(historySpec([log, { ...log, epoch: 2, loss: 0.1 }]));
+ * assert.match(svg, /accuracy/);
  * ```
  */
 export function historySpec(history: EpochLog[]): ChartSpec {
@@ -57,8 +62,14 @@ export function historySpec(history: EpochLog[]): ChartSpec {
  * @returns A Vega-Lite spec.
  *
  * @example
- * ```ts ignore
- * await Deno.writeFile("filters.png", await svgToPng(await renderSvg(filtersSpec(lenet, 1))));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { filtersSpec } from "./figures.ts";
+ * import { LeNet } from "./model.ts";
+ * const lenet = await LeNet.create();
+ * const spec = filtersSpec(lenet, 1) as { data: { values: unknown[] } };
+ * assert.equal(spec.data.values.length, 6 * 3 * 3); // six 3x3 filters
+ * lenet.dispose();
  * ```
  */
 export function filtersSpec(lenet: LeNet, layerIndex: 1 | 3): ChartSpec {
@@ -87,8 +98,15 @@ export function filtersSpec(lenet: LeNet, layerIndex: 1 | 3): ChartSpec {
  * @returns A Vega-Lite spec, one row per layer.
  *
  * @example
- * ```ts ignore
- * const spec = featureMapsSpec(lenet, pixels, "a 7");
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { featureMapsSpec } from "./figures.ts";
+ * import { LeNet } from "./model.ts";
+ * import { renderSvg } from "./plot.ts";
+ * const lenet = await LeNet.create();
+ * const svg = await renderSvg(featureMapsSpec(lenet, new Float32Array(784), "a blank"));
+ * assert.match(svg, /conv1/);
+ * lenet.dispose();
  * ```
  */
 export function featureMapsSpec(lenet: LeNet, image: Float32Array, label: string): ChartSpec {
@@ -132,8 +150,11 @@ export function featureMapsSpec(lenet: LeNet, image: Float32Array, label: string
  * @returns A Vega-Lite spec.
  *
  * @example
- * ```ts ignore
- * const spec = confusionSpec(confusionMatrix(test.labels, predictions));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { confusionSpec } from "./figures.ts";
+ * const spec = confusionSpec([[5, 1], [0, 4]]) as { data: { values: unknown[] } };
+ * assert.equal(spec.data.values.length, 4);
  * ```
  */
 export function confusionSpec(matrix: number[][]): ChartSpec {
@@ -185,8 +206,14 @@ export function confusionSpec(matrix: number[][]): ChartSpec {
  * @returns A Vega-Lite spec.
  *
  * @example
- * ```ts ignore
- * const spec = digitsSpec(data.train, [0, 1, 2], ["5", "0", "4"], "Samples", 3);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { loadMnist } from "./dataset.ts";
+ * import { digitsSpec } from "./figures.ts";
+ * import { renderSvg } from "./plot.ts";
+ * const { train } = await loadMnist();
+ * const svg = await renderSvg(digitsSpec(train, [0, 1, 2], ["5", "0", "4"], "Samples", 3));
+ * assert.match(svg, /Samples/);
  * ```
  */
 export function digitsSpec(

@@ -7,12 +7,13 @@
  * takes half of every batch, and half of Adam.
  *
  * The arithmetic is tfjs's: the same weight layout (weights copy in and out unchanged), Keras'
- * loss, and tfjs's Adam update (ε added after bias correction).
+ * loss, and tfjs's Adam update (ε added after bias correction). It needs no TensorFlow.js: it
+ * takes a LeNet as plain data (a configuration and a `Float32Array` of weights) and gives the
+ * trained weights back the same way.
  *
  * @module
  */
 import { Worker } from "node:worker_threads";
-import * as tf from "npm:@tensorflow/tfjs@4.22.0";
 import { type Activation, ACTIVATIONS } from "./config.ts";
 import {
   Control,
@@ -25,7 +26,7 @@ import {
   type WorkerSetup,
 } from "./fused_wasm.ts";
 import { ADAM, score } from "./loss.ts";
-import type { LeNet } from "./model.ts";
+import { checkWeights, type LeNetWeights } from "./weights.ts";
 
 /** Adam's state in a {@linkcode FusedTrainer}: for checkpoints. */
 export interface FusedAdamState {
@@ -74,14 +75,14 @@ interface Helper {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { DEFAULT_LENET } from "./config.ts";
  * import { FusedTrainer } from "./fused.ts";
- * import { LeNet } from "./model.ts";
- * const lenet = LeNet.create({ activation: "relu" });
- * using trainer = await FusedTrainer.create(lenet, 32);
+ * const weights = new Float32Array(106_154).map((_, i) => Math.sin(i) * 0.05);
+ * using trainer = await FusedTrainer.create({ config: DEFAULT_LENET, weights }, 32);
  * const { lossSum } = trainer.step(new Float32Array(32 * 784), new Int32Array(32), 1e-3);
- * console.log(lossSum > 0); // true
- * trainer.writeTo(lenet); // the tfjs model now holds the trained weights
- * lenet.dispose();
+ * assert.ok(lossSum > 0);
+ * assert.notDeepEqual(trainer.weights(), weights); // one Adam step moved them
  * ```
  */
 export class FusedTrainer {
@@ -115,14 +116,20 @@ export class FusedTrainer {
   /**
    * Copies a LeNet's weights into new WebAssembly memory. Adam starts fresh.
    *
-   * @param lenet A LeNet with 28x28x1 input (any layer sizes and activation).
+   * @param model A LeNet with 28x28x1 input (any layer sizes and activation) as plain data, e.g.
+   *   `lenet.toWeights()`.
    * @param maxBatch Largest batch `step` will get.
    * @param options Threads.
    * @returns The trainer; `dispose` it (or declare it with `using`) to stop its worker.
    * @throws {RangeError} For another input shape or thread count.
+   * @throws {WeightsError} When the weights do not fit the configuration.
    */
-  static async create(lenet: LeNet, maxBatch: number, options: FusedOptions = {}): Promise<FusedTrainer> {
-    const { config } = lenet;
+  static async create(
+    model: LeNetWeights,
+    maxBatch: number,
+    options: FusedOptions = {},
+  ): Promise<FusedTrainer> {
+    const { config, weights } = checkWeights(model);
     if (config.inputShape.join() !== "28,28,1") {
       throw new RangeError(`The fused engine trains 28x28x1 inputs, got [${config.inputShape}]`);
     }
@@ -167,7 +174,7 @@ export class FusedTrainer {
       ? await startHelper({ memory, net: helperNet, mainNet: net, x, labels, control, stackTop })
       : undefined;
     const trainer = new FusedTrainer(wasm, memory, net, { maxBatch, numClasses: k, x, labels }, helper);
-    trainer.#load(lenet);
+    trainer.#params().set(weights);
     return trainer;
   }
 
@@ -184,11 +191,8 @@ export class FusedTrainer {
     return this.#wasm.lenet_param_count(this.#net);
   }
 
-  #load(lenet: LeNet): void {
-    const values = lenet.model.getWeights().map((w) => w.dataSync() as Float32Array);
-    const params = this.#view(this.#wasm.lenet_params(this.#net), this.#count());
-    let at = 0;
-    for (const v of values) params.set(v, at), at += v.length;
+  #params(): Float32Array {
+    return this.#view(this.#wasm.lenet_params(this.#net), this.#count());
   }
 
   // How many of n images this thread takes; the helper takes the rest.
@@ -345,20 +349,12 @@ export class FusedTrainer {
   }
 
   /**
-   * Copies the trained weights into a LeNet of the same configuration.
+   * A copy of the current weights, in tfjs's order (for `LeNet.setWeights` or `exportOnnx`).
    *
-   * @param lenet The model to update.
+   * @returns One float per parameter.
    */
-  writeTo(lenet: LeNet): void {
-    const params = this.#view(this.#wasm.lenet_params(this.#net), this.#count());
-    let at = 0;
-    const tensors = lenet.model.getWeights().map((w) => {
-      const t = tf.tensor(params.slice(at, at + w.size), w.shape);
-      at += w.size;
-      return t;
-    });
-    lenet.model.setWeights(tensors);
-    tf.dispose(tensors);
+  weights(): Float32Array {
+    return this.#params().slice();
   }
 
   /** Stops the worker thread, if any. The trainer is not usable afterwards. */

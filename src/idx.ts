@@ -61,9 +61,10 @@ export class IdxError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseIdxHeader } from "./idx.ts";
  * const header = new Uint8Array([0, 0, 8, 1, 0, 0, 0, 3]);
- * console.log(parseIdxHeader(header, 11, "labels")); // [3]
+ * assert.deepEqual(parseIdxHeader(header, 11, "labels"), [3]);
  * ```
  */
 export function parseIdxHeader(
@@ -122,9 +123,11 @@ function hex(n: number): string {
  *
  * @example
  * ```ts
- * import { parseIdx } from "./idx.ts";
+ * import assert from "node:assert/strict";
+ * import { IdxError, parseIdx } from "./idx.ts";
  * const bytes = new Uint8Array([0, 0, 8, 1, 0, 0, 0, 2, 7, 3]);
- * console.log(parseIdx(bytes).data); // Uint8Array(2) [ 7, 3 ]
+ * assert.deepEqual(parseIdx(bytes).data, Uint8Array.of(7, 3));
+ * assert.throws(() => parseIdx(bytes.subarray(0, 9)), IdxError); // one label short
  * ```
  */
 export function parseIdx(bytes: Uint8Array, name = "<bytes>", expectedMagic?: number): IdxArray {
@@ -164,10 +167,12 @@ async function readHead(path: string, length: number): Promise<Uint8Array> {
  * @throws {IdxError} When the file is malformed; `Deno.errors.NotFound` when it is missing.
  *
  * @example
- * ```ts ignore
- * import { readIdx } from "./idx.ts";
- * const labels = await readIdx("t10k-labels-idx1-ubyte", 2049);
- * console.log(labels.dims); // [10000]
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { mnistPaths } from "./dataset.ts";
+ * import { IDX_LABELS_MAGIC, readIdx } from "./idx.ts";
+ * const labels = await readIdx(mnistPaths().testLabels, IDX_LABELS_MAGIC);
+ * assert.deepEqual(labels.dims, [10_000]);
  * ```
  */
 export async function readIdx(path: string, expectedMagic?: number): Promise<IdxArray> {
@@ -190,13 +195,13 @@ export async function readIdx(path: string, expectedMagic?: number): Promise<Idx
  * @throws {IdxError} When either file is malformed or their counts differ.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { mnistPaths } from "./dataset.ts";
  * import { loadIdxPair } from "./idx.ts";
- * const fashion = await loadIdxPair(
- *   "/usr/share/fashion-mnist/t10k-images-idx3-ubyte.gz",
- *   "/usr/share/fashion-mnist/t10k-labels-idx1-ubyte.gz",
- * );
- * console.log(fashion.count); // 10000
+ * const { testImages, testLabels } = mnistPaths(); // or Fashion-MNIST's .gz files
+ * const test = await loadIdxPair(testImages, testLabels);
+ * assert.deepEqual([test.count, test.rows, test.cols], [10_000, 28, 28]);
  * ```
  */
 export async function loadIdxPair(imagesPath: string, labelsPath: string): Promise<LabeledImages> {

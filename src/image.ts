@@ -1,19 +1,16 @@
 /**
- * Digit images as people have them (PNG or JPEG photos, scans, canvas drawings) turned into what
- * MNIST looks like: 28x28, white ink on black, the digit fitted into 20x20 and centred by its
- * centre of mass, as the MNIST images themselves were prepared.
+ * Decoding the pictures people have (PNG or JPEG photos, scans, canvas drawings) into pixels, and
+ * those pixels into gray levels; `digit.ts` then makes an MNIST-like digit of them.
  *
  * @module
  */
 import { decode as decodePng } from "npm:fast-png@8.0.0";
 import jpeg from "npm:jpeg-js@0.4.4";
 
+import { ImageError } from "./digit.ts";
+
 /** Largest image accepted, in pixels, checked from the header before any decoding. */
 export const MAX_PIXELS = 40_000_000;
-/** Side of the model's input. */
-export const DIGIT_SIZE = 28;
-/** Side of the box the digit is scaled to fit, as in MNIST. */
-export const DIGIT_BOX = 20;
 
 /** A decoded image: `channels` values per pixel (gray, gray+alpha, RGB or RGBA), 0..`maxValue`. */
 export interface RasterImage {
@@ -27,19 +24,6 @@ export interface RasterImage {
   maxValue: number;
   /** Samples, row-major, interleaved. */
   data: ArrayLike<number>;
-}
-
-/** Raised when a file is not an image we read, or holds nothing that looks like a digit. */
-export class ImageError extends Error {
-  /**
-   * Creates the error.
-   *
-   * @param message What is wrong.
-   */
-  constructor(message: string) {
-    super(message);
-    this.name = "ImageError";
-  }
 }
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
@@ -80,9 +64,12 @@ function headerSize(bytes: Uint8Array): { width: number; height: number } {
  * @throws {ImageError} When the bytes are not a PNG or JPEG, are corrupt, or the image is too big.
  *
  * @example
- * ```ts ignore
- * const image = decodeImage(await Deno.readFile("digit.png"));
- * console.log(image.width, image.height, image.channels);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { decodeImage } from "./image.ts";
+ * const image = decodeImage(await Deno.readFile(new URL("../tests/fixtures/photo_7.jpg", import.meta.url)));
+ * assert.equal(image.channels, 3); // RGB
+ * assert.equal(image.data.length, image.width * image.height * 3);
  * ```
  */
 export function decodeImage(bytes: Uint8Array, maxPixels = MAX_PIXELS): RasterImage {
@@ -163,9 +150,10 @@ function fromJpeg(bytes: Uint8Array, maxPixels: number): RasterImage {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { toGray } from "./image.ts";
  * const gray = toGray({ width: 2, height: 1, channels: 2, maxValue: 255, data: [0, 255, 0, 0] });
- * console.log(gray); // Float32Array(2) [ 0, 1 ]: opaque black, then transparent
+ * assert.deepEqual(gray, Float32Array.of(0, 1)); // opaque black, then transparent (white paper)
  * ```
  */
 export function toGray(image: RasterImage): Float32Array {

@@ -10,6 +10,15 @@
  * @module
  */
 import * as ort from "npm:onnxruntime-web@1.30.0";
+import { DIGIT_SIZE, type PreparedDigit, prepareDigit } from "./digit.ts";
+import { decodeImage, toGray } from "./image.ts";
+
+/**
+ * The model `OnnxClassifier.load()` loads when given none: the LeNet this repository ships,
+ * trained by `deno task train`. Beside this module, so it is found when the module is imported
+ * from disk, by URL or from a registry.
+ */
+export const SHIPPED_MODEL: URL = new URL("../models/lenet-mnist/model.onnx", import.meta.url);
 
 /** One class and its probability. */
 export interface ClassScore {
@@ -25,6 +34,12 @@ export interface Classification extends ClassScore {
   probabilities: number[];
   /** The `k` most probable classes, most probable first. */
   top: ClassScore[];
+}
+
+/** The answer for one picture: the classification and the 28x28 digit the model saw. */
+export interface ImageClassification extends Classification {
+  /** The picture as prepared for the model. */
+  prepared: PreparedDigit;
 }
 
 /** Options of {@linkcode OnnxClassifier.load}. */
@@ -58,11 +73,15 @@ export class OnnxModelError extends Error {
  * A digit classifier running an ONNX LeNet on onnxruntime-web.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { OnnxClassifier } from "./inference.ts";
- * const classifier = await OnnxClassifier.load("models/lenet-mnist.onnx");
- * const [answer] = await classifier.classify(new Float32Array(784)); // a 28x28 image
- * console.log(answer.digit, answer.top);
+ * const classifier = await OnnxClassifier.load(); // the shipped model
+ * const one = new Float32Array(784);
+ * for (let y = 4; y < 24; y++) one[y * 28 + 14] = 1; // a vertical stroke, white on black
+ * const [answer] = await classifier.classify(one);
+ * assert.equal(answer!.digit, 1);
+ * await classifier.release();
  * ```
  */
 export class OnnxClassifier {
@@ -70,6 +89,8 @@ export class OnnxClassifier {
   readonly inputShape: [number, number, number];
   /** Number of classes. */
   readonly numClasses: number;
+  /** Where the model came from: its path or URL, or `<bytes>`. */
+  readonly source: string;
   readonly #session: ort.InferenceSession;
   readonly #topK: number;
 
@@ -78,33 +99,40 @@ export class OnnxClassifier {
     inputShape: [number, number, number],
     numClasses: number,
     topK: number,
+    source: string,
   ) {
     this.#session = session;
+    this.source = source;
     this.inputShape = inputShape;
     this.numClasses = numClasses;
     this.#topK = topK;
   }
 
   /**
-   * Loads an ONNX model from a path or from bytes and checks that it takes `[batch, C, H, W]`.
+   * Loads an ONNX model and checks that it takes `[batch, C, H, W]`.
    *
-   * @param model A file path or the model's bytes.
+   * @param model A file path, a `file:` or `http(s):` URL, or the model's bytes; by default the
+   *   shipped model ({@linkcode SHIPPED_MODEL}).
    * @param options Threads and top-k.
    * @returns The classifier.
    * @throws {OnnxModelError} When the file is not an ONNX model or has the wrong input shape.
    *
    * @example
-   * ```ts ignore
-   * const classifier = await OnnxClassifier.load(await Deno.readFile("model.onnx"), { threads: 2 });
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { OnnxClassifier } from "./inference.ts";
+   * const classifier = await OnnxClassifier.load(new URL("../models/lenet-mnist/model.onnx", import.meta.url));
+   * assert.deepEqual(classifier.inputShape, [1, 28, 28]);
+   * await classifier.release();
    * ```
    */
   static async load(
-    model: string | Uint8Array,
+    model: string | URL | Uint8Array = SHIPPED_MODEL,
     options: OnnxClassifierOptions = {},
   ): Promise<OnnxClassifier> {
     const { threads = 1, topK = 3 } = options;
-    const name = typeof model === "string" ? model : "<bytes>";
-    const bytes = typeof model === "string" ? await Deno.readFile(model) : model;
+    const name = model instanceof Uint8Array ? "<bytes>" : String(model);
+    const bytes = model instanceof Uint8Array ? model : await readModel(model);
     ort.env.wasm.numThreads = threads;
     let session: ort.InferenceSession;
     try {
@@ -126,7 +154,7 @@ export class OnnxClassifier {
       1,
       ...inputShape,
     ]);
-    return new OnnxClassifier(session, inputShape, probe.length, topK);
+    return new OnnxClassifier(session, inputShape, probe.length, topK, name);
   }
 
   /**
@@ -137,8 +165,14 @@ export class OnnxClassifier {
    * @returns `count * numClasses` probabilities.
    *
    * @example
-   * ```ts ignore
-   * const probs = await classifier.probabilities(batch, 256);
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { OnnxClassifier } from "./inference.ts";
+   * const classifier = await OnnxClassifier.load();
+   * const probs = await classifier.probabilities(new Float32Array(2 * 784), 2);
+   * assert.equal(probs.length, 2 * 10);
+   * assert.ok(Math.abs(probs.subarray(0, 10).reduce((a, b) => a + b) - 1) < 1e-5);
+   * await classifier.release();
    * ```
    */
   async probabilities(pixels: Float32Array, count: number): Promise<Float32Array> {
@@ -158,9 +192,14 @@ export class OnnxClassifier {
    * @returns One classification per image.
    *
    * @example
-   * ```ts ignore
-   * const [answer] = await classifier.classify(prepared.pixels);
-   * console.log(`${answer.digit} (${(answer.probability * 100).toFixed(1)}%)`);
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { OnnxClassifier } from "./inference.ts";
+   * const classifier = await OnnxClassifier.load();
+   * const answers = await classifier.classify(new Float32Array(3 * 784)); // three blank images
+   * assert.equal(answers.length, 3);
+   * assert.equal(answers[0]!.top[0]!.digit, answers[0]!.digit);
+   * await classifier.release();
    * ```
    */
   async classify(pixels: Float32Array): Promise<Classification[]> {
@@ -173,6 +212,41 @@ export class OnnxClassifier {
         .sort((a, b) => b.probability - a.probability);
       return { ...ranked[0]!, probabilities: row, top: ranked.slice(0, this.#topK) };
     });
+  }
+
+  /**
+   * Classifies a picture of one digit (PNG or JPEG bytes: a photo, a scan, a canvas drawing),
+   * prepared as MNIST's images were (see `prepareDigit`).
+   *
+   * @param bytes The file's bytes.
+   * @returns The classification and the 28x28 the model saw.
+   * @throws {ImageError} When the file is not a PNG or JPEG we read, or holds no digit.
+   * @throws {OnnxModelError} When the model does not take 28x28 images of one channel.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { OnnxClassifier } from "./inference.ts";
+   * const classifier = await OnnxClassifier.load();
+   * const photo = await Deno.readFile(new URL("../tests/fixtures/photo_7.jpg", import.meta.url));
+   * const answer = await classifier.classifyImage(photo);
+   * assert.equal(answer.digit, 7);
+   * assert.equal(answer.prepared.inverted, true); // dark ink on light paper
+   * await classifier.release();
+   * ```
+   */
+  async classifyImage(bytes: Uint8Array): Promise<ImageClassification> {
+    if (this.inputShape.join() !== [1, DIGIT_SIZE, DIGIT_SIZE].join()) {
+      throw new OnnxModelError(
+        `Model ${this.source} expects input [${
+          this.inputShape.join(", ")
+        }]; digits are prepared as [1, 28, 28]`,
+      );
+    }
+    const image = decodeImage(bytes);
+    const prepared = prepareDigit(toGray(image), image.width, image.height);
+    const [answer] = await this.classify(prepared.pixels);
+    return { ...answer!, prepared };
   }
 
   /** Frees the onnxruntime session. */
@@ -189,6 +263,13 @@ async function runSession(
   const input = new ort.Tensor("float32", pixels, shape);
   const outputs = await session.run({ [session.inputNames[0]!]: input });
   return outputs[session.outputNames[0]!]!.data as Float32Array;
+}
+
+async function readModel(model: string | URL): Promise<Uint8Array> {
+  if (typeof model === "string" || model.protocol === "file:") return await Deno.readFile(model);
+  const response = await fetch(model);
+  if (!response.ok) throw new OnnxModelError(`Cannot fetch the model ${model}: HTTP ${response.status}`);
+  return new Uint8Array(await response.arrayBuffer());
 }
 
 function firstLine(error: unknown): string {

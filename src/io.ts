@@ -5,7 +5,7 @@
  *
  * @module
  */
-import * as tf from "npm:@tensorflow/tfjs@4.22.0";
+import * as tf from "./_tfjs.ts";
 import { join } from "node:path";
 import type { IOHandler } from "./tfjs_types.ts";
 
@@ -22,10 +22,12 @@ export const WEIGHTS_BIN = "weights.bin";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { writeFileAtomic } from "./io.ts";
  * const dir = await Deno.makeTempDir();
  * await writeFileAtomic(`${dir}/a.txt`, "hello");
- * console.log(await Deno.readTextFile(`${dir}/a.txt`)); // hello
+ * assert.equal(await Deno.readTextFile(`${dir}/a.txt`), "hello");
+ * assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["a.txt"]); // no temp file left
  * ```
  */
 export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
@@ -73,9 +75,15 @@ function concatWeightData(data: tf.io.WeightData): Uint8Array {
  * @returns A handler for `LayersModel.save`.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { fileSaveHandler } from "./io.ts";
- * await model.save(fileSaveHandler("runs/latest"));
+ * import { LeNet } from "./model.ts";
+ * const lenet = await LeNet.create();
+ * const dir = await Deno.makeTempDir();
+ * await lenet.model.save(fileSaveHandler(dir));
+ * assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name).sort(), ["model.json", "weights.bin"]);
+ * lenet.dispose();
  * ```
  */
 export function fileSaveHandler(dir: string): IOHandler {
@@ -121,10 +129,16 @@ export class ModelFileError extends Error {
  * @returns A handler for `tf.loadLayersModel`.
  *
  * @example
- * ```ts ignore
- * import * as tf from "npm:@tensorflow/tfjs@4.22.0";
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { fileURLToPath } from "node:url";
+ * import * as tf from "./_tfjs.ts";
+ * import { ensureBackend } from "./backend.ts";
  * import { fileLoadHandler } from "./io.ts";
- * const model = await tf.loadLayersModel(fileLoadHandler("runs/latest"));
+ * await ensureBackend();
+ * const model = await tf.loadLayersModel(fileLoadHandler(fileURLToPath(new URL("../models/lenet-mnist/", import.meta.url))));
+ * assert.equal(model.countParams(), 106_154);
+ * model.dispose();
  * ```
  */
 export function fileLoadHandler(dir: string): IOHandler {

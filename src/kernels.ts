@@ -9,7 +9,7 @@
  *
  * @module
  */
-import * as tf from "npm:@tensorflow/tfjs@4.22.0";
+import * as tf from "./_tfjs.ts";
 import type { SimdKernels } from "./simd.ts";
 import type { Conv2DInfo } from "./tfjs_types.ts";
 
@@ -44,12 +44,13 @@ interface BackpropFilterAttrs {
  *
  * @example
  * ```ts
- * import * as tf from "npm:@tensorflow/tfjs@4.22.0";
+ * import assert from "node:assert/strict";
+ * import * as tf from "./_tfjs.ts";
  * import { conv2dBackpropFilterNHWC } from "./kernels.ts";
  * const info = tf.backend_util.computeConv2DInfo([1, 2, 2, 1], [1, 1, 1, 1], 1, 1, "valid");
  * const dw = new Float32Array(1);
  * conv2dBackpropFilterNHWC(new Float32Array([1, 2, 3, 4]), new Float32Array([1, 1, 1, 1]), info, dw);
- * console.log(dw[0]); // 10
+ * assert.equal(dw[0], 10);
  * ```
  */
 export function conv2dBackpropFilterNHWC(
@@ -106,12 +107,13 @@ interface MaxPoolGradAttrs {
  *
  * @example
  * ```ts
- * import * as tf from "npm:@tensorflow/tfjs@4.22.0";
+ * import assert from "node:assert/strict";
+ * import * as tf from "./_tfjs.ts";
  * import { maxPoolGradNHWC } from "./kernels.ts";
  * const info = tf.backend_util.computePool2DInfo([1, 2, 2, 1], 2, 2, 1, "valid");
  * const dx = new Float32Array(4);
  * maxPoolGradNHWC(new Float32Array([-3, -1, -2, -4]), new Float32Array([5]), info, dx);
- * console.log(dx); // Float32Array(4) [ 0, 5, 0, 0 ]
+ * assert.deepEqual(dx, Float32Array.of(0, 5, 0, 0)); // the window's max is negative: tfjs-wasm loses it
  * ```
  */
 export function maxPoolGradNHWC(
@@ -323,9 +325,10 @@ function batchMatMulWasm(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { registerWasmTrainingKernels } from "./kernels.ts";
  * registerWasmTrainingKernels();
- * console.log(registerWasmTrainingKernels()); // []
+ * assert.deepEqual(registerWasmTrainingKernels(), []); // registered once
  * ```
  */
 export function registerWasmTrainingKernels(kernels?: SimdKernels): string[] {

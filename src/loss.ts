@@ -20,8 +20,10 @@ export const ADAM = Object.freeze({ beta1: 0.9, beta2: 0.999, epsilon: KERAS_EPS
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { crossEntropy } from "./loss.ts";
- * console.log(crossEntropy(1).toFixed(3), crossEntropy(0) > 16); // 0.000 true
+ * assert.ok(crossEntropy(1) < 1e-6);
+ * assert.ok(Math.abs(crossEntropy(0) + Math.log(1e-7)) < 1e-9); // clipped, not infinite
  * ```
  */
 export function crossEntropy(probability: number): number {
@@ -50,9 +52,11 @@ export interface Scores {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { score } from "./loss.ts";
  * const { correct, predictions } = score(Float32Array.of(0.9, 0.1, 0.2, 0.8), Uint8Array.of(0, 0), 2);
- * console.log(correct, predictions); // 1 Uint8Array(2) [ 0, 1 ]
+ * assert.equal(correct, 1);
+ * assert.deepEqual(predictions, Uint8Array.of(0, 1));
  * ```
  */
 export function score(probabilities: Float32Array, labels: ArrayLike<number>, numClasses: number): Scores {

@@ -4,10 +4,13 @@
  *
  * @module
  */
-import * as tf from "npm:@tensorflow/tfjs@4.22.0";
+import { fileURLToPath } from "node:url";
+import * as tf from "./_tfjs.ts";
+import { ensureBackend } from "./backend.ts";
 import { type LeNetConfig, resolveLeNetConfig } from "./config.ts";
 import { fileLoadHandler, fileSaveHandler, ModelFileError } from "./io.ts";
 import type { LayersModel, Tensor, Tensor2D } from "./tfjs_types.ts";
+import { checkWeights, type LeNetWeights } from "./weights.ts";
 
 /** One row of {@linkcode LeNet.summary}. */
 export interface LayerSummary {
@@ -71,9 +74,10 @@ function buildLayers(config: LeNetConfig, seed: number): tf.Sequential {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { LeNet } from "./model.ts";
- * const lenet = LeNet.create();
- * console.log(lenet.countParams()); // 106154
+ * const lenet = await LeNet.create();
+ * assert.equal(lenet.countParams(), 106_154);
  * lenet.dispose();
  * ```
  */
@@ -95,7 +99,7 @@ export class LeNet {
   }
 
   /**
-   * Builds a freshly initialised LeNet.
+   * Builds a freshly initialised LeNet (starting tfjs's wasm backend first if nothing runs yet).
    *
    * @param overrides Architecture changes from the tutorial's defaults.
    * @param options Initialisation options.
@@ -104,33 +108,66 @@ export class LeNet {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { LeNet } from "./model.ts";
-   * const small = LeNet.create({ conv1Filters: 4, fc1Units: 32, activation: "relu" }, { seed: 1 });
-   * console.log(small.summary().map((l) => l.outputShape.join("x")).join(" → "));
+   * const small = await LeNet.create({ conv1Filters: 4, fc1Units: 32, activation: "relu" }, { seed: 1 });
+   * assert.deepEqual(small.summary()[1]!.outputShape, [28, 28, 4]);
    * small.dispose();
    * ```
    */
-  static create(overrides: Partial<LeNetConfig> = {}, options: LeNetCreateOptions = {}): LeNet {
+  static async create(
+    overrides: Partial<LeNetConfig> = {},
+    options: LeNetCreateOptions = {},
+  ): Promise<LeNet> {
     const { seed = 42 } = options;
     const config = resolveLeNetConfig(overrides);
+    await ensureBackend();
     return new LeNet(buildLayers(config, seed), config);
+  }
+
+  /**
+   * Builds a LeNet holding given weights, for example those a `FusedTrainer` trained.
+   *
+   * @param model A configuration and its weights, flat, in tfjs's order.
+   * @returns The model.
+   * @throws {WeightsError} When the weights do not fit the configuration.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { LeNet } from "./model.ts";
+   * const a = await LeNet.create({}, { seed: 7 });
+   * const b = await LeNet.fromWeights(a.toWeights());
+   * assert.deepEqual(b.toWeights().weights, a.toWeights().weights);
+   * a.dispose(), b.dispose();
+   * ```
+   */
+  static async fromWeights(model: LeNetWeights): Promise<LeNet> {
+    const { config, weights } = checkWeights(model);
+    const lenet = await LeNet.create(config);
+    lenet.setWeights(weights);
+    return lenet;
   }
 
   /**
    * Restores a model saved by {@linkcode LeNet.save}.
    *
-   * @param dir The model directory (`model.json` + `weights.bin`).
+   * @param dir The model directory (`model.json` + `weights.bin`), as a path or a `file:` URL.
    * @returns The model, predicting exactly as the saved one did.
    * @throws {ModelFileError} When the directory holds no valid LeNet.
    *
    * @example
-   * ```ts ignore
+   * ```ts
+   * import assert from "node:assert/strict";
    * import { LeNet } from "./model.ts";
-   * const lenet = await LeNet.load("runs/latest");
+   * const lenet = await LeNet.load(new URL("../models/lenet-mnist/", import.meta.url));
+   * assert.equal(lenet.config.activation, "sigmoid");
+   * lenet.dispose();
    * ```
    */
-  static async load(dir: string): Promise<LeNet> {
-    const model = await tf.loadLayersModel(fileLoadHandler(dir));
+  static async load(dir: string | URL): Promise<LeNet> {
+    await ensureBackend();
+    const model = await tf.loadLayersModel(fileLoadHandler(dir instanceof URL ? fileURLToPath(dir) : dir));
     const meta = model.getUserDefinedMetadata() as Record<string, unknown> | undefined;
     const saved = meta?.[METADATA_KEY] as Partial<LeNetConfig> | undefined;
     if (!saved) {
@@ -149,8 +186,15 @@ export class LeNet {
    * @param includeOptimizer Also save the optimizer's state (for resuming training).
    *
    * @example
-   * ```ts ignore
-   * await lenet.save("runs/latest");
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { LeNet } from "./model.ts";
+   * const lenet = await LeNet.create();
+   * const dir = await Deno.makeTempDir();
+   * await lenet.save(dir);
+   * const again = await LeNet.load(dir);
+   * assert.deepEqual(again.toWeights().weights, lenet.toWeights().weights);
+   * lenet.dispose(), again.dispose();
    * ```
    */
   async save(dir: string, includeOptimizer = false): Promise<void> {
@@ -165,9 +209,11 @@ export class LeNet {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { LeNet } from "./model.ts";
-   * const lenet = LeNet.create();
-   * console.log(lenet.summary()[1]); // conv1, [28, 28, 6], 60 params
+   * const lenet = await LeNet.create();
+   * const { name, outputShape, params } = lenet.summary()[1]!;
+   * assert.deepEqual([name, outputShape, params], ["conv1", [28, 28, 6], 60]);
    * lenet.dispose();
    * ```
    */
@@ -199,9 +245,10 @@ export class LeNet {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { LeNet } from "./model.ts";
-   * const lenet = LeNet.create();
-   * console.log(lenet.summaryText());
+   * const lenet = await LeNet.create();
+   * assert.match(lenet.summaryText(), /Total params: 106,154$/);
    * lenet.dispose();
    * ```
    */
@@ -233,9 +280,10 @@ export class LeNet {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { LeNet } from "./model.ts";
-   * const lenet = LeNet.create();
-   * console.log(lenet.countParams()); // 106154
+   * const lenet = await LeNet.create();
+   * assert.equal(lenet.countParams(), 106_154);
    * lenet.dispose();
    * ```
    */
@@ -253,10 +301,11 @@ export class LeNet {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { LeNet } from "./model.ts";
-   * const lenet = LeNet.create();
+   * const lenet = await LeNet.create();
    * const [kernel, bias] = lenet.getWeights(1);
-   * console.log(kernel!.shape, bias!.shape); // [3, 3, 1, 6] [6]
+   * assert.deepEqual([kernel!.shape, bias!.shape], [[3, 3, 1, 6], [6]]);
    * lenet.dispose();
    * ```
    */
@@ -276,16 +325,71 @@ export class LeNet {
    *
    * @example
    * ```ts
-   * import * as tf from "npm:@tensorflow/tfjs@4.22.0";
+   * import assert from "node:assert/strict";
+   * import * as tf from "./_tfjs.ts";
    * import { LeNet } from "./model.ts";
-   * const lenet = LeNet.create();
+   * const lenet = await LeNet.create();
    * const probs = lenet.predict(tf.zeros([2, 28, 28, 1]));
-   * console.log(probs.shape); // [2, 10]
+   * assert.deepEqual(probs.shape, [2, 10]);
    * lenet.dispose();
    * ```
    */
   predict(images: Tensor): Tensor2D {
     return this.model.predict(images) as tf.Tensor2D;
+  }
+
+  /**
+   * Every weight as one flat array (a copy), with the configuration: the plain form the fused
+   * engine and the ONNX export take.
+   *
+   * @returns The configuration and `countParams()` floats, in tfjs's order.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { LeNet } from "./model.ts";
+   * const lenet = await LeNet.create();
+   * assert.equal(lenet.toWeights().weights.length, 106_154);
+   * lenet.dispose();
+   * ```
+   */
+  toWeights(): LeNetWeights {
+    const out = new Float32Array(this.countParams());
+    let at = 0;
+    for (const w of this.model.getWeights()) {
+      const values = w.dataSync() as Float32Array;
+      out.set(values, at);
+      at += values.length;
+    }
+    return { config: this.config, weights: out };
+  }
+
+  /**
+   * Replaces every weight.
+   *
+   * @param weights `countParams()` floats in tfjs's order (as {@linkcode LeNet.toWeights} gives).
+   * @throws {WeightsError} When the count differs.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { LeNet } from "./model.ts";
+   * const lenet = await LeNet.create();
+   * lenet.setWeights(new Float32Array(106_154).fill(0.5));
+   * assert.equal(lenet.toWeights().weights[0], 0.5);
+   * lenet.dispose();
+   * ```
+   */
+  setWeights(weights: Float32Array): void {
+    checkWeights({ config: this.config, weights });
+    let at = 0;
+    const tensors = this.model.getWeights().map((w) => {
+      const t = tf.tensor(weights.subarray(at, at + w.size), w.shape);
+      at += w.size;
+      return t;
+    });
+    this.model.setWeights(tensors);
+    tf.dispose(tensors);
   }
 
   /** Frees the model's weights. */
@@ -311,9 +415,10 @@ export interface MultiplyAdds {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { DEFAULT_LENET } from "./config.ts";
  * import { multiplyAdds } from "./model.ts";
- * console.log(multiplyAdds(DEFAULT_LENET)); // { forward: 316680, trainingStep: 907704 }
+ * assert.deepEqual(multiplyAdds(DEFAULT_LENET), { forward: 316_680, trainingStep: 907_704 });
  * ```
  */
 export function multiplyAdds(config: LeNetConfig): MultiplyAdds {

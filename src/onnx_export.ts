@@ -12,7 +12,7 @@
  */
 import onnxProto from "npm:onnx-proto@8.0.1";
 import type { Activation, LeNetConfig } from "./config.ts";
-import type { LeNet } from "./model.ts";
+import { checkWeights, type LeNetWeights, weightSlots } from "./weights.ts";
 
 const { onnx } = onnxProto;
 
@@ -84,15 +84,15 @@ function node(
   return { opType: op, input: inputs, output: [output], name: output, attribute };
 }
 
-function lenetWeights(lenet: LeNet): Weights {
-  const weights: Weights = {};
-  for (const layer of lenet.model.layers) {
-    const [kernel, bias] = layer.getWeights();
-    if (!kernel || !bias) continue;
-    weights[`${layer.name}.weight`] = { data: kernel.dataSync() as Float32Array, dims: kernel.shape };
-    weights[`${layer.name}.bias`] = { data: bias.dataSync() as Float32Array, dims: bias.shape };
+function namedWeights({ config, weights }: LeNetWeights): Weights {
+  const named: Weights = {};
+  for (const { layer, kind, shape, offset, size } of weightSlots(config)) {
+    named[`${layer}.${kind === "kernel" ? "weight" : "bias"}`] = {
+      data: weights.subarray(offset, offset + size),
+      dims: shape,
+    };
   }
-  return weights;
+  return named;
 }
 
 function graphNodes(config: LeNetConfig, weights: Weights): { nodes: OnnxNode[]; inits: Weights } {
@@ -160,27 +160,29 @@ function valueInfo(name: string, dims: (number | string)[], doc: string) {
 }
 
 /**
- * Exports a LeNet (any configuration this module builds) as ONNX bytes.
+ * Exports a LeNet (any configuration this module builds) as ONNX bytes. It needs no
+ * TensorFlow.js: give it `lenet.toWeights()`, or a `FusedTrainer`'s configuration and weights.
  *
- * @param lenet The trained model.
+ * @param model The configuration and its trained weights, flat, in tfjs's order.
  * @returns A serialised `ModelProto`, opset 13, input `image` `[batch, C, H, W]`, output
  *   `probabilities` `[batch, classes]`.
+ * @throws {WeightsError} When the weights do not fit the configuration.
  *
  * @example
  * ```ts
- * import { LeNet } from "./model.ts";
+ * import assert from "node:assert/strict";
+ * import { DEFAULT_LENET } from "./config.ts";
  * import { exportOnnx } from "./onnx_export.ts";
- * const lenet = LeNet.create();
- * const bytes = exportOnnx(lenet);
- * console.log(bytes.length > 400_000); // true: 106,154 float32 weights
- * lenet.dispose();
+ * const bytes = exportOnnx({ config: DEFAULT_LENET, weights: new Float32Array(106_154) });
+ * assert.ok(bytes.length > 4 * 106_154); // every weight as a float32, plus the graph
  * ```
  */
-export function exportOnnx(lenet: LeNet): Uint8Array {
-  const { config } = lenet;
+export function exportOnnx(model: LeNetWeights): Uint8Array {
+  const checked = checkWeights(model);
+  const { config } = checked;
   const [h, w, c] = config.inputShape;
-  const { nodes, inits } = graphNodes(config, lenetWeights(lenet));
-  const model = onnx.ModelProto.create({
+  const { nodes, inits } = graphNodes(config, namedWeights(checked));
+  const proto = onnx.ModelProto.create({
     irVersion: IR_VERSION,
     producerName: "lenet (Deno, tfjs 4.22)",
     producerVersion: "1",
@@ -201,5 +203,5 @@ export function exportOnnx(lenet: LeNet): Uint8Array {
       output: [valueInfo(ONNX_OUTPUT, ["batch", config.numClasses], "softmax class probabilities")],
     },
   });
-  return new Uint8Array(onnx.ModelProto.encode(model).finish()); // a plain copy, not a pooled Buffer
+  return new Uint8Array(onnx.ModelProto.encode(proto).finish()); // a plain copy, not a pooled Buffer
 }

@@ -55,9 +55,10 @@ export interface ImageGridOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { renderSvg } from "./plot.ts";
  * const svg = await renderSvg({ data: { values: [{ x: 1, y: 2 }] }, mark: "point", encoding: {} });
- * console.log(svg.startsWith("<svg")); // true
+ * assert.ok(svg.startsWith("<svg"));
  * ```
  */
 export async function renderSvg(spec: ChartSpec): Promise<string> {
@@ -91,9 +92,11 @@ function loadResvg(): Promise<Uint8Array> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { svgToPng } from "./plot.ts";
  * const png = await svgToPng('<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"/>');
- * console.log(png[1] === 0x50); // true: "PNG"
+ * assert.deepEqual([...png.subarray(1, 4)], [0x50, 0x4e, 0x47]); // "PNG"
+ * assert.equal(new DataView(png.buffer, png.byteOffset).getUint32(16), 8); // 4 units at scale 2
  * ```
  */
 export async function svgToPng(svg: string, scale = 2): Promise<Uint8Array> {
@@ -116,9 +119,10 @@ export async function svgToPng(svg: string, scale = 2): Promise<Uint8Array> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { imageGridSpec, renderSvg } from "./plot.ts";
  * const spec = imageGridSpec([{ title: "a", width: 2, height: 2, values: [0, 1, 1, 0] }], { title: "Tiles" });
- * console.log((await renderSvg(spec)).includes("Tiles")); // true
+ * assert.ok((await renderSvg(spec)).includes("Tiles"));
  * ```
  */
 export function imageGridSpec(tiles: ImageTile[], options: ImageGridOptions): ChartSpec {

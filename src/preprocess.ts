@@ -16,8 +16,9 @@ export const PIXEL_MAX = 255;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { normalizePixels } from "./preprocess.ts";
- * console.log(normalizePixels(new Uint8Array([0, 51, 255]))); // Float32Array(3) [ 0, 0.2, 1 ]
+ * assert.deepEqual(normalizePixels(new Uint8Array([0, 51, 255])), Float32Array.of(0, 0.2, 1));
  * ```
  */
 export function normalizePixels(
@@ -41,8 +42,9 @@ export function normalizePixels(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { oneHot } from "./preprocess.ts";
- * console.log(oneHot(new Uint8Array([2, 0]), 3)); // Float32Array(6) [ 0, 0, 1, 1, 0, 0 ]
+ * assert.deepEqual(oneHot(new Uint8Array([2, 0]), 3), Float32Array.of(0, 0, 1, 1, 0, 0));
  * ```
  */
 export function oneHot(labels: ArrayLike<number>, numClasses = 10): Float32Array {
@@ -69,9 +71,10 @@ export function oneHot(labels: ArrayLike<number>, numClasses = 10): Float32Array
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { gatherBatch } from "./preprocess.ts";
  * const b = gatherBatch(new Uint8Array([0, 255, 255, 0]), new Uint8Array([1, 0]), [1], 2, 2);
- * console.log(b.x, b.y); // Float32Array(2) [ 1, 0 ] Float32Array(2) [ 1, 0 ]
+ * assert.deepEqual([b.x, b.y], [Float32Array.of(1, 0), Float32Array.of(1, 0)]);
  * ```
  */
 export function gatherBatch(
@@ -103,9 +106,10 @@ export function gatherBatch(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { gatherBytes } from "./preprocess.ts";
  * const b = gatherBytes(new Uint8Array([0, 255, 7, 9]), new Uint8Array([1, 0]), [1, 0], 2);
- * console.log(b.pixels, b.labels); // Uint8Array(4) [ 7, 9, 0, 255 ] Int32Array(2) [ 0, 1 ]
+ * assert.deepEqual([b.pixels, b.labels], [Uint8Array.of(7, 9, 0, 255), Int32Array.of(0, 1)]);
  * ```
  */
 export function gatherBytes(

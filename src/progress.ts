@@ -17,8 +17,9 @@ const PLAIN_LINES_PER_EPOCH = 10;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatDuration } from "./progress.ts";
- * console.log(formatDuration(75)); // 1:15
+ * assert.equal(formatDuration(75), "1:15");
  * ```
  */
 export function formatDuration(seconds: number): string {
@@ -37,10 +38,12 @@ export function formatDuration(seconds: number): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { progressLine } from "./progress.ts";
- * console.log(progressLine({
+ * const line = progressLine({
  *   epoch: 1, epochs: 2, step: 10, steps: 20, loss: 0.5, accuracy: 0.9, imagesPerSecond: 1000, etaSeconds: 5,
- * }, true));
+ * }, true);
+ * assert.match(line, /^epoch 1\/2 .* 10\/20  loss 0\.5000  acc 0\.9000  1,000 img\/s  ETA 0:05$/);
  * ```
  */
 export function progressLine(p: BatchProgress, bar: boolean): string {
@@ -63,10 +66,12 @@ export function progressLine(p: BatchProgress, bar: boolean): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { epochLine } from "./progress.ts";
- * console.log(epochLine({
+ * const line = epochLine({
  *   epoch: 1, loss: 0.3, accuracy: 0.91, valLoss: 0.1, valAccuracy: 0.97, seconds: 30, learningRate: 1e-3,
- * }, 10));
+ * }, 10);
+ * assert.match(line, /val_acc 0\.9700/);
  * ```
  */
 export function epochLine(log: EpochLog, epochs: number): string {
@@ -92,9 +97,14 @@ export interface ProgressSink {
  * @returns The two hooks.
  *
  * @example
- * ```ts ignore
- * const { onBatch, onEpoch } = progressReporter(Deno.stdout);
- * await train(lenet, data.train, { onBatch, onEpoch, validation: data.test });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { progressReporter } from "./progress.ts";
+ * let written = "";
+ * const sink = { isTerminal: () => false, writeSync: (b: Uint8Array) => (written += new TextDecoder().decode(b), b.length) };
+ * const { onEpoch } = progressReporter(sink);
+ * onEpoch({ epoch: 1, loss: 0.3, accuracy: 0.9, valLoss: 0.2, valAccuracy: 0.95, seconds: 6, learningRate: 1e-3 });
+ * assert.match(written, /val_acc 0\.9500/);
  * ```
  */
 export function progressReporter(sink: ProgressSink = Deno.stdout): {

@@ -13,9 +13,11 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { mulberry32 } from "./random.ts";
  * const a = mulberry32(7), b = mulberry32(7);
- * console.log(a() === b()); // true
+ * assert.equal(a(), b());
+ * assert.ok(a() >= 0 && a() < 1);
  * ```
  */
 export function mulberry32(seed: number): () => number {
@@ -40,8 +42,10 @@ export function mulberry32(seed: number): () => number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { epochPermutation } from "./random.ts";
- * console.log(epochPermutation(5, 42, 1).slice().sort()); // Uint32Array(5) [ 0, 1, 2, 3, 4 ]
+ * assert.deepEqual(epochPermutation(5, 42, 1).slice().sort(), Uint32Array.of(0, 1, 2, 3, 4));
+ * assert.notDeepEqual(epochPermutation(50, 42, 1), epochPermutation(50, 42, 2)); // a new order each epoch
  * ```
  */
 export function epochPermutation(n: number, seed: number, epoch: number): Uint32Array {

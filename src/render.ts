@@ -5,7 +5,7 @@
  * @module
  */
 
-/** An 8-bit image: RGB for photographs, RGBA for canvas drawings. */
+/** An 8-bit RGBA image (photographs are opaque: alpha 255). */
 export interface Rendering {
   /** Width in pixels. */
   width: number;
@@ -32,8 +32,15 @@ function bilinear(src: Uint8Array, size: number, x: number, y: number): number {
  * @returns An RGBA image (alpha 255), as `jpeg-js` encodes.
  *
  * @example
- * ```ts ignore
- * const photo = photoOfDigit(test.images.subarray(0, 784), mulberry32(1));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { mulberry32 } from "./random.ts";
+ * import { photoOfDigit } from "./render.ts";
+ * const digit = new Uint8Array(784);
+ * for (let y = 4; y < 24; y++) digit[y * 28 + 14] = 255; // a "1"
+ * const photo = photoOfDigit(digit, mulberry32(1));
+ * assert.deepEqual([photo.width, photo.height, photo.data.length], [320, 240, 320 * 240 * 4]);
+ * assert.ok(photo.data.every((v, i) => i % 4 !== 3 || v === 255)); // opaque
  * ```
  */
 export function photoOfDigit(digit: Uint8Array, random: () => number): Rendering {
@@ -63,8 +70,11 @@ export function photoOfDigit(digit: Uint8Array, random: () => number): Rendering
  * @returns An RGBA image.
  *
  * @example
- * ```ts ignore
- * const drawing = canvasOfDigit(test.images.subarray(0, 784));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { canvasOfDigit } from "./render.ts";
+ * const drawing = canvasOfDigit(new Uint8Array(784).fill(255));
+ * assert.deepEqual([drawing.width, drawing.height, drawing.data.length], [280, 280, 280 * 280 * 4]);
  * ```
  */
 export function canvasOfDigit(digit: Uint8Array): Rendering {

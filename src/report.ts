@@ -128,6 +128,7 @@ ${img("mistakes", "most confident mistakes")}
  *
  * @example
  * ```ts ignore
+ * // not run as a test: it renders seven figures from a trained model (tests/figures_test.ts runs it)
  * await writeReport("runs/latest", { lenet, recipe, history, test: data.test, evaluation });
  * ```
  */

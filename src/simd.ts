@@ -74,9 +74,10 @@ function geometry(info: Conv2DInfo): number[] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loadSimdKernels } from "./simd.ts";
  * const simd = await loadSimdKernels();
- * console.log(typeof simd.conv2dBackpropFilter); // function
+ * assert.equal(typeof simd.conv2dBackpropFilter, "function");
  * ```
  */
 export async function loadSimdKernels(bytes?: Uint8Array<ArrayBuffer>): Promise<SimdKernels> {

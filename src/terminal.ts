@@ -32,8 +32,9 @@ function shade(v: number): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { renderGray } from "./terminal.ts";
- * console.log(renderGray(new Float32Array([0, 1, 1, 0]), 2, 2)); // "    @@" then "@@    "
+ * assert.equal(renderGray(new Float32Array([0, 1, 1, 0]), 2, 2), "  @@\n@@  ");
  * ```
  */
 export function renderGray(
@@ -71,8 +72,10 @@ export function renderGray(
  * @returns True for a colour terminal.
  *
  * @example
- * ```ts ignore
- * console.log(renderGray(pixels, 28, 28, { color: stdoutHasColor() }));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { stdoutHasColor } from "./terminal.ts";
+ * assert.equal(typeof stdoutHasColor(), "boolean"); // false when piped or NO_COLOR is set
  * ```
  */
 export function stdoutHasColor(): boolean {

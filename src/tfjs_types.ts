@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type * as tf from "npm:@tensorflow/tfjs@4.22.0";
+import type * as tf from "./_tfjs.ts";
 
 /** A tfjs tensor. */
 export type Tensor = tf.Tensor;

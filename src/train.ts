@@ -4,7 +4,8 @@
  *
  * @module
  */
-import * as tf from "npm:@tensorflow/tfjs@4.22.0";
+import * as tf from "./_tfjs.ts";
+import { ensureBackend } from "./backend.ts";
 import { resolveTrainConfig, type TrainConfig } from "./config.ts";
 import { saveCheckpoint, type TrainState } from "./checkpoint.ts";
 import { type FusedAdamState, FusedTrainer, type StepResult } from "./fused.ts";
@@ -97,10 +98,11 @@ export interface Evaluation {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { splitValidation } from "./train.ts";
  * const set = { images: new Uint8Array(40), labels: new Uint8Array(10), count: 10, rows: 2, cols: 2 };
  * const { train, validation } = splitValidation(set, 0.2);
- * console.log(train.count, validation.count); // 8 2
+ * assert.deepEqual([train.count, validation.count], [8, 2]);
  * ```
  */
 export function splitValidation(
@@ -123,8 +125,12 @@ export function splitValidation(
  * @returns The sub-set.
  *
  * @example
- * ```ts ignore
- * const first6000 = takeRange(data.train, 0, 6000);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { takeRange } from "./train.ts";
+ * const set = { images: Uint8Array.of(1, 2, 3, 4, 5, 6), labels: Uint8Array.of(7, 8, 9), count: 3, rows: 1, cols: 2 };
+ * const tail = takeRange(set, 1, 3);
+ * assert.deepEqual([tail.count, [...tail.images], [...tail.labels]], [2, [3, 4, 5, 6], [8, 9]]);
  * ```
  */
 export function takeRange(set: LabeledImages, start: number, end: number): LabeledImages {
@@ -150,11 +156,21 @@ function imageTensor(x: Float32Array, count: number, set: LabeledImages): tf.Ten
  * @returns The metrics and predictions.
  *
  * @example
- * ```ts ignore
- * const { accuracy } = await evaluate(lenet, data.test);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { LeNet } from "./model.ts";
+ * import { evaluate } from "./train.ts";
+ * const lenet = await LeNet.load(new URL("../models/lenet-mnist/", import.meta.url));
+ * const sevens = { images: new Uint8Array(784), labels: Uint8Array.of(7), count: 1, rows: 28, cols: 28 };
+ * for (let x = 6; x < 22; x++) sevens.images[6 * 28 + x] = 255; // the bar of a 7
+ * for (let y = 7; y < 23; y++) sevens.images[y * 28 + 21 - Math.floor((y - 7) / 2)] = 255; // its stroke
+ * const { accuracy, predictions } = await evaluate(lenet, sevens);
+ * assert.deepEqual([accuracy, predictions[0]], [1, 7]);
+ * lenet.dispose();
  * ```
  */
 export async function evaluate(lenet: LeNet, set: LabeledImages, batchSize = 1000): Promise<Evaluation> {
+  await ensureBackend();
   const numClasses = lenet.config.numClasses;
   const probabilities = new Float32Array(set.count * numClasses);
   for (let start = 0; start < set.count; start += batchSize) {
@@ -179,9 +195,10 @@ export async function evaluate(lenet: LeNet, set: LabeledImages, batchSize = 100
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { scoreProbabilities } from "./train.ts";
  * const probs = Float32Array.of(0.9, 0.1, 0.2, 0.8);
- * console.log(scoreProbabilities(probs, Uint8Array.of(0, 0), 2).accuracy); // 0.5
+ * assert.equal(scoreProbabilities(probs, Uint8Array.of(0, 0), 2).accuracy, 0.5);
  * ```
  */
 export function scoreProbabilities(
@@ -241,14 +258,16 @@ async function stepEngine(
 ): Promise<StepEngine> {
   const imageSize = set.rows * set.cols, numClasses = lenet.config.numClasses;
   if (config.engine === "fused") {
-    const trainer = await FusedTrainer.create(lenet, config.batchSize, { threads: config.threads });
+    const trainer = await FusedTrainer.create(lenet.toWeights(), config.batchSize, {
+      threads: config.threads,
+    });
     if (resume?.fusedAdam) trainer.restoreAdam(resume.fusedAdam);
     return {
       step: (indices, learningRate) => {
         const { pixels, labels } = gatherBytes(set.images, set.labels, indices, imageSize);
         return Promise.resolve(trainer.step(pixels, labels, learningRate));
       },
-      sync: () => trainer.writeTo(lenet),
+      sync: () => lenet.setWeights(trainer.weights()),
       adamState: () => trainer.adamState(),
       evaluate: (set) => {
         const images = set.images.subarray(0, set.count * imageSize);
@@ -287,12 +306,18 @@ async function stepEngine(
  * @returns The history and whether the run was interrupted.
  *
  * @example
- * ```ts ignore
- * import { initBackend, LeNet, loadMnist, train } from "../mod.ts";
- * await initBackend();
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { loadMnist } from "./dataset.ts";
+ * import { LeNet } from "./model.ts";
+ * import { takeRange, train } from "./train.ts";
  * const data = await loadMnist();
- * const lenet = LeNet.create();
- * const { history } = await train(lenet, data.train, { epochs: 1, validation: data.test });
+ * const lenet = await LeNet.create({ activation: "relu" });
+ * const { history } = await train(lenet, takeRange(data.train, 0, 2000), { epochs: 2, validation: takeRange(data.test, 0, 500) });
+ * assert.equal(history.length, 2);
+ * assert.ok(history[1]!.valAccuracy > history[0]!.valAccuracy - 0.05);
+ * assert.ok(history[1]!.loss < history[0]!.loss); // the second pass fits better
+ * lenet.dispose();
  * ```
  */
 export async function train(
@@ -302,6 +327,7 @@ export async function train(
 ): Promise<TrainResult> {
   const { validation, checkpointPath, resume, onBatch, onEpoch, signal, ...overrides } = options;
   const config = resolveTrainConfig(overrides);
+  await ensureBackend();
   const split = config.validationSplit > 0 ? splitValidation(trainSet, config.validationSplit) : undefined;
   const fitSet = split?.train ?? trainSet;
   const valSet = split?.validation ?? validation;

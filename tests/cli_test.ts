@@ -1,4 +1,5 @@
 // The train script as a user runs it: help, bad flags, a tiny real run, an interrupted run.
+import { fileURLToPath } from "node:url";
 import { assert, assertEquals } from "./_assert.ts";
 
 const ROOT = new URL("../", import.meta.url);
@@ -42,7 +43,7 @@ Deno.test("train rejects an unknown flag and a bad value with one line and a non
 });
 
 Deno.test("train writes model, history, metrics and checkpoint; Ctrl-C keeps the last epoch; --resume continues", async () => {
-  const out = await Deno.makeTempDir({ dir: new URL(".", ROOT).pathname, prefix: ".test-run-" });
+  const out = await Deno.makeTempDir({ dir: fileURLToPath(new URL(".", ROOT)), prefix: ".test-run-" });
   try {
     const args = ["--epochs", "3", "--train-size", "1024", "--batch-size", "64", "--out", out];
     const stopped = await trainScript(args, true);

@@ -1,5 +1,5 @@
 import { assertEquals, assertThrows } from "./_assert.ts";
-import { ConfigError, DEFAULT_LENET, resolveLeNetConfig, resolveTrainConfig } from "../mod.ts";
+import { ConfigError, DEFAULT_LENET, resolveLeNetConfig, resolveTrainConfig } from "../src/config.ts";
 
 Deno.test("resolveLeNetConfig() fills the tutorial's defaults", () => {
   assertEquals(resolveLeNetConfig(), { ...DEFAULT_LENET, inputShape: [28, 28, 1] });

@@ -1,6 +1,8 @@
 import { encode as encodePng } from "npm:fast-png@8.0.0";
 import { assert, assertEquals, assertThrows } from "./_assert.ts";
-import { decodeImage, ImageError, prepareDigit, resizeArea, toGray } from "../mod.ts";
+import { prepareDigit, resizeArea } from "../src/digit.ts";
+import { decodeImage, toGray } from "../src/image.ts";
+import { ImageError } from "../src/digit.ts";
 
 const FIXTURES = new URL("./fixtures/", import.meta.url);
 const fixture = (name: string) => Deno.readFileSync(new URL(name, FIXTURES));

@@ -1,11 +1,13 @@
-import * as tf from "npm:@tensorflow/tfjs@4.22.0";
+import * as tf from "../src/_tfjs.ts";
 import { assert, assertAllClose, assertEquals, assertRejects, assertThrows } from "./_assert.ts";
-import { initBackend, LeNet, ModelFileError } from "../mod.ts";
+import { initBackend } from "../src/backend.ts";
+import { ModelFileError } from "../src/io.ts";
+import { LeNet } from "../src/model.ts";
 
 await initBackend("wasm");
 
-Deno.test("LeNet.create() builds the tutorial's 106,154-parameter network, 28→14→7", () => {
-  const lenet = LeNet.create();
+Deno.test("LeNet.create() builds the tutorial's 106,154-parameter network, 28→14→7", async () => {
+  const lenet = await LeNet.create();
   const rows = lenet.summary();
   assertEquals(rows.map((r) => r.outputShape), [
     [28, 28, 1],
@@ -24,17 +26,17 @@ Deno.test("LeNet.create() builds the tutorial's 106,154-parameter network, 28→
   lenet.dispose();
 });
 
-Deno.test("LeNet.create() follows a non-default configuration", () => {
+Deno.test("LeNet.create() follows a non-default configuration", async () => {
   const c = { conv1Filters: 4, conv2Filters: 8, fc1Units: 32, fc2Units: 16, activation: "tanh" as const };
-  const lenet = LeNet.create(c);
+  const lenet = await LeNet.create(c);
   const expected = (9 * 1 + 1) * 4 + (9 * 4 + 1) * 8 + (7 * 7 * 8 + 1) * 32 + (32 + 1) * 16 + (16 + 1) * 10;
   assertEquals(lenet.countParams(), expected);
   assertEquals(lenet.summary()[4]!.outputShape, [7, 7, 8]);
   lenet.dispose();
 });
 
-Deno.test("LeNet.getWeights(1) is the first convolution: kernel [3,3,1,6] and bias [6]", () => {
-  const lenet = LeNet.create();
+Deno.test("LeNet.getWeights(1) is the first convolution: kernel [3,3,1,6] and bias [6]", async () => {
+  const lenet = await LeNet.create();
   const [kernel, bias] = lenet.getWeights(1);
   assertEquals(kernel!.shape, [3, 3, 1, 6]);
   assertEquals(bias!.shape, [6]);
@@ -45,12 +47,12 @@ Deno.test("LeNet.getWeights(1) is the first convolution: kernel [3,3,1,6] and bi
   lenet.dispose();
 });
 
-Deno.test("LeNet.create() gives identical weights for one seed and different ones for another", () => {
+Deno.test("LeNet.create() gives identical weights for one seed and different ones for another", async () => {
   const flat = (l: LeNet) => l.model.getWeights().flatMap((w) => [...w.dataSync()]);
   const [a, b, c] = [
-    LeNet.create({}, { seed: 7 }),
-    LeNet.create({}, { seed: 7 }),
-    LeNet.create({}, { seed: 8 }),
+    await LeNet.create({}, { seed: 7 }),
+    await LeNet.create({}, { seed: 7 }),
+    await LeNet.create({}, { seed: 8 }),
   ];
   assertEquals(flat(a), flat(b));
   assert(flat(a).some((v, i) => v !== flat(c)[i]));
@@ -59,7 +61,7 @@ Deno.test("LeNet.create() gives identical weights for one seed and different one
 
 Deno.test("LeNet.save() then LeNet.load() predicts identically", async () => {
   const dir = await Deno.makeTempDir();
-  const lenet = LeNet.create({ activation: "relu", fc1Units: 50 }, { seed: 3 });
+  const lenet = await LeNet.create({ activation: "relu", fc1Units: 50 }, { seed: 3 });
   await lenet.save(dir);
   const loaded = await LeNet.load(dir);
   assertEquals(loaded.config, lenet.config);
@@ -73,7 +75,7 @@ Deno.test("LeNet.save() then LeNet.load() predicts identically", async () => {
 Deno.test("LeNet.load() reports a missing or truncated model clearly", async () => {
   const dir = await Deno.makeTempDir();
   await assertRejects(() => LeNet.load(dir), ModelFileError, "model.json not found");
-  const lenet = LeNet.create();
+  const lenet = await LeNet.create();
   await lenet.save(dir);
   await Deno.writeFile(`${dir}/weights.bin`, new Uint8Array(100));
   await assertRejects(() => LeNet.load(dir), ModelFileError, "have 100 bytes");

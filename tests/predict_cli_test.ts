@@ -1,6 +1,9 @@
 // `deno task predict` as a user runs it, on the fixtures: real digits and bad files mixed.
+import { fileURLToPath } from "node:url";
 import { assert, assertEquals } from "./_assert.ts";
-import { exportOnnx, initBackend, LeNet } from "../mod.ts";
+import { initBackend } from "../src/backend.ts";
+import { LeNet } from "../src/model.ts";
+import { exportOnnx } from "../src/onnx_export.ts";
 
 const ROOT = new URL("../", import.meta.url);
 
@@ -14,14 +17,19 @@ async function predict(...args: string[]) {
 }
 
 Deno.test("predict classifies the good images of a directory and reports each bad one in one line", async () => {
-  const { code, stdout, stderr } = await predict("tests/fixtures");
+  const { code, stdout, stderr } = await predict(
+    "--model",
+    "models/lenet-mnist/model.onnx",
+    "tests/fixtures",
+  );
   assertEquals(code, 1); // some inputs failed
   const answers = stdout.trim().split("\n");
   assertEquals(answers.length, 8, stdout);
   for (const line of answers) {
-    const [, file, digit] = /fixtures\/(\w+?)_(\d)\.\w+: (\d) /.exec(line)?.slice(0) ?? [];
-    assert(file !== undefined, line);
-    assertEquals(/_(\d)\./.exec(line)![1], digit ?? /: (\d) /.exec(line)![1], line);
+    // tests/fixtures/<kind>_<label>.<ext>: <predicted> (...)
+    const [, label, predicted] = /fixtures\/\w+?_(\d)\.\w+: (\d) /.exec(line) ?? [];
+    assert(label !== undefined, line);
+    assertEquals(predicted, label, line);
     assert(/top 3: \d \d+\.\d% · \d \d+\.\d% · \d \d+\.\d%/.test(line), line);
   }
   const errors = stderr.trim().split("\n");
@@ -57,11 +65,52 @@ Deno.test("predict refuses a missing file, a model that is not ONNX, and one of 
   assertEquals(notOnnx.stderr.trim().split("\n").length, 1);
 
   await initBackend();
-  const lenet = LeNet.create({ inputShape: [32, 32, 1] });
+  const lenet = await LeNet.create({ inputShape: [32, 32, 1] });
   const path = await Deno.makeTempFile({ suffix: ".onnx" });
-  await Deno.writeFile(path, exportOnnx(lenet));
+  await Deno.writeFile(path, exportOnnx(lenet.toWeights()));
   const wrong = await predict("--model", path, "tests/fixtures/photo_7.jpg");
   assertEquals(wrong.code, 1);
   assert(wrong.stderr.includes("expects input [1, 32, 32]"), wrong.stderr);
   lenet.dispose();
+});
+
+Deno.test("predict works from a clone whose path has a space (file URLs become paths, not %20)", async () => {
+  const clone = await Deno.makeTempDir({ prefix: "lenet clone " });
+  try {
+    for (const dir of ["scripts", "src", "models/lenet-mnist", "tests/fixtures"]) {
+      await Deno.mkdir(`${clone}/${dir}`, { recursive: true });
+      for await (const entry of Deno.readDir(new URL(dir, ROOT))) {
+        if (entry.isFile) {
+          await Deno.copyFile(new URL(`${dir}/${entry.name}`, ROOT), `${clone}/${dir}/${entry.name}`);
+        }
+      }
+    }
+    for (const file of ["deno.json", "deno.lock"]) {
+      await Deno.copyFile(new URL(file, ROOT), `${clone}/${file}`);
+    }
+    await Deno.symlink(fileURLToPath(new URL("node_modules", ROOT)), `${clone}/node_modules`);
+    const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: ["task", "predict", "tests/fixtures/photo_7.jpg"], // the shipped model, found beside the script
+      cwd: clone,
+      env: { NO_COLOR: "1" },
+    }).output();
+    assertEquals(code, 0, new TextDecoder().decode(stderr));
+    assert(new TextDecoder().decode(stdout).startsWith("tests/fixtures/photo_7.jpg: 7 ("));
+  } finally {
+    await Deno.remove(clone, { recursive: true });
+  }
+});
+
+Deno.test("every script answers --version with lenet's and Deno's versions", async () => {
+  const { version } = JSON.parse(await Deno.readTextFile(new URL("deno.json", ROOT)));
+  for (const script of ["train", "predict", "show", "export", "plot", "report", "eval_images", "speedrun"]) {
+    const { code, stdout } = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-read", `scripts/${script}.ts`, "--version"],
+      cwd: ROOT,
+    }).output();
+    assertEquals([code, new TextDecoder().decode(stdout).trim()], [
+      0,
+      `lenet ${version} (Deno ${Deno.version.deno})`,
+    ]);
+  }
 });

@@ -1,5 +1,5 @@
 import { assertEquals, assertThrows } from "./_assert.ts";
-import { gatherBatch, normalizePixels, oneHot } from "../mod.ts";
+import { gatherBatch, normalizePixels, oneHot } from "../src/preprocess.ts";
 
 Deno.test("normalizePixels() maps bytes onto [0, 1] as p / 255", () => {
   const out = normalizePixels(new Uint8Array([0, 1, 51, 128, 255]));

@@ -1,15 +1,10 @@
-import * as tf from "npm:@tensorflow/tfjs@4.22.0";
+import * as tf from "../src/_tfjs.ts";
 import { assert, assertAllClose, assertEquals } from "./_assert.ts";
-import {
-  CHECKPOINT_FILE,
-  evaluate,
-  initBackend,
-  LeNet,
-  loadCheckpoint,
-  loadMnist,
-  takeRange,
-  train,
-} from "../mod.ts";
+import { initBackend } from "../src/backend.ts";
+import { CHECKPOINT_FILE, loadCheckpoint } from "../src/checkpoint.ts";
+import { loadMnist } from "../src/dataset.ts";
+import { LeNet } from "../src/model.ts";
+import { evaluate, takeRange, train } from "../src/train.ts";
 
 const backend = await initBackend("wasm");
 const data = await loadMnist();
@@ -23,7 +18,7 @@ Deno.test("initBackend() runs tfjs on wasm with SIMD", () => {
 
 for (const engine of ["fused", "tfjs"] as const) {
   Deno.test(`train() on 6,000 MNIST images for one epoch (${engine} engine) exceeds 90% on 1,000 test images`, async () => {
-    const lenet = LeNet.create({ activation: "relu" }, { seed: 1 });
+    const lenet = await LeNet.create({ activation: "relu" }, { seed: 1 });
     const test = takeRange(data.test, 0, 1000);
     const { history } = await train(lenet, takeRange(data.train, 0, 6000), {
       epochs: 1,
@@ -42,7 +37,7 @@ for (const engine of ["fused", "tfjs"] as const) {
 
   Deno.test(`train() (${engine} engine) with the same seed gives the same weights and history`, async () => {
     const run = async () => {
-      const lenet = LeNet.create({}, { seed: 11 });
+      const lenet = await LeNet.create({}, { seed: 11 });
       const { history } = await train(lenet, takeRange(data.train, 0, 512), {
         epochs: 2,
         batchSize: 64,
@@ -70,13 +65,13 @@ Deno.test("train() (tfjs engine) resumed from a checkpoint ends where an uninter
     validationSplit: 0.1,
     engine: "tfjs" as const,
   };
-  const straight = LeNet.create({ activation: "tanh" }, { seed: 5 });
+  const straight = await LeNet.create({ activation: "tanh" }, { seed: 5 });
   await train(straight, set, recipe);
 
   const dir = await Deno.makeTempDir();
   const path = `${dir}/${CHECKPOINT_FILE}`;
   const controller = new AbortController();
-  const first = LeNet.create({ activation: "tanh" }, { seed: 5 });
+  const first = await LeNet.create({ activation: "tanh" }, { seed: 5 });
   const stopped = await train(first, set, {
     ...recipe,
     checkpointPath: path,
@@ -98,7 +93,7 @@ Deno.test("train() (tfjs engine) resumed from a checkpoint ends where an uninter
 Deno.test("train() with the fused engine learns, checkpoints Adam's state and resumes where it stopped", async () => {
   const set = takeRange(data.train, 0, 640);
   const recipe = { epochs: 3, batchSize: 64, seed: 5, learningRate: 2e-3, engine: "fused" as const };
-  const straight = LeNet.create({ activation: "relu" }, { seed: 5 });
+  const straight = await LeNet.create({ activation: "relu" }, { seed: 5 });
   const { history: full } = await train(straight, set, {
     ...recipe,
     validation: takeRange(data.test, 0, 200),
@@ -107,7 +102,7 @@ Deno.test("train() with the fused engine learns, checkpoints Adam's state and re
 
   const path = `${await Deno.makeTempDir()}/${CHECKPOINT_FILE}`;
   const controller = new AbortController();
-  const first = LeNet.create({ activation: "relu" }, { seed: 5 });
+  const first = await LeNet.create({ activation: "relu" }, { seed: 5 });
   await train(first, set, {
     ...recipe,
     checkpointPath: path,
@@ -123,7 +118,7 @@ Deno.test("train() with the fused engine learns, checkpoints Adam's state and re
 
 Deno.test("train() on the fused engine stops mid-epoch when its signal is aborted", async () => {
   await initBackend("wasm");
-  const lenet = LeNet.create({}, { seed: 6 });
+  const lenet = await LeNet.create({}, { seed: 6 });
   const controller = new AbortController();
   let steps = 0;
   const stop = setTimeout(() => controller.abort(), 300);
@@ -144,7 +139,7 @@ Deno.test("a seeded run's first steps on wasm, on either engine, match tfjs's cp
   const set = takeRange(data.train, 0, 48);
   const losses = async (backend: "cpu" | "wasm", engine: "tfjs" | "fused") => {
     await initBackend(backend);
-    const lenet = LeNet.create({}, { seed: 21 });
+    const lenet = await LeNet.create({}, { seed: 21 });
     const perStep: number[] = [];
     await train(lenet, set, {
       epochs: 2,
@@ -167,7 +162,7 @@ Deno.test("a seeded run's first steps on wasm, on either engine, match tfjs's cp
 });
 
 Deno.test("train() with the one-cycle schedule warms up to the peak over a quarter of the steps, then decays", async () => {
-  const lenet = LeNet.create({ activation: "relu" }, { seed: 3 });
+  const lenet = await LeNet.create({ activation: "relu" }, { seed: 3 });
   // 64 images in batches of 16: 4 steps an epoch, 16 in all, the first 4 warming up
   const { history } = await train(lenet, takeRange(data.train, 0, 64), {
     epochs: 4,

@@ -1,0 +1,47 @@
+// Outside tools some tests use (Debian packages on the machine this project is built on). Where
+// one is missing, its tests are skipped with one line naming it; under CI (CI=true, where .ci/run
+// installed them all) nothing is skipped, so a missing tool fails those tests instead.
+
+/** Debian's python3 (python3-onnx installs there), else the first on PATH. */
+export const PYTHON: string = exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+
+const tools = {
+  "python3-onnx": () => runs(PYTHON, ["-c", "import onnx"]),
+  chromium: () => runs("chromium", ["--version"]),
+  "dataset-fashion-mnist": () => exists("/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz"),
+} as const;
+
+/** A Debian package a test needs. */
+export type Tool = keyof typeof tools;
+
+function runs(command: string, args: string[]): boolean {
+  try {
+    return new Deno.Command(command, { args, stdout: "null", stderr: "null" }).outputSync().success;
+  } catch {
+    return false;
+  }
+}
+
+function exists(path: string): boolean {
+  try {
+    return Deno.statSync(path).isFile;
+  } catch {
+    return false;
+  }
+}
+
+const said = new Set<Tool>();
+
+/**
+ * Whether tests needing `tool` should be skipped: true (after one line on stderr) when it is
+ * missing outside CI.
+ */
+export function missing(tool: Tool): boolean {
+  if (tools[tool]()) return false;
+  if (Deno.env.get("CI") === "true") return false; // CI installs every tool: run, and fail loudly
+  if (!said.has(tool)) {
+    said.add(tool);
+    console.error(`skipping tests that need ${tool}: not installed (apt-get install ${tool})`);
+  }
+  return true;
+}
