@@ -29,7 +29,7 @@
  *
  * @module
  */
-export { BackendError, type BackendInfo, type BackendName, initBackend } from "./src/backend.ts";
+export { BackendError } from "./src/backend.ts";
 export { CheckpointError, loadCheckpoint, type TrainState } from "./src/checkpoint.ts";
 export {
   type Activation,

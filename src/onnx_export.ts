@@ -1,5 +1,5 @@
 /**
- * Export of a trained LeNet to a standard ONNX model (opset 13), serialised with `onnx-proto`.
+ * Export of a trained LeNet to a standard ONNX model (opset 13), serialised with protobufjs (`_onnx_schema.ts`).
  *
  * The graph takes ONNX's usual NCHW layout, `image: float32[batch, C, H, W]`, pixels in [0, 1], white
  * ink on black as MNIST has it, and returns `probabilities: float32[batch, classes]` (softmax). NCHW
@@ -10,11 +10,9 @@
  *
  * @module
  */
-import onnxProto from "npm:onnx-proto@8.0.1";
+import { AttributeType, FLOAT, ModelProto } from "./_onnx_schema.ts";
 import type { Activation, LeNetConfig } from "./config.ts";
 import { checkWeights, type LeNetWeights, weightSlots } from "./weights.ts";
-
-const { onnx } = onnxProto;
 
 /** The ONNX opset the exported graph declares. */
 export const ONNX_OPSET = 13;
@@ -25,7 +23,13 @@ export const ONNX_OUTPUT = "probabilities";
 const IR_VERSION = 8;
 
 type Weights = Record<string, { data: Float32Array; dims: number[] }>;
-type OnnxNode = onnxProto.onnx.INodeProto;
+interface OnnxNode {
+  opType: string;
+  input: string[];
+  output: string[];
+  name: string;
+  attribute: Record<string, unknown>[];
+}
 
 const ONNX_ACTIVATION: Record<Activation, string> = {
   sigmoid: "Sigmoid",
@@ -76,10 +80,10 @@ function node(
 ): OnnxNode {
   const attribute = Object.entries(attrs).map(([name, v]) =>
     Array.isArray(v)
-      ? { name, ints: v, type: onnx.AttributeProto.AttributeType.INTS }
+      ? { name, ints: v, type: AttributeType.INTS }
       : Number.isInteger(v) && name !== "alpha"
-      ? { name, i: v, type: onnx.AttributeProto.AttributeType.INT }
-      : { name, f: v, type: onnx.AttributeProto.AttributeType.FLOAT }
+      ? { name, i: v, type: AttributeType.INT }
+      : { name, f: v, type: AttributeType.FLOAT }
   );
   return { opType: op, input: inputs, output: [output], name: output, attribute };
 }
@@ -143,7 +147,7 @@ function tensorProto(name: string, { data, dims }: { data: Float32Array; dims: n
   const bytes = new Uint8Array(data.length * 4);
   const view = new DataView(bytes.buffer);
   data.forEach((v, i) => view.setFloat32(i * 4, v, true)); // ONNX raw data is little-endian
-  return { name, dims, dataType: onnx.TensorProto.DataType.FLOAT, rawData: bytes };
+  return { name, dims, dataType: FLOAT, rawData: bytes };
 }
 
 function valueInfo(name: string, dims: (number | string)[], doc: string) {
@@ -152,7 +156,7 @@ function valueInfo(name: string, dims: (number | string)[], doc: string) {
     docString: doc,
     type: {
       tensorType: {
-        elemType: onnx.TensorProto.DataType.FLOAT,
+        elemType: FLOAT,
         shape: { dim: dims.map((d) => typeof d === "string" ? { dimParam: d } : { dimValue: d }) },
       },
     },
@@ -182,7 +186,7 @@ export function exportOnnx(model: LeNetWeights): Uint8Array {
   const { config } = checked;
   const [h, w, c] = config.inputShape;
   const { nodes, inits } = graphNodes(config, namedWeights(checked));
-  const proto = onnx.ModelProto.create({
+  const proto = {
     irVersion: IR_VERSION,
     producerName: "lenet (Deno, tfjs 4.22)",
     producerVersion: "1",
@@ -202,6 +206,6 @@ export function exportOnnx(model: LeNetWeights): Uint8Array {
       ],
       output: [valueInfo(ONNX_OUTPUT, ["batch", config.numClasses], "softmax class probabilities")],
     },
-  });
-  return new Uint8Array(onnx.ModelProto.encode(proto).finish()); // a plain copy, not a pooled Buffer
+  };
+  return new Uint8Array(ModelProto.encode(proto).finish()); // a plain copy, not a pooled Buffer
 }

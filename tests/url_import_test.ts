@@ -87,3 +87,42 @@ Deno.test("README's library examples and mod.ts's example run imported by URL wi
     await server.shutdown();
   }
 });
+
+Deno.test("the first call after importing mod.ts may be LeNet.load(), with no initBackend()", async () => {
+  const script = `import { LeNet } from ${JSON.stringify(new URL("mod.ts", ROOT).href)};
+const lenet = await LeNet.load(new URL("models/lenet-mnist/", ${JSON.stringify(ROOT.href)}));
+console.log(lenet.countParams());`;
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--no-config", script],
+    env: { NO_COLOR: "1" },
+  }).output();
+  assertEquals(
+    [code, new TextDecoder().decode(stdout).trim()],
+    [0, "106154"],
+    new TextDecoder().decode(stderr),
+  );
+});
+
+Deno.test("deno publish --dry-run passes and ships no tests, benches or scripts", async () => {
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["publish", "--dry-run", "--allow-dirty"],
+    cwd: ROOT,
+    env: { NO_COLOR: "1" },
+  }).output();
+  const out = new TextDecoder().decode(stdout) + new TextDecoder().decode(stderr);
+  assertEquals(code, 0, out);
+  const files = [...out.matchAll(/file:\/\/\S+/g)].map((m) => m[0].slice(ROOT.href.length));
+  for (
+    const entry of [
+      "mod.ts",
+      "inference.ts",
+      "figures.ts",
+      "fused.ts",
+      "LICENSE",
+      "models/lenet-mnist/model.onnx",
+    ]
+  ) {
+    assert(files.includes(entry), `${entry} is published: ${files}`);
+  }
+  assertEquals(files.filter((f) => /^(tests|bench|scripts)\/|_test\.ts$|\.wasm$/.test(f)), []);
+});
