@@ -19,7 +19,7 @@
  *
  * @module
  */
-export { confusionMatrix } from "./src/analysis.ts";
-export { confusionSpec, digitsSpec, featureMapsSpec, filtersSpec, historySpec } from "./src/figures.ts";
-export { type ChartSpec, renderSvg, svgToPng } from "./src/plot.ts";
-export { REPORT_FILES, type ReportInput, writeReport } from "./src/report.ts";
+export { confusionMatrix } from "./src/figures/analysis.ts";
+export { confusionSpec, digitsSpec, featureMapsSpec, filtersSpec, historySpec } from "./src/figures/specs.ts";
+export { type ChartSpec, renderSvg, svgToPng } from "./src/figures/chart.ts";
+export { REPORT_FILES, type ReportInput, writeReport } from "./src/figures/report.ts";

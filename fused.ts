@@ -21,5 +21,10 @@
  * @module
  */
 export { type Activation, DEFAULT_LENET, type LeNetConfig } from "./src/config.ts";
-export { type FusedAdamState, type FusedOptions, FusedTrainer, type StepResult } from "./src/fused.ts";
-export { type LeNetWeights, WeightsError } from "./src/weights.ts";
+export {
+  type FusedAdamState,
+  type FusedOptions,
+  FusedTrainer,
+  type StepResult,
+} from "./src/engines/fused/trainer.ts";
+export { type LeNetWeights, WeightsError } from "./src/model/weights.ts";

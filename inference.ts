@@ -23,8 +23,8 @@
  * @module
  */
 export type { Activation, LeNetConfig } from "./src/config.ts";
-export { ImageError, type PreparedDigit, prepareDigit } from "./src/digit.ts";
-export { decodeImage, type RasterImage, toGray } from "./src/image.ts";
+export { ImageError, type PreparedDigit, prepareDigit } from "./src/images/digit.ts";
+export { decodeImage, type RasterImage, toGray } from "./src/images/decode.ts";
 export {
   type Classification,
   type ClassScore,
@@ -33,6 +33,6 @@ export {
   type OnnxClassifierOptions,
   OnnxModelError,
   SHIPPED_MODEL,
-} from "./src/inference.ts";
-export { exportOnnx } from "./src/onnx_export.ts";
-export { type LeNetWeights, WeightsError } from "./src/weights.ts";
+} from "./src/onnx/classifier.ts";
+export { exportOnnx } from "./src/onnx/export.ts";
+export { type LeNetWeights, WeightsError } from "./src/model/weights.ts";

@@ -29,8 +29,8 @@
  *
  * @module
  */
-export { BackendError } from "./src/backend.ts";
-export { CheckpointError, loadCheckpoint, type TrainState } from "./src/checkpoint.ts";
+export { BackendError } from "./src/engines/tfjs/backend.ts";
+export { CheckpointError, loadCheckpoint, type TrainState } from "./src/train/checkpoint.ts";
 export {
   type Activation,
   ConfigError,
@@ -39,11 +39,11 @@ export {
   type LeNetConfig,
   type TrainConfig,
 } from "./src/config.ts";
-export { loadMnist, type MnistData, type MnistPaths } from "./src/dataset.ts";
-export type { FusedAdamState } from "./src/fused.ts";
-export { IdxError, type LabeledImages } from "./src/idx.ts";
-export { ModelFileError } from "./src/io.ts";
-export { type LayerSummary, LeNet, type LeNetCreateOptions } from "./src/model.ts";
+export { loadMnist, type MnistData, type MnistPaths } from "./src/data/dataset.ts";
+export type { FusedAdamState } from "./src/engines/fused/trainer.ts";
+export { IdxError, type LabeledImages } from "./src/data/idx.ts";
+export { ModelFileError } from "./src/model/files.ts";
+export { type LayerSummary, LeNet, type LeNetCreateOptions } from "./src/model/lenet.ts";
 export type { LayersModel, Tensor, Tensor2D } from "./src/tfjs_types.ts";
 export {
   type BatchProgress,
@@ -54,5 +54,5 @@ export {
   train,
   type TrainOptions,
   type TrainResult,
-} from "./src/train.ts";
-export { type LeNetWeights, WeightsError } from "./src/weights.ts";
+} from "./src/train/train.ts";
+export { type LeNetWeights, WeightsError } from "./src/model/weights.ts";

@@ -3,7 +3,7 @@
 // LeNet (16 images per thread). After the run it prints each shape's GMAC/s: the ceiling the
 // whole training step could approach on one core.
 //   deno task bench
-import { instantiateLenet, MAX_PAGES } from "../src/fused_wasm.ts";
+import { instantiateLenet, MAX_PAGES } from "../src/engines/fused/_wasm.ts";
 
 const memory = new WebAssembly.Memory({ initial: 600, maximum: MAX_PAGES, shared: true });
 const wasm = await instantiateLenet(memory);

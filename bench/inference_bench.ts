@@ -4,11 +4,11 @@
 import { fileURLToPath } from "node:url";
 import * as tf from "../src/_tfjs.ts";
 import * as ortNode from "npm:onnxruntime-node@1.30.0";
-import { initBackend } from "../src/backend.ts";
-import { loadMnist } from "../src/dataset.ts";
-import { OnnxClassifier } from "../src/inference.ts";
-import { LeNet } from "../src/model.ts";
-import { normalizePixels } from "../src/preprocess.ts";
+import { initBackend } from "../src/engines/tfjs/backend.ts";
+import { loadMnist } from "../src/data/dataset.ts";
+import { OnnxClassifier } from "../src/onnx/classifier.ts";
+import { LeNet } from "../src/model/lenet.ts";
+import { normalizePixels } from "../src/data/batch.ts";
 
 const MODEL = fileURLToPath(new URL("../models/lenet-mnist/", import.meta.url));
 await initBackend("wasm");

@@ -1,11 +1,11 @@
 // Export a trained tfjs LeNet to ONNX:
 //   deno task export <model dir> [--out FILE]   (default: <model dir>/model.onnx)
 import { join } from "node:path";
-import { initBackend } from "../src/backend.ts";
-import { type FlagSpec, helpText, parseFlags, runMain, UsageError } from "../src/cli.ts";
-import { writeFileAtomic } from "../src/io.ts";
-import { LeNet } from "../src/model.ts";
-import { exportOnnx } from "../src/onnx_export.ts";
+import { initBackend } from "../src/engines/tfjs/backend.ts";
+import { type FlagSpec, helpText, parseFlags, runMain, UsageError } from "../src/cli/flags.ts";
+import { writeFileAtomic } from "../src/_atomic.ts";
+import { LeNet } from "../src/model/lenet.ts";
+import { exportOnnx } from "../src/onnx/export.ts";
 
 const FLAGS: Record<string, FlagSpec> = {
   out: {

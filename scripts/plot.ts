@@ -1,10 +1,10 @@
 // Redraw a run's training curves from its history.json:
 //   deno task plot <model dir>   (writes history.png and history.svg there)
 import { join } from "node:path";
-import { type FlagSpec, helpText, parseFlags, runMain, UsageError } from "../src/cli.ts";
-import { historySpec } from "../src/figures.ts";
-import { writeFileAtomic } from "../src/io.ts";
-import { renderSvg, svgToPng } from "../src/plot.ts";
+import { type FlagSpec, helpText, parseFlags, runMain, UsageError } from "../src/cli/flags.ts";
+import { historySpec } from "../src/figures/specs.ts";
+import { writeFileAtomic } from "../src/_atomic.ts";
+import { renderSvg, svgToPng } from "../src/figures/chart.ts";
 
 const FLAGS: Record<string, FlagSpec> = {};
 

@@ -2,10 +2,10 @@
 //   deno task predict digit.png [more.jpg dir/ ...] [--model model.onnx] [--json] [--show]
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type FlagSpec, helpText, parseFlags, runMain, UsageError } from "../src/cli.ts";
-import { DIGIT_SIZE } from "../src/digit.ts";
-import { type Classification, OnnxClassifier, SHIPPED_MODEL } from "../src/inference.ts";
-import { renderGray, stdoutHasColor } from "../src/terminal.ts";
+import { type FlagSpec, helpText, parseFlags, runMain, UsageError } from "../src/cli/flags.ts";
+import { DIGIT_SIZE } from "../src/images/digit.ts";
+import { type Classification, OnnxClassifier, SHIPPED_MODEL } from "../src/onnx/classifier.ts";
+import { renderGray, stdoutHasColor } from "../src/cli/terminal.ts";
 
 const USER_MODEL = "runs/latest/model.onnx";
 const IMAGE_EXTENSIONS = /\.(png|jpe?g)$/i;

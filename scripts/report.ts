@@ -1,13 +1,13 @@
 // Redraw every figure and report.html of a trained model from its files:
 //   deno task report <model dir> [--index N]   (N: the test digit whose feature maps are drawn)
 import { join } from "node:path";
-import { confusionMatrix, confusionText } from "../src/analysis.ts";
-import { initBackend } from "../src/backend.ts";
-import { type FlagSpec, helpText, parseFlags, runMain, UsageError } from "../src/cli.ts";
-import { loadMnist } from "../src/dataset.ts";
-import { LeNet } from "../src/model.ts";
-import { writeReport } from "../src/report.ts";
-import { evaluate } from "../src/train.ts";
+import { confusionMatrix, confusionText } from "../src/figures/analysis.ts";
+import { initBackend } from "../src/engines/tfjs/backend.ts";
+import { type FlagSpec, helpText, parseFlags, runMain, UsageError } from "../src/cli/flags.ts";
+import { loadMnist } from "../src/data/dataset.ts";
+import { LeNet } from "../src/model/lenet.ts";
+import { writeReport } from "../src/figures/report.ts";
+import { evaluate } from "../src/train/train.ts";
 
 const FLAGS: Record<string, FlagSpec> = {
   index: { type: "number", description: "test image whose feature maps are drawn", default: 0 },

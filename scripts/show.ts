@@ -1,11 +1,11 @@
 // Look at MNIST digits in the terminal, or write them as an upscaled PNG:
 //   deno task show --index 123 [--split test] [--grid 16] [--out digits.png]
-import { type FlagSpec, helpText, parseFlags, runMain, UsageError } from "../src/cli.ts";
-import { loadMnist } from "../src/dataset.ts";
-import { digitsSpec } from "../src/figures.ts";
-import { writeFileAtomic } from "../src/io.ts";
-import { renderSvg, svgToPng } from "../src/plot.ts";
-import { renderGray, stdoutHasColor } from "../src/terminal.ts";
+import { type FlagSpec, helpText, parseFlags, runMain, UsageError } from "../src/cli/flags.ts";
+import { loadMnist } from "../src/data/dataset.ts";
+import { digitsSpec } from "../src/figures/specs.ts";
+import { writeFileAtomic } from "../src/_atomic.ts";
+import { renderSvg, svgToPng } from "../src/figures/chart.ts";
+import { renderGray, stdoutHasColor } from "../src/cli/terminal.ts";
 
 const FLAGS: Record<string, FlagSpec> = {
   index: { type: "number", description: "first image to show", default: 0 },

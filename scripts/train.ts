@@ -3,9 +3,9 @@
 // Writes model.json + weights.bin, model.onnx, history.json, metrics.json, checkpoint.json, the figures
 // (history.png/.svg, filters, feature maps, confusion matrix, mistakes) and report.html to --out.
 import { join } from "node:path";
-import { initBackend } from "../src/backend.ts";
-import { CHECKPOINT_FILE, loadCheckpoint, type TrainState } from "../src/checkpoint.ts";
-import { type FlagSpec, helpText, parseFlags, runMain, UsageError } from "../src/cli.ts";
+import { initBackend } from "../src/engines/tfjs/backend.ts";
+import { CHECKPOINT_FILE, loadCheckpoint, type TrainState } from "../src/train/checkpoint.ts";
+import { type FlagSpec, helpText, parseFlags, runMain, UsageError } from "../src/cli/flags.ts";
 import {
   ACTIVATIONS,
   DEFAULT_LENET,
@@ -13,14 +13,14 @@ import {
   type LeNetConfig,
   type TrainConfig,
 } from "../src/config.ts";
-import { loadMnist } from "../src/dataset.ts";
-import { writeFileAtomic, writeJsonAtomic } from "../src/io.ts";
-import { confusionMatrix, confusionText } from "../src/analysis.ts";
-import { writeReport } from "../src/report.ts";
-import { LeNet } from "../src/model.ts";
-import { exportOnnx } from "../src/onnx_export.ts";
-import { formatDuration, progressReporter } from "../src/progress.ts";
-import { evaluate, takeRange, train } from "../src/train.ts";
+import { loadMnist } from "../src/data/dataset.ts";
+import { writeFileAtomic, writeJsonAtomic } from "../src/_atomic.ts";
+import { confusionMatrix, confusionText } from "../src/figures/analysis.ts";
+import { writeReport } from "../src/figures/report.ts";
+import { LeNet } from "../src/model/lenet.ts";
+import { exportOnnx } from "../src/onnx/export.ts";
+import { formatDuration, progressReporter } from "../src/cli/progress.ts";
+import { evaluate, takeRange, train } from "../src/train/train.ts";
 
 const FLAGS: Record<string, FlagSpec> = {
   epochs: { type: "number", description: "passes over the training set", default: DEFAULT_TRAIN.epochs },

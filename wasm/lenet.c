@@ -1,6 +1,6 @@
 // A whole LeNet training step in one call: forward, categorical cross-entropy, backward and Adam,
 // in C with WebAssembly SIMD. Weights, gradients, Adam moments and activations live in this
-// module's memory, which is shared: a second instance on another thread (src/fused_worker.ts) runs
+// module's memory, which is shared: a second instance on another thread (src/engines/fused/_worker.ts) runs
 // the same step on the other half of each batch. JavaScript copies a batch in and reads the loss
 // back. Build: deno task build:wasm
 //

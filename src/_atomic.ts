@@ -1,0 +1,55 @@
+/**
+ * Files that survive interruption: every model, checkpoint and history is written to a temporary
+ * file beside its destination, flushed, then renamed over it, so a reader sees the old file or the
+ * new one, never half of one.
+ *
+ * @module
+ */
+
+/**
+ * Writes bytes or text to `path` atomically: temp file, fsync, rename.
+ *
+ * @param path Destination; its directory must exist.
+ * @param data The whole content.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { writeFileAtomic } from "./_atomic.ts";
+ * const dir = await Deno.makeTempDir();
+ * await writeFileAtomic(`${dir}/a.txt`, "hello");
+ * assert.equal(await Deno.readTextFile(`${dir}/a.txt`), "hello");
+ * assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["a.txt"]); // no temp file left
+ * ```
+ */
+export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
+  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+  const tmp = `${path}.tmp-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
+  try {
+    using file = await Deno.open(tmp, { write: true, create: true, truncate: true });
+    let written = 0;
+    while (written < bytes.length) written += await file.write(bytes.subarray(written));
+    await file.syncData();
+  } catch (error) {
+    await Deno.remove(tmp).catch(() => {});
+    throw error;
+  }
+  await Deno.rename(tmp, path);
+}
+
+/**
+ * Writes a value as pretty-printed JSON, atomically.
+ *
+ * @param path Destination.
+ * @param value Anything `JSON.stringify` accepts.
+ *
+ * @example
+ * ```ts
+ * import { writeJsonAtomic } from "./_atomic.ts";
+ * const dir = await Deno.makeTempDir();
+ * await writeJsonAtomic(`${dir}/h.json`, { loss: [1, 0.5] });
+ * ```
+ */
+export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
+  await writeFileAtomic(path, JSON.stringify(value, null, 2) + "\n");
+}

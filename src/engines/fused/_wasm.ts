@@ -1,0 +1,121 @@
+// The binding of wasm/lenet.c (a whole LeNet training step in C with WebAssembly SIMD), shared by
+// the FusedTrainer (trainer.ts) and its worker thread (_worker.ts). The module imports
+// a shared memory, so that instances on two threads can work on one set of weights.
+import { LENET_WASM_BASE64 } from "../_wasm_modules.ts";
+import { fromBase64 } from "../../_base64.ts";
+
+/** The module's exports; pointers are byte offsets into the shared memory, `net` a Net's. */
+export interface LenetExports {
+  __stack_pointer: WebAssembly.Global;
+  heap_base(): number;
+  lenet_init(
+    net: number,
+    c1: number,
+    c2: number,
+    h1: number,
+    h2: number,
+    k: number,
+    kind: number,
+    maxBatch: number,
+    share: number,
+  ): number;
+  lenet_params(net: number): number;
+  lenet_param_count(net: number): number;
+  lenet_grads(net: number): number;
+  lenet_moments(net: number, second: number): number;
+  lenet_probs(net: number): number;
+  lenet_forward(net: number, x: number, batch: number, bytes: number): void;
+  lenet_gemm(
+    m: number,
+    n: number,
+    k: number,
+    a: number,
+    ars: number,
+    aks: number,
+    b: number,
+    c: number,
+  ): void;
+  lenet_backward(net: number, labels: number, batch: number, scale: number): void;
+  lenet_adam(
+    net: number,
+    other: number,
+    lr: number,
+    b1: number,
+    b2: number,
+    eps: number,
+    accB1: number,
+    accB2: number,
+    from: number,
+    to: number,
+  ): void;
+}
+
+/** What a worker thread gets to start: the memory and where its Net, the batch and its stack are. */
+export interface WorkerSetup {
+  memory: WebAssembly.Memory;
+  /** The worker's Net. */
+  net: number;
+  /** The Net whose gradients Adam adds to the worker's. */
+  mainNet: number;
+  /** The batch's images; the worker's share starts at the image `Control.first`. */
+  x: number;
+  labels: number;
+  /** The control block: {@linkcode CONTROL_WORDS} 32-bit words, indexed by {@linkcode Control}. */
+  control: number;
+  stackTop: number;
+}
+
+/** Size of the control block through which the two threads hand each other work. */
+export const CONTROL_WORDS = 16;
+
+/** The words of the control block (ints, then floats). */
+export const Control = {
+  /** Generation asked of the worker: bumped (and notified) to hand it a task. */
+  asked: 0,
+  /** Generation the worker has finished. */
+  done: 1,
+  /** What to do: {@linkcode Task}. */
+  task: 2,
+  /** Images for the worker, from image `first` of the batch. */
+  count: 3,
+  first: 4,
+  /** 1 when the images are 8-bit pixels, 0 when floats. */
+  bytes: 5,
+  /** Adam's parameter range for the worker. */
+  from: 6,
+  to: 7,
+  /** Floats: the gradient scale (1 / batch), then Adam's lr, b1, b2, eps, b1^t, b2^t. */
+  scale: 8,
+  adam: 9,
+  /** Set by the worker when a task threw. */
+  failed: 15,
+} as const;
+
+/**
+ * Waits until `ints[index]` is no longer `value`: spinning first (for `spinMs`: a hand-off is
+ * usually that close, and waking a sleeping thread costs tens of microseconds), then sleeping.
+ */
+export function waitWhile(ints: Int32Array, index: number, value: number, spinMs = 0.1): void {
+  const until = performance.now() + spinMs;
+  while (Atomics.load(ints, index) === value) {
+    if (performance.now() > until) {
+      Atomics.wait(ints, index, value);
+      return;
+    }
+  }
+}
+
+/** The worker's tasks. */
+export const Task = { forwardBackward: 1, adam: 2, forward: 3, quit: -1 } as const;
+
+/** The most memory the module declares (2 GiB), in 64 KiB pages. */
+export const MAX_PAGES = 32768;
+
+let compiled: Promise<WebAssembly.Module> | undefined;
+
+/** Instantiates the module on a shared memory (compiled once per thread). */
+export async function instantiateLenet(memory: WebAssembly.Memory): Promise<LenetExports> {
+  compiled ??= WebAssembly.compile(fromBase64(LENET_WASM_BASE64));
+  const instance = await WebAssembly.instantiate(await compiled, { env: { memory } });
+  return instance.exports as unknown as LenetExports;
+}

@@ -1,0 +1,53 @@
+// The second thread of a FusedTrainer: a WebAssembly instance of wasm/lenet.c on the trainer's
+// shared memory that, each time the control block's generation moves, does the task it finds
+// there (forward, and backward, on its share of the batch, or its half of Adam) and reports back.
+// See trainer.ts.
+import { parentPort } from "node:worker_threads";
+import { Control, instantiateLenet, Task, waitWhile, type WorkerSetup } from "./_wasm.ts";
+
+parentPort!.once("message", async (data: WorkerSetup) => {
+  const { memory, net, mainNet, x, labels, control, stackTop } = data;
+  const wasm = await instantiateLenet(memory);
+  wasm.__stack_pointer.value = stackTop;
+  const ints = new Int32Array(memory.buffer, control, 16),
+    floats = new Float32Array(memory.buffer, control, 16);
+  parentPort!.postMessage("ready");
+  for (let seen = 0;;) {
+    waitWhile(ints, Control.asked, seen);
+    seen = Atomics.load(ints, Control.asked);
+    const task = ints[Control.task];
+    if (task === Task.quit) break;
+    try {
+      run(task!);
+    } catch (error) {
+      console.error(`error: the training worker failed: ${(error as Error).message}`);
+      ints[Control.failed] = 1;
+    }
+    Atomics.store(ints, Control.done, seen);
+    Atomics.notify(ints, Control.done);
+  }
+
+  function run(task: number): void {
+    if (task === Task.forwardBackward || task === Task.forward) {
+      const first = ints[Control.first]!, bytes = ints[Control.bytes]!;
+      wasm.lenet_forward(net, x + first * 784 * (bytes ? 1 : 4), ints[Control.count]!, bytes);
+      if (task === Task.forwardBackward) {
+        wasm.lenet_backward(net, labels + first * 4, ints[Control.count]!, floats[Control.scale]!);
+      }
+    } else {
+      const [lr, b1, b2, eps, accB1, accB2] = floats.subarray(Control.adam, Control.adam + 6);
+      wasm.lenet_adam(
+        mainNet,
+        net,
+        lr!,
+        b1!,
+        b2!,
+        eps!,
+        accB1!,
+        accB2!,
+        ints[Control.from]!,
+        ints[Control.to]!,
+      );
+    }
+  }
+});

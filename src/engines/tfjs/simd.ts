@@ -1,0 +1,115 @@
+/**
+ * Our WebAssembly SIMD kernels (`wasm/kernels.c`, built to `wasm/kernels.wasm` and embedded in
+ * `src/engines/_wasm_modules.ts` by `deno task build:wasm`). The module owns its memory: each call copies its inputs in, computes,
+ * and copies the output straight into the tfjs heap view it is given.
+ *
+ * @module
+ */
+import { KERNELS_WASM_BASE64 } from "../_wasm_modules.ts";
+import { fromBase64 } from "../../_base64.ts";
+import type { Conv2DInfo } from "../../tfjs_types.ts";
+
+/** The kernels the module exports, on views of the caller's arrays. */
+export interface SimdKernels {
+  /** Filter gradient of a 2-D convolution: `(x, dy, info, dw)`, NHWC and HWIO. */
+  conv2dBackpropFilter(x: Float32Array, dy: Float32Array, info: Conv2DInfo, dw: Float32Array): void;
+  /** Input gradient of a 2-D convolution: `(dy, filter, info, dx)`, NHWC and HWIO. */
+  conv2dBackpropInput(dy: Float32Array, filter: Float32Array, info: Conv2DInfo, dx: Float32Array): void;
+  /** Batched matrix product `c = op(a) · op(b)`; a batch of 1 on either side is broadcast. */
+  batchMatMul(a: Float32Array, b: Float32Array, c: Float32Array, shape: MatMulShape): void;
+}
+
+/** The shape of a batched matrix product: `[batch, M, K] x [batch, K, N]`, before transposes. */
+export interface MatMulShape {
+  /** Matrices in `a` (1 broadcasts). */
+  batchA: number;
+  /** Matrices in `b` (1 broadcasts). */
+  batchB: number;
+  /** Rows of the product. */
+  m: number;
+  /** The summed dimension. */
+  k: number;
+  /** Columns of the product. */
+  n: number;
+  /** `a` is stored K x M. */
+  transposeA: boolean;
+  /** `b` is stored N x K. */
+  transposeB: boolean;
+}
+
+interface Exports {
+  memory: WebAssembly.Memory;
+  heap_base(): number;
+  conv2d_backprop_filter(a: number, b: number, out: number, ...geometry: number[]): void;
+  conv2d_backprop_input(a: number, b: number, out: number, ...geometry: number[]): void;
+  batch_matmul(a: number, b: number, out: number, ...shape: number[]): void;
+}
+
+function geometry(info: Conv2DInfo): number[] {
+  return [
+    info.batchSize,
+    info.inHeight,
+    info.inWidth,
+    info.inChannels,
+    info.outHeight,
+    info.outWidth,
+    info.outChannels,
+    info.filterHeight,
+    info.filterWidth,
+    info.strideHeight,
+    info.strideWidth,
+    info.padInfo.top,
+    info.padInfo.left,
+    info.dilationHeight,
+    info.dilationWidth,
+  ];
+}
+
+/**
+ * Instantiates the SIMD kernels. The module is embedded in the sources (`src/engines/_wasm_modules.ts`,
+ * written by `deno task build:wasm`), so this needs no file or network access.
+ *
+ * @param bytes Another build of `wasm/kernels.c`, if wanted.
+ * @returns The kernels.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { loadSimdKernels } from "./simd.ts";
+ * const simd = await loadSimdKernels();
+ * assert.equal(typeof simd.conv2dBackpropFilter, "function");
+ * ```
+ */
+export async function loadSimdKernels(bytes?: Uint8Array<ArrayBuffer>): Promise<SimdKernels> {
+  const { instance } = await WebAssembly.instantiate(bytes ?? fromBase64(KERNELS_WASM_BASE64), {});
+  const wasm = instance.exports as unknown as Exports;
+  const base = wasm.heap_base();
+
+  /** Copies a and b in, runs `kernel`, copies `out.length` floats back into `out`. */
+  const call = (
+    kernel: (a: number, b: number, out: number, ...args: number[]) => void,
+    a: Float32Array,
+    b: Float32Array,
+    args: number[],
+    out: Float32Array,
+  ) => {
+    const aAt = (base + 15) & ~15,
+      bAt = aAt + ((a.byteLength + 15) & ~15),
+      outAt = bAt + ((b.byteLength + 15) & ~15);
+    const end = outAt + out.byteLength;
+    const missing = end - wasm.memory.buffer.byteLength;
+    if (missing > 0) wasm.memory.grow(Math.ceil(missing / 65536));
+    const heap = new Float32Array(wasm.memory.buffer);
+    heap.set(a, aAt / 4);
+    heap.set(b, bAt / 4);
+    kernel(aAt, bAt, outAt, ...args);
+    out.set(heap.subarray(outAt / 4, outAt / 4 + out.length));
+  };
+  return {
+    conv2dBackpropFilter: (x, dy, info, dw) => call(wasm.conv2d_backprop_filter, x, dy, geometry(info), dw),
+    conv2dBackpropInput: (dy, filter, info, dx) =>
+      call(wasm.conv2d_backprop_input, dy, filter, geometry(info), dx),
+    batchMatMul: (a, b, c, { batchA, batchB, m, k, n, transposeA, transposeB }) =>
+      call(wasm.batch_matmul, a, b, [batchA, batchB, m, k, n, +transposeA, +transposeB], c),
+  };
+}

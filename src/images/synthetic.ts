@@ -1,0 +1,89 @@
+/**
+ * MNIST digits re-rendered as people's pictures, to measure the predict pipeline on inputs that
+ * are not MNIST: a photograph of ink on paper, and a drawing on a transparent canvas.
+ *
+ * @module
+ */
+
+/** An 8-bit RGBA image (photographs are opaque: alpha 255). */
+export interface Rendering {
+  /** Width in pixels. */
+  width: number;
+  /** Height in pixels. */
+  height: number;
+  /** Interleaved 8-bit samples. */
+  data: Uint8Array;
+}
+
+function bilinear(src: Uint8Array, size: number, x: number, y: number): number {
+  const x0 = Math.floor(x), y0 = Math.floor(y), fx = x - x0, fy = y - y0;
+  const at = (xx: number, yy: number) =>
+    xx < 0 || yy < 0 || xx >= size || yy >= size ? 0 : src[yy * size + xx]!;
+  return (at(x0, y0) * (1 - fx) + at(x0 + 1, y0) * fx) * (1 - fy) +
+    (at(x0, y0 + 1) * (1 - fx) + at(x0 + 1, y0 + 1) * fx) * fy;
+}
+
+/**
+ * A 28x28 MNIST digit as a phone photo of it: dark ink on unevenly lit paper, about seven times
+ * larger, off-centre in a 320x240 frame, with sensor noise. Encode it as JPEG to finish the job.
+ *
+ * @param digit 784 bytes, white on black.
+ * @param random A seeded source of [0, 1) numbers.
+ * @returns An RGBA image (alpha 255), as `jpeg-js` encodes.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { mulberry32 } from "../data/shuffle.ts";
+ * import { photoOfDigit } from "./synthetic.ts";
+ * const digit = new Uint8Array(784);
+ * for (let y = 4; y < 24; y++) digit[y * 28 + 14] = 255; // a "1"
+ * const photo = photoOfDigit(digit, mulberry32(1));
+ * assert.deepEqual([photo.width, photo.height, photo.data.length], [320, 240, 320 * 240 * 4]);
+ * assert.ok(photo.data.every((v, i) => i % 4 !== 3 || v === 255)); // opaque
+ * ```
+ */
+export function photoOfDigit(digit: Uint8Array, random: () => number): Rendering {
+  const width = 320, height = 240;
+  const scale = 5 + random() * 3; // the digit's 28 pixels span 140-224 pixels
+  const span = 28 * scale;
+  const ox = random() * (width - span), oy = random() * (height - span);
+  const paper = 180 + random() * 50, tilt = (random() - 0.5) * 60, ink = 20 + random() * 40;
+  const data = new Uint8Array(width * height * 4);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const light = paper + tilt * (x / width - 0.5); // uneven lighting across the sheet
+      const v = bilinear(digit, 28, (x - ox) / scale - 0.5, (y - oy) / scale - 0.5) / 255;
+      const noise = (random() + random() + random() - 1.5) * 12;
+      const g = Math.max(0, Math.min(255, light * (1 - v) + ink * v + noise));
+      data.set([g, g * 0.98, g * 0.93, 255], (y * width + x) * 4); // warm paper tint
+    }
+  }
+  return { width, height, data };
+}
+
+/**
+ * A 28x28 MNIST digit as a canvas drawing: black strokes whose alpha is the ink, on a fully
+ * transparent 280x280 canvas.
+ *
+ * @param digit 784 bytes, white on black.
+ * @returns An RGBA image.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { canvasOfDigit } from "./synthetic.ts";
+ * const drawing = canvasOfDigit(new Uint8Array(784).fill(255));
+ * assert.deepEqual([drawing.width, drawing.height, drawing.data.length], [280, 280, 280 * 280 * 4]);
+ * ```
+ */
+export function canvasOfDigit(digit: Uint8Array): Rendering {
+  const size = 280, scale = 10;
+  const data = new Uint8Array(size * size * 4);
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) {
+      data[(y * size + x) * 4 + 3] = Math.round(bilinear(digit, 28, x / scale - 0.5, y / scale - 0.5));
+    }
+  }
+  return { width: size, height: size, data };
+}

@@ -1,0 +1,433 @@
+/**
+ * The LeNet of the classic tutorial, built (and only built) here: two 3x3 `same` convolutions,
+ * each followed by 2x2 max-pooling, then three dense layers ending in a softmax.
+ *
+ * @module
+ */
+import { fileURLToPath } from "node:url";
+import * as tf from "../_tfjs.ts";
+import { ensureBackend } from "../engines/tfjs/backend.ts";
+import { type LeNetConfig, resolveLeNetConfig } from "../config.ts";
+import { fileLoadHandler, fileSaveHandler, ModelFileError } from "./files.ts";
+import type { LayersModel, Tensor, Tensor2D } from "../tfjs_types.ts";
+import { checkWeights, type LeNetWeights } from "./weights.ts";
+
+/** One row of {@linkcode LeNet.summary}. */
+export interface LayerSummary {
+  /** Position as {@linkcode LeNet.getWeights} counts it: 0 is the input. */
+  index: number;
+  /** Layer name, e.g. `conv1`. */
+  name: string;
+  /** Layer class, e.g. `Conv2D`. */
+  type: string;
+  /** Output shape without the batch dimension. */
+  outputShape: number[];
+  /** Trainable parameters. */
+  params: number;
+}
+
+/** Options of {@linkcode LeNet.create}. */
+export interface LeNetCreateOptions {
+  /**
+   * Seed of the Glorot-uniform initialisation: the same seed gives the same weights.
+   * @default 42
+   */
+  seed?: number;
+}
+
+const METADATA_KEY = "lenet";
+
+function buildLayers(config: LeNetConfig, seed: number): tf.Sequential {
+  const { activation } = config;
+  let layerSeed = seed;
+  const init = () => tf.initializers.glorotUniform({ seed: layerSeed++ });
+  const conv = (name: string, filters: number, inputShape?: number[]) =>
+    tf.layers.conv2d({
+      name,
+      inputShape,
+      filters,
+      kernelSize: 3,
+      padding: "same",
+      activation,
+      kernelInitializer: init(),
+    });
+  const pool = (name: string) => tf.layers.maxPooling2d({ name, poolSize: 2, strides: 2, padding: "same" });
+  const dense = (name: string, units: number, act: typeof activation | "softmax") =>
+    tf.layers.dense({ name, units, activation: act, kernelInitializer: init() });
+  return tf.sequential({
+    name: "lenet",
+    layers: [
+      conv("conv1", config.conv1Filters, config.inputShape),
+      pool("pool1"),
+      conv("conv2", config.conv2Filters),
+      pool("pool2"),
+      tf.layers.flatten({ name: "flatten" }),
+      dense("fc1", config.fc1Units, activation),
+      dense("fc2", config.fc2Units, activation),
+      dense("output", config.numClasses, "softmax"),
+    ],
+  });
+}
+
+/**
+ * A LeNet: its configuration and the tfjs model that implements it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { LeNet } from "./lenet.ts";
+ * const lenet = await LeNet.create();
+ * assert.equal(lenet.countParams(), 106_154);
+ * lenet.dispose();
+ * ```
+ */
+export class LeNet {
+  /** The tfjs model: for `predict`, `fit` or anything else tfjs offers. */
+  readonly model: LayersModel;
+  /** The architecture this model was built from. */
+  readonly config: LeNetConfig;
+
+  /**
+   * Wraps an existing tfjs model; prefer {@linkcode LeNet.create} or {@linkcode LeNet.load}.
+   *
+   * @param model A model built by {@linkcode LeNet.create}'s layers.
+   * @param config The configuration it was built from.
+   */
+  constructor(model: LayersModel, config: LeNetConfig) {
+    this.model = model;
+    this.config = config;
+  }
+
+  /**
+   * Builds a freshly initialised LeNet (starting tfjs's wasm backend first if nothing runs yet).
+   *
+   * @param overrides Architecture changes from the tutorial's defaults.
+   * @param options Initialisation options.
+   * @returns The new model.
+   * @throws {ConfigError} On an unknown option or an invalid value.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { LeNet } from "./lenet.ts";
+   * const small = await LeNet.create({ conv1Filters: 4, fc1Units: 32, activation: "relu" }, { seed: 1 });
+   * assert.deepEqual(small.summary()[1]!.outputShape, [28, 28, 4]);
+   * small.dispose();
+   * ```
+   */
+  static async create(
+    overrides: Partial<LeNetConfig> = {},
+    options: LeNetCreateOptions = {},
+  ): Promise<LeNet> {
+    const { seed = 42 } = options;
+    const config = resolveLeNetConfig(overrides);
+    await ensureBackend();
+    return new LeNet(buildLayers(config, seed), config);
+  }
+
+  /**
+   * Builds a LeNet holding given weights, for example those a `FusedTrainer` trained.
+   *
+   * @param model A configuration and its weights, flat, in tfjs's order.
+   * @returns The model.
+   * @throws {WeightsError} When the weights do not fit the configuration.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { LeNet } from "./lenet.ts";
+   * const a = await LeNet.create({}, { seed: 7 });
+   * const b = await LeNet.fromWeights(a.toWeights());
+   * assert.deepEqual(b.toWeights().weights, a.toWeights().weights);
+   * a.dispose(), b.dispose();
+   * ```
+   */
+  static async fromWeights(model: LeNetWeights): Promise<LeNet> {
+    const { config, weights } = checkWeights(model);
+    const lenet = await LeNet.create(config);
+    lenet.setWeights(weights);
+    return lenet;
+  }
+
+  /**
+   * Restores a model saved by {@linkcode LeNet.save}.
+   *
+   * @param dir The model directory (`model.json` + `weights.bin`), as a path or a `file:` URL.
+   * @returns The model, predicting exactly as the saved one did.
+   * @throws {ModelFileError} When the directory holds no valid LeNet.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { LeNet } from "./lenet.ts";
+   * const lenet = await LeNet.load(new URL("../../models/lenet-mnist/", import.meta.url));
+   * assert.equal(lenet.config.activation, "sigmoid");
+   * lenet.dispose();
+   * ```
+   */
+  static async load(dir: string | URL): Promise<LeNet> {
+    await ensureBackend();
+    const model = await tf.loadLayersModel(fileLoadHandler(dir instanceof URL ? fileURLToPath(dir) : dir));
+    const meta = model.getUserDefinedMetadata() as Record<string, unknown> | undefined;
+    const saved = meta?.[METADATA_KEY] as Partial<LeNetConfig> | undefined;
+    if (!saved) {
+      model.dispose();
+      throw new ModelFileError(
+        `The model in ${dir} is not a LeNet of this module (no "${METADATA_KEY}" metadata)`,
+      );
+    }
+    return new LeNet(model, resolveLeNetConfig(saved));
+  }
+
+  /**
+   * Saves the model as tfjs layers files, each written atomically.
+   *
+   * @param dir Destination directory, created if missing.
+   * @param includeOptimizer Also save the optimizer's state (for resuming training).
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { LeNet } from "./lenet.ts";
+   * const lenet = await LeNet.create();
+   * const dir = await Deno.makeTempDir();
+   * await lenet.save(dir);
+   * const again = await LeNet.load(dir);
+   * assert.deepEqual(again.toWeights().weights, lenet.toWeights().weights);
+   * lenet.dispose(), again.dispose();
+   * ```
+   */
+  async save(dir: string, includeOptimizer = false): Promise<void> {
+    this.model.setUserDefinedMetadata({ [METADATA_KEY]: this.config });
+    await this.model.save(fileSaveHandler(dir), { includeOptimizer });
+  }
+
+  /**
+   * Layer by layer: index, name, type, output shape and parameter count, input first.
+   *
+   * @returns One row per layer, the input as index 0.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { LeNet } from "./lenet.ts";
+   * const lenet = await LeNet.create();
+   * const { name, outputShape, params } = lenet.summary()[1]!;
+   * assert.deepEqual([name, outputShape, params], ["conv1", [28, 28, 6], 60]);
+   * lenet.dispose();
+   * ```
+   */
+  summary(): LayerSummary[] {
+    const rows: LayerSummary[] = [{
+      index: 0,
+      name: "input",
+      type: "InputLayer",
+      outputShape: [...this.config.inputShape],
+      params: 0,
+    }];
+    this.model.layers.forEach((layer, i) => {
+      const shape = layer.outputShape as (number | null)[];
+      rows.push({
+        index: i + 1,
+        name: layer.name,
+        type: layer.getClassName(),
+        outputShape: shape.slice(1) as number[],
+        params: layer.countParams(),
+      });
+    });
+    return rows;
+  }
+
+  /**
+   * The summary as an aligned text table ending in the parameter total.
+   *
+   * @returns Printable text.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { LeNet } from "./lenet.ts";
+   * const lenet = await LeNet.create();
+   * assert.match(lenet.summaryText(), /Total params: 106,154$/);
+   * lenet.dispose();
+   * ```
+   */
+  summaryText(): string {
+    const rows = this.summary().map((r) => [
+      String(r.index),
+      `${r.name} (${r.type})`,
+      `[${r.outputShape.join(", ")}]`,
+      r.params.toLocaleString("en-US"),
+    ]);
+    const head = ["#", "Layer (type)", "Output shape", "Params"];
+    const widths = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
+    const line = (cells: string[]) =>
+      cells.map((cell, c) => c === 3 ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!)).join("  ");
+    const rule = "─".repeat(line(head).length);
+    return [
+      line(head),
+      rule,
+      ...rows.map(line),
+      rule,
+      `Total params: ${this.countParams().toLocaleString("en-US")}`,
+    ].join("\n");
+  }
+
+  /**
+   * Number of trainable parameters.
+   *
+   * @returns 106,154 for the tutorial's defaults.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { LeNet } from "./lenet.ts";
+   * const lenet = await LeNet.create();
+   * assert.equal(lenet.countParams(), 106_154);
+   * lenet.dispose();
+   * ```
+   */
+  countParams(): number {
+    return this.model.countParams();
+  }
+
+  /**
+   * A layer's weights, counted as in the tutorial: 0 is the input (no weights), 1 the first
+   * convolution (kernel `[3, 3, 1, 6]` and bias `[6]`), 3 the second, 6 to 8 the dense layers.
+   *
+   * @param layerIndex Position as in {@linkcode LeNet.summary}.
+   * @returns Copies of the layer's weight tensors (kernel, then bias); the caller disposes them.
+   * @throws {RangeError} When no layer has that index.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { LeNet } from "./lenet.ts";
+   * const lenet = await LeNet.create();
+   * const [kernel, bias] = lenet.getWeights(1);
+   * assert.deepEqual([kernel!.shape, bias!.shape], [[3, 3, 1, 6], [6]]);
+   * lenet.dispose();
+   * ```
+   */
+  getWeights(layerIndex: number): Tensor[] {
+    const count = this.model.layers.length;
+    if (!Number.isInteger(layerIndex) || layerIndex < 0 || layerIndex > count) {
+      throw new RangeError(`Invalid layer index: expected 0..${count}, got ${layerIndex}`);
+    }
+    return layerIndex === 0 ? [] : this.model.layers[layerIndex - 1]!.getWeights().map((w) => w.clone());
+  }
+
+  /**
+   * Class probabilities for a batch of images.
+   *
+   * @param images `[batch, 28, 28, 1]` floats in [0, 1].
+   * @returns `[batch, 10]` softmax probabilities.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import * as tf from "../_tfjs.ts";
+   * import { LeNet } from "./lenet.ts";
+   * const lenet = await LeNet.create();
+   * const probs = lenet.predict(tf.zeros([2, 28, 28, 1]));
+   * assert.deepEqual(probs.shape, [2, 10]);
+   * lenet.dispose();
+   * ```
+   */
+  predict(images: Tensor): Tensor2D {
+    return this.model.predict(images) as tf.Tensor2D;
+  }
+
+  /**
+   * Every weight as one flat array (a copy), with the configuration: the plain form the fused
+   * engine and the ONNX export take.
+   *
+   * @returns The configuration and `countParams()` floats, in tfjs's order.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { LeNet } from "./lenet.ts";
+   * const lenet = await LeNet.create();
+   * assert.equal(lenet.toWeights().weights.length, 106_154);
+   * lenet.dispose();
+   * ```
+   */
+  toWeights(): LeNetWeights {
+    const out = new Float32Array(this.countParams());
+    let at = 0;
+    for (const w of this.model.getWeights()) {
+      const values = w.dataSync() as Float32Array;
+      out.set(values, at);
+      at += values.length;
+    }
+    return { config: this.config, weights: out };
+  }
+
+  /**
+   * Replaces every weight.
+   *
+   * @param weights `countParams()` floats in tfjs's order (as {@linkcode LeNet.toWeights} gives).
+   * @throws {WeightsError} When the count differs.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { LeNet } from "./lenet.ts";
+   * const lenet = await LeNet.create();
+   * lenet.setWeights(new Float32Array(106_154).fill(0.5));
+   * assert.equal(lenet.toWeights().weights[0], 0.5);
+   * lenet.dispose();
+   * ```
+   */
+  setWeights(weights: Float32Array): void {
+    checkWeights({ config: this.config, weights });
+    let at = 0;
+    const tensors = this.model.getWeights().map((w) => {
+      const t = tf.tensor(weights.subarray(at, at + w.size), w.shape);
+      at += w.size;
+      return t;
+    });
+    this.model.setWeights(tensors);
+    tf.dispose(tensors);
+  }
+
+  /** Frees the model's weights. */
+  dispose(): void {
+    this.model.dispose();
+  }
+}
+
+/** The arithmetic of a LeNet per image, in multiply-adds. */
+export interface MultiplyAdds {
+  /** The forward pass. */
+  forward: number;
+  /** A training step: forward, the weight gradients (as many again) and the input gradients of
+   * every layer but the first (whose input gradient nobody needs). */
+  trainingStep: number;
+}
+
+/**
+ * Counts the multiply-adds of a LeNet per image: what turns a speed into GFLOP/s (2 FLOP each).
+ *
+ * @param config The architecture.
+ * @returns Forward and training-step multiply-adds.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DEFAULT_LENET } from "../config.ts";
+ * import { multiplyAdds } from "./lenet.ts";
+ * assert.deepEqual(multiplyAdds(DEFAULT_LENET), { forward: 316_680, trainingStep: 907_704 });
+ * ```
+ */
+export function multiplyAdds(config: LeNetConfig): MultiplyAdds {
+  const [h, w, c] = config.inputShape;
+  const { conv1Filters: c1, conv2Filters: c2, fc1Units: f1, fc2Units: f2, numClasses: k } = config;
+  const half = (n: number) => Math.ceil(n / 2); // 2x2 pooling, 'same'
+  const conv1 = h * w * 9 * c * c1;
+  const conv2 = half(h) * half(w) * 9 * c1 * c2;
+  const dense = half(half(h)) * half(half(w)) * c2 * f1 + f1 * f2 + f2 * k;
+  const forward = conv1 + conv2 + dense;
+  return { forward, trainingStep: 3 * forward - conv1 };
+}

@@ -1,0 +1,128 @@
+// The library as its users import it: README's examples (one per entry point) and mod.ts's own
+// example, each run from an empty folder with no deno.json, importing the module over HTTP, with
+// exactly the permissions the example's first line names. Only the import paths are changed.
+import { assert, assertEquals } from "../_assert.ts";
+
+const ROOT = new URL("../../", import.meta.url);
+const TYPES: Record<string, string> = { ".ts": "application/typescript", ".json": "application/json" };
+
+function serveRepo(): Deno.HttpServer<Deno.NetAddr> {
+  return Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (request) => {
+    const path = decodeURIComponent(new URL(request.url).pathname);
+    if (path.includes("..")) return new Response("no", { status: 400 });
+    try {
+      const body = await Deno.readFile(new URL(`.${path}`, ROOT));
+      const type = TYPES[path.slice(path.lastIndexOf("."))] ?? "application/octet-stream";
+      return new Response(body, { headers: { "content-type": type } });
+    } catch {
+      return new Response("not found", { status: 404 });
+    }
+  });
+}
+
+interface Example {
+  source: string;
+  code: string;
+  flags: string[];
+}
+
+/** README's ```ts blocks that import an entry point; their first line is the `deno run` command. */
+async function readmeExamples(): Promise<Example[]> {
+  const readme = await Deno.readTextFile(new URL("README.md", ROOT));
+  return [...readme.matchAll(/```ts\n(\/\/ deno run ([^\n]*?) main\.ts[^\n]*\n[\s\S]*?)```/g)].map((
+    m,
+    i,
+  ) => ({
+    source: `README example ${i + 1}`,
+    code: m[1]!,
+    flags: m[2]!.split(" "),
+  }));
+}
+
+/** The runnable example at the top of mod.ts's module documentation. */
+async function moduleExample(): Promise<Example> {
+  const mod = await Deno.readTextFile(new URL("mod.ts", ROOT));
+  const block = /\n \* ```ts\n([\s\S]*?) \* ```\n/.exec(mod)![1]!;
+  const code = block.split("\n").map((line) => line.replace(/^ \* ?/, "")).join("\n");
+  return { source: "mod.ts example", code, flags: ["--allow-read", "--allow-import=<host>"] };
+}
+
+async function run(example: Example, host: string): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "lenet url import " }); // a space in the path, too
+  try {
+    await Deno.copyFile(new URL("tests/fixtures/canvas_rgba_2.png", ROOT), `${dir}/digit.png`);
+    const code = example.code.replaceAll(/from "\.\/(\w+\.ts)"/g, `from "http://${host}/$1"`);
+    assert(!code.includes('from "./'), `${example.source} still imports a local file`);
+    await Deno.writeTextFile(`${dir}/main.ts`, code);
+    const flags = example.flags.map((flag) => flag.replaceAll("<host>", host));
+    const { code: status, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: ["run", ...flags, "main.ts"],
+      cwd: dir,
+      stdout: "piped",
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+    }).output();
+    const err = new TextDecoder().decode(stderr);
+    assertEquals(status, 0, `${example.source} (deno run ${flags.join(" ")}):\n${err}`);
+    return new TextDecoder().decode(stdout);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("README's library examples and mod.ts's example run imported by URL with the permissions they name", async () => {
+  const examples = await readmeExamples();
+  assertEquals(examples.length, 4, "one README example per entry point");
+  const server = serveRepo();
+  const host = `127.0.0.1:${server.addr.port}`;
+  try {
+    const [training, inference, figures, fused] = examples;
+    const trained = await run(training!, host);
+    assert(/Total params: 106,154\s+test accuracy 0\.9\d/.test(trained), trained);
+    assert((await run(inference!, host)).startsWith("2 ("), "digit.png is a drawn 2");
+    assert((await run(figures!, host)).startsWith("filters.png: "));
+    assertEquals((await run(fused!, host)).trim(), "trained 100 steps");
+    await run(await moduleExample(), host); // it asserts what it shows
+  } finally {
+    await server.shutdown();
+  }
+});
+
+Deno.test("the first call after importing mod.ts may be LeNet.load(), with no initBackend()", async () => {
+  const script = `import { LeNet } from ${JSON.stringify(new URL("mod.ts", ROOT).href)};
+const lenet = await LeNet.load(new URL("models/lenet-mnist/", ${JSON.stringify(ROOT.href)}));
+console.log(lenet.countParams());`;
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--no-config", script],
+    env: { NO_COLOR: "1" },
+  }).output();
+  assertEquals(
+    [code, new TextDecoder().decode(stdout).trim()],
+    [0, "106154"],
+    new TextDecoder().decode(stderr),
+  );
+});
+
+Deno.test("deno publish --dry-run passes and ships no tests, benches or scripts", async () => {
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["publish", "--dry-run", "--allow-dirty"],
+    cwd: ROOT,
+    env: { NO_COLOR: "1" },
+  }).output();
+  const out = new TextDecoder().decode(stdout) + new TextDecoder().decode(stderr);
+  assertEquals(code, 0, out);
+  const files = [...out.matchAll(/file:\/\/\S+/g)].map((m) => m[0].slice(ROOT.href.length));
+  for (
+    const entry of [
+      "mod.ts",
+      "inference.ts",
+      "figures.ts",
+      "fused.ts",
+      "LICENSE",
+      "models/lenet-mnist/model.onnx",
+    ]
+  ) {
+    assert(files.includes(entry), `${entry} is published: ${files}`);
+  }
+  assertEquals(files.filter((f) => /^(tests|bench|scripts)\/|_test\.ts$|\.wasm$/.test(f)), []);
+});

@@ -1,0 +1,125 @@
+// `deno task predict` as a user runs it, on the fixtures: real digits and bad files mixed.
+import { fileURLToPath } from "node:url";
+import { assert, assertEquals } from "../_assert.ts";
+import { initBackend } from "../../src/engines/tfjs/backend.ts";
+import { LeNet } from "../../src/model/lenet.ts";
+import { exportOnnx } from "../../src/onnx/export.ts";
+
+const ROOT = new URL("../../", import.meta.url);
+
+async function predict(...args: string[]) {
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-read", "scripts/predict.ts", ...args],
+    cwd: ROOT,
+    env: { NO_COLOR: "1" },
+  }).output();
+  return { code, stdout: new TextDecoder().decode(stdout), stderr: new TextDecoder().decode(stderr) };
+}
+
+Deno.test("predict classifies the good images of a directory and reports each bad one in one line", async () => {
+  const { code, stdout, stderr } = await predict(
+    "--model",
+    "models/lenet-mnist/model.onnx",
+    "tests/fixtures",
+  );
+  assertEquals(code, 1); // some inputs failed
+  const answers = stdout.trim().split("\n");
+  assertEquals(answers.length, 8, stdout);
+  for (const line of answers) {
+    // tests/fixtures/<kind>_<label>.<ext>: <predicted> (...)
+    const [, label, predicted] = /fixtures\/\w+?_(\d)\.\w+: (\d) /.exec(line) ?? [];
+    assert(label !== undefined, line);
+    assertEquals(predicted, label, line);
+    assert(/top 3: \d \d+\.\d% · \d \d+\.\d% · \d \d+\.\d%/.test(line), line);
+  }
+  const errors = stderr.trim().split("\n");
+  assertEquals(errors.length, 5, stderr);
+  for (const expected of ["blank", "Image too large", "Not a PNG or JPEG", "Corrupt PNG", "JPEG"]) {
+    assert(
+      errors.some((e) => e.startsWith("error: tests/fixtures/") && e.includes(expected)),
+      `${expected}: ${stderr}`,
+    );
+  }
+});
+
+Deno.test("predict --json prints machine-readable results, --show the 28x28 the model saw", async () => {
+  const json = await predict("--json", "tests/fixtures/photo_7.jpg", "tests/fixtures/canvas_rgba_2.png");
+  assertEquals(json.code, 0, json.stderr);
+  const { results } = JSON.parse(json.stdout);
+  assertEquals(results.map((r: { digit: number }) => r.digit), [7, 2]);
+  assertEquals(results[0].top.length, 3);
+  assertEquals(results[0].inverted, true);
+  const shown = await predict("--show", "tests/fixtures/photo_7.jpg");
+  assertEquals(shown.stdout.replace(/\n$/, "").split("\n").length, 1 + 28);
+});
+
+Deno.test("predict refuses a missing file, a model that is not ONNX, and one of the wrong input shape", async () => {
+  const missing = await predict("no/such.png");
+  assertEquals([missing.code, missing.stderr.trim()], [1, "error: no/such.png: No such file"]);
+  const notOnnx = await predict("--model", "tests/fixtures/photo_7.jpg", "tests/fixtures/photo_7.jpg");
+  assertEquals(notOnnx.code, 1);
+  assert(
+    /^error: Not a usable ONNX model: tests\/fixtures\/photo_7.jpg/.test(notOnnx.stderr),
+    notOnnx.stderr,
+  );
+  assertEquals(notOnnx.stderr.trim().split("\n").length, 1);
+
+  await initBackend();
+  const lenet = await LeNet.create({ inputShape: [32, 32, 1] });
+  const path = await Deno.makeTempFile({ suffix: ".onnx" });
+  await Deno.writeFile(path, exportOnnx(lenet.toWeights()));
+  const wrong = await predict("--model", path, "tests/fixtures/photo_7.jpg");
+  assertEquals(wrong.code, 1);
+  assert(wrong.stderr.includes("expects input [1, 32, 32]"), wrong.stderr);
+  lenet.dispose();
+});
+
+async function copyTree(from: URL, to: string): Promise<void> {
+  await Deno.mkdir(to, { recursive: true });
+  for await (const entry of Deno.readDir(from)) {
+    if (entry.isDirectory) await copyTree(new URL(`${entry.name}/`, from), `${to}/${entry.name}`);
+    else if (entry.isFile) await Deno.copyFile(new URL(entry.name, from), `${to}/${entry.name}`);
+  }
+}
+
+Deno.test("predict works from a clone whose path has a space (file URLs become paths, not %20)", async () => {
+  const clone = await Deno.makeTempDir({ prefix: "lenet clone " });
+  try {
+    for (const dir of ["scripts", "src", "models", "tests/fixtures"]) {
+      await copyTree(new URL(`${dir}/`, ROOT), `${clone}/${dir}`);
+    }
+    for (const file of ["deno.json", "deno.lock"]) {
+      await Deno.copyFile(new URL(file, ROOT), `${clone}/${file}`);
+    }
+    await Deno.symlink(fileURLToPath(new URL("node_modules", ROOT)), `${clone}/node_modules`);
+    const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: ["task", "predict", "tests/fixtures/photo_7.jpg"], // the shipped model, found beside the script
+      cwd: clone,
+      env: { NO_COLOR: "1" },
+    }).output();
+    assertEquals(code, 0, new TextDecoder().decode(stderr));
+    assert(new TextDecoder().decode(stdout).startsWith("tests/fixtures/photo_7.jpg: 7 ("));
+  } finally {
+    await Deno.remove(clone, { recursive: true });
+  }
+});
+
+Deno.test("every script answers --version with lenet's and Deno's versions", async () => {
+  const { version } = JSON.parse(await Deno.readTextFile(new URL("deno.json", ROOT)));
+  const scripts = ["scripts", "tools"].flatMap((dir) =>
+    [...Deno.readDirSync(new URL(`${dir}/`, ROOT))]
+      .filter((e) => e.name.endsWith(".ts") && e.name !== "build_wasm.ts") // build:wasm takes no flags
+      .map((e) => `${dir}/${e.name}`)
+  );
+  assert(scripts.length >= 9, `${scripts}`);
+  for (const script of scripts) {
+    const { code, stdout } = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-read", script, "--version"],
+      cwd: ROOT,
+    }).output();
+    assertEquals([code, new TextDecoder().decode(stdout).trim()], [
+      0,
+      `lenet ${version} (Deno ${Deno.version.deno})`,
+    ]);
+  }
+});

@@ -1,0 +1,100 @@
+// The train script as a user runs it: help, bad flags, a tiny real run, an interrupted run.
+import { fileURLToPath } from "node:url";
+import { assert, assertEquals } from "../_assert.ts";
+
+const ROOT = new URL("../../", import.meta.url);
+
+async function trainScript(args: string[], signalAfterEpoch = false) {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-read=.", "--allow-write=.", "scripts/train.ts", ...args],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let stdout = "";
+  const decoder = new TextDecoder();
+  for await (const chunk of child.stdout) {
+    stdout += decoder.decode(chunk);
+    if (signalAfterEpoch && stdout.includes("epoch 1/3 done")) child.kill("SIGINT");
+  }
+  const stderr = new TextDecoder().decode(await new Response(child.stderr).arrayBuffer());
+  const { code } = await child.status;
+  return { code, stdout, stderr };
+}
+
+Deno.test("train --help lists every flag with its default", async () => {
+  const { code, stdout } = await trainScript(["--help"]);
+  assertEquals(code, 0);
+  for (
+    const flag of ["--epochs", "--batch-size", "--learning-rate", "--activation", "--conv1-filters", "--seed"]
+  ) {
+    assert(stdout.includes(flag), `help lacks ${flag}`);
+  }
+  assert(stdout.includes("(default: 15)"));
+});
+
+Deno.test("train rejects an unknown flag and a bad value with one line and a non-zero exit", async () => {
+  for (const args of [["--epoch", "3"], ["--activation", "swish"], ["--epochs", "many"]]) {
+    const { code, stderr } = await trainScript(args);
+    assert(code !== 0, `${args} exited 0`);
+    assertEquals(stderr.trim().split("\n").length, 1, `stderr for ${args}: ${stderr}`);
+    assert(stderr.startsWith("error: "), stderr);
+  }
+});
+
+Deno.test("train writes model, history, metrics and checkpoint; Ctrl-C keeps the last epoch; --resume continues", async () => {
+  const out = await Deno.makeTempDir({ dir: fileURLToPath(new URL(".", ROOT)), prefix: ".test-run-" });
+  try {
+    const args = ["--epochs", "3", "--train-size", "1024", "--batch-size", "64", "--out", out];
+    const stopped = await trainScript(args, true);
+    assertEquals(stopped.code, 130, stopped.stdout + stopped.stderr);
+    const kept = Number(/Interrupted: epoch (\d) is kept/.exec(stopped.stdout)?.[1]);
+    assert(kept === 1 || kept === 2, stopped.stdout); // the signal lands during epoch 2 or 3
+    const state = JSON.parse(await Deno.readTextFile(`${out}/checkpoint.json`));
+    assertEquals(state.epoch, kept);
+
+    const resumed = await trainScript([...args, "--resume"]);
+    assertEquals(resumed.code, 0, resumed.stderr);
+    assert(resumed.stdout.includes(`resuming after epoch ${kept}`));
+    assert(/Test accuracy \d+\.\d\d% .* after 3 epochs/.test(resumed.stdout), resumed.stdout);
+    const names = [...Deno.readDirSync(out)].map((e) => e.name).sort();
+    assertEquals(names, [
+      "checkpoint.json",
+      "confusion_matrix.png",
+      "feature_maps.png",
+      "filters_conv1.png",
+      "filters_conv2.png",
+      "history.json",
+      "history.png",
+      "history.svg",
+      "metrics.json",
+      "mistakes.png",
+      "model.json",
+      "model.onnx",
+      "report.html",
+      "weights.bin",
+    ]);
+    assertEquals(JSON.parse(await Deno.readTextFile(`${out}/history.json`)).epochs.length, 3);
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});
+
+Deno.test("show --index prints that MNIST image with its label", async () => {
+  for (
+    const [args, caption] of [[["--index", "123"], "train #123: 7"], [
+      ["--index", "10000"],
+      "train #10000: 3",
+    ]] as const
+  ) {
+    const { code, stdout } = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-read=.", "scripts/show.ts", ...args],
+      cwd: ROOT,
+      env: { NO_COLOR: "1" },
+    }).output();
+    assertEquals(code, 0);
+    const text = new TextDecoder().decode(stdout);
+    assert(text.startsWith(caption), text.slice(0, 40));
+    assertEquals(text.replace(/\n$/, "").split("\n").length, 1 + 28); // caption, then 28 pixel rows
+  }
+});

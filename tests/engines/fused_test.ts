@@ -1,0 +1,154 @@
+// The fused one-call training step against tfjs's reference `cpu` backend.
+import * as tf from "../../src/_tfjs.ts";
+import { assert, assertAllClose, assertEquals, assertRejects, assertThrows } from "../_assert.ts";
+import { initBackend } from "../../src/engines/tfjs/backend.ts";
+import { ACTIVATIONS, type LeNetConfig } from "../../src/config.ts";
+import { loadMnist } from "../../src/data/dataset.ts";
+import { DEFAULT_LENET } from "../../src/config.ts";
+import { FusedTrainer } from "../../src/engines/fused/trainer.ts";
+import { LeNet } from "../../src/model/lenet.ts";
+import { gatherBatch, gatherBytes, normalizePixels } from "../../src/data/batch.ts";
+import { takeRange, train as trainLeNet } from "../../src/train/train.ts";
+
+const { train, test } = await loadMnist();
+const BATCH = 16;
+const indices = Array.from({ length: BATCH }, (_, i) => i * 7);
+const { x, y } = gatherBatch(train.images, train.labels, indices, 784);
+const labels = Int32Array.from(indices, (i) => train.labels[i]!);
+
+function tfjsGradients(lenet: LeNet, count: number): Float32Array {
+  return tf.tidy(() => {
+    const xs = tf.tensor4d(x.subarray(0, count * 784), [count, 28, 28, 1]);
+    const ys = tf.tensor2d(y.subarray(0, count * 10), [count, 10]);
+    const { grads } = tf.variableGrads(() =>
+      tf.mean(tf.metrics.categoricalCrossentropy(ys, lenet.model.apply(xs, { training: true }) as tf.Tensor))
+    );
+    const flat = lenet.model.trainableWeights.map((w) =>
+      grads[(w as unknown as { val: tf.Variable }).val.name]!
+    );
+    return tf.concat(flat.map((g) => tf.reshape(g, [-1]))).dataSync() as Float32Array;
+  });
+}
+
+async function checkGradients(config: Partial<LeNetConfig>, threads: number, count: number): Promise<void> {
+  await initBackend("cpu");
+  const lenet = await LeNet.create(config, { seed: 8 });
+  const expected = tfjsGradients(lenet, count);
+  using trainer = await FusedTrainer.create(lenet.toWeights(), BATCH, { threads });
+  assertEquals(trainer.threads, threads);
+  const actual = trainer.gradients(x.subarray(0, count * 784), labels.subarray(0, count));
+  assertEquals(actual.length, expected.length);
+  const scale = Math.max(...expected.map(Math.abs));
+  assertAllClose(actual, expected, 1e-4 * scale, 1e-3);
+  lenet.dispose();
+}
+
+// odd channel counts: vectors of 4 do not fill them
+const SMALL = { conv1Filters: 5, conv2Filters: 7, fc1Units: 30, fc2Units: 20 };
+for (const activation of ACTIVATIONS) {
+  for (const threads of [1, 2]) {
+    Deno.test(`FusedTrainer gradients match tfjs cpu with ${activation}, ${threads} thread(s)`, () =>
+      checkGradients({ ...SMALL, activation }, threads, BATCH));
+  }
+}
+
+Deno.test("FusedTrainer gradients match tfjs cpu with under 4 channels and an odd batch on 2 threads", async () => {
+  await checkGradients({ conv1Filters: 3, conv2Filters: 2, fc1Units: 9, fc2Units: 5 }, 2, 15);
+  await checkGradients(
+    { conv1Filters: 1, conv2Filters: 4, fc1Units: 9, fc2Units: 5, activation: "tanh" },
+    2,
+    1,
+  );
+});
+
+Deno.test("FusedTrainer on 8-bit pixels computes exactly what it computes on normalizePixels' floats", async () => {
+  await initBackend("cpu");
+  const everyByte = Uint8Array.from({ length: 784 * 2 }, (_, i) => i % 256);
+  const floats = normalizePixels(everyByte), pairs = Int32Array.of(3, 8);
+  const lenet = await LeNet.create({}, { seed: 2 });
+  using trainer = await FusedTrainer.create(lenet.toWeights(), BATCH, { threads: 1 });
+  assertAllClose(trainer.gradients(everyByte, pairs), trainer.gradients(floats, pairs), 0);
+  const batch = gatherBytes(train.images, train.labels, indices, 784);
+  assertAllClose(trainer.gradients(batch.pixels, batch.labels), trainer.gradients(x, labels), 0);
+  lenet.dispose();
+});
+
+Deno.test("FusedTrainer.predict gives tfjs's probabilities, in chunks, on both threads", async () => {
+  await initBackend("cpu");
+  const lenet = await LeNet.create({ activation: "tanh", conv1Filters: 5 }, { seed: 4 });
+  const some = takeRange(test, 0, 75); // chunks of 32, 32 and 11 images
+  const all = gatherBatch(some.images, some.labels, [...Array(some.count).keys()], 784);
+  const expected = tf.tidy(() => lenet.predict(tf.tensor4d(all.x, [some.count, 28, 28, 1])).dataSync());
+  for (const threads of [1, 2]) {
+    using trainer = await FusedTrainer.create(lenet.toWeights(), 32, { threads });
+    assertAllClose(trainer.predict(some.images), expected, 1e-5);
+    assertAllClose(trainer.predict(all.x), expected, 1e-5);
+    assertThrows(() => trainer.predict(new Uint8Array(785)), RangeError, "784 pixels");
+  }
+  lenet.dispose();
+});
+
+Deno.test("FusedTrainer refuses a thread count other than 1 or 2, and a batch its memory cannot hold", async () => {
+  const model = { config: DEFAULT_LENET, weights: new Float32Array(106_154) };
+  await assertRejects(() => FusedTrainer.create(model, 8, { threads: 3 }), RangeError, "threads");
+  await assertRejects(() => FusedTrainer.create(model, 20000), RangeError, "does not fit");
+  await assertRejects(() => FusedTrainer.create(model, 0), RangeError, "does not fit");
+});
+
+Deno.test("FusedTrainer steps match tfjs Adam steps on cpu to float tolerance", async () => {
+  await initBackend("cpu");
+  const a = await LeNet.create({}, { seed: 3 }), b = await LeNet.create({}, { seed: 3 });
+  a.model.compile({ optimizer: tf.train.adam(1e-3, 0.9, 0.999, 1e-7), loss: "categoricalCrossentropy" });
+  using trainer = await FusedTrainer.create(b.toWeights(), BATCH);
+  const xs = tf.tensor4d(x, [BATCH, 28, 28, 1]), ys = tf.tensor2d(y, [BATCH, 10]);
+  for (let step = 0; step < 3; step++) {
+    await a.model.trainOnBatch(xs, ys);
+    trainer.step(x, labels, 1e-3);
+  }
+  b.setWeights(trainer.weights());
+  const flat = (l: LeNet) => Float32Array.from(l.model.getWeights().flatMap((w) => [...w.dataSync()]));
+  assertAllClose(flat(b), flat(a), 2e-5, 1e-3);
+  tf.dispose([xs, ys]);
+  [a, b].forEach((l) => l.dispose());
+});
+
+Deno.test("FusedTrainer learns: one epoch on 6,000 images exceeds 90% on 1,000 test images", async () => {
+  await initBackend("wasm");
+  const lenet = await LeNet.create({ activation: "relu" }, { seed: 1 });
+  using trainer = await FusedTrainer.create(lenet.toWeights(), 32);
+  const set = takeRange(train, 0, 6000);
+  for (let start = 0; start < set.count; start += 32) {
+    const idx = Array.from({ length: 32 }, (_, i) => start + i);
+    const batch = gatherBatch(set.images, set.labels, idx, 784);
+    trainer.step(batch.x, Int32Array.from(idx, (i) => set.labels[i]!), 2e-3);
+  }
+  lenet.setWeights(trainer.weights());
+  const small = takeRange(test, 0, 1000);
+  const probs = tf.tidy(() =>
+    tf.argMax(
+      lenet.predict(
+        tf.tensor4d(gatherBatch(small.images, small.labels, [...Array(1000).keys()], 784).x, [
+          1000,
+          28,
+          28,
+          1,
+        ]),
+      ),
+      1,
+    ).dataSync()
+  );
+  const accuracy = probs.filter((p, i) => p === small.labels[i]).length / 1000;
+  assert(accuracy > 0.9, `accuracy ${accuracy}`);
+  lenet.dispose();
+});
+
+Deno.test("FusedTrainer and train() refuse labels the model has no output for", async () => {
+  await initBackend("cpu");
+  const lenet = await LeNet.create({ numClasses: 10 });
+  using trainer = await FusedTrainer.create(lenet.toWeights(), 2, { threads: 1 });
+  assertThrows(() => trainer.step(new Uint8Array(2 * 784), Int32Array.of(3, 10), 1e-3), RangeError, "0 to 9");
+  const set = takeRange(train, 0, 4);
+  const odd = { ...set, labels: Uint8Array.of(1, 2, 12, 3) };
+  await assertRejects(() => trainLeNet(lenet, odd, { epochs: 1 }), RangeError, "A label is 12");
+  lenet.dispose();
+});

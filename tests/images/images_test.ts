@@ -1,0 +1,83 @@
+import { encode as encodePng } from "npm:fast-png@8.0.0";
+import { assert, assertEquals, assertThrows } from "../_assert.ts";
+import { prepareDigit, resizeArea } from "../../src/images/digit.ts";
+import { decodeImage, toGray } from "../../src/images/decode.ts";
+import { ImageError } from "../../src/images/digit.ts";
+
+const FIXTURES = new URL("../fixtures/", import.meta.url);
+const fixture = (name: string) => Deno.readFileSync(new URL(name, FIXTURES));
+
+Deno.test("decodeImage() reads every PNG colour type and depth, interlaced PNG and JPEG", () => {
+  const cases: [string, number, number][] = [
+    ["gray1bit_7.png", 1, 1],
+    ["gray16_7.png", 1, 65535],
+    ["palette_7.png", 3, 255],
+    ["rgb_interlaced_7.png", 3, 255],
+    ["canvas_grayalpha_2.png", 2, 255],
+    ["canvas_rgba_2.png", 4, 255],
+    ["photo_7.jpg", 3, 255],
+    ["progressive_7.jpg", 3, 255],
+  ];
+  for (const [name, channels, maxValue] of cases) {
+    const image = decodeImage(fixture(name));
+    assertEquals([image.channels, image.maxValue], [channels, maxValue], name);
+    assertEquals(image.data.length, image.width * image.height * channels, name);
+  }
+});
+
+Deno.test("decodeImage() gives one clear error for non-images, corrupt files and huge headers", () => {
+  assertThrows(() => decodeImage(fixture("not_an_image.png")), ImageError, "Not a PNG or JPEG image");
+  assertThrows(() => decodeImage(fixture("truncated.png")), ImageError, "Corrupt PNG");
+  assertThrows(() => decodeImage(fixture("truncated.jpg")), ImageError, "JPEG");
+  assertThrows(() => decodeImage(fixture("huge_header.png")), ImageError, "Image too large: 100000x100000");
+});
+
+Deno.test("toGray() flattens transparency onto white paper", () => {
+  const rgba = {
+    width: 3,
+    height: 1,
+    channels: 4,
+    maxValue: 255,
+    data: [0, 0, 0, 255, 0, 0, 0, 0, 0, 0, 0, 128],
+  };
+  const gray = toGray(rgba);
+  assertEquals(gray[0], 0);
+  assertEquals(gray[1], 1);
+  assert(Math.abs(gray[2]! - (1 - 128 / 255)) < 1e-6);
+});
+
+Deno.test("resizeArea() averages the covered area", () => {
+  assertEquals([...resizeArea(new Float32Array([1, 0, 0, 0, 1, 1, 1, 1]), 4, 2, 2, 1)], [0.75, 0.5]);
+});
+
+Deno.test("prepareDigit() inverts dark ink, fits it in 20x20 and centres its mass in 28x28", () => {
+  const [w, h] = [300, 200];
+  const gray = new Float32Array(w * h).fill(0.9); // light paper
+  for (let y = 20; y < 120; y++) for (let x = 200; x < 250; x++) gray[y * w + x] = 0.1; // dark block, off-centre
+  const { pixels, inverted, box } = prepareDigit(gray, w, h);
+  assert(inverted);
+  assertEquals(box, [200, 20, 50, 100]);
+  let mass = 0, mx = 0, my = 0, rows = 0, cols = 0;
+  for (let y = 0; y < 28; y++) {
+    for (let x = 0; x < 28; x++) {
+      const v = pixels[y * 28 + x]!;
+      mass += v, mx += v * (x + 0.5), my += v * (y + 0.5);
+    }
+  }
+  for (let y = 0; y < 28; y++) if (pixels.subarray(y * 28, y * 28 + 28).some((v) => v > 0)) rows++;
+  for (let x = 0; x < 28; x++) {
+    if (Array.from({ length: 28 }, (_, y) => pixels[y * 28 + x]!).some((v) => v > 0)) cols++;
+  }
+  assertEquals([rows, cols], [20, 10]); // the 100x50 block scaled to fit 20x20 keeping its aspect
+  assert(
+    Math.abs(mx / mass - 14) <= 0.5 && Math.abs(my / mass - 14) <= 0.5,
+    `centre ${mx / mass},${my / mass}`,
+  );
+});
+
+Deno.test("prepareDigit() refuses a blank picture", () => {
+  assertThrows(() => prepareDigit(new Float32Array(400).fill(0.95), 20, 20), ImageError, "No digit found");
+  const png = encodePng({ width: 8, height: 8, data: new Uint8Array(64).fill(200), channels: 1, depth: 8 });
+  const image = decodeImage(png);
+  assertThrows(() => prepareDigit(toGray(image), 8, 8), ImageError, "blank");
+});

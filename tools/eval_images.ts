@@ -1,0 +1,73 @@
+// Accuracy of the whole predict pipeline (decode → MNIST-style preparation → ONNX model) on MNIST
+// test digits re-rendered as people's pictures: photographs (dark ink on uneven light paper, large,
+// off-centre, noisy, JPEG) and canvas drawings (black strokes on a transparent RGBA background).
+//   deno task eval:images [--model FILE] [--count N] [--write DIR]
+import { encode as encodePng } from "npm:fast-png@8.0.0";
+import jpeg from "npm:jpeg-js@0.4.4";
+import { join } from "node:path";
+import { type FlagSpec, helpText, parseFlags, runMain } from "../src/cli/flags.ts";
+import { loadMnist } from "../src/data/dataset.ts";
+import { prepareDigit } from "../src/images/digit.ts";
+import { decodeImage, toGray } from "../src/images/decode.ts";
+import { OnnxClassifier } from "../src/onnx/classifier.ts";
+import { mulberry32 } from "../src/data/shuffle.ts";
+import { canvasOfDigit, photoOfDigit } from "../src/images/synthetic.ts";
+
+const FLAGS: Record<string, FlagSpec> = {
+  model: {
+    type: "string",
+    description: "ONNX model",
+    default: "models/lenet-mnist/model.onnx",
+    placeholder: "FILE",
+  },
+  count: { type: "number", description: "test digits to render (from the first)", default: 10000 },
+  write: {
+    type: "string",
+    description: "also write the first 20 renderings of each kind here",
+    placeholder: "DIR",
+  },
+};
+
+async function main(): Promise<number> {
+  const { flags, help } = parseFlags(FLAGS, Deno.args);
+  if (help) return (console.log(helpText("deno task eval:images [options]", FLAGS)), 0);
+  const { test } = await loadMnist();
+  const classifier = await OnnxClassifier.load(flags.model as string);
+  const count = Math.min(test.count, flags.count as number);
+  const random = mulberry32(1234);
+  const kinds = {
+    photo: (digit: Uint8Array) => {
+      const img = photoOfDigit(digit, random);
+      return jpeg.encode({ data: img.data, width: img.width, height: img.height }, 80).data as Uint8Array;
+    },
+    canvas: (digit: Uint8Array) => {
+      const img = canvasOfDigit(digit);
+      return encodePng({ width: img.width, height: img.height, data: img.data, channels: 4, depth: 8 });
+    },
+  };
+  const write = flags.write as string | undefined;
+  if (write) await Deno.mkdir(write, { recursive: true });
+  const report: Record<string, number> = {};
+  for (const [kind, render] of Object.entries(kinds)) {
+    let correct = 0;
+    for (let i = 0; i < count; i++) {
+      const bytes = render(test.images.subarray(i * 784, (i + 1) * 784));
+      if (write && i < 20) {
+        await Deno.writeFile(
+          join(write, `${kind}-${i}-label${test.labels[i]}.${kind === "photo" ? "jpg" : "png"}`),
+          bytes,
+        );
+      }
+      const image = decodeImage(bytes);
+      const { pixels } = prepareDigit(toGray(image), image.width, image.height);
+      const [answer] = await classifier.classify(pixels);
+      if (answer!.digit === test.labels[i]) correct++;
+    }
+    report[kind] = correct / count;
+    console.log(`${kind}: ${(100 * correct / count).toFixed(2)}% of ${count} MNIST test digits`);
+  }
+  console.log(JSON.stringify({ model: flags.model, count, ...report }));
+  return 0;
+}
+
+await runMain(main);
