@@ -41,18 +41,12 @@ export {
 } from "./src/config.ts";
 export { loadMnist, type MnistData, type MnistPaths } from "./src/data/dataset.ts";
 export type { FusedAdamState } from "./src/engines/fused/trainer.ts";
-export { IdxError, type LabeledImages } from "./src/data/idx.ts";
+export { IdxError } from "./src/data/idx.ts";
+export { type LabeledImages, takeRange } from "./src/data/labeled_images.ts";
 export { ModelFileError } from "./src/model/files.ts";
 export { type LayerSummary, LeNet, type LeNetCreateOptions } from "./src/model/lenet.ts";
 export type { LayersModel, Tensor, Tensor2D } from "./src/tfjs_types.ts";
-export {
-  type BatchProgress,
-  type EpochLog,
-  evaluate,
-  type Evaluation,
-  takeRange,
-  train,
-  type TrainOptions,
-  type TrainResult,
-} from "./src/train/train.ts";
+export { evaluate } from "./src/train/evaluate.ts";
+export { train, type TrainOptions, type TrainResult } from "./src/train/train.ts";
+export type { BatchProgress, EpochLog, Evaluation } from "./src/train/types.ts";
 export { type LeNetWeights, WeightsError } from "./src/model/weights.ts";

@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { type FlagSpec, helpText, parseFlags, runMain, UsageError } from "../src/cli/flags.ts";
 import { DIGIT_SIZE } from "../src/images/digit.ts";
 import { type Classification, OnnxClassifier, SHIPPED_MODEL } from "../src/onnx/classifier.ts";
-import { renderGray, stdoutHasColor } from "../src/cli/terminal.ts";
+import { grayToText, stdoutHasColor } from "../src/cli/terminal.ts";
 
 const USER_MODEL = "runs/latest/model.onnx";
 const IMAGE_EXTENSIONS = /\.(png|jpe?g)$/i;
@@ -86,7 +86,7 @@ async function main(): Promise<number> {
       if (!flags.json) {
         console.log(describe(file, answer));
         if (flags.show) {
-          console.log(renderGray(prepared.pixels, DIGIT_SIZE, DIGIT_SIZE, { color: stdoutHasColor() }));
+          console.log(grayToText(prepared.pixels, DIGIT_SIZE, DIGIT_SIZE, { color: stdoutHasColor() }));
         }
       }
     } catch (error) {

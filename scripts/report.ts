@@ -7,7 +7,7 @@ import { type FlagSpec, helpText, parseFlags, runMain, UsageError } from "../src
 import { loadMnist } from "../src/data/dataset.ts";
 import { LeNet } from "../src/model/lenet.ts";
 import { writeReport } from "../src/figures/report.ts";
-import { evaluate } from "../src/train/train.ts";
+import { evaluate } from "../src/train/evaluate.ts";
 
 const FLAGS: Record<string, FlagSpec> = {
   index: { type: "number", description: "test image whose feature maps are drawn", default: 0 },

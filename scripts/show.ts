@@ -5,7 +5,7 @@ import { loadMnist } from "../src/data/dataset.ts";
 import { digitsSpec } from "../src/figures/specs.ts";
 import { writeFileAtomic } from "../src/_atomic.ts";
 import { renderSvg, svgToPng } from "../src/figures/chart.ts";
-import { renderGray, stdoutHasColor } from "../src/cli/terminal.ts";
+import { grayToText, stdoutHasColor } from "../src/cli/terminal.ts";
 
 const FLAGS: Record<string, FlagSpec> = {
   index: { type: "number", description: "first image to show", default: 0 },
@@ -30,7 +30,7 @@ function terminalGrid(images: Float32Array[], captions: string[], color: boolean
   const perRow = Math.max(1, Math.min(PER_ROW, Math.floor(columnsAvailable() / cellWidth)));
   for (let start = 0; start < images.length; start += perRow) {
     const row = images.slice(start, start + perRow);
-    const renders = row.map((img) => renderGray(img, 28, 28, { color }).split("\n"));
+    const renders = row.map((img) => grayToText(img, 28, 28, { color }).split("\n"));
     const header = captions.slice(start, start + perRow).map((c) => c.padEnd(cellWidth)).join("");
     const lines = renders[0]!.map((_, y) => renders.map((r) => r[y]! + "  ").join(""));
     blocks.push([header, ...lines].join("\n"));

@@ -20,7 +20,9 @@ import { writeReport } from "../src/figures/report.ts";
 import { LeNet } from "../src/model/lenet.ts";
 import { exportOnnx } from "../src/onnx/export.ts";
 import { formatDuration, progressReporter } from "../src/cli/progress.ts";
-import { evaluate, takeRange, train } from "../src/train/train.ts";
+import { evaluate } from "../src/train/evaluate.ts";
+import { train } from "../src/train/train.ts";
+import { takeRange } from "../src/data/labeled_images.ts";
 
 const FLAGS: Record<string, FlagSpec> = {
   epochs: { type: "number", description: "passes over the training set", default: DEFAULT_TRAIN.epochs },

@@ -8,8 +8,8 @@
 
 const RAMP = " .:-=+*#%@";
 
-/** How {@linkcode renderGray} draws. */
-export interface RenderOptions {
+/** How {@linkcode grayToText} draws. */
+export interface TextImageOptions {
   /**
    * Use ANSI colours and half-blocks; otherwise plain characters, two per pixel.
    * @default false
@@ -33,15 +33,15 @@ function shade(v: number): number {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { renderGray } from "./terminal.ts";
- * assert.equal(renderGray(new Float32Array([0, 1, 1, 0]), 2, 2), "  @@\n@@  ");
+ * import { grayToText } from "./terminal.ts";
+ * assert.equal(grayToText(new Float32Array([0, 1, 1, 0]), 2, 2), "  @@\n@@  ");
  * ```
  */
-export function renderGray(
+export function grayToText(
   pixels: ArrayLike<number>,
   width: number,
   height: number,
-  options: RenderOptions = {},
+  options: TextImageOptions = {},
 ): string {
   const lines: string[] = [];
   if (options.color) {

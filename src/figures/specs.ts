@@ -6,10 +6,10 @@
  * @module
  */
 import * as tf from "../_tfjs.ts";
-import type { LabeledImages } from "../data/idx.ts";
+import type { LabeledImages } from "../data/labeled_images.ts";
 import type { LeNet } from "../model/lenet.ts";
 import { type ChartSpec, imageGridSpec, type ImageTile } from "./chart.ts";
-import type { EpochLog } from "../train/train.ts";
+import type { EpochLog } from "../train/types.ts";
 
 /**
  * Loss and accuracy per epoch, training against validation, side by side.

@@ -6,7 +6,7 @@
  */
 
 /** An 8-bit RGBA image (photographs are opaque: alpha 255). */
-export interface Rendering {
+export interface SyntheticImage {
   /** Width in pixels. */
   width: number;
   /** Height in pixels. */
@@ -43,7 +43,7 @@ function bilinear(src: Uint8Array, size: number, x: number, y: number): number {
  * assert.ok(photo.data.every((v, i) => i % 4 !== 3 || v === 255)); // opaque
  * ```
  */
-export function photoOfDigit(digit: Uint8Array, random: () => number): Rendering {
+export function photoOfDigit(digit: Uint8Array, random: () => number): SyntheticImage {
   const width = 320, height = 240;
   const scale = 5 + random() * 3; // the digit's 28 pixels span 140-224 pixels
   const span = 28 * scale;
@@ -77,7 +77,7 @@ export function photoOfDigit(digit: Uint8Array, random: () => number): Rendering
  * assert.deepEqual([drawing.width, drawing.height, drawing.data.length], [280, 280, 280 * 280 * 4]);
  * ```
  */
-export function canvasOfDigit(digit: Uint8Array): Rendering {
+export function canvasOfDigit(digit: Uint8Array): SyntheticImage {
   const size = 280, scale = 10;
   const data = new Uint8Array(size * size * 4);
   for (let y = 0; y < size; y++) {

@@ -11,7 +11,7 @@ import { fromBase64, toBase64 } from "../_base64.ts";
 import { writeJsonAtomic } from "../_atomic.ts";
 import type { FusedAdamState } from "../engines/fused/trainer.ts";
 import { LeNet } from "../model/lenet.ts";
-import type { EpochLog } from "./train.ts";
+import type { EpochLog } from "./types.ts";
 
 /** File name of the checkpoint inside an output directory. */
 export const CHECKPOINT_FILE = "checkpoint.json";

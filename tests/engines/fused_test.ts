@@ -8,7 +8,8 @@ import { DEFAULT_LENET } from "../../src/config.ts";
 import { FusedTrainer } from "../../src/engines/fused/trainer.ts";
 import { LeNet } from "../../src/model/lenet.ts";
 import { gatherBatch, gatherBytes, normalizePixels } from "../../src/data/batch.ts";
-import { takeRange, train as trainLeNet } from "../../src/train/train.ts";
+import { train as trainLeNet } from "../../src/train/train.ts";
+import { takeRange } from "../../src/data/labeled_images.ts";
 
 const { train, test } = await loadMnist();
 const BATCH = 16;

@@ -9,7 +9,8 @@ import { filtersSpec } from "../../src/figures/specs.ts";
 import { LeNet } from "../../src/model/lenet.ts";
 import { renderSvg, svgToPng } from "../../src/figures/chart.ts";
 import { REPORT_FILES, writeReport } from "../../src/figures/report.ts";
-import { evaluate, takeRange } from "../../src/train/train.ts";
+import { evaluate } from "../../src/train/evaluate.ts";
+import { takeRange } from "../../src/data/labeled_images.ts";
 
 await initBackend("wasm");
 

@@ -4,7 +4,9 @@ import { initBackend } from "../../src/engines/tfjs/backend.ts";
 import { CHECKPOINT_FILE, loadCheckpoint } from "../../src/train/checkpoint.ts";
 import { loadMnist } from "../../src/data/dataset.ts";
 import { LeNet } from "../../src/model/lenet.ts";
-import { evaluate, takeRange, train } from "../../src/train/train.ts";
+import { evaluate } from "../../src/train/evaluate.ts";
+import { train } from "../../src/train/train.ts";
+import { takeRange } from "../../src/data/labeled_images.ts";
 
 const backend = await initBackend("wasm");
 const data = await loadMnist();

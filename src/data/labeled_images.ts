@@ -1,0 +1,74 @@
+/**
+ * The data type everything trains and evaluates on: images and labels as bytes, exactly as the
+ * IDX files hold them, and views of a part of a set (no copy).
+ *
+ * @module
+ */
+
+/** Images and labels read from an IDX pair: `count` images of `rows` x `cols` bytes. */
+export interface LabeledImages {
+  /** Pixels, `count * rows * cols` bytes, image after image, 0 = background. */
+  images: Uint8Array;
+  /** One class index per image. */
+  labels: Uint8Array;
+  /** Number of images. */
+  count: number;
+  /** Image height. */
+  rows: number;
+  /** Image width. */
+  cols: number;
+}
+
+/**
+ * Splits the last `fraction` of a set off as validation data, as Keras' `validation_split` does.
+ *
+ * @param set The full training set.
+ * @param fraction Share of examples to hold out, in [0, 1).
+ * @returns The two parts (views, no copy).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { splitValidation } from "./labeled_images.ts";
+ * const set = { images: new Uint8Array(40), labels: new Uint8Array(10), count: 10, rows: 2, cols: 2 };
+ * const { train, validation } = splitValidation(set, 0.2);
+ * assert.deepEqual([train.count, validation.count], [8, 2]);
+ * ```
+ */
+export function splitValidation(
+  set: LabeledImages,
+  fraction: number,
+): { train: LabeledImages; validation: LabeledImages } {
+  const nVal = Math.round(set.count * fraction);
+  return {
+    train: takeRange(set, 0, set.count - nVal),
+    validation: takeRange(set, set.count - nVal, set.count),
+  };
+}
+
+/**
+ * The examples `start .. end-1` of a set, as views.
+ *
+ * @param set Any labelled set.
+ * @param start First example.
+ * @param end One past the last example.
+ * @returns The sub-set.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { takeRange } from "./labeled_images.ts";
+ * const set = { images: Uint8Array.of(1, 2, 3, 4, 5, 6), labels: Uint8Array.of(7, 8, 9), count: 3, rows: 1, cols: 2 };
+ * const tail = takeRange(set, 1, 3);
+ * assert.deepEqual([tail.count, [...tail.images], [...tail.labels]], [2, [3, 4, 5, 6], [8, 9]]);
+ * ```
+ */
+export function takeRange(set: LabeledImages, start: number, end: number): LabeledImages {
+  const size = set.rows * set.cols;
+  return {
+    ...set,
+    images: set.images.subarray(start * size, end * size),
+    labels: set.labels.subarray(start, end),
+    count: end - start,
+  };
+}

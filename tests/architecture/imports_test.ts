@@ -1,0 +1,62 @@
+// The architecture as a checked fact: the modules of src/ import each other without a cycle
+// (type-only imports included), and the entry points that promise no TensorFlow.js reach none.
+import { assertEquals } from "../_assert.ts";
+
+const ROOT = new URL("../../", import.meta.url);
+const IMPORT =
+  /(?:import|export)\s+(?:type\s+)?(?:[\w*{}\s,]+\s+from\s+)?"(\.{1,2}\/[^"]+)"|import\("(\.{1,2}\/[^"]+)"\)/g;
+
+/** Every module reachable from `entries` through relative imports, with the modules it imports. */
+export async function importGraph(entries: string[]): Promise<Map<string, string[]>> {
+  const graph = new Map<string, string[]>();
+  const todo = entries.map((e) => new URL(e, ROOT).href);
+  while (todo.length > 0) {
+    const url = todo.pop()!;
+    if (graph.has(url)) continue;
+    const code = (await Deno.readTextFile(new URL(url))).replace(/^\s*\*.*$/gm, ""); // not doc examples
+    const deps = [...code.matchAll(IMPORT)].map((m) => new URL(m[1] ?? m[2]!, url).href);
+    graph.set(url, deps);
+    todo.push(...deps.filter((d) => d.endsWith(".ts")));
+  }
+  return graph;
+}
+
+/** The import cycles of a graph, each as a list of modules, from a depth-first search. */
+export function cycles(graph: Map<string, string[]>): string[][] {
+  const found: string[][] = [], state = new Map<string, "open" | "done">(), path: string[] = [];
+  const visit = (node: string) => {
+    state.set(node, "open");
+    path.push(node);
+    for (const next of graph.get(node) ?? []) {
+      if (state.get(next) === "open") found.push([...path.slice(path.indexOf(next)), next]);
+      else if (!state.has(next)) visit(next);
+    }
+    path.pop();
+    state.set(node, "done");
+  };
+  for (const node of graph.keys()) if (!state.has(node)) visit(node);
+  return found;
+}
+
+const short = (url: string) => url.slice(ROOT.href.length);
+const ENTRIES = ["mod.ts", "inference.ts", "figures.ts", "fused.ts"];
+
+Deno.test("src/ has no import cycle, type-only imports included", async () => {
+  const all = [...ENTRIES];
+  for await (const entry of walk(new URL("src/", ROOT))) all.push(short(entry));
+  assertEquals(cycles(await importGraph(all)).map((cycle) => cycle.map(short).join(" → ")), []);
+});
+
+Deno.test("inference.ts and fused.ts reach no TensorFlow.js module", async () => {
+  for (const entry of ["inference.ts", "fused.ts"]) {
+    const reached = [...(await importGraph([entry])).keys()].map(short);
+    assertEquals(reached.filter((m) => /_tfjs|tfjs_types|engines\/tfjs/.test(m)), [], entry);
+  }
+});
+
+async function* walk(dir: URL): AsyncGenerator<string> {
+  for await (const entry of Deno.readDir(dir)) {
+    if (entry.isDirectory) yield* walk(new URL(`${entry.name}/`, dir));
+    else if (entry.name.endsWith(".ts")) yield new URL(entry.name, dir).href;
+  }
+}
