@@ -21,6 +21,7 @@
  * @module
  */
 export { type Activation, DEFAULT_LENET, type LeNetConfig } from "./src/config.ts";
+export { LenetError } from "./src/errors.ts";
 export {
   type FusedAdamState,
   type FusedOptions,

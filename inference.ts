@@ -35,4 +35,5 @@ export {
   SHIPPED_MODEL,
 } from "./src/onnx/classifier.ts";
 export { exportOnnx } from "./src/onnx/export.ts";
+export { LenetError } from "./src/errors.ts";
 export { type LeNetWeights, WeightsError } from "./src/model/weights.ts";

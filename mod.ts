@@ -30,6 +30,7 @@
  * @module
  */
 export { BackendError } from "./src/engines/tfjs/backend.ts";
+export { LenetError } from "./src/errors.ts";
 export { CheckpointError, loadCheckpoint, type TrainState } from "./src/train/checkpoint.ts";
 export {
   type Activation,
@@ -42,7 +43,7 @@ export {
 export { loadMnist, type MnistData, type MnistPaths } from "./src/data/dataset.ts";
 export type { FusedAdamState } from "./src/engines/fused/trainer.ts";
 export { IdxError } from "./src/data/idx.ts";
-export { type LabeledImages, takeRange } from "./src/data/labeled_images.ts";
+export { DataError, type LabeledImages, takeRange } from "./src/data/labeled_images.ts";
 export { ModelFileError } from "./src/model/files.ts";
 export { type LayerSummary, LeNet, type LeNetCreateOptions } from "./src/model/lenet.ts";
 export type { LayersModel, Tensor, Tensor2D } from "./src/tfjs_types.ts";

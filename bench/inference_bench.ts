@@ -1,6 +1,7 @@
 // Inference speed, side by side in one run: onnxruntime-web (1 and 2 threads) against tfjs-wasm
 // `predict` and native onnxruntime-node, single image and batches of 256 and 1000.
 //   deno task bench   (warm-up happens outside the timed part)
+import { IMAGE_PIXELS } from "../src/config.ts";
 import { fileURLToPath } from "node:url";
 import * as tf from "../src/_tfjs.ts";
 import * as ortNode from "npm:onnxruntime-node@1.30.0";
@@ -13,7 +14,7 @@ import { normalizePixels } from "../src/data/batch.ts";
 const MODEL = fileURLToPath(new URL("../models/lenet-mnist/", import.meta.url));
 await initBackend("wasm");
 const { test } = await loadMnist();
-const pixels = normalizePixels(test.images.subarray(0, 1000 * 784));
+const pixels = normalizePixels(test.images.subarray(0, 1000 * IMAGE_PIXELS));
 const lenet = await LeNet.load(MODEL);
 const onnxBytes = await Deno.readFile(`${MODEL}/model.onnx`);
 // onnxruntime-web's thread count is fixed when its wasm starts: one process per setting.
@@ -21,7 +22,7 @@ const threads = Number(Deno.env.get("ORT_THREADS") ?? "1");
 const web = await OnnxClassifier.load(onnxBytes, { threads });
 const native = await ortNode.InferenceSession.create(onnxBytes, { intraOpNumThreads: 1 });
 
-const batch = (n: number) => pixels.subarray(0, n * 784);
+const batch = (n: number) => pixels.subarray(0, n * IMAGE_PIXELS);
 const tfjsPredict = (n: number) =>
   tf.tidy(() => lenet.predict(tf.tensor4d(batch(n), [n, 28, 28, 1])).dataSync());
 const nodeRun = (n: number) =>

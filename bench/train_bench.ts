@@ -7,7 +7,7 @@
 //   deno task bench
 import * as tf from "../src/_tfjs.ts";
 import { initBackend } from "../src/engines/tfjs/backend.ts";
-import { DEFAULT_LENET } from "../src/config.ts";
+import { DEFAULT_LENET, IMAGE_PIXELS } from "../src/config.ts";
 import { loadMnist } from "../src/data/dataset.ts";
 import { FusedTrainer } from "../src/engines/fused/trainer.ts";
 import { useSimdKernels } from "../src/engines/tfjs/kernels.ts";
@@ -41,7 +41,7 @@ async function tfjsStepper(backend: "wasm" | "cpu", batch: number, ourKernels = 
   const lenet = await LeNet.create();
   lenet.model.compile({ optimizer: tf.train.adam(1e-3), loss: "categoricalCrossentropy" });
   const indices = Array.from({ length: batch }, (_, i) => i);
-  const { x, y } = gatherBatch(train.images, train.labels, indices, 784);
+  const { x, y } = gatherBatch(train.images, train.labels, indices, IMAGE_PIXELS);
   const xs = tf.tensor4d(x, [batch, 28, 28, 1]), ys = tf.tensor2d(y, [batch, 10]);
   for (let i = 0; i < 3; i++) await lenet.model.trainOnBatch(xs, ys); // warm-up
   return async () => {
@@ -52,7 +52,7 @@ async function tfjsStepper(backend: "wasm" | "cpu", batch: number, ourKernels = 
 
 async function fusedStepper(batch: number, threads: number) {
   const trainer = await FusedTrainer.create((await LeNet.create()).toWeights(), batch, { threads });
-  const { pixels, labels } = gatherBytes(train.images, train.labels, [...Array(batch).keys()], 784);
+  const { pixels, labels } = gatherBytes(train.images, train.labels, [...Array(batch).keys()], IMAGE_PIXELS);
   for (let i = 0; i < 20; i++) trainer.step(pixels, labels, 1e-3); // warm-up: V8 tiers the wasm up
   return () => void trainer.step(pixels, labels, 1e-3);
 }

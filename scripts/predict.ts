@@ -3,7 +3,7 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type FlagSpec, helpText, parseFlags, runMain, UsageError } from "../src/cli/flags.ts";
-import { DIGIT_SIZE } from "../src/images/digit.ts";
+import { IMAGE_SIDE } from "../src/config.ts";
 import { type Classification, OnnxClassifier, SHIPPED_MODEL } from "../src/onnx/classifier.ts";
 import { grayToText, stdoutHasColor } from "../src/cli/terminal.ts";
 
@@ -86,7 +86,7 @@ async function main(): Promise<number> {
       if (!flags.json) {
         console.log(describe(file, answer));
         if (flags.show) {
-          console.log(grayToText(prepared.pixels, DIGIT_SIZE, DIGIT_SIZE, { color: stdoutHasColor() }));
+          console.log(grayToText(prepared.pixels, IMAGE_SIDE, IMAGE_SIDE, { color: stdoutHasColor() }));
         }
       }
     } catch (error) {

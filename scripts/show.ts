@@ -1,5 +1,6 @@
 // Look at MNIST digits in the terminal, or write them as an upscaled PNG:
 //   deno task show --index 123 [--split test] [--grid 16] [--out digits.png]
+import { IMAGE_PIXELS } from "../src/config.ts";
 import { type FlagSpec, helpText, parseFlags, runMain, UsageError } from "../src/cli/flags.ts";
 import { loadMnist } from "../src/data/dataset.ts";
 import { digitsSpec } from "../src/figures/specs.ts";
@@ -59,7 +60,7 @@ async function main(): Promise<number> {
   const indices = Array.from({ length: Math.min(grid, set.count - index) }, (_, k) => index + k);
   const captions = indices.map((i) => `${split} #${i}: ${set.labels[i]}`);
   const images = indices.map((i) =>
-    Float32Array.from(set.images.subarray(i * 784, (i + 1) * 784), (v) => v / 255)
+    Float32Array.from(set.images.subarray(i * IMAGE_PIXELS, (i + 1) * IMAGE_PIXELS), (v) => v / 255)
   );
   console.log(terminalGrid(images, captions, stdoutHasColor()));
   if (flags.out) {

@@ -4,6 +4,12 @@
  *
  * @module
  */
+import { LenetError } from "./errors.ts";
+
+/** Side of an MNIST image and of the LeNet's input, in pixels. */
+export const IMAGE_SIDE = 28;
+/** Pixels of one image: 28 x 28. */
+export const IMAGE_PIXELS: number = IMAGE_SIDE * IMAGE_SIDE;
 
 /** An activation of the LeNet's hidden layers. */
 export type Activation = "sigmoid" | "relu" | "tanh" | "elu";
@@ -40,7 +46,7 @@ export interface LeNetConfig {
  * ```
  */
 export const DEFAULT_LENET: Readonly<LeNetConfig> = Object.freeze<LeNetConfig>({
-  inputShape: [28, 28, 1],
+  inputShape: [IMAGE_SIDE, IMAGE_SIDE, 1],
   conv1Filters: 6,
   conv2Filters: 16,
   fc1Units: 120,
@@ -48,6 +54,9 @@ export const DEFAULT_LENET: Readonly<LeNetConfig> = Object.freeze<LeNetConfig>({
   numClasses: 10,
   activation: "sigmoid",
 });
+
+/** Threads the fused engine can use: the trainer's own and one helper. */
+export const FUSED_MAX_THREADS = 2;
 
 /** The training recipe: Adam on categorical cross-entropy, with a cosine-decayed learning rate. */
 export interface TrainConfig {
@@ -97,17 +106,7 @@ export const DEFAULT_TRAIN: Readonly<TrainConfig> = Object.freeze<TrainConfig>({
 });
 
 /** Raised when a configuration names an unknown key or holds a value out of range. */
-export class ConfigError extends Error {
-  /**
-   * Creates the error.
-   *
-   * @param message What is wrong, naming the key and the bad value.
-   */
-  constructor(message: string) {
-    super(message);
-    this.name = "ConfigError";
-  }
-}
+export class ConfigError extends LenetError {}
 
 function checkKeys(overrides: object, defaults: object, what: string): void {
   for (const key of Object.keys(overrides)) {
@@ -119,7 +118,45 @@ function checkKeys(overrides: object, defaults: object, what: string): void {
   }
 }
 
-function checkPositiveInt(value: number, key: string): void {
+/**
+ * Checks a thread count: an integer from 1 to `max`. The one check of every thread count (the
+ * fused engine's, onnxruntime-web's).
+ *
+ * @param threads The count asked for.
+ * @param max The most this use allows.
+ * @returns The count.
+ * @throws {ConfigError} When it is not an integer in 1..max.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { checkThreads, ConfigError } from "./config.ts";
+ * assert.equal(checkThreads(2, 2), 2);
+ * assert.throws(() => checkThreads(1.5, 2), ConfigError);
+ * ```
+ */
+export function checkThreads(threads: number, max: number): number {
+  if (!Number.isInteger(threads) || threads < 1 || threads > max) {
+    throw new ConfigError(`Invalid threads: expected an integer from 1 to ${max}, got ${threads}`);
+  }
+  return threads;
+}
+
+/**
+ * Checks a count that must be a positive integer (epochs, batch size, layer sizes).
+ *
+ * @param value The value.
+ * @param key Its name, for the message.
+ * @throws {ConfigError} When it is not a positive integer.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { checkPositiveInt, ConfigError } from "./config.ts";
+ * assert.throws(() => checkPositiveInt(0, "epochs"), ConfigError);
+ * ```
+ */
+export function checkPositiveInt(value: number, key: string): void {
   if (!Number.isInteger(value) || value < 1) {
     throw new ConfigError(`Invalid ${key}: expected a positive integer, got ${value}`);
   }
@@ -194,9 +231,7 @@ export function resolveTrainConfig(overrides: Partial<TrainConfig> = {}): TrainC
   if (config.engine !== "tfjs" && config.engine !== "fused") {
     throw new ConfigError(`Unknown engine "${config.engine}": expected tfjs or fused`);
   }
-  if (config.threads !== 1 && config.threads !== 2) {
-    throw new ConfigError(`Invalid threads: expected 1 or 2, got ${config.threads}`);
-  }
+  checkThreads(config.threads, FUSED_MAX_THREADS);
   if (!(config.validationSplit >= 0 && config.validationSplit < 1)) {
     throw new ConfigError(
       `Invalid validationSplit: expected a number in [0, 1), got ${config.validationSplit}`,

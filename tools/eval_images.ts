@@ -2,6 +2,7 @@
 // test digits re-rendered as people's pictures: photographs (dark ink on uneven light paper, large,
 // off-centre, noisy, JPEG) and canvas drawings (black strokes on a transparent RGBA background).
 //   deno task eval:images [--model FILE] [--count N] [--write DIR]
+import { IMAGE_PIXELS } from "../src/config.ts";
 import { encode as encodePng } from "npm:fast-png@8.0.0";
 import jpeg from "npm:jpeg-js@0.4.4";
 import { join } from "node:path";
@@ -51,7 +52,7 @@ async function main(): Promise<number> {
   for (const [kind, render] of Object.entries(kinds)) {
     let correct = 0;
     for (let i = 0; i < count; i++) {
-      const bytes = render(test.images.subarray(i * 784, (i + 1) * 784));
+      const bytes = render(test.images.subarray(i * IMAGE_PIXELS, (i + 1) * IMAGE_PIXELS));
       if (write && i < 20) {
         await Deno.writeFile(
           join(write, `${kind}-${i}-label${test.labels[i]}.${kind === "photo" ? "jpg" : "png"}`),

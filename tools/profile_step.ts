@@ -1,6 +1,7 @@
 // Where a tfjs training step's time goes: wraps every wasm kernel with a timer and trains the
 // default LeNet on one fixed batch.
 //   deno task profile [--batch-size 128] [--steps 20]
+import { IMAGE_PIXELS } from "../src/config.ts";
 import * as tf from "../src/_tfjs.ts";
 import { initBackend } from "../src/engines/tfjs/backend.ts";
 import { type FlagSpec, helpText, parseFlags, runMain } from "../src/cli/flags.ts";
@@ -25,7 +26,12 @@ async function main(): Promise<number> {
     loss: "categoricalCrossentropy",
     metrics: ["accuracy"],
   });
-  const { x, y } = gatherBatch(train.images, train.labels, Array.from({ length: batch }, (_, i) => i), 784);
+  const { x, y } = gatherBatch(
+    train.images,
+    train.labels,
+    Array.from({ length: batch }, (_, i) => i),
+    IMAGE_PIXELS,
+  );
   const xs = tf.tensor4d(x, [batch, 28, 28, 1]), ys = tf.tensor2d(y, [batch, 10]);
   for (let i = 0; i < 5; i++) await lenet.model.trainOnBatch(xs, ys); // warm-up
 

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { LenetError } from "../errors.ts";
 import { parseArgs } from "node:util";
 import denoJson from "../../deno.json" with { type: "json" };
 
@@ -31,17 +32,7 @@ export interface FlagSpec {
 export type ParsedFlags = Record<string, string | number | boolean | undefined> & { explicit: Set<string> };
 
 /** Raised for a bad command line; scripts print its message and exit with status 2. */
-export class UsageError extends Error {
-  /**
-   * Creates the error.
-   *
-   * @param message What is wrong with the command line.
-   */
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
-  }
-}
+export class UsageError extends LenetError {}
 
 /**
  * Parses `args` against a flag table.

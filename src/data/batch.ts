@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { checkLabels } from "./labeled_images.ts";
 
 /** Largest value of an 8-bit pixel: the divisor that maps bytes onto [0, 1]. */
 export const PIXEL_MAX = 255;
@@ -38,7 +39,7 @@ export function normalizePixels(
  * @param labels One class index per example.
  * @param numClasses Width of each row.
  * @returns `labels.length * numClasses` floats, row `i` holding a single 1 at `labels[i]`.
- * @throws {RangeError} When a label is not below `numClasses`.
+ * @throws {DataError} When a label is not a class: an integer below `numClasses`.
  *
  * @example
  * ```ts
@@ -48,14 +49,9 @@ export function normalizePixels(
  * ```
  */
 export function oneHot(labels: ArrayLike<number>, numClasses = 10): Float32Array {
+  checkLabels(labels, numClasses);
   const out = new Float32Array(labels.length * numClasses);
-  for (let i = 0; i < labels.length; i++) {
-    const label = labels[i]!;
-    if (!(Number.isInteger(label) && label >= 0 && label < numClasses)) {
-      throw new RangeError(`Invalid label at index ${i}: expected 0..${numClasses - 1}, got ${label}`);
-    }
-    out[i * numClasses + label] = 1;
-  }
+  for (let i = 0; i < labels.length; i++) out[i * numClasses + labels[i]!] = 1;
   return out;
 }
 

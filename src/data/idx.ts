@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { LenetError } from "../errors.ts";
 import type { LabeledImages } from "./labeled_images.ts";
 
 /** Magic number of an IDX file of unsigned-byte images with three dimensions (count, rows, cols). */
@@ -24,17 +25,7 @@ export interface IdxArray {
 }
 
 /** Raised when an IDX file is malformed; the message names the file and the problem. */
-export class IdxError extends Error {
-  /**
-   * Creates the error.
-   *
-   * @param message What is wrong, naming the file.
-   */
-  constructor(message: string) {
-    super(message);
-    this.name = "IdxError";
-  }
-}
+export class IdxError extends LenetError {}
 
 /**
  * Validates an IDX header and returns the dimensions it declares, without touching the data.

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { LenetError } from "../errors.ts";
 
 /** Images and labels read from an IDX pair: `count` images of `rows` x `cols` bytes. */
 export interface LabeledImages {
@@ -71,4 +72,34 @@ export function takeRange(set: LabeledImages, start: number, end: number): Label
     labels: set.labels.subarray(start, end),
     count: end - start,
   };
+}
+
+/** Raised when data do not fit the model, such as a label the model has no output for. */
+export class DataError extends LenetError {}
+
+/**
+ * Checks that every label is a class the model has: an integer in 0..numClasses-1. One such
+ * label would otherwise train silently wrong (no one-hot, a NaN loss).
+ *
+ * @param labels Class indices.
+ * @param numClasses Classes of the model.
+ * @throws {DataError} Naming the first bad label and where it is.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { checkLabels, DataError } from "./labeled_images.ts";
+ * checkLabels(Uint8Array.of(0, 9, 3), 10);
+ * assert.throws(() => checkLabels(Uint8Array.of(0, 12), 10), DataError);
+ * ```
+ */
+export function checkLabels(labels: ArrayLike<number>, numClasses: number): void {
+  for (let i = 0; i < labels.length; i++) {
+    const label = labels[i]!;
+    if (!(Number.isInteger(label) && label >= 0 && label < numClasses)) {
+      throw new DataError(
+        `Invalid label ${label} at index ${i}: the model has ${numClasses} classes (0 to ${numClasses - 1})`,
+      );
+    }
+  }
 }

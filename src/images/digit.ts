@@ -5,24 +5,14 @@
  *
  * @module
  */
+import { IMAGE_SIDE } from "../config.ts";
+import { LenetError } from "../errors.ts";
 
-/** Side of the model's input. */
-export const DIGIT_SIZE = 28;
 /** Side of the box the digit is scaled to fit, as in MNIST. */
 export const DIGIT_BOX = 20;
 
 /** Raised when a file is not an image we read, or holds nothing that looks like a digit. */
-export class ImageError extends Error {
-  /**
-   * Creates the error.
-   *
-   * @param message What is wrong.
-   */
-  constructor(message: string) {
-    super(message);
-    this.name = "ImageError";
-  }
-}
+export class ImageError extends LenetError {}
 
 /** The prepared digit and what preparation found. */
 export interface PreparedDigit {
@@ -154,13 +144,13 @@ function placeByCentreOfMass(digit: Float32Array, w: number, h: number): Float32
       mass += v, mx += v * (x + 0.5), my += v * (y + 0.5);
     }
   }
-  const dx = Math.round(DIGIT_SIZE / 2 - mx / mass), dy = Math.round(DIGIT_SIZE / 2 - my / mass);
-  const out = new Float32Array(DIGIT_SIZE * DIGIT_SIZE);
+  const dx = Math.round(IMAGE_SIDE / 2 - mx / mass), dy = Math.round(IMAGE_SIDE / 2 - my / mass);
+  const out = new Float32Array(IMAGE_SIDE * IMAGE_SIDE);
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       const tx = x + dx, ty = y + dy;
-      if (tx >= 0 && tx < DIGIT_SIZE && ty >= 0 && ty < DIGIT_SIZE) {
-        out[ty * DIGIT_SIZE + tx] = digit[y * w + x]!;
+      if (tx >= 0 && tx < IMAGE_SIDE && ty >= 0 && ty < IMAGE_SIDE) {
+        out[ty * IMAGE_SIDE + tx] = digit[y * w + x]!;
       }
     }
   }

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { IMAGE_SIDE } from "../config.ts";
 
 /** An 8-bit RGBA image (photographs are opaque: alpha 255). */
 export interface SyntheticImage {
@@ -46,14 +47,14 @@ function bilinear(src: Uint8Array, size: number, x: number, y: number): number {
 export function photoOfDigit(digit: Uint8Array, random: () => number): SyntheticImage {
   const width = 320, height = 240;
   const scale = 5 + random() * 3; // the digit's 28 pixels span 140-224 pixels
-  const span = 28 * scale;
+  const span = IMAGE_SIDE * scale;
   const ox = random() * (width - span), oy = random() * (height - span);
   const paper = 180 + random() * 50, tilt = (random() - 0.5) * 60, ink = 20 + random() * 40;
   const data = new Uint8Array(width * height * 4);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const light = paper + tilt * (x / width - 0.5); // uneven lighting across the sheet
-      const v = bilinear(digit, 28, (x - ox) / scale - 0.5, (y - oy) / scale - 0.5) / 255;
+      const v = bilinear(digit, IMAGE_SIDE, (x - ox) / scale - 0.5, (y - oy) / scale - 0.5) / 255;
       const noise = (random() + random() + random() - 1.5) * 12;
       const g = Math.max(0, Math.min(255, light * (1 - v) + ink * v + noise));
       data.set([g, g * 0.98, g * 0.93, 255], (y * width + x) * 4); // warm paper tint
@@ -82,7 +83,9 @@ export function canvasOfDigit(digit: Uint8Array): SyntheticImage {
   const data = new Uint8Array(size * size * 4);
   for (let y = 0; y < size; y++) {
     for (let x = 0; x < size; x++) {
-      data[(y * size + x) * 4 + 3] = Math.round(bilinear(digit, 28, x / scale - 0.5, y / scale - 0.5));
+      data[(y * size + x) * 4 + 3] = Math.round(
+        bilinear(digit, IMAGE_SIDE, x / scale - 0.5, y / scale - 0.5),
+      );
     }
   }
   return { width: size, height: size, data };

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { LenetError } from "../errors.ts";
 import * as tf from "../_tfjs.ts";
 import { join } from "node:path";
 import type { IOHandler } from "../tfjs_types.ts";
@@ -62,17 +63,7 @@ export function fileSaveHandler(dir: string): IOHandler {
 }
 
 /** Raised when a model directory is missing, incomplete or not a tfjs layers model. */
-export class ModelFileError extends Error {
-  /**
-   * Creates the error.
-   *
-   * @param message What is wrong, naming the file.
-   */
-  constructor(message: string) {
-    super(message);
-    this.name = "ModelFileError";
-  }
-}
+export class ModelFileError extends LenetError {}
 
 /**
  * A tfjs load handler reading `model.json` and its weight files from `dir`.

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { LenetError } from "../errors.ts";
 import { type LeNetConfig, resolveLeNetConfig } from "../config.ts";
 
 /** A LeNet's architecture and its weights, flat, in tfjs's order. */
@@ -70,17 +71,7 @@ export function weightSlots(config: LeNetConfig): WeightSlot[] {
 }
 
 /** Raised when weights do not fit their configuration. */
-export class WeightsError extends Error {
-  /**
-   * Creates the error.
-   *
-   * @param message What does not fit.
-   */
-  constructor(message: string) {
-    super(message);
-    this.name = "WeightsError";
-  }
-}
+export class WeightsError extends LenetError {}
 
 /**
  * Validates a plain LeNet: a valid configuration and exactly as many weights as it has

@@ -9,8 +9,10 @@
  *
  * @module
  */
+import { LenetError } from "../errors.ts";
 import * as ort from "npm:onnxruntime-web@1.30.0";
-import { DIGIT_SIZE, type PreparedDigit, prepareDigit } from "../images/digit.ts";
+import { checkThreads, IMAGE_SIDE } from "../config.ts";
+import { type PreparedDigit, prepareDigit } from "../images/digit.ts";
 import { decodeImage, toGray } from "../images/decode.ts";
 
 /**
@@ -57,17 +59,7 @@ export interface OnnxClassifierOptions {
 }
 
 /** Raised when a model file is not ONNX or not a model this classifier can feed. */
-export class OnnxModelError extends Error {
-  /**
-   * Creates the error.
-   *
-   * @param message What is wrong, naming the model.
-   */
-  constructor(message: string) {
-    super(message);
-    this.name = "OnnxModelError";
-  }
-}
+export class OnnxModelError extends LenetError {}
 
 /**
  * A digit classifier running an ONNX LeNet on onnxruntime-web.
@@ -116,6 +108,7 @@ export class OnnxClassifier {
    * @param options Threads and top-k.
    * @returns The classifier.
    * @throws {OnnxModelError} When the file is not an ONNX model or has the wrong input shape.
+   * @throws {ConfigError} When `threads` is not an integer from 1 to the machine's core count.
    *
    * @example
    * ```ts
@@ -133,7 +126,7 @@ export class OnnxClassifier {
     const { threads = 1, topK = 3 } = options;
     const name = model instanceof Uint8Array ? "<bytes>" : String(model);
     const bytes = model instanceof Uint8Array ? model : await readModel(model);
-    ort.env.wasm.numThreads = threads;
+    ort.env.wasm.numThreads = checkThreads(threads, Math.max(1, navigator.hardwareConcurrency));
     let session: ort.InferenceSession;
     try {
       session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: "all" });
@@ -236,7 +229,7 @@ export class OnnxClassifier {
    * ```
    */
   async classifyImage(bytes: Uint8Array): Promise<ImageClassification> {
-    if (this.inputShape.join() !== [1, DIGIT_SIZE, DIGIT_SIZE].join()) {
+    if (this.inputShape.join() !== [1, IMAGE_SIDE, IMAGE_SIDE].join()) {
       throw new OnnxModelError(
         `Model ${this.source} expects input [${
           this.inputShape.join(", ")

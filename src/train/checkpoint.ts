@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { LenetError } from "../errors.ts";
 import * as tf from "../_tfjs.ts";
 import type { LeNetConfig, TrainConfig } from "../config.ts";
 import { fromBase64, toBase64 } from "../_base64.ts";
@@ -37,17 +38,7 @@ interface CheckpointFile extends Omit<TrainState, "fusedAdam"> {
 }
 
 /** Raised when a checkpoint file is missing or unreadable. */
-export class CheckpointError extends Error {
-  /**
-   * Creates the error.
-   *
-   * @param message What is wrong, naming the file.
-   */
-  constructor(message: string) {
-    super(message);
-    this.name = "CheckpointError";
-  }
-}
+export class CheckpointError extends LenetError {}
 
 const base64 = (floats: Float32Array) =>
   toBase64(new Uint8Array(floats.buffer, floats.byteOffset, floats.byteLength));

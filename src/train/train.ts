@@ -5,7 +5,7 @@
  * @module
  */
 import { resolveTrainConfig, type TrainConfig } from "../config.ts";
-import { type LabeledImages, splitValidation } from "../data/labeled_images.ts";
+import { checkLabels, type LabeledImages, splitValidation } from "../data/labeled_images.ts";
 import { epochPermutation } from "../data/shuffle.ts";
 import { ensureBackend } from "../engines/tfjs/backend.ts";
 import type { LeNet } from "../model/lenet.ts";
@@ -36,17 +36,6 @@ export interface TrainResult {
   history: EpochLog[];
   /** True when `signal` stopped the run before its last epoch. */
   interrupted: boolean;
-}
-
-// A label the model has no output for would train silently wrong (no one-hot, NaN loss).
-function checkLabels(set: LabeledImages, numClasses: number): void {
-  const labels = set.labels.subarray(0, set.count);
-  const top = labels.reduce((a, b) => Math.max(a, b), 0);
-  if (top >= numClasses) {
-    throw new RangeError(
-      `A label is ${top}, but the model has ${numClasses} classes (0 to ${numClasses - 1})`,
-    );
-  }
 }
 
 /**
@@ -86,7 +75,9 @@ export async function train(
   const fitSet = split?.train ?? trainSet;
   const valSet = split?.validation ?? validation;
   const { batchSize, epochs } = config;
-  for (const set of valSet ? [fitSet, valSet] : [fitSet]) checkLabels(set, lenet.config.numClasses);
+  for (const set of valSet ? [fitSet, valSet] : [fitSet]) {
+    checkLabels(set.labels.subarray(0, set.count), lenet.config.numClasses);
+  }
   using engine = await stepEngine(lenet, config, fitSet, resume);
   const steps = Math.ceil(fitSet.count / batchSize);
   const history = [...(resume?.history ?? [])];

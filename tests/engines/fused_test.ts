@@ -2,14 +2,13 @@
 import * as tf from "../../src/_tfjs.ts";
 import { assert, assertAllClose, assertEquals, assertRejects, assertThrows } from "../_assert.ts";
 import { initBackend } from "../../src/engines/tfjs/backend.ts";
-import { ACTIVATIONS, type LeNetConfig } from "../../src/config.ts";
+import { ACTIVATIONS, ConfigError, DEFAULT_LENET, type LeNetConfig } from "../../src/config.ts";
+import { DataError, takeRange } from "../../src/data/labeled_images.ts";
 import { loadMnist } from "../../src/data/dataset.ts";
-import { DEFAULT_LENET } from "../../src/config.ts";
 import { FusedTrainer } from "../../src/engines/fused/trainer.ts";
 import { LeNet } from "../../src/model/lenet.ts";
 import { gatherBatch, gatherBytes, normalizePixels } from "../../src/data/batch.ts";
 import { train as trainLeNet } from "../../src/train/train.ts";
-import { takeRange } from "../../src/data/labeled_images.ts";
 
 const { train, test } = await loadMnist();
 const BATCH = 16;
@@ -91,9 +90,9 @@ Deno.test("FusedTrainer.predict gives tfjs's probabilities, in chunks, on both t
 
 Deno.test("FusedTrainer refuses a thread count other than 1 or 2, and a batch its memory cannot hold", async () => {
   const model = { config: DEFAULT_LENET, weights: new Float32Array(106_154) };
-  await assertRejects(() => FusedTrainer.create(model, 8, { threads: 3 }), RangeError, "threads");
-  await assertRejects(() => FusedTrainer.create(model, 20000), RangeError, "does not fit");
-  await assertRejects(() => FusedTrainer.create(model, 0), RangeError, "does not fit");
+  await assertRejects(() => FusedTrainer.create(model, 8, { threads: 3 }), ConfigError, "threads");
+  await assertRejects(() => FusedTrainer.create(model, 20000), ConfigError, "does not fit");
+  await assertRejects(() => FusedTrainer.create(model, 0), ConfigError, "does not fit");
 });
 
 Deno.test("FusedTrainer steps match tfjs Adam steps on cpu to float tolerance", async () => {
@@ -147,9 +146,9 @@ Deno.test("FusedTrainer and train() refuse labels the model has no output for", 
   await initBackend("cpu");
   const lenet = await LeNet.create({ numClasses: 10 });
   using trainer = await FusedTrainer.create(lenet.toWeights(), 2, { threads: 1 });
-  assertThrows(() => trainer.step(new Uint8Array(2 * 784), Int32Array.of(3, 10), 1e-3), RangeError, "0 to 9");
+  assertThrows(() => trainer.step(new Uint8Array(2 * 784), Int32Array.of(3, 10), 1e-3), DataError, "0 to 9");
   const set = takeRange(train, 0, 4);
   const odd = { ...set, labels: Uint8Array.of(1, 2, 12, 3) };
-  await assertRejects(() => trainLeNet(lenet, odd, { epochs: 1 }), RangeError, "A label is 12");
+  await assertRejects(() => trainLeNet(lenet, odd, { epochs: 1 }), DataError, "Invalid label 12");
   lenet.dispose();
 });

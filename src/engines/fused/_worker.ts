@@ -3,6 +3,7 @@
 // there (forward, and backward, on its share of the batch, or its half of Adam) and reports back.
 // See trainer.ts.
 import { parentPort } from "node:worker_threads";
+import { IMAGE_PIXELS } from "../../config.ts";
 import { Control, instantiateLenet, Task, waitWhile, type WorkerSetup } from "./_wasm.ts";
 
 parentPort!.once("message", async (data: WorkerSetup) => {
@@ -30,7 +31,7 @@ parentPort!.once("message", async (data: WorkerSetup) => {
   function run(task: number): void {
     if (task === Task.forwardBackward || task === Task.forward) {
       const first = ints[Control.first]!, bytes = ints[Control.bytes]!;
-      wasm.lenet_forward(net, x + first * 784 * (bytes ? 1 : 4), ints[Control.count]!, bytes);
+      wasm.lenet_forward(net, x + first * IMAGE_PIXELS * (bytes ? 1 : 4), ints[Control.count]!, bytes);
       if (task === Task.forwardBackward) {
         wasm.lenet_backward(net, labels + first * 4, ints[Control.count]!, floats[Control.scale]!);
       }

@@ -14,7 +14,16 @@
  * @module
  */
 import { Worker } from "node:worker_threads";
-import { type Activation, ACTIVATIONS } from "../../config.ts";
+import {
+  type Activation,
+  ACTIVATIONS,
+  checkThreads,
+  ConfigError,
+  DEFAULT_LENET,
+  FUSED_MAX_THREADS,
+  IMAGE_PIXELS,
+} from "../../config.ts";
+import { checkLabels } from "../../data/labeled_images.ts";
 import {
   Control,
   CONTROL_WORDS,
@@ -121,7 +130,7 @@ export class FusedTrainer {
    * @param maxBatch Largest batch `step` will get.
    * @param options Threads.
    * @returns The trainer; `dispose` it (or declare it with `using`) to stop its worker.
-   * @throws {RangeError} For another input shape or thread count.
+   * @throws {ConfigError} For another input shape, thread count, or a batch that does not fit.
    * @throws {WeightsError} When the weights do not fit the configuration.
    */
   static async create(
@@ -130,11 +139,13 @@ export class FusedTrainer {
     options: FusedOptions = {},
   ): Promise<FusedTrainer> {
     const { config, weights } = checkWeights(model);
-    if (config.inputShape.join() !== "28,28,1") {
-      throw new RangeError(`The fused engine trains 28x28x1 inputs, got [${config.inputShape}]`);
+    if (config.inputShape.join() !== DEFAULT_LENET.inputShape.join()) {
+      throw new ConfigError(`The fused engine trains 28x28x1 inputs, got [${config.inputShape}]`);
     }
-    const threads = options.threads ?? (navigator.hardwareConcurrency >= 2 ? 2 : 1);
-    if (threads !== 1 && threads !== 2) throw new RangeError(`threads must be 1 or 2, got ${threads}`);
+    const threads = checkThreads(
+      options.threads ?? (navigator.hardwareConcurrency >= 2 ? 2 : 1),
+      FUSED_MAX_THREADS,
+    );
     const memory = new WebAssembly.Memory({ initial: 2, maximum: MAX_PAGES, shared: true });
     const wasm = await instantiateLenet(memory);
     const grow = (end: number) => {
@@ -151,10 +162,10 @@ export class FusedTrainer {
       wasm.lenet_init(net, c1, c2, h1, h2, k, kind, batch, share) >>> 0;
     // The layout grows linearly with the batch: check that it fits before laying it out for real.
     const perImage = layout(2) - layout(1), fixed = layout(1) - perImage;
-    const bytesPerImage = perImage * (threads === 2 ? 1.5 : 1) + 784 * 4 + 4; // nets, images, labels
+    const bytesPerImage = perImage * (threads === 2 ? 1.5 : 1) + IMAGE_PIXELS * 4 + 4; // nets, images, labels
     const largest = Math.floor((MAX_PAGES * PAGE - 2 * fixed - STACK_BYTES - 2 * PAGE) / bytesPerImage) - 1;
     if (!Number.isInteger(maxBatch) || maxBatch < 1 || maxBatch > largest) {
-      throw new RangeError(
+      throw new ConfigError(
         `A batch of ${maxBatch} images does not fit the fused engine's 2 GiB of WebAssembly memory: ` +
           `use 1 to ${largest}`,
       );
@@ -168,7 +179,7 @@ export class FusedTrainer {
       stackTop = align(end) + STACK_BYTES;
       end = stackTop;
     }
-    const x = align(end), labels = x + maxBatch * 784 * 4;
+    const x = align(end), labels = x + maxBatch * IMAGE_PIXELS * 4;
     grow(labels + maxBatch * 4);
     const helper = threads === 2
       ? await startHelper({ memory, net: helperNet, mainNet: net, x, labels, control, stackTop })
@@ -203,15 +214,19 @@ export class FusedTrainer {
   // Copies n images in and runs the forward pass (and, given labels, the backward pass) on both
   // threads; returns how many images this thread took.
   #run(pixels: Float32Array | Uint8Array, n: number, labels?: Int32Array): number {
-    if (n > this.#maxBatch || pixels.length !== n * 784) {
+    if (n > this.#maxBatch || pixels.length !== n * IMAGE_PIXELS) {
       throw new RangeError(
-        `Expected at most ${this.#maxBatch} images of 784 pixels, got ${pixels.length / 784}`,
+        `Expected at most ${this.#maxBatch} images of ${IMAGE_PIXELS} pixels, got ${
+          pixels.length / IMAGE_PIXELS
+        }`,
       );
     }
     const bytes = pixels instanceof Uint8Array ? 1 : 0;
-    (bytes ? new Uint8Array(this.#memory.buffer, this.#x, n * 784) : this.#view(this.#x, n * 784)).set(
-      pixels,
-    );
+    (bytes
+      ? new Uint8Array(this.#memory.buffer, this.#x, n * IMAGE_PIXELS)
+      : this.#view(this.#x, n * IMAGE_PIXELS)).set(
+        pixels,
+      );
     if (labels) new Int32Array(this.#memory.buffer, this.#labels, n).set(labels);
     const mine = this.#share(n), helper = this.#helper;
     let generation = 0;
@@ -229,8 +244,7 @@ export class FusedTrainer {
 
   #forwardBackward(pixels: Float32Array | Uint8Array, labels: Int32Array): StepResult {
     const k = this.#numClasses;
-    const wrong = labels.find((label) => !(label >= 0 && label < k));
-    if (wrong !== undefined) throw new RangeError(`Labels must be classes 0 to ${k - 1}, got ${wrong}`);
+    checkLabels(labels, k);
     const mine = this.#run(pixels, labels.length, labels);
     const { lossSum, correct } = score(this.#probabilities(labels.length, mine), labels, k);
     return { lossSum, correct };
@@ -255,14 +269,14 @@ export class FusedTrainer {
    * @throws {RangeError} When the pixels are not whole 28x28 images.
    */
   predict(pixels: Float32Array | Uint8Array): Float32Array {
-    const count = pixels.length / 784, k = this.#numClasses;
+    const count = pixels.length / IMAGE_PIXELS, k = this.#numClasses;
     if (!Number.isInteger(count)) {
-      throw new RangeError(`Expected 784 pixels per image, got ${pixels.length} in all`);
+      throw new RangeError(`Expected ${IMAGE_PIXELS} pixels per image, got ${pixels.length} in all`);
     }
     const out = new Float32Array(count * k);
     for (let start = 0; start < count; start += this.#maxBatch) {
       const n = Math.min(this.#maxBatch, count - start);
-      const mine = this.#run(pixels.subarray(start * 784, (start + n) * 784), n);
+      const mine = this.#run(pixels.subarray(start * IMAGE_PIXELS, (start + n) * IMAGE_PIXELS), n);
       out.set(this.#probabilities(n, mine), start * k);
     }
     return out;

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { LenetError } from "../../errors.ts";
 import * as tf from "../../_tfjs.ts";
 import { registerWasmTrainingKernels } from "./kernels.ts";
 import { loadSimdKernels, type SimdKernels } from "./simd.ts";
@@ -17,17 +18,7 @@ let started: Promise<BackendInfo> | undefined;
 export type BackendName = "wasm" | "cpu";
 
 /** Raised when the requested backend cannot be had as asked (for example wasm without SIMD). */
-export class BackendError extends Error {
-  /**
-   * Creates the error.
-   *
-   * @param message What is missing.
-   */
-  constructor(message: string) {
-    super(message);
-    this.name = "BackendError";
-  }
-}
+export class BackendError extends LenetError {}
 
 /** What {@linkcode initBackend} set up. */
 export interface BackendInfo {
@@ -43,10 +34,10 @@ export interface BackendInfo {
 // asked for.
 async function registerBackend(name: BackendName): Promise<void> {
   if (name === "wasm") {
-    await import("npm:@tensorflow/tfjs-backend-wasm@4.22.0");
+    await tf.importWasmBackend();
     registerWasmTrainingKernels(await (simdKernels ??= loadSimdKernels()));
   } else {
-    await import("npm:@tensorflow/tfjs-backend-cpu@4.22.0");
+    await tf.importCpuBackend();
   }
 }
 
