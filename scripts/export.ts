@@ -1,8 +1,8 @@
 // Export a trained tfjs LeNet to ONNX:
 //   deno task export <model dir> [--out FILE]   (default: <model dir>/model.onnx)
 import { join } from "node:path";
-import { initBackend } from "../src/engines/tfjs/backend.ts";
 import { type FlagSpec, helpText, parseFlags, runMain, UsageError } from "../src/cli/flags.ts";
+import { RUN_FILES } from "../src/cli/run_dir.ts";
 import { writeFileAtomic } from "../src/_atomic.ts";
 import { LeNet } from "../src/model/lenet.ts";
 import { exportOnnx } from "../src/onnx/export.ts";
@@ -25,9 +25,8 @@ async function main(): Promise<number> {
     throw new UsageError("Expected one model directory: deno task export <model dir>");
   }
   const dir = positionals[0]!;
-  await initBackend("wasm");
   const lenet = await LeNet.load(dir);
-  const out = (flags.out as string | undefined) ?? join(dir, "model.onnx");
+  const out = (flags.out as string | undefined) ?? join(dir, RUN_FILES.onnx);
   const bytes = exportOnnx(lenet.toWeights());
   await writeFileAtomic(out, bytes);
   console.log(

@@ -3,11 +3,12 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type FlagSpec, helpText, parseFlags, runMain, UsageError } from "../src/cli/flags.ts";
+import { DEFAULT_RUN_DIR, RUN_FILES } from "../src/cli/run_dir.ts";
 import { IMAGE_SIDE } from "../src/config.ts";
 import { type Classification, OnnxClassifier, SHIPPED_MODEL } from "../src/onnx/classifier.ts";
 import { grayToText, stdoutHasColor } from "../src/cli/terminal.ts";
 
-const USER_MODEL = "runs/latest/model.onnx";
+const USER_MODEL = join(DEFAULT_RUN_DIR, RUN_FILES.onnx);
 const IMAGE_EXTENSIONS = /\.(png|jpe?g)$/i;
 
 const FLAGS: Record<string, FlagSpec> = {

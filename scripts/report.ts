@@ -1,9 +1,8 @@
 // Redraw every figure and report.html of a trained model from its files:
 //   deno task report <model dir> [--index N]   (N: the test digit whose feature maps are drawn)
-import { join } from "node:path";
 import { confusionMatrix, confusionText } from "../src/figures/analysis.ts";
-import { initBackend } from "../src/engines/tfjs/backend.ts";
 import { type FlagSpec, helpText, parseFlags, runMain, UsageError } from "../src/cli/flags.ts";
+import { readRunHistory } from "../src/cli/run_dir.ts";
 import { loadMnist } from "../src/data/dataset.ts";
 import { LeNet } from "../src/model/lenet.ts";
 import { writeReport } from "../src/figures/report.ts";
@@ -20,11 +19,8 @@ async function main(): Promise<number> {
     throw new UsageError("Expected one model directory: deno task report <model dir>");
   }
   const dir = positionals[0]!;
-  await initBackend("wasm");
   const lenet = await LeNet.load(dir);
-  const { epochs: history = [], train: recipe = {} } = JSON.parse(
-    await Deno.readTextFile(join(dir, "history.json")),
-  );
+  const { epochs: history, train: recipe } = await readRunHistory(dir);
   const { test } = await loadMnist();
   const featureIndex = flags.index as number;
   if (!Number.isInteger(featureIndex) || featureIndex < 0 || featureIndex >= test.count) {

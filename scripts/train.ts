@@ -1,11 +1,12 @@
-// Train LeNet on MNIST on the tfjs WebAssembly SIMD backend:
+// Train the tutorial's LeNet on MNIST (by default each step is one call into our WebAssembly engine,
+// on two threads; --engine tfjs trains through TensorFlow.js's wasm backend):
 //   deno task train [--epochs N] [--activation relu] [--out runs/latest] [--resume] ...
-// Writes model.json + weights.bin, model.onnx, history.json, metrics.json, checkpoint.json, the figures
-// (history.png/.svg, filters, feature maps, confusion matrix, mistakes) and report.html to --out.
+// Writes the run directory (src/cli/run_dir.ts): model.json + weights.bin, model.onnx, history.json,
+// metrics.json, checkpoint.json, the figures and report.html.
 import { join } from "node:path";
-import { initBackend } from "../src/engines/tfjs/backend.ts";
-import { CHECKPOINT_FILE, loadCheckpoint, type TrainState } from "../src/train/checkpoint.ts";
 import { type FlagSpec, helpText, parseFlags, runMain, UsageError } from "../src/cli/flags.ts";
+import { formatDuration, progressReporter } from "../src/cli/progress.ts";
+import { DEFAULT_RUN_DIR, saveRun } from "../src/cli/run_dir.ts";
 import {
   ACTIVATIONS,
   DEFAULT_LENET,
@@ -13,16 +14,13 @@ import {
   type LeNetConfig,
   type TrainConfig,
 } from "../src/config.ts";
-import { loadMnist } from "../src/data/dataset.ts";
-import { writeFileAtomic, writeJsonAtomic } from "../src/_atomic.ts";
-import { confusionMatrix, confusionText } from "../src/figures/analysis.ts";
-import { writeReport } from "../src/figures/report.ts";
-import { LeNet } from "../src/model/lenet.ts";
-import { exportOnnx } from "../src/onnx/export.ts";
-import { formatDuration, progressReporter } from "../src/cli/progress.ts";
-import { evaluate } from "../src/train/evaluate.ts";
-import { train } from "../src/train/train.ts";
+import { loadMnist, type MnistData } from "../src/data/dataset.ts";
 import { takeRange } from "../src/data/labeled_images.ts";
+import { confusionMatrix, confusionText } from "../src/figures/analysis.ts";
+import { LeNet } from "../src/model/lenet.ts";
+import { CHECKPOINT_FILE, loadCheckpoint, type TrainState } from "../src/train/checkpoint.ts";
+import { evaluate } from "../src/train/evaluate.ts";
+import { train, type TrainResult } from "../src/train/train.ts";
 
 const FLAGS: Record<string, FlagSpec> = {
   epochs: { type: "number", description: "passes over the training set", default: DEFAULT_TRAIN.epochs },
@@ -35,7 +33,7 @@ const FLAGS: Record<string, FlagSpec> = {
   schedule: { type: "string", description: "constant | cosine | one-cycle", default: DEFAULT_TRAIN.schedule },
   engine: {
     type: "string",
-    description: "fused (whole step in one wasm call) | tfjs (tfjs wasm backend + our kernels, ~10x slower)",
+    description: "fused (whole step in one WebAssembly call, our C) | tfjs (tfjs wasm backend, ~10x slower)",
     default: DEFAULT_TRAIN.engine,
   },
   threads: {
@@ -55,7 +53,7 @@ const FLAGS: Record<string, FlagSpec> = {
   },
   seed: { type: "number", description: "seed of initialisation and shuffling", default: DEFAULT_TRAIN.seed },
   "train-size": { type: "number", description: "train on the first N images only (quick runs)" },
-  out: { type: "string", description: "output directory", default: "runs/latest", placeholder: "DIR" },
+  out: { type: "string", description: "output directory", default: DEFAULT_RUN_DIR, placeholder: "DIR" },
   resume: { type: "boolean", description: `continue the run in --out from its ${CHECKPOINT_FILE}` },
   "train-images": { type: "string", description: "IDX training images (.gz ok)", placeholder: "FILE" },
   "train-labels": { type: "string", description: "IDX training labels", placeholder: "FILE" },
@@ -87,62 +85,76 @@ function configsFromFlags(
   };
 }
 
-async function main(): Promise<number> {
-  const { flags, positionals, help } = parseFlags(FLAGS, Deno.args);
-  if (help) {
-    console.log(helpText("deno task train [options]", FLAGS));
-    return 0;
-  }
-  if (positionals.length > 0) throw new UsageError(`Unexpected argument "${positionals[0]}"`);
-  const outDir = flags.out as string;
-  const checkpointPath = join(outDir, CHECKPOINT_FILE);
-  const fromFlags = configsFromFlags(flags);
-  let recipe = fromFlags.recipe;
-  let lenet: LeNet, resume: TrainState | undefined;
-  const backend = await initBackend("wasm");
-  if (flags.resume) {
-    ({ lenet, state: resume } = await loadCheckpoint(checkpointPath));
-    recipe = { ...resume.train, ...(flags.explicit.has("epochs") ? { epochs: recipe.epochs } : {}) };
-  } else {
-    lenet = await LeNet.create(fromFlags.model, { seed: recipe.seed });
-  }
-  const data = await loadMnist({
+/** A new model from the flags, or the checkpoint's model and recipe with --resume. */
+async function startRun(
+  flags: Record<string, unknown>,
+  checkpointPath: string,
+): Promise<{ lenet: LeNet; recipe: Partial<TrainConfig>; resume?: TrainState }> {
+  const { model, recipe } = configsFromFlags(flags);
+  if (!flags.resume) return { lenet: await LeNet.create(model, { seed: recipe.seed }), recipe };
+  const { lenet, state } = await loadCheckpoint(checkpointPath);
+  const epochs = (flags.explicit as Set<string>).has("epochs") ? { epochs: recipe.epochs } : {};
+  return { lenet, recipe: { ...state.train, ...epochs }, resume: state };
+}
+
+function loadData(flags: Record<string, unknown>): Promise<MnistData> {
+  return loadMnist({
     trainImages: flags["train-images"] as string | undefined,
     trainLabels: flags["train-labels"] as string | undefined,
     testImages: flags["test-images"] as string | undefined,
     testLabels: flags["test-labels"] as string | undefined,
   });
-  const trainSize = Math.min(data.train.count, (flags["train-size"] as number | undefined) ?? Infinity);
-  const trainSet = takeRange(data.train, 0, trainSize);
-  await Deno.mkdir(outDir, { recursive: true });
+}
 
-  console.log(
-    `backend: tfjs ${backend.name} (SIMD ${backend.simd ? "on" : "off"}, threads ${
-      backend.threads ? "on" : "off"
-    })`,
-  );
-  console.log(
-    `data: ${trainSet.count.toLocaleString("en-US")} training, ${
-      data.test.count.toLocaleString("en-US")
-    } test images`,
-  );
-  console.log(`recipe: ${JSON.stringify(recipe)}`);
-  console.log(lenet.summaryText());
-  if (resume) console.log(`resuming after epoch ${resume.epoch} from ${checkpointPath}`);
-
+/** Trains until done or Ctrl-C (a second Ctrl-C quits at once). */
+async function trainUntilInterrupted(
+  lenet: LeNet,
+  set: MnistData["train"],
+  options: Parameters<typeof train>[2],
+): Promise<TrainResult> {
   const controller = new AbortController();
   const onSigint = () => controller.signal.aborted ? Deno.exit(130) : controller.abort();
   Deno.addSignalListener("SIGINT", onSigint);
+  try {
+    return await train(lenet, set, {
+      ...options,
+      signal: controller.signal,
+      ...progressReporter(Deno.stdout),
+    });
+  } finally {
+    Deno.removeSignalListener("SIGINT", onSigint);
+  }
+}
+
+const count = (n: number) => n.toLocaleString("en-US");
+
+async function main(): Promise<number> {
+  const { flags, positionals, help } = parseFlags(FLAGS, Deno.args);
+  if (help) return (console.log(helpText("deno task train [options]", FLAGS)), 0);
+  if (positionals.length > 0) throw new UsageError(`Unexpected argument "${positionals[0]}"`);
+  const outDir = flags.out as string;
+  const checkpointPath = join(outDir, CHECKPOINT_FILE);
+  const { lenet, recipe, resume } = await startRun(flags, checkpointPath);
+  const data = await loadData(flags);
+  const trainSet = takeRange(
+    data.train,
+    0,
+    Math.min(data.train.count, (flags["train-size"] as number) ?? Infinity),
+  );
+  await Deno.mkdir(outDir, { recursive: true });
+  const engine = recipe.engine ?? DEFAULT_TRAIN.engine;
+  console.log(`data: ${count(trainSet.count)} training, ${count(data.test.count)} test images`);
+  console.log(`engine: ${engine}; recipe: ${JSON.stringify(recipe)}`);
+  console.log(lenet.summaryText());
+  if (resume) console.log(`resuming after epoch ${resume.epoch} from ${checkpointPath}`);
+
   const started = performance.now();
-  const { history, interrupted } = await train(lenet, trainSet, {
+  const { history, interrupted } = await trainUntilInterrupted(lenet, trainSet, {
     ...recipe,
     validation: data.test,
     checkpointPath,
     resume,
-    signal: controller.signal,
-    ...progressReporter(Deno.stdout),
   });
-  Deno.removeSignalListener("SIGINT", onSigint);
   if (interrupted) {
     const kept = history.length > 0
       ? `epoch ${history.length} is kept in ${checkpointPath}; continue with: deno task train --resume --out ${outDir}`
@@ -150,34 +162,36 @@ async function main(): Promise<number> {
     console.log(`\nInterrupted: ${kept}`);
     return 130;
   }
-
-  const test = await evaluate(lenet, data.test);
+  const evaluation = await evaluate(lenet, data.test);
   const wallSeconds = (performance.now() - started) / 1000;
-  await lenet.save(outDir);
-  await writeFileAtomic(join(outDir, "model.onnx"), exportOnnx(lenet.toWeights()));
-  await writeJsonAtomic(join(outDir, "history.json"), {
-    model: lenet.config,
-    train: recipe,
-    epochs: history,
-  });
-  await writeJsonAtomic(join(outDir, "metrics.json"), {
-    testAccuracy: test.accuracy,
-    testLoss: test.loss,
-    epochs: history.length,
-    wallSeconds,
-    trainImages: trainSet.count,
-    testImages: data.test.count,
-    backend: `tfjs-${backend.name}`,
-    engine: recipe.engine ?? "tfjs",
-  });
-  const correct = Math.round(test.accuracy * data.test.count);
-  console.log(confusionText(confusionMatrix(data.test.labels, test.predictions, lenet.config.numClasses)));
-  await writeReport(outDir, { lenet, recipe, history, test: data.test, evaluation: test });
-  console.log(`saved model (tfjs and ONNX), history, metrics, figures and report.html in ${outDir}/`);
-  const epochs = `${history.length} epoch${history.length === 1 ? "" : "s"}`;
   console.log(
-    `Test accuracy ${(100 * test.accuracy).toFixed(2)}% (${correct.toLocaleString("en-US")}/` +
-      `${data.test.count.toLocaleString("en-US")}) after ${epochs}, wall time ${formatDuration(wallSeconds)}`,
+    confusionText(confusionMatrix(data.test.labels, evaluation.predictions, lenet.config.numClasses)),
+  );
+  await saveRun(outDir, {
+    lenet,
+    recipe,
+    history,
+    test: data.test,
+    evaluation,
+    metrics: {
+      testAccuracy: evaluation.accuracy,
+      testLoss: evaluation.loss,
+      epochs: history.length,
+      wallSeconds,
+      trainImages: trainSet.count,
+      testImages: data.test.count,
+      engine,
+    },
+  });
+  console.log(`saved model (tfjs and ONNX), history, metrics, figures and report.html in ${outDir}/`);
+  const correct = Math.round(evaluation.accuracy * data.test.count);
+  console.log(
+    `Test accuracy ${(100 * evaluation.accuracy).toFixed(2)}% (${count(correct)}/${
+      count(data.test.count)
+    }) ` +
+      `after ${history.length} epoch${history.length === 1 ? "" : "s"}, wall time ${
+        formatDuration(wallSeconds)
+      }`,
   );
   return 0;
 }

@@ -8,8 +8,6 @@ import jpeg from "npm:jpeg-js@0.4.4";
 import { join } from "node:path";
 import { type FlagSpec, helpText, parseFlags, runMain } from "../src/cli/flags.ts";
 import { loadMnist } from "../src/data/dataset.ts";
-import { prepareDigit } from "../src/images/digit.ts";
-import { decodeImage, toGray } from "../src/images/decode.ts";
 import { OnnxClassifier } from "../src/onnx/classifier.ts";
 import { mulberry32 } from "../src/data/shuffle.ts";
 import { canvasOfDigit, photoOfDigit } from "../src/images/synthetic.ts";
@@ -59,10 +57,8 @@ async function main(): Promise<number> {
           bytes,
         );
       }
-      const image = decodeImage(bytes);
-      const { pixels } = prepareDigit(toGray(image), image.width, image.height);
-      const [answer] = await classifier.classify(pixels);
-      if (answer!.digit === test.labels[i]) correct++;
+      const answer = await classifier.classifyImage(bytes); // decode, prepare, classify: as predict does
+      if (answer.digit === test.labels[i]) correct++;
     }
     report[kind] = correct / count;
     console.log(`${kind}: ${(100 * correct / count).toFixed(2)}% of ${count} MNIST test digits`);

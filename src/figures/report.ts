@@ -47,6 +47,11 @@ export const REPORT_FILES = {
   mistakes: "mistakes.png",
 } as const;
 
+/** The page that gathers the figures. */
+export const REPORT_PAGE = "report.html";
+/** The training curves as SVG, beside their PNG. */
+export const HISTORY_SVG = "history.svg";
+
 const MISTAKES = 24;
 
 function escapeHtml(text: string): string {
@@ -141,14 +146,39 @@ export async function writeReport(dir: string, input: ReportInput): Promise<stri
   for (const [key, spec] of Object.entries(specs) as [keyof typeof REPORT_FILES, ChartSpec][]) {
     const svg = await renderSvg(spec);
     if (key === "history") {
-      await writeFileAtomic(join(dir, "history.svg"), svg);
-      written.push(join(dir, "history.svg"));
+      await writeFileAtomic(join(dir, HISTORY_SVG), svg);
+      written.push(join(dir, HISTORY_SVG));
     }
     images[key] = await svgToPng(svg);
     await writeFileAtomic(join(dir, REPORT_FILES[key]), images[key]!);
     written.push(join(dir, REPORT_FILES[key]));
   }
-  await writeFileAtomic(join(dir, "report.html"), reportHtml(input, matrix, images));
-  written.push(join(dir, "report.html"));
+  await writeFileAtomic(join(dir, REPORT_PAGE), reportHtml(input, matrix, images));
+  written.push(join(dir, REPORT_PAGE));
   return written;
+}
+
+/**
+ * Redraws only the training curves of a run: `history.svg` and `history.png`.
+ *
+ * @param dir The run's directory.
+ * @param history Its epochs.
+ * @returns The paths written.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { writeHistoryPlot } from "./report.ts";
+ * const dir = await Deno.makeTempDir();
+ * const epoch = { epoch: 1, loss: 0.3, accuracy: 0.9, valLoss: 0.2, valAccuracy: 0.95, seconds: 6, learningRate: 1e-3 };
+ * const written = await writeHistoryPlot(dir, [epoch, { ...epoch, epoch: 2 }]);
+ * assert.deepEqual(written, [`${dir}/history.svg`, `${dir}/history.png`]);
+ * ```
+ */
+export async function writeHistoryPlot(dir: string, history: EpochLog[]): Promise<string[]> {
+  const svg = await renderSvg(historySpec(history));
+  const [svgPath, pngPath] = [join(dir, HISTORY_SVG), join(dir, REPORT_FILES.history)];
+  await writeFileAtomic(svgPath, svg);
+  await writeFileAtomic(pngPath, await svgToPng(svg));
+  return [svgPath, pngPath];
 }

@@ -11,6 +11,7 @@ import type { LeNetConfig, TrainConfig } from "../config.ts";
 import { fromBase64, toBase64 } from "../_base64.ts";
 import { writeJsonAtomic } from "../_atomic.ts";
 import type { FusedAdamState } from "../engines/fused/trainer.ts";
+import { ensureBackend } from "../engines/tfjs/backend.ts";
 import { LeNet } from "../model/lenet.ts";
 import type { EpochLog } from "./types.ts";
 
@@ -120,6 +121,7 @@ export async function loadCheckpoint(path: string): Promise<{ lenet: LeNet; stat
   if (file.format !== FORMAT) {
     throw new CheckpointError(`Cannot resume from ${path}: not a ${FORMAT} file`);
   }
+  await ensureBackend();
   const bytes = fromBase64(file.artifacts.weightData);
   const artifacts: tf.io.ModelArtifacts = {
     ...file.artifacts,

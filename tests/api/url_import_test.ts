@@ -2,6 +2,9 @@
 // example, each run from an empty folder with no deno.json, importing the module over HTTP, with
 // exactly the permissions the example's first line names. Only the import paths are changed.
 import { assert, assertEquals } from "../_assert.ts";
+import { DEFAULT_TRAIN } from "../../src/config.ts";
+import { LeNet } from "../../src/model/lenet.ts";
+import { saveCheckpoint } from "../../src/train/checkpoint.ts";
 
 const ROOT = new URL("../../", import.meta.url);
 const TYPES: Record<string, string> = { ".ts": "application/typescript", ".json": "application/json" };
@@ -88,19 +91,30 @@ Deno.test("README's library examples and mod.ts's example run imported by URL wi
   }
 });
 
-Deno.test("the first call after importing mod.ts may be LeNet.load(), with no initBackend()", async () => {
-  const script = `import { LeNet } from ${JSON.stringify(new URL("mod.ts", ROOT).href)};
-const lenet = await LeNet.load(new URL("models/lenet-mnist/", ${JSON.stringify(ROOT.href)}));
-console.log(lenet.countParams());`;
-  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["eval", "--no-config", script],
-    env: { NO_COLOR: "1" },
-  }).output();
-  assertEquals(
-    [code, new TextDecoder().decode(stdout).trim()],
-    [0, "106154"],
-    new TextDecoder().decode(stderr),
-  );
+Deno.test("the first call after importing mod.ts may be LeNet.load() or loadCheckpoint(): no backend to start by hand", async () => {
+  const lenet = await LeNet.create(); // in this process; the one below starts from nothing
+  const checkpoint = await Deno.makeTempFile({ suffix: ".json" });
+  await saveCheckpoint(checkpoint, lenet, { epoch: 1, train: DEFAULT_TRAIN, history: [] });
+  lenet.dispose();
+  const mod = JSON.stringify(new URL("mod.ts", ROOT).href);
+  for (
+    const call of [
+      `(await LeNet.load(new URL("models/lenet-mnist/", ${JSON.stringify(ROOT.href)}))).countParams()`,
+      `(await loadCheckpoint(${JSON.stringify(checkpoint)})).lenet.countParams()`,
+    ]
+  ) {
+    const script = `import { LeNet, loadCheckpoint } from ${mod};\nconsole.log(${call});`;
+    const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: ["eval", "--no-config", script],
+      env: { NO_COLOR: "1" },
+    }).output();
+    assertEquals(
+      [code, new TextDecoder().decode(stdout).trim()],
+      [0, "106154"],
+      new TextDecoder().decode(stderr),
+    );
+  }
+  await Deno.remove(checkpoint);
 });
 
 Deno.test("deno publish --dry-run passes and ships no tests, benches or scripts", async () => {
