@@ -9,7 +9,7 @@ import * as tf from "../_tfjs.ts";
 import { ensureBackend } from "../engines/tfjs/backend.ts";
 import { type LeNetConfig, resolveLeNetConfig } from "../config.ts";
 import { fileLoadHandler, fileSaveHandler, ModelFileError } from "./files.ts";
-import type { LayersModel, Tensor, Tensor2D } from "../tfjs_types.ts";
+import type { IOHandler, LayersModel, Tensor, Tensor2D } from "../tfjs_types.ts";
 import { checkWeights, type LeNetWeights } from "./weights.ts";
 
 /** One row of {@linkcode LeNet.summary}. */
@@ -198,8 +198,7 @@ export class LeNet {
    * ```
    */
   async save(dir: string, includeOptimizer = false): Promise<void> {
-    this.model.setUserDefinedMetadata({ [METADATA_KEY]: this.config });
-    await this.model.save(fileSaveHandler(dir), { includeOptimizer });
+    await saveWith(this, fileSaveHandler(dir), includeOptimizer);
   }
 
   /**
@@ -392,9 +391,42 @@ export class LeNet {
     tf.dispose(tensors);
   }
 
-  /** Frees the model's weights. */
+  /** Frees the model's weights, and its optimizer's state when it was trained with tfjs. */
   dispose(): void {
+    // tfjs frees the optimizer only when compile() made it from a name; ours is an Adam instance
+    this.model.optimizer?.dispose();
     this.model.dispose();
+  }
+}
+
+/**
+ * Saves a LeNet through any tfjs save handler, with its configuration in the metadata. tfjs's Adam
+ * makes a tensor of its step count each time its weights are saved and never frees it, so the
+ * save runs in a tfjs scope that frees what it leaves.
+ *
+ * @param lenet The model.
+ * @param handler Where the artifacts go.
+ * @param includeOptimizer Also save the optimizer's state.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import * as tf from "../_tfjs.ts";
+ * import { LeNet, saveWith } from "./lenet.ts";
+ * const lenet = await LeNet.create();
+ * let topology: unknown;
+ * await saveWith(lenet, tf.io.withSaveHandler((a) => (topology = a.modelTopology, Promise.resolve({ modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(a) }))), false);
+ * assert.ok(topology);
+ * lenet.dispose();
+ * ```
+ */
+export async function saveWith(lenet: LeNet, handler: IOHandler, includeOptimizer: boolean): Promise<void> {
+  lenet.model.setUserDefinedMetadata({ [METADATA_KEY]: lenet.config });
+  tf.engine().startScope();
+  try {
+    await lenet.model.save(handler, { includeOptimizer });
+  } finally {
+    tf.engine().endScope();
   }
 }
 

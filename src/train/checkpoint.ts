@@ -12,7 +12,7 @@ import { fromBase64, toBase64 } from "../_base64.ts";
 import { writeJsonAtomic } from "../_atomic.ts";
 import type { FusedAdamState } from "../engines/fused/trainer.ts";
 import { ensureBackend } from "../engines/tfjs/backend.ts";
-import { LeNet } from "../model/lenet.ts";
+import { LeNet, saveWith } from "../model/lenet.ts";
 import type { EpochLog } from "./types.ts";
 
 /** File name of the checkpoint inside an output directory. */
@@ -59,7 +59,7 @@ const floatsOf = (text: string) => {
  * ```ts
  * import assert from "node:assert/strict";
  * import { DEFAULT_TRAIN } from "../config.ts";
- * import { LeNet } from "../model/lenet.ts";
+ * import { LeNet, saveWith } from "../model/lenet.ts";
  * import { loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
  * const lenet = await LeNet.create();
  * const path = `${await Deno.makeTempDir()}/checkpoint.json`;
@@ -72,14 +72,11 @@ const floatsOf = (text: string) => {
  */
 export async function saveCheckpoint(path: string, lenet: LeNet, state: TrainState): Promise<void> {
   let captured: tf.io.ModelArtifacts | undefined;
-  lenet.model.setUserDefinedMetadata({ lenet: lenet.config });
-  await lenet.model.save(
-    tf.io.withSaveHandler((artifacts) => {
-      captured = artifacts;
-      return Promise.resolve({ modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) });
-    }),
-    { includeOptimizer: true },
-  );
+  const capture = tf.io.withSaveHandler((artifacts) => {
+    captured = artifacts;
+    return Promise.resolve({ modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) });
+  });
+  await saveWith(lenet, capture, true);
   const { weightData, ...rest } = captured!;
   const buffers = Array.isArray(weightData) ? weightData : [weightData!];
   const bytes = new Uint8Array(tf.io.concatenateArrayBuffers(buffers));

@@ -1,7 +1,7 @@
 // The fused one-call training step against tfjs's reference `cpu` backend.
 import * as tf from "../../src/_tfjs.ts";
 import { assert, assertAllClose, assertEquals, assertRejects, assertThrows } from "../_assert.ts";
-import { initBackend } from "../../src/engines/tfjs/backend.ts";
+import { leakFree, onBackend, tfjsGradients } from "../_helpers.ts";
 import { ACTIVATIONS, ConfigError, DEFAULT_LENET, type LeNetConfig } from "../../src/config.ts";
 import { DataError, takeRange } from "../../src/data/labeled_images.ts";
 import { loadMnist } from "../../src/data/dataset.ts";
@@ -16,24 +16,17 @@ const indices = Array.from({ length: BATCH }, (_, i) => i * 7);
 const { x, y } = gatherBatch(train.images, train.labels, indices, 784);
 const labels = Int32Array.from(indices, (i) => train.labels[i]!);
 
-function tfjsGradients(lenet: LeNet, count: number): Float32Array {
-  return tf.tidy(() => {
-    const xs = tf.tensor4d(x.subarray(0, count * 784), [count, 28, 28, 1]);
-    const ys = tf.tensor2d(y.subarray(0, count * 10), [count, 10]);
-    const { grads } = tf.variableGrads(() =>
-      tf.mean(tf.metrics.categoricalCrossentropy(ys, lenet.model.apply(xs, { training: true }) as tf.Tensor))
-    );
-    const flat = lenet.model.trainableWeights.map((w) =>
-      grads[(w as unknown as { val: tf.Variable }).val.name]!
-    );
-    return tf.concat(flat.map((g) => tf.reshape(g, [-1]))).dataSync() as Float32Array;
-  });
+function checkGradients(config: Partial<LeNetConfig>, threads: number, count: number): Promise<void> {
+  return onBackend("cpu", () => leakFree(() => checkGradientsOnCpu(config, threads, count)));
 }
 
-async function checkGradients(config: Partial<LeNetConfig>, threads: number, count: number): Promise<void> {
-  await initBackend("cpu");
+async function checkGradientsOnCpu(
+  config: Partial<LeNetConfig>,
+  threads: number,
+  count: number,
+): Promise<void> {
   const lenet = await LeNet.create(config, { seed: 8 });
-  const expected = tfjsGradients(lenet, count);
+  const expected = tfjsGradients(lenet, x, y, count);
   using trainer = await FusedTrainer.create(lenet.toWeights(), BATCH, { threads });
   assertEquals(trainer.threads, threads);
   const actual = trainer.gradients(x.subarray(0, count * 784), labels.subarray(0, count));
@@ -61,32 +54,32 @@ Deno.test("FusedTrainer gradients match tfjs cpu with under 4 channels and an od
   );
 });
 
-Deno.test("FusedTrainer on 8-bit pixels computes exactly what it computes on normalizePixels' floats", async () => {
-  await initBackend("cpu");
-  const everyByte = Uint8Array.from({ length: 784 * 2 }, (_, i) => i % 256);
-  const floats = normalizePixels(everyByte), pairs = Int32Array.of(3, 8);
-  const lenet = await LeNet.create({}, { seed: 2 });
-  using trainer = await FusedTrainer.create(lenet.toWeights(), BATCH, { threads: 1 });
-  assertAllClose(trainer.gradients(everyByte, pairs), trainer.gradients(floats, pairs), 0);
-  const batch = gatherBytes(train.images, train.labels, indices, 784);
-  assertAllClose(trainer.gradients(batch.pixels, batch.labels), trainer.gradients(x, labels), 0);
-  lenet.dispose();
-});
+Deno.test("FusedTrainer on 8-bit pixels computes exactly what it computes on normalizePixels' floats", () =>
+  onBackend("cpu", async () => {
+    const everyByte = Uint8Array.from({ length: 784 * 2 }, (_, i) => i % 256);
+    const floats = normalizePixels(everyByte), pairs = Int32Array.of(3, 8);
+    const lenet = await LeNet.create({}, { seed: 2 });
+    using trainer = await FusedTrainer.create(lenet.toWeights(), BATCH, { threads: 1 });
+    assertAllClose(trainer.gradients(everyByte, pairs), trainer.gradients(floats, pairs), 0);
+    const batch = gatherBytes(train.images, train.labels, indices, 784);
+    assertAllClose(trainer.gradients(batch.pixels, batch.labels), trainer.gradients(x, labels), 0);
+    lenet.dispose();
+  }));
 
-Deno.test("FusedTrainer.predict gives tfjs's probabilities, in chunks, on both threads", async () => {
-  await initBackend("cpu");
-  const lenet = await LeNet.create({ activation: "tanh", conv1Filters: 5 }, { seed: 4 });
-  const some = takeRange(test, 0, 75); // chunks of 32, 32 and 11 images
-  const all = gatherBatch(some.images, some.labels, [...Array(some.count).keys()], 784);
-  const expected = tf.tidy(() => lenet.predict(tf.tensor4d(all.x, [some.count, 28, 28, 1])).dataSync());
-  for (const threads of [1, 2]) {
-    using trainer = await FusedTrainer.create(lenet.toWeights(), 32, { threads });
-    assertAllClose(trainer.predict(some.images), expected, 1e-5);
-    assertAllClose(trainer.predict(all.x), expected, 1e-5);
-    assertThrows(() => trainer.predict(new Uint8Array(785)), RangeError, "784 pixels");
-  }
-  lenet.dispose();
-});
+Deno.test("FusedTrainer.predict gives tfjs's probabilities, in chunks, on both threads", () =>
+  onBackend("cpu", async () => {
+    const lenet = await LeNet.create({ activation: "tanh", conv1Filters: 5 }, { seed: 4 });
+    const some = takeRange(test, 0, 75); // chunks of 32, 32 and 11 images
+    const all = gatherBatch(some.images, some.labels, [...Array(some.count).keys()], 784);
+    const expected = tf.tidy(() => lenet.predict(tf.tensor4d(all.x, [some.count, 28, 28, 1])).dataSync());
+    for (const threads of [1, 2]) {
+      using trainer = await FusedTrainer.create(lenet.toWeights(), 32, { threads });
+      assertAllClose(trainer.predict(some.images), expected, 1e-5);
+      assertAllClose(trainer.predict(all.x), expected, 1e-5);
+      assertThrows(() => trainer.predict(new Uint8Array(785)), RangeError, "784 pixels");
+    }
+    lenet.dispose();
+  }));
 
 Deno.test("FusedTrainer refuses a thread count other than 1 or 2, and a batch its memory cannot hold", async () => {
   const model = { config: DEFAULT_LENET, weights: new Float32Array(106_154) };
@@ -95,25 +88,23 @@ Deno.test("FusedTrainer refuses a thread count other than 1 or 2, and a batch it
   await assertRejects(() => FusedTrainer.create(model, 0), ConfigError, "does not fit");
 });
 
-Deno.test("FusedTrainer steps match tfjs Adam steps on cpu to float tolerance", async () => {
-  await initBackend("cpu");
-  const a = await LeNet.create({}, { seed: 3 }), b = await LeNet.create({}, { seed: 3 });
-  a.model.compile({ optimizer: tf.train.adam(1e-3, 0.9, 0.999, 1e-7), loss: "categoricalCrossentropy" });
-  using trainer = await FusedTrainer.create(b.toWeights(), BATCH);
-  const xs = tf.tensor4d(x, [BATCH, 28, 28, 1]), ys = tf.tensor2d(y, [BATCH, 10]);
-  for (let step = 0; step < 3; step++) {
-    await a.model.trainOnBatch(xs, ys);
-    trainer.step(x, labels, 1e-3);
-  }
-  b.setWeights(trainer.weights());
-  const flat = (l: LeNet) => Float32Array.from(l.model.getWeights().flatMap((w) => [...w.dataSync()]));
-  assertAllClose(flat(b), flat(a), 2e-5, 1e-3);
-  tf.dispose([xs, ys]);
-  [a, b].forEach((l) => l.dispose());
-});
+Deno.test("FusedTrainer steps match tfjs Adam steps on cpu to float tolerance", () =>
+  onBackend("cpu", async () => {
+    const a = await LeNet.create({}, { seed: 3 }), b = await LeNet.create({}, { seed: 3 });
+    a.model.compile({ optimizer: tf.train.adam(1e-3, 0.9, 0.999, 1e-7), loss: "categoricalCrossentropy" });
+    using trainer = await FusedTrainer.create(b.toWeights(), BATCH);
+    const xs = tf.tensor4d(x, [BATCH, 28, 28, 1]), ys = tf.tensor2d(y, [BATCH, 10]);
+    for (let step = 0; step < 3; step++) {
+      await a.model.trainOnBatch(xs, ys);
+      trainer.step(x, labels, 1e-3);
+    }
+    b.setWeights(trainer.weights());
+    assertAllClose(b.toWeights().weights, a.toWeights().weights, 2e-5, 1e-3);
+    tf.dispose([xs, ys]);
+    [a, b].forEach((l) => l.dispose());
+  }));
 
 Deno.test("FusedTrainer learns: one epoch on 6,000 images exceeds 90% on 1,000 test images", async () => {
-  await initBackend("wasm");
   const lenet = await LeNet.create({ activation: "relu" }, { seed: 1 });
   using trainer = await FusedTrainer.create(lenet.toWeights(), 32);
   const set = takeRange(train, 0, 6000);
@@ -142,13 +133,17 @@ Deno.test("FusedTrainer learns: one epoch on 6,000 images exceeds 90% on 1,000 t
   lenet.dispose();
 });
 
-Deno.test("FusedTrainer and train() refuse labels the model has no output for", async () => {
-  await initBackend("cpu");
-  const lenet = await LeNet.create({ numClasses: 10 });
-  using trainer = await FusedTrainer.create(lenet.toWeights(), 2, { threads: 1 });
-  assertThrows(() => trainer.step(new Uint8Array(2 * 784), Int32Array.of(3, 10), 1e-3), DataError, "0 to 9");
-  const set = takeRange(train, 0, 4);
-  const odd = { ...set, labels: Uint8Array.of(1, 2, 12, 3) };
-  await assertRejects(() => trainLeNet(lenet, odd, { epochs: 1 }), DataError, "Invalid label 12");
-  lenet.dispose();
-});
+Deno.test("FusedTrainer and train() refuse labels the model has no output for", () =>
+  onBackend("cpu", async () => {
+    const lenet = await LeNet.create({ numClasses: 10 });
+    using trainer = await FusedTrainer.create(lenet.toWeights(), 2, { threads: 1 });
+    assertThrows(
+      () => trainer.step(new Uint8Array(2 * 784), Int32Array.of(3, 10), 1e-3),
+      DataError,
+      "0 to 9",
+    );
+    const set = takeRange(train, 0, 4);
+    const odd = { ...set, labels: Uint8Array.of(1, 2, 12, 3) };
+    await assertRejects(() => trainLeNet(lenet, odd, { epochs: 1 }), DataError, "Invalid label 12");
+    lenet.dispose();
+  }));

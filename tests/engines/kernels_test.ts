@@ -1,6 +1,8 @@
 // Our wasm training kernels against tfjs's reference `cpu` backend.
 import * as tf from "../../src/_tfjs.ts";
-import { assertAllClose, assertEquals } from "../_assert.ts";
+import { assertAllClose } from "../_assert.ts";
+import { onBackend, tfjsGradients } from "../_helpers.ts";
+import { oneHot } from "../../src/data/batch.ts";
 import { initBackend } from "../../src/engines/tfjs/backend.ts";
 import { ACTIVATIONS } from "../../src/config.ts";
 import { conv2dBackpropFilterNHWC } from "../../src/engines/tfjs/kernels.ts";
@@ -120,24 +122,17 @@ Deno.test("conv2dBackpropFilterNHWC() in JavaScript and the SIMD kernel agree", 
 
 for (const activation of ACTIVATIONS) {
   Deno.test(`LeNet gradients on wasm match cpu with ${activation}`, async () => {
-    const grads = async (backend: "cpu" | "wasm") => {
-      await initBackend(backend);
-      const lenet = await LeNet.create({ activation }, { seed: 5 });
-      const x = tf.tensor4d(randomArray(2 * 784, 9).map(Math.abs), [2, 28, 28, 1]);
-      const y = tf.cast(tf.oneHot([3, 7], 10), "float32");
-      const { grads } = tf.variableGrads(() =>
-        tf.losses.softmaxCrossEntropy(y, lenet.model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar
-      );
-      const out = lenet.model.trainableWeights.map((w) =>
-        grads[(w as unknown as { val: tf.Variable }).val.name]!.dataSync() as Float32Array
-      );
-      lenet.dispose();
-      return out;
-    };
+    const grads = (backend: "cpu" | "wasm") =>
+      onBackend(backend, async () => {
+        const lenet = await LeNet.create({ activation }, { seed: 5 });
+        const x = randomArray(2 * 784, 9).map(Math.abs), y = oneHot([3, 7], 10);
+        const out = tfjsGradients(lenet, x, y, 2);
+        lenet.dispose();
+        return out;
+      });
     const expected = await grads("cpu");
     const actual = await grads("wasm");
-    assertEquals(actual.length, expected.length);
-    actual.forEach((g, i) => assertAllClose(g, expected[i]!, 1e-5, 1e-3));
+    assertAllClose(actual, expected, 1e-5, 1e-3);
   });
 }
 

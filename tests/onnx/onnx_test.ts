@@ -3,6 +3,7 @@ import { fileURLToPath } from "node:url";
 import * as tf from "../../src/_tfjs.ts";
 import * as ortNode from "npm:onnxruntime-node@1.30.0";
 import { assert, assertAllClose, assertEquals } from "../_assert.ts";
+import { leakFree } from "../_helpers.ts";
 import { missing, PYTHON } from "../_tools.ts";
 import { initBackend } from "../../src/engines/tfjs/backend.ts";
 import { ACTIVATIONS } from "../../src/config.ts";
@@ -52,35 +53,37 @@ function argmaxes(probs: Float32Array): number[] {
 }
 
 for (const activation of ACTIVATIONS) {
-  Deno.test(`exportOnnx() of a ${activation} LeNet runs on onnxruntime-web like tfjs`, async () => {
-    const lenet = await LeNet.create({
-      activation,
-      conv1Filters: 5,
-      conv2Filters: 7,
-      fc1Units: 33,
-      fc2Units: 21,
-    }, {
-      seed: 3,
-    });
-    const expected = tfjsProbabilities(lenet, testPixels, 200);
-    const actual = await ortWebProbabilities(exportOnnx(lenet.toWeights()), testPixels, 200);
-    assertAllClose(actual, expected, 1e-5);
-    lenet.dispose();
-  });
+  Deno.test(`exportOnnx() of a ${activation} LeNet runs on onnxruntime-web like tfjs`, () =>
+    leakFree(async () => {
+      const lenet = await LeNet.create({
+        activation,
+        conv1Filters: 5,
+        conv2Filters: 7,
+        fc1Units: 33,
+        fc2Units: 21,
+      }, {
+        seed: 3,
+      });
+      const expected = tfjsProbabilities(lenet, testPixels, 200);
+      const actual = await ortWebProbabilities(exportOnnx(lenet.toWeights()), testPixels, 200);
+      assertAllClose(actual, expected, 1e-5);
+      lenet.dispose();
+    }));
 }
 
-Deno.test("exportOnnx() of the shipped model: onnxruntime-web equals tfjs within 1e-5 on all 10,000 test images", async () => {
-  const lenet = await LeNet.load(SHIPPED);
-  const bytes = exportOnnx(lenet.toWeights());
-  assertEquals(bytes, await Deno.readFile(`${SHIPPED}/model.onnx`)); // the shipped .onnx is this export
-  const expected = tfjsProbabilities(lenet, testPixels, test.count);
-  const actual = await ortWebProbabilities(bytes, testPixels, test.count);
-  assertAllClose(actual, expected, 1e-5);
-  assertEquals(argmaxes(actual), argmaxes(expected));
-  const correct = argmaxes(actual).filter((d, i) => d === test.labels[i]).length;
-  assert(correct / test.count > 0.98, `shipped model accuracy ${correct / test.count}`);
-  lenet.dispose();
-});
+Deno.test("exportOnnx() of the shipped model: onnxruntime-web equals tfjs within 1e-5 on all 10,000 test images", () =>
+  leakFree(async () => {
+    const lenet = await LeNet.load(SHIPPED);
+    const bytes = exportOnnx(lenet.toWeights());
+    assertEquals(bytes, await Deno.readFile(`${SHIPPED}/model.onnx`)); // the shipped .onnx is this export
+    const expected = tfjsProbabilities(lenet, testPixels, test.count);
+    const actual = await ortWebProbabilities(bytes, testPixels, test.count);
+    assertAllClose(actual, expected, 1e-5);
+    assertEquals(argmaxes(actual), argmaxes(expected));
+    const correct = argmaxes(actual).filter((d, i) => d === test.labels[i]).length;
+    assert(correct / test.count > 0.98, `shipped model accuracy ${correct / test.count}`);
+    lenet.dispose();
+  }));
 
 Deno.test({
   name: "exportOnnx() passes onnx.checker.check_model(full_check=True) of python3-onnx",
@@ -102,13 +105,14 @@ Deno.test({
   },
 });
 
-Deno.test("exportOnnx() output runs on onnxruntime-node with the same outputs as onnxruntime-web", async () => {
-  const bytes = await Deno.readFile(`${SHIPPED}/model.onnx`);
-  const count = 1000;
-  const web = await ortWebProbabilities(bytes, testPixels, count);
-  const session = await ortNode.InferenceSession.create(bytes);
-  const input = new ortNode.Tensor("float32", testPixels.slice(0, count * 784), [count, 1, 28, 28]);
-  const native = (await session.run({ image: input })).probabilities!.data as Float32Array;
-  assertAllClose(native, web, 1e-5);
-  await session.release();
-});
+Deno.test("exportOnnx() output runs on onnxruntime-node with the same outputs as onnxruntime-web", () =>
+  leakFree(async () => {
+    const bytes = await Deno.readFile(`${SHIPPED}/model.onnx`);
+    const count = 1000;
+    const web = await ortWebProbabilities(bytes, testPixels, count);
+    const session = await ortNode.InferenceSession.create(bytes);
+    const input = new ortNode.Tensor("float32", testPixels.slice(0, count * 784), [count, 1, 28, 28]);
+    const native = (await session.run({ image: input })).probabilities!.data as Float32Array;
+    assertAllClose(native, web, 1e-5);
+    await session.release();
+  }));
