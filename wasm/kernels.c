@@ -1,9 +1,18 @@
-// Training kernels for LeNet on tfjs's wasm backend, in C with WebAssembly SIMD (128-bit).
-// Build: deno task build:wasm   (clang 14 + wasm-ld from Debian; the .wasm is committed)
+// kernels.c: the training kernels tfjs's wasm backend lacks or gets wrong, for `--engine tfjs`,
+// in C with WebAssembly SIMD (128-bit). Build: deno task build:wasm (clang 14 + wasm-ld; the .wasm
+// is committed and embedded). src/engines/tfjs/kernels.ts registers them with tfjs.
+//
+//   conv2d_backprop_filter  dW of a convolution (tfjs-wasm has none: tensorflow/tfjs#8474)
+//   conv2d_backprop_input   dX of a convolution (tfjs-wasm's is slow)
+//   batch_matmul            the transposed products of the dense layers' gradients (likewise)
 //
 // Tensors are NHWC, float32, row-major; filters are HWIO. The JavaScript side copies inputs into
-// this module's memory from `heap_base()` on, calls a kernel, and copies the output back.
+// this module's memory from `heap_base()` on, calls a kernel, and copies the output back. As in
+// lenet.c, no fused multiply-add and no relaxed SIMD: the same results on every CPU.
 #include "simd.h"
+
+// ----------------------------------------------------------------------------------------------
+// convolution gradients
 
 // Both convolution gradients visit every (output pixel, tap) pair whose input pixel lies inside
 // the input: g points at the output pixel's gradient (outC floats), `pixel` is the input pixel's
@@ -48,6 +57,9 @@ void conv2d_backprop_input(const float *dy, const float *w, float *dx, int batch
   zero(dx, batch * inH * inW * inC);
   FOR_EACH_TAP(for (int ci = 0; ci < inC; ci++) dx[pixel + ci] += dot(w + tap + ci * outC, g, outC);)
 }
+
+// ----------------------------------------------------------------------------------------------
+// batched matrix product
 
 // C[m,n] = sum_k A(m,k) * B(k,n) for `batch` matrices (a batch of 1 in A or B is broadcast).
 // A is M x K (K x M when transA), B is K x N (N x K when transB); C is M x N, all row-major.

@@ -1,16 +1,58 @@
-// A whole LeNet training step in one call: forward, categorical cross-entropy, backward and Adam,
-// in C with WebAssembly SIMD. Weights, gradients, Adam moments and activations live in this
-// module's memory, which is shared: a second instance on another thread (src/engines/fused/_worker.ts) runs
-// the same step on the other half of each batch. JavaScript copies a batch in and reads the loss
-// back. Build: deno task build:wasm
+// lenet.c: a whole LeNet training step in one call, in C compiled to WebAssembly SIMD (128-bit).
+// Build: deno task build:wasm (clang 14 + wasm-ld; the .wasm is committed and embedded).
 //
-// Layout (float32, NHWC, tfjs's own weight order and shapes, so weights copy over unchanged):
-//   conv1 W [3,3,1,C1] b [C1] | conv2 W [3,3,C1,C2] b [C2] | fc1 W [F,H1] b [H1] (F = 7*7*C2 in
-//   (h,w,c) order) | fc2 W [H1,H2] b [H2] | out W [H2,K] b [K]
+// The network (the classic tutorial's, sizes configurable): for B images x (B,28,28,1)
+//   conv1   3x3 'same', C1 filters   (B,28,28,C1)
+//   pool1   2x2 max, then act        (B,14,14,C1)
+//   conv2   3x3 'same', C2 filters   (B,14,14,C2)
+//   pool2   2x2 max, then act        (B,7,7,C2)   flattened in (h,w,c) order: F = 49*C2
+//   fc1     dense + act              (B,H1)
+//   fc2     dense + act              (B,H2)
+//   output  dense + softmax          (B,K)
+//
+// One training step, as JavaScript drives it (src/engines/fused/trainer.ts):
+//   lenet_forward   the layers above, top to bottom; the probabilities stay in the Net
+//   lenet_backward  categorical cross-entropy's gradient, then every layer's backward in reverse:
+//                   output, fc2, fc1, pool2, conv2, then pool1 and conv1 in one pass
+//   lenet_adam      Adam on the summed gradients, exactly as tfjs computes it
+// A second thread runs another instance of this module on the same shared memory with its own Net
+// (src/engines/fused/_worker.ts): each takes half of the batch, and half of Adam.
+//
+// Every layer, forward and backward, is a matrix product (convolutions through im2col). Two pairs
+// of layers are fused because that is the speed: max-pooling runs before the activation (the
+// activations all increase, so the max commutes with them, and act is evaluated on a quarter of
+// the values), and conv1's filter gradient comes straight from pool1's gradient (only a window's
+// max has one). Functions are named for what they fuse.
+//
+// What it avoids, and why:
+// - Relaxed SIMD and fused multiply-add: a multiply-add is two instructions, so results are the
+//   same on every CPU (relaxed_madd may or may not round once, depending on the hardware).
+// - libc: the few math functions needed (exp) are written here, vectorised.
+// - C globals: every buffer lives in a Net in linear memory, so two instances, one per thread,
+//   can share one memory and each run its own Net.
+// Weights keep tfjs's layout and order (HWIO kernels, (inputs, units) dense kernels), so they copy
+// in and out unchanged.
 #include "simd.h"
 
+// ----------------------------------------------------------------------------------------------
+// geometry
 
-enum { SIGMOID = 0, RELU = 1, TANH = 2, ELU = 3 };
+enum {
+  IMG = 28,                   // input side
+  IMG_PIXELS = IMG * IMG,     // 784
+  IMG_PADDED = IMG + 2,       // with the zero border a 3x3 'same' convolution reads
+  POOL1 = IMG / 2,            // 14: side after the first pooling
+  POOL1_PIXELS = POOL1 * POOL1,
+  POOL1_PADDED = POOL1 + 2,   // pool1's output keeps a zero border: conv2 reads it in place
+  POOL2 = POOL1 / 2,          // 7
+  POOL2_PIXELS = POOL2 * POOL2,
+  TAPS = 9,                   // taps of a 3x3 filter
+};
+
+enum { SIGMOID = 0, RELU = 1, TANH = 2, ELU = 3, NO_ACT = -1 };
+
+// ----------------------------------------------------------------------------------------------
+// activations
 
 // exp on four lanes, Cephes-style: x = k ln 2 + r with |r| <= ln 2 / 2, e^r by a polynomial, 2^k
 // into the exponent; |rel err| < 2e-7 on [-87, 88]. The clamp is pmin/pmax (one instruction each,
@@ -35,14 +77,7 @@ static inline v128_t exp4(v128_t x) {
 
 static inline float expf_(float x) { return wasm_f32x4_extract_lane(exp4(wasm_f32x4_splat(x)), 0); }
 
-static inline void store_lanes(float *p, v128_t v, int count) {  // the first `count` lanes (>= 1)
-  if (count >= 4) { wasm_v128_store(p, v); return; }
-  p[0] = wasm_f32x4_extract_lane(v, 0);
-  if (count > 1) p[1] = wasm_f32x4_extract_lane(v, 1);
-  if (count > 2) p[2] = wasm_f32x4_extract_lane(v, 2);
-}
-
-// act on four lanes
+// act(x) on four lanes; NO_ACT leaves x as it is
 static inline v128_t act4(v128_t x, int kind) {
   const v128_t one = wasm_f32x4_splat(1.0f), zero4 = wasm_f32x4_splat(0.0f);
   switch (kind) {
@@ -52,7 +87,7 @@ static inline v128_t act4(v128_t x, int kind) {
       return wasm_f32x4_sub(one,
                             wasm_f32x4_div(wasm_f32x4_splat(2.0f), wasm_f32x4_add(exp4(wasm_f32x4_add(x, x)), one)));
     case ELU: return wasm_v128_bitselect(x, wasm_f32x4_sub(exp4(x), one), wasm_f32x4_gt(x, zero4));
-    default: return x;  // no activation
+    default: return x;
   }
 }
 
@@ -71,15 +106,50 @@ static inline float act_grad(float y, int kind) {
   return wasm_f32x4_extract_lane(act_grad4(wasm_f32x4_splat(y), kind), 0);
 }
 
-// d[0..n) *= act'(y[0..n))
-static void mul_act_grad(float *d, const float *y, int n, int kind) {
+// d[0..n) *= act'(y[0..n)): the backward pass of an activation, given its output
+static void act_backward(float *d, const float *y, int n, int kind) {
   int i = 0;
   for (; i + 4 <= n; i += 4)
     wasm_v128_store(d + i, wasm_f32x4_mul(wasm_v128_load(d + i), act_grad4(wasm_v128_load(y + i), kind)));
   for (; i < n; i++) d[i] *= act_grad(y[i], kind);
 }
 
-// ---- matrix product --------------------------------------------------------------------------
+// ----------------------------------------------------------------------------------------------
+// small helpers
+
+static inline void store_lanes(float *p, v128_t v, int count) {  // the first `count` lanes (>= 1)
+  if (count >= 4) { wasm_v128_store(p, v); return; }
+  p[0] = wasm_f32x4_extract_lane(v, 0);
+  if (count > 1) p[1] = wasm_f32x4_extract_lane(v, 1);
+  if (count > 2) p[2] = wasm_f32x4_extract_lane(v, 2);
+}
+
+// n floats from src to dst (n >= 4: whole vectors, the last one overlapping the one before)
+static inline void copy_floats(float *dst, const float *src, int n) {
+  if (n < 4) {
+    for (int i = 0; i < n; i++) dst[i] = src[i];
+    return;
+  }
+  for (int i = 0; i < n; i += 4) {
+    int at = i + 4 <= n ? i : n - 4;
+    wasm_v128_store(dst + at, wasm_v128_load(src + at));
+  }
+}
+
+// out[j] = sum over rows of d[i*N + j]: a bias gradient
+static void column_sums(const float *d, int M, int N, float *out) {
+  zero(out, N);
+  for (int i = 0; i < M; i++) axpy(out, 1.0f, d + i * N, N);
+}
+
+// dst[j*rows + i] = src[i*cols + j]
+static void transpose(const float *src, int rows, int cols, float *dst) {
+  for (int i = 0; i < rows; i++)
+    for (int j = 0; j < cols; j++) dst[j * rows + i] = src[i * cols + j];
+}
+
+// ----------------------------------------------------------------------------------------------
+// matrix product
 // Every layer, forward and backward, is one matrix product C = A B (convolutions through im2col).
 // A 4x8 block of C stays in eight SIMD registers while k runs over the whole inner dimension:
 // each step loads one row of B (two vectors) and four scalars of A, and does eight multiply-adds,
@@ -95,9 +165,9 @@ static void mul_act_grad(float *d, const float *y, int n, int kind) {
 static inline const float *row_of(const float *A, int i, int M, int ars) { return A + (i < M ? i : M - 1) * ars; }
 
 // C[i, j] = act(bias[j] + sum_k A[i*ars + k*aks] * B[k*ldb + j]), i < M, j < N; bias may be 0,
-// kind < 0 for no activation.
+// kind NO_ACT for no activation.
 static void gemm_4x8(int M, int N, int K, const float *A, int ars, int aks, const float *B, int ldb, float *C,
-                 int ldc, const float *bias, int kind) {
+                     int ldc, const float *bias, int kind) {
   for (int i = 0; i < M; i += 4) {
     const float *a0 = A + i * ars, *a1 = row_of(A, i + 1, M, ars);
     const float *a2 = row_of(A, i + 2, M, ars), *a3 = row_of(A, i + 3, M, ars);
@@ -181,39 +251,47 @@ static void gemm(int M, int N, int K, const float *A, int ars, int aks, const fl
 // The matrix product alone, for bench/gemm_bench.ts: C[M,N] = A B with A(i,k) = A[i*ars + k*aks].
 EXPORT(lenet_gemm)
 void lenet_gemm(int M, int N, int K, const float *A, int ars, int aks, const float *B, float *C) {
-  gemm(M, N, K, A, ars, aks, B, N, C, N, 0, -1);
+  gemm(M, N, K, A, ars, aks, B, N, C, N, 0, NO_ACT);
 }
 
-// out[j] = sum over rows of d[i*N + j]: a bias gradient
-static void column_sums(const float *d, int M, int N, float *out) {
-  zero(out, N);
-  for (int i = 0; i < M; i++) axpy(out, 1.0f, d + i * N, N);
+// ----------------------------------------------------------------------------------------------
+// input
+
+// x (B,H,W,C) into the interior of a zero-bordered (B,H+2,W+2,C)
+static void pad_forward(const float *x, float *out, int B, int H, int Wd, int C) {
+  for (int b = 0; b < B; b++)
+    for (int h = 0; h < H; h++)
+      copy_floats(out + ((b * (H + 2) + h + 1) * (Wd + 2) + 1) * C, x + ((b * H + h) * Wd) * C, Wd * C);
 }
 
-// dst[j*rows + i] = src[i*cols + j]
-static void transpose(const float *src, int rows, int cols, float *dst) {
-  for (int i = 0; i < rows; i++)
-    for (int j = 0; j < cols; j++) dst[j * rows + i] = src[i * cols + j];
+// the same for one-channel 8-bit pixels, scaled to [0, 1] by a float division by 255 (for every
+// byte exactly JavaScript's Math.fround(p / 255): tested). Eight pixels at a time (Wd >= 8; the
+// last group overlaps the one before).
+static void pad_bytes_forward(const unsigned char *x, float *out, int B, int H, int Wd) {
+  const v128_t scale = wasm_f32x4_splat(255.0f);
+  for (int b = 0; b < B; b++)
+    for (int h = 0; h < H; h++) {
+      const unsigned char *src = x + (b * H + h) * Wd;
+      float *dst = out + (b * (H + 2) + h + 1) * (Wd + 2) + 1;
+      for (int w = 0; w < Wd; w += 8) {
+        int at = w + 8 <= Wd ? w : Wd - 8;
+        v128_t v = wasm_u16x8_load8x8(src + at);
+        v128_t lo = wasm_f32x4_convert_u32x4(wasm_u32x4_extend_low_u16x8(v));
+        v128_t hi = wasm_f32x4_convert_u32x4(wasm_u32x4_extend_high_u16x8(v));
+        wasm_v128_store(dst + at, wasm_f32x4_div(lo, scale));
+        wasm_v128_store(dst + at + 4, wasm_f32x4_div(hi, scale));
+      }
+    }
 }
 
-// n floats from src to dst (n >= 4: whole vectors, the last one overlapping the one before)
-static inline void copy_floats(float *dst, const float *src, int n) {
-  if (n < 4) {
-    for (int i = 0; i < n; i++) dst[i] = src[i];
-    return;
-  }
-  for (int i = 0; i < n; i += 4) {
-    int at = i + 4 <= n ? i : n - 4;
-    wasm_v128_store(dst + at, wasm_v128_load(src + at));
-  }
-}
+// ----------------------------------------------------------------------------------------------
+// conv3x3: a 3x3 'same' convolution as im2col and one matrix product
 
-// 3x3 'same' patches, one row per pixel, from an input padded with a zero border of one pixel
-// (in [B, H+2, W+2, C]): col[(b,h,w), (kh*3+kw)*C + c] = in[b, h+kh, w+kw, c]. With `ones`, a
-// last column of ones makes the filter gradient's product also sum the bias gradient (conv2; conv1
-// gets its gradients from conv1_backward).
+// 3x3 'same' patches, one row per pixel, from an input with a zero border of one pixel
+// (B,H+2,W+2,C): col[(b,h,w), (kh*3+kw)*C + c] = in[b, h+kh, w+kw, c]. With `ones`, a last
+// column of ones makes conv3x3_backward's filter-gradient product also sum the bias gradient.
 static void im2col(const float *in, float *col, int B, int H, int Wd, int C, int ones) {
-  int PW = Wd + 2, row = 9 * C + ones;
+  int PW = Wd + 2, row = TAPS * C + ones;
   for (int b = 0; b < B; b++)
     for (int h = 0; h < H; h++)
       for (int w = 0; w < Wd; w++, col += row) {
@@ -225,15 +303,16 @@ static void im2col(const float *in, float *col, int B, int H, int Wd, int C, int
         } else {
           for (int kh = 0; kh < 3; kh++) copy_floats(col + kh * 3 * C, p + kh * PW * C, 3 * C);
         }
-        if (ones) col[9 * C] = 1.0f;
+        if (ones) col[TAPS * C] = 1.0f;
       }
 }
 
 // The adjoint of im2col (without the ones): each pixel's gradient gathers, from the patches of its
-// 3x3 neighbours, the columns that were copies of it. out is [B, H+2, W+2, C]; only its interior is
-// written. Four channels at a time (overlapping the last group, as in maxpool_act) when C >= 4.
+// 3x3 neighbours, the columns that were copies of it. out is (B,H+2,W+2,C); only its interior is
+// written. Four channels at a time (overlapping the last group, as in maxpool_act_forward) when
+// C >= 4.
 static void col2im(const float *col, float *out, int B, int H, int Wd, int C) {
-  int row = 9 * C;
+  int row = TAPS * C;
   for (int b = 0; b < B; b++)
     for (int h = 0; h < H; h++)
       for (int w = 0; w < Wd; w++) {
@@ -255,58 +334,55 @@ static void col2im(const float *col, float *out, int B, int H, int Wd, int C) {
       }
 }
 
-// copies x [B,H,W,C] into the interior of a zero-bordered [B,H+2,W+2,C]
-static void pad1(const float *x, float *out, int B, int H, int Wd, int C) {
-  for (int b = 0; b < B; b++)
-    for (int h = 0; h < H; h++)
-      copy_floats(out + ((b * (H + 2) + h + 1) * (Wd + 2) + 1) * C, x + ((b * H + h) * Wd) * C, Wd * C);
+// out (B,H,W,F) = conv3x3(in, w, bias) before the activation; in is zero-bordered (B,H+2,W+2,C),
+// w is (3,3,C,F), col receives the patches (B*H*W rows of 9C + ones floats).
+static void conv3x3_forward(const float *in, float *col, const float *w, const float *bias, float *out, int B, int H,
+                            int Wd, int C, int F, int ones) {
+  im2col(in, col, B, H, Wd, C, ones);
+  gemm(B * H * Wd, F, TAPS * C, col, TAPS * C + ones, 1, w, F, out, F, bias, NO_ACT);
 }
 
-// the same for one-channel 8-bit pixels, scaled to [0, 1] by a float division by 255 (for every
-// byte exactly JavaScript's Math.fround(p / 255): tested). Eight pixels at a time (Wd >= 8; the
-// last group overlaps the one before).
-static void pad1_bytes(const unsigned char *x, float *out, int B, int H, int Wd) {
-  const v128_t scale = wasm_f32x4_splat(255.0f);
-  for (int b = 0; b < B; b++)
-    for (int h = 0; h < H; h++) {
-      const unsigned char *src = x + (b * H + h) * Wd;
-      float *dst = out + (b * (H + 2) + h + 1) * (Wd + 2) + 1;
-      for (int w = 0; w < Wd; w += 8) {
-        int at = w + 8 <= Wd ? w : Wd - 8;
-        v128_t v = wasm_u16x8_load8x8(src + at);
-        v128_t lo = wasm_f32x4_convert_u32x4(wasm_u32x4_extend_low_u16x8(v));
-        v128_t hi = wasm_f32x4_convert_u32x4(wasm_u32x4_extend_high_u16x8(v));
-        wasm_v128_store(dst + at, wasm_f32x4_div(lo, scale));
-        wasm_v128_store(dst + at + 4, wasm_f32x4_div(hi, scale));
-      }
-    }
+// From dout (B,H,W,F), the gradient of conv3x3_forward's output: dw and dbias in one product over
+// the patches' ones column (dbias follows dw in memory, as the 9C+1-th row), then din as the
+// adjoint of im2col of dout w^T (wt: scratch for w^T, dcol: for the patches' gradient).
+static void conv3x3_backward(const float *col, const float *w, const float *dout, float *dw_dbias, float *wt,
+                             float *dcol, float *din, int B, int H, int Wd, int C, int F) {
+  gemm(TAPS * C + 1, F, B * H * Wd, col, 1, TAPS * C + 1, dout, F, dw_dbias, F, 0, NO_ACT);
+  transpose(w, TAPS * C, F, wt);
+  gemm(B * H * Wd, TAPS * C, F, dout, F, 1, wt, TAPS * C, dcol, TAPS * C, 0, NO_ACT);
+  col2im(dcol, din, B, H, Wd, C);
 }
 
-// offset of input k (row-major) of a 2x2 window in an [.., W, C] image
-#define WIN(k) (((k) & 1) * C + ((k) >> 1) * Wd * C)
+// ----------------------------------------------------------------------------------------------
+// maxpool_act: 2x2 max-pooling, stride 2, fused with the activation that follows it
 
-// 2x2 max-pool, stride 2, over even H and W (28 and 14 here, so tfjs's 'same' padding adds
-// nothing), then the activation: our activations all increase, so the max of act(x) is act of the
-// max of x, and pooling first evaluates them on a quarter of the values. (Only where act(x) ties
-// and x does not, i.e. where act saturates and its gradient is 0, could the max's position differ
-// from tfjs's.) out[b, oh+pad, ow+pad, c] lands in a buffer with a border of `pad` pixels;
-// win[b,oh,ow,c] says which of the window's four inputs was the max (the first, in row-major
-// order, on ties), for the backward pass. Four channels at a time; with C >= 4 the last group
-// overlaps the one before (it rewrites the same values), so no channel count needs a scalar tail.
-static void maxpool_act(const float *in, float *out, int pad, int *win, int B, int H, int Wd, int C, int kind) {
+// offset of input k (row-major) of a 2x2 window in a (.., W, C) image
+static inline int window_offset(int k, int Wd, int C) { return (k & 1) * C + (k >> 1) * Wd * C; }
+
+// Over even H and W (28 and 14 here, so tfjs's 'same' padding adds nothing), out = act(max of each
+// window): our activations all increase, so the max of act(x) is act of the max of x, and pooling
+// first evaluates them on a quarter of the values. (Only where act(x) ties and x does not, i.e.
+// where act saturates and its gradient is 0, could the max's position differ from tfjs's.)
+// out[b, oh+pad, ow+pad, c] lands in a buffer with a border of `pad` pixels; win[b,oh,ow,c] says
+// which of the window's four inputs was the max (the first, in row-major order, on ties), for the
+// backward pass. Four channels at a time; with C >= 4 the last group overlaps the one before (it
+// rewrites the same values), so no channel count needs a scalar tail.
+static void maxpool_act_forward(const float *in, float *out, int pad, int *win, int B, int H, int Wd, int C,
+                                int kind) {
   int OH = H / 2, OW = Wd / 2, PW = OW + 2 * pad;
   for (int b = 0; b < B; b++)
     for (int oh = 0; oh < OH; oh++)
       for (int ow = 0; ow < OW; ow++) {
-        const float *q = in + ((b * H + 2 * oh) * Wd + 2 * ow) * C;  // window input k at q + WIN(k)
+        const float *q = in + ((b * H + 2 * oh) * Wd + 2 * ow) * C;  // window input k at q + window_offset(k)
         float *o = out + ((b * (OH + 2 * pad) + oh + pad) * PW + ow + pad) * C;
         int *wi = win + ((b * OH + oh) * OW + ow) * C;
         if (C < 4) {
           for (int c = 0; c < C; c++) {
             int best = 0;
             for (int k = 1; k < 4; k++)
-              if (q[WIN(k) + c] > q[WIN(best) + c]) best = k;
-            o[c] = wasm_f32x4_extract_lane(act4(wasm_f32x4_splat(q[WIN(best) + c]), kind), 0), wi[c] = best;
+              if (q[window_offset(k, Wd, C) + c] > q[window_offset(best, Wd, C) + c]) best = k;
+            o[c] = wasm_f32x4_extract_lane(act4(wasm_f32x4_splat(q[window_offset(best, Wd, C) + c]), kind), 0);
+            wi[c] = best;
           }
           continue;
         }
@@ -314,7 +390,7 @@ static void maxpool_act(const float *in, float *out, int pad, int *win, int B, i
           int at = c + 4 <= C ? c : C - 4;
           v128_t best = wasm_v128_load(q + at), which = wasm_i32x4_splat(0);
           for (int k = 1; k < 4; k++) {
-            v128_t v = wasm_v128_load(q + WIN(k) + at), more = wasm_f32x4_gt(v, best);
+            v128_t v = wasm_v128_load(q + window_offset(k, Wd, C) + at), more = wasm_f32x4_gt(v, best);
             best = wasm_v128_bitselect(v, best, more);
             which = wasm_v128_bitselect(wasm_i32x4_splat(k), which, more);
           }
@@ -324,8 +400,8 @@ static void maxpool_act(const float *in, float *out, int pad, int *win, int B, i
       }
 }
 
-// The gradient of maxpool_act: each input gets act'(y) times its window's gradient if it was the
-// window's max, else 0 (y: the pooled, activated output, laid out as dout). Windows do not
+// The gradient of maxpool_act_forward: each input gets act'(y) times its window's gradient if it
+// was the window's max, else 0 (y: the pooled, activated output, laid out as dout). Windows do not
 // overlap, so every input is written once.
 static void maxpool_act_backward(const float *dout, const float *y, int pad, const int *win, float *din, int B,
                                  int H, int Wd, int C, int kind) {
@@ -339,7 +415,8 @@ static void maxpool_act_backward(const float *dout, const float *y, int pad, con
         const int *wi = win + ((b * OH + oh) * OW + ow) * C;
         if (C < 4) {
           for (int c = 0; c < C; c++)
-            for (int k = 0; k < 4; k++) q[WIN(k) + c] = wi[c] == k ? d[c] * act_grad(yo[c], kind) : 0.0f;
+            for (int k = 0; k < 4; k++)
+              q[window_offset(k, Wd, C) + c] = wi[c] == k ? d[c] * act_grad(yo[c], kind) : 0.0f;
           continue;
         }
         for (int c = 0; c < C; c += 4) {
@@ -347,92 +424,213 @@ static void maxpool_act_backward(const float *dout, const float *y, int pad, con
           v128_t g = wasm_f32x4_mul(wasm_v128_load(d + at), act_grad4(wasm_v128_load(yo + at), kind));
           v128_t which = wasm_v128_load(wi + at);
           for (int k = 0; k < 4; k++)
-            wasm_v128_store(q + WIN(k) + at, wasm_v128_and(g, wasm_i32x4_eq(which, wasm_i32x4_splat(k))));
+            wasm_v128_store(q + window_offset(k, Wd, C) + at,
+                            wasm_v128_and(g, wasm_i32x4_eq(which, wasm_i32x4_splat(k))));
         }
       }
 }
 
-// conv1's filter and bias gradients straight from its pooled gradient. Only a window's max gets a
-// gradient (the other three inputs get 0), so rather than the dense product COL1^T DA1, where
-// three rows in four multiply zeros, each window adds its max's 3x3 input patch times its
-// gradient. Per channel, three vectors in `acc` (12 * C floats) hold the filter gradient's rows
-// (lane 3 unused); X is the zero-bordered input [B, 30, 30], dout and y are laid out as P1.
-static void conv1_backward(const float *X, const float *dout, const float *y, const int *win, float *acc, float *dW,
-                           int B, int C, int kind) {
-  float *db = dW + 9 * C;
+// conv1 and pool1 backward in one pass: conv1's filter and bias gradients straight from pool1's
+// gradient. Only a window's max gets a gradient (the other three inputs get 0), so rather than the
+// dense product of the patches with a conv1 gradient that is three-quarters zeros, each window adds
+// its max's 3x3 input patch times its gradient. Per channel, three vectors in `acc` (12 * C floats)
+// hold the filter gradient's rows (lane 3 unused). x is the zero-bordered input (B,30,30), dout and
+// y (pool1's gradient and output) are (B,16,16,C) with their border, dw_dbias is (3,3,1,C) then (C).
+static void conv1_maxpool_act_backward(const float *x, const float *dout, const float *y, const int *win, float *acc,
+                                       float *dw_dbias, int B, int C, int kind) {
+  float *db = dw_dbias + TAPS * C;
   zero(acc, 12 * C), zero(db, C);
   for (int b = 0; b < B; b++)
-    for (int oh = 0; oh < 14; oh++)
-      for (int ow = 0; ow < 14; ow++) {
-        int at = ((b * 16 + oh + 1) * 16 + ow + 1) * C;
-        const int *wi = win + ((b * 14 + oh) * 14 + ow) * C;
+    for (int oh = 0; oh < POOL1; oh++)
+      for (int ow = 0; ow < POOL1; ow++) {
+        int at = ((b * POOL1_PADDED + oh + 1) * POOL1_PADDED + ow + 1) * C;
+        const int *wi = win + ((b * POOL1 + oh) * POOL1 + ow) * C;
         for (int c = 0; c < C; c++) {
           float g = dout[at + c] * act_grad(y[at + c], kind);
           if (g == 0.0f) continue;
           db[c] += g;
-          const float *p = X + (b * 30 + 2 * oh + (wi[c] >> 1)) * 30 + 2 * ow + (wi[c] & 1);
+          const float *p = x + (b * IMG_PADDED + 2 * oh + (wi[c] >> 1)) * IMG_PADDED + 2 * ow + (wi[c] & 1);
           v128_t gv = wasm_f32x4_splat(g);
           for (int r = 0; r < 3; r++)
-            wasm_v128_store(acc + (c * 3 + r) * 4,
-                            wasm_f32x4_add(wasm_v128_load(acc + (c * 3 + r) * 4), wasm_f32x4_mul(wasm_v128_load(p + r * 30), gv)));
+            wasm_v128_store(acc + (c * 3 + r) * 4, wasm_f32x4_add(wasm_v128_load(acc + (c * 3 + r) * 4),
+                                                                  wasm_f32x4_mul(wasm_v128_load(p + r * IMG_PADDED), gv)));
         }
       }
   for (int c = 0; c < C; c++)
-    for (int tap = 0; tap < 9; tap++) dW[tap * C + c] = acc[(c * 3 + tap / 3) * 4 + tap % 3];
+    for (int tap = 0; tap < TAPS; tap++) dw_dbias[tap * C + c] = acc[(c * 3 + tap / 3) * 4 + tap % 3];
 }
 
-// ---- the model -------------------------------------------------------------------------------
+// ----------------------------------------------------------------------------------------------
+// dense
+
+// y (B,N) = act(x (B,M) w (M,N) + bias)
+static void dense_forward(const float *x, const float *w, const float *bias, float *y, int B, int M, int N,
+                          int kind) {
+  gemm(B, N, M, x, M, 1, w, N, y, N, bias, kind);
+}
+
+// From d (B,N), the gradient of the output before its activation: dw = x^T d, dbias = column sums
+// of d, and dx = d w^T when dx != 0. dx is computed transposed, dx^T = w d^T, so that only d and
+// dx^T (B x N and M x B) are transposed, not w (M x N: 94,080 floats for fc1); dt and xt are
+// scratch for those two.
+static void dense_backward(const float *x, const float *w, const float *d, float *dw, float *dbias, float *dx,
+                           float *dt, float *xt, int B, int M, int N) {
+  gemm(M, N, B, x, 1, M, d, N, dw, N, 0, NO_ACT);
+  column_sums(d, B, N, dbias);
+  if (!dx) return;
+  transpose(d, B, N, dt);
+  gemm(M, B, N, w, N, 1, dt, B, xt, B, 0, NO_ACT);
+  transpose(xt, M, B, dx);
+}
+
+// ----------------------------------------------------------------------------------------------
+// softmax and categorical cross-entropy
+
+// z (B,K) becomes softmax(z), row by row (the max subtracted first)
+static void softmax_forward(float *z, int B, int K) {
+  for (int b = 0; b < B; b++) {
+    float *row = z + b * K, mx = row[0], s = 0.0f;
+    for (int k = 1; k < K; k++) mx = row[k] > mx ? row[k] : mx;
+    for (int k = 0; k < K; k++) row[k] = expf_(row[k] - mx), s += row[k];
+    for (int k = 0; k < K; k++) row[k] /= s;
+  }
+}
+
+// dz (B,K): the gradient of the cross-entropy of softmax probabilities p against class labels,
+// with respect to the logits, each image's weighted by `scale`: (p - onehot(label)) * scale
+static void softmax_crossentropy_backward(const float *p, const int *labels, float *dz, int B, int K, float scale) {
+  for (int b = 0; b < B; b++)
+    for (int k = 0; k < K; k++) dz[b * K + k] = (p[b * K + k] - (k == labels[b] ? 1.0f : 0.0f)) * scale;
+}
+
+// ----------------------------------------------------------------------------------------------
+// adam
+
+// Adam as tfjs computes it, on g + g2 (g2 may be 0), for parameters [from, to) (from a multiple
+// of 4, so two threads can split the work); accB1 and accB2 are beta1^t and beta2^t:
+//   m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2;  w -= lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)
+static void adam_update(float *w, float *m1, float *m2, const float *g, const float *g2, float lr, float b1, float b2,
+                        float eps, float accB1, float accB2, int from, int to) {
+  const v128_t vb1 = wasm_f32x4_splat(b1), vb2 = wasm_f32x4_splat(b2), nb1 = wasm_f32x4_splat(1.0f - b1),
+               nb2 = wasm_f32x4_splat(1.0f - b2), c1 = wasm_f32x4_splat(1.0f / (1.0f - accB1)),
+               c2 = wasm_f32x4_splat(1.0f / (1.0f - accB2)), veps = wasm_f32x4_splat(eps), vlr = wasm_f32x4_splat(lr);
+  int i = from;
+  for (; i + 4 <= to; i += 4) {
+    v128_t gi = wasm_v128_load(g + i);
+    if (g2) gi = wasm_f32x4_add(gi, wasm_v128_load(g2 + i));
+    v128_t m = wasm_f32x4_add(wasm_f32x4_mul(vb1, wasm_v128_load(m1 + i)), wasm_f32x4_mul(nb1, gi));
+    v128_t v = wasm_f32x4_add(wasm_f32x4_mul(vb2, wasm_v128_load(m2 + i)), wasm_f32x4_mul(wasm_f32x4_mul(nb2, gi), gi));
+    wasm_v128_store(m1 + i, m), wasm_v128_store(m2 + i, v);
+    v128_t step = wasm_f32x4_div(wasm_f32x4_mul(vlr, wasm_f32x4_mul(m, c1)),
+                                 wasm_f32x4_add(wasm_f32x4_sqrt(wasm_f32x4_mul(v, c2)), veps));
+    wasm_v128_store(w + i, wasm_f32x4_sub(wasm_v128_load(w + i), step));
+  }
+  float s1 = 1.0f / (1.0f - accB1), s2 = 1.0f / (1.0f - accB2);
+  for (; i < to; i++) {
+    float gi = g[i] + (g2 ? g2[i] : 0.0f);
+    float m = m1[i] = b1 * m1[i] + (1.0f - b1) * gi;
+    float v = m2[i] = b2 * m2[i] + (1.0f - b2) * gi * gi;
+    w[i] -= lr * (m * s1) / (__builtin_sqrtf(v * s2) + eps);
+  }
+}
+
+// ----------------------------------------------------------------------------------------------
+// the model
+
+// The ten weight tensors, in tfjs's order (each kernel, then its bias), as pointers into one flat
+// array: the parameters, or their gradients. Made from a Net's `sizes` at each call (ten
+// additions), not stored in the Net: the Net's size places every buffer after it, and the
+// buffers' placement measurably changes the two-thread speed (about 5% at batch 128).
+typedef struct {
+  float *conv1w;  // (3,3,1,C1)
+  float *conv1b;  // (C1)
+  float *conv2w;  // (3,3,C1,C2)
+  float *conv2b;  // (C2)
+  float *fc1w;    // (F,H1), F = 7*7*C2 in (h,w,c) order
+  float *fc1b;    // (H1)
+  float *fc2w;    // (H1,H2)
+  float *fc2b;    // (H2)
+  float *outw;    // (H2,K)
+  float *outb;    // (K)
+} Tensors;
+
+// The sizes of the ten tensors of a configuration, in order; returns their total.
+static int tensor_sizes(int sizes[10], int c1, int c2, int h1, int h2, int k) {
+  int F = POOL2_PIXELS * c2;
+  int s[10] = {TAPS * c1, c1, TAPS * c1 * c2, c2, F * h1, h1, h1 * h2, h2, h2 * k, k};
+  int count = 0;
+  for (int i = 0; i < 10; i++) sizes[i] = s[i], count += s[i];
+  return count;
+}
+
+// Points t at the tensors laid out back to back from `base`.
+static void tensors_at(Tensors *t, float *base, const int sizes[10]) {
+  float **slots[10] = {&t->conv1w, &t->conv1b, &t->conv2w, &t->conv2b, &t->fc1w,
+                       &t->fc1b,   &t->fc2w,   &t->fc2b,   &t->outw,   &t->outb};
+  for (int i = 0; i < 10; i++) *slots[i] = base, base += sizes[i];
+}
+
 // A Net is one worker's view of a training: the parameters and Adam's moments, shared by every
 // Net of a trainer, and its own gradients and activations for its share of each batch. Its
 // fields live in linear memory, not in C globals, so that two WebAssembly instances on one shared
-// memory (one per thread) can each run their own Net.
+// memory (one per thread) can each run their own Net. Shapes for B = max_batch images:
 typedef struct {
   int c1, c2, h1, h2, k, kind, max_batch, count;
-  int at[10];                 // where each weight tensor starts in P, in tfjs's order
-  float *P, *Mo, *Vo;         // shared
-  float *G;                   // gradients of this net's images (scaled by 1 / the whole batch)
-  // forward: input X and pooled P1 with a zero border, patches COL1/2, convolutions A1/2 (before
-  // the activation, which comes after pooling), pooled and activated P1/2, dense D1/2, softmax Z
-  float *X, *COL1, *A1, *P1, *COL2, *A2, *P2, *D1, *D2, *Z;
-  // backward: the gradient of each (DP1 bordered like P1), and scratch for transposes
-  float *DP1, *DCOL2, *DA2, *DP2, *DD1, *DD2, *DZ, *WT, *DT, *XT, *ACC;
-  int *ARG1, *ARG2;  // which input of each pooling window was its max
+  int sizes[10];               // of the ten tensors, which lie back to back in P (and in G)
+  float *P, *M1, *M2;          // parameters and Adam's two moments (count floats each), shared
+  float *G;                    // gradients of this Net's images (scaled by 1 / the whole batch)
+  // forward
+  float *X;                    // (B,30,30)      input with a zero border
+  float *COL1;                 // (B*784, 9)     conv1's patches
+  float *A1;                   // (B,28,28,C1)   conv1, before the activation
+  float *P1;                   // (B,16,16,C1)   pool1 + act, with a zero border for conv2
+  float *COL2;                 // (B*196, 9C1+1) conv2's patches and a ones column
+  float *A2;                   // (B,14,14,C2)   conv2, before the activation
+  float *P2;                   // (B,7,7,C2)     pool2 + act = fc1's input (B,F)
+  float *D1, *D2;              // (B,H1), (B,H2) fc1 and fc2 after the activation
+  float *Z;                    // (B,K)          softmax probabilities
+  int *ARG1, *ARG2;            // (B,14,14,C1), (B,7,7,C2): which input of each window was its max
+  // backward: the gradient of each of the above, and scratch
+  float *DP1, *DCOL2, *DA2, *DP2, *DD1, *DD2, *DZ;
+  float *WT;                   // (9C1, C2)      conv2's w transposed
+  float *DT, *XT;              // (B * widest)   dense_backward's transposes
+  float *ACC;                  // (12 C1)        conv1_maxpool_act_backward's filter rows
 } Net;
 
-// the next `floats` floats from *heap, and 64 bytes of slack after them (see the matrix product)
+// the next `floats` floats from *heap (16-byte aligned), and 64 bytes of slack after them (see the
+// matrix product)
 static void *take(unsigned char **heap, int floats) {
   void *p = *heap;
   *heap += (floats * 4 + 64 + 15) & ~15;
   return p;
 }
 
-// Lays out a Net and its buffers from `base` (16-byte aligned, in memory fresh from instantiation
+// Lays out a Net and its buffers from `n` (16-byte aligned, in memory fresh from instantiation
 // or growth, so Adam's moments start at zero) and returns the first byte after them. With `share`,
 // the new Net uses that Net's parameters and moments. Writes only the Net itself, so the caller
 // can grow memory to the returned size afterwards.
 EXPORT(lenet_init)
 unsigned int lenet_init(Net *n, int c1, int c2, int h1, int h2, int k, int kind, int max_batch, const Net *share) {
   n->c1 = c1, n->c2 = c2, n->h1 = h1, n->h2 = h2, n->k = k, n->kind = kind, n->max_batch = max_batch;
-  int F = 7 * 7 * c2;
-  int sizes[10] = {9 * c1, c1, 9 * c1 * c2, c2, F * h1, h1, h1 * h2, h2, h2 * k, k};
-  n->count = 0;
-  for (int i = 0; i < 10; i++) n->at[i] = n->count, n->count += sizes[i];
+  int F = POOL2_PIXELS * c2;
+  n->count = tensor_sizes(n->sizes, c1, c2, h1, h2, k);
   unsigned char *heap = (unsigned char *)n + ((sizeof(Net) + 15) & ~15);
-  if (share) n->P = share->P, n->Mo = share->Mo, n->Vo = share->Vo;
-  else n->P = take(&heap, n->count), n->Mo = take(&heap, n->count), n->Vo = take(&heap, n->count);
+  if (share) n->P = share->P, n->M1 = share->M1, n->M2 = share->M2;
+  else n->P = take(&heap, n->count), n->M1 = take(&heap, n->count), n->M2 = take(&heap, n->count);
   n->G = take(&heap, n->count);
   int B = max_batch, widest = F;  // the widest dense layer
   if (h1 > widest) widest = h1;
   if (h2 > widest) widest = h2;
   if (k > widest) widest = k;
-  n->X = take(&heap, B * 900), n->COL1 = take(&heap, B * 784 * 9);
-  n->A1 = take(&heap, B * 784 * c1), n->ACC = take(&heap, 12 * c1);
-  n->P1 = take(&heap, B * 256 * c1), n->DP1 = take(&heap, B * 256 * c1), n->ARG1 = take(&heap, B * 196 * c1);
-  n->COL2 = take(&heap, B * 196 * (9 * c1 + 1)), n->DCOL2 = take(&heap, B * 196 * 9 * c1);
-  n->A2 = take(&heap, B * 196 * c2), n->DA2 = take(&heap, B * 196 * c2);
+  n->X = take(&heap, B * IMG_PADDED * IMG_PADDED), n->COL1 = take(&heap, B * IMG_PIXELS * TAPS);
+  n->A1 = take(&heap, B * IMG_PIXELS * c1), n->ACC = take(&heap, 12 * c1);
+  n->P1 = take(&heap, B * POOL1_PADDED * POOL1_PADDED * c1);
+  n->DP1 = take(&heap, B * POOL1_PADDED * POOL1_PADDED * c1), n->ARG1 = take(&heap, B * POOL1_PIXELS * c1);
+  n->COL2 = take(&heap, B * POOL1_PIXELS * (TAPS * c1 + 1)), n->DCOL2 = take(&heap, B * POOL1_PIXELS * TAPS * c1);
+  n->A2 = take(&heap, B * POOL1_PIXELS * c2), n->DA2 = take(&heap, B * POOL1_PIXELS * c2);
   n->P2 = take(&heap, B * F), n->DP2 = take(&heap, B * F), n->ARG2 = take(&heap, B * F);
   n->D1 = take(&heap, B * h1), n->DD1 = take(&heap, B * h1), n->D2 = take(&heap, B * h2), n->DD2 = take(&heap, B * h2);
-  n->Z = take(&heap, B * k), n->DZ = take(&heap, B * k), n->WT = take(&heap, 9 * c1 * c2);
+  n->Z = take(&heap, B * k), n->DZ = take(&heap, B * k), n->WT = take(&heap, TAPS * c1 * c2);
   n->DT = take(&heap, B * widest), n->XT = take(&heap, B * widest);
   return (unsigned int)heap;
 }
@@ -440,103 +638,56 @@ unsigned int lenet_init(Net *n, int c1, int c2, int h1, int h2, int k, int kind,
 EXPORT(lenet_params) float *lenet_params(const Net *n) { return n->P; }
 EXPORT(lenet_param_count) int lenet_param_count(const Net *n) { return n->count; }
 EXPORT(lenet_grads) float *lenet_grads(const Net *n) { return n->G; }
-EXPORT(lenet_moments) float *lenet_moments(const Net *n, int second) { return second ? n->Vo : n->Mo; }
+EXPORT(lenet_moments) float *lenet_moments(const Net *n, int second) { return second ? n->M2 : n->M1; }
 EXPORT(lenet_probs) float *lenet_probs(const Net *n) { return n->Z; }
 
-// y[B,N] = act(x[B,M] W[M,N] + bias), W and bias the parameter tensors `layer` and `layer + 1`
-static void dense(const Net *n, const float *x, int layer, float *y, int B, int M, int N, int kind) {
-  gemm(B, N, M, x, M, 1, n->P + n->at[layer], N, y, N, n->P + n->at[layer + 1], kind);
-}
+// ----------------------------------------------------------------------------------------------
+// forward, backward, update
 
-// dW = x^T d, dbias = column sums of d, and dx = d W^T when dx != 0. dx is computed transposed,
-// dx^T = W d^T, so that only d and dx^T (B x N and M x B) are transposed, not W (M x N: 94,080
-// floats for fc1).
-static void dense_backward(const Net *n, const float *x, int layer, const float *d, float *dx, int B, int M, int N) {
-  gemm(M, N, B, x, 1, M, d, N, n->G + n->at[layer], N, 0, -1);
-  column_sums(d, B, N, n->G + n->at[layer + 1]);
-  if (!dx) return;
-  transpose(d, B, N, n->DT);
-  gemm(M, B, N, n->P + n->at[layer], N, 1, n->DT, B, n->XT, B, 0, -1);
-  transpose(n->XT, M, B, dx);
-}
-
-// Forward pass of `B` images x [B,28,28,1], floats or (bytes != 0) 8-bit pixels; leaves softmax
+// Forward pass of B images x (B,28,28,1), floats or (bytes != 0) 8-bit pixels; leaves the softmax
 // probabilities in Z.
 EXPORT(lenet_forward)
 void lenet_forward(Net *n, const void *x, int B, int bytes) {
-  int C1 = n->c1, C2 = n->c2, F = 7 * 7 * C2, kind = n->kind;
-  const float *P = n->P;
-  if (bytes) pad1_bytes(x, n->X, B, 28, 28);
-  else pad1(x, n->X, B, 28, 28, 1);
-  im2col(n->X, n->COL1, B, 28, 28, 1, 0);
-  gemm(B * 784, C1, 9, n->COL1, 9, 1, P + n->at[0], C1, n->A1, C1, P + n->at[1], -1);
-  maxpool_act(n->A1, n->P1, 1, n->ARG1, B, 28, 28, C1, kind);
-  im2col(n->P1, n->COL2, B, 14, 14, C1, 1);
-  gemm(B * 196, C2, 9 * C1, n->COL2, 9 * C1 + 1, 1, P + n->at[2], C2, n->A2, C2, P + n->at[3], -1);
-  maxpool_act(n->A2, n->P2, 0, n->ARG2, B, 14, 14, C2, kind);
-  dense(n, n->P2, 4, n->D1, B, F, n->h1, kind);
-  dense(n, n->D1, 6, n->D2, B, n->h1, n->h2, kind);
-  dense(n, n->D2, 8, n->Z, B, n->h2, n->k, -1);
-  for (int b = 0; b < B; b++) {
-    float *z = n->Z + b * n->k, mx = z[0], s = 0.0f;
-    for (int k = 1; k < n->k; k++) mx = z[k] > mx ? z[k] : mx;
-    for (int k = 0; k < n->k; k++) z[k] = expf_(z[k] - mx), s += z[k];
-    for (int k = 0; k < n->k; k++) z[k] /= s;
-  }
+  Tensors params;
+  tensors_at(&params, n->P, n->sizes);
+  const Tensors *p = &params;
+  int C1 = n->c1, C2 = n->c2, F = POOL2_PIXELS * C2, kind = n->kind;
+  if (bytes) pad_bytes_forward(x, n->X, B, IMG, IMG);
+  else pad_forward(x, n->X, B, IMG, IMG, 1);
+  conv3x3_forward(n->X, n->COL1, p->conv1w, p->conv1b, n->A1, B, IMG, IMG, 1, C1, 0);
+  maxpool_act_forward(n->A1, n->P1, 1, n->ARG1, B, IMG, IMG, C1, kind);
+  conv3x3_forward(n->P1, n->COL2, p->conv2w, p->conv2b, n->A2, B, POOL1, POOL1, C1, C2, 1);
+  maxpool_act_forward(n->A2, n->P2, 0, n->ARG2, B, POOL1, POOL1, C2, kind);
+  dense_forward(n->P2, p->fc1w, p->fc1b, n->D1, B, F, n->h1, kind);
+  dense_forward(n->D1, p->fc2w, p->fc2b, n->D2, B, n->h1, n->h2, kind);
+  dense_forward(n->D2, p->outw, p->outb, n->Z, B, n->h2, n->k, NO_ACT);
+  softmax_forward(n->Z, B, n->k);
 }
 
-// Gradients of the categorical cross-entropy of this net's B images (softmax output Z from
+// Gradients of the categorical cross-entropy of this Net's B images (softmax output Z from
 // lenet_forward, labels as class indices) into G, each image's weighted by `scale` (1 / the
-// whole batch, so that the gradients of all nets add up to that of the batch's mean loss).
+// whole batch, so that the gradients of all Nets add up to that of the batch's mean loss). The
+// layers of lenet_forward in reverse order.
 EXPORT(lenet_backward)
 void lenet_backward(Net *n, const int *labels, int B, float scale) {
-  int C1 = n->c1, C2 = n->c2, F = 7 * 7 * C2, K = n->k, kind = n->kind;
-  float *G = n->G;
-  for (int b = 0; b < B; b++) {
-    const float *p = n->Z + b * K;
-    for (int k = 0; k < K; k++) n->DZ[b * K + k] = (p[k] - (k == labels[b] ? 1.0f : 0.0f)) * scale;
-  }
-  dense_backward(n, n->D2, 8, n->DZ, n->DD2, B, n->h2, K);
-  mul_act_grad(n->DD2, n->D2, B * n->h2, kind);
-  dense_backward(n, n->D1, 6, n->DD2, n->DD1, B, n->h1, n->h2);
-  mul_act_grad(n->DD1, n->D1, B * n->h1, kind);
-  dense_backward(n, n->P2, 4, n->DD1, n->DP2, B, F, n->h1);
-  maxpool_act_backward(n->DP2, n->P2, 0, n->ARG2, n->DA2, B, 14, 14, C2, kind);
-  // conv2: filter and bias gradients in one product (COL2's ones column), then the input's
-  gemm(9 * C1 + 1, C2, B * 196, n->COL2, 1, 9 * C1 + 1, n->DA2, C2, G + n->at[2], C2, 0, -1);
-  transpose(n->P + n->at[2], 9 * C1, C2, n->WT);
-  gemm(B * 196, 9 * C1, C2, n->DA2, C2, 1, n->WT, 9 * C1, n->DCOL2, 9 * C1, 0, -1);
-  col2im(n->DCOL2, n->DP1, B, 14, 14, C1);
-  conv1_backward(n->X, n->DP1, n->P1, n->ARG1, n->ACC, G + n->at[0], B, C1, kind);
+  Tensors params, grads;
+  tensors_at(&params, n->P, n->sizes), tensors_at(&grads, n->G, n->sizes);
+  const Tensors *p = &params, *g = &grads;
+  int C1 = n->c1, C2 = n->c2, F = POOL2_PIXELS * C2, kind = n->kind;
+  softmax_crossentropy_backward(n->Z, labels, n->DZ, B, n->k, scale);
+  dense_backward(n->D2, p->outw, n->DZ, g->outw, g->outb, n->DD2, n->DT, n->XT, B, n->h2, n->k);
+  act_backward(n->DD2, n->D2, B * n->h2, kind);
+  dense_backward(n->D1, p->fc2w, n->DD2, g->fc2w, g->fc2b, n->DD1, n->DT, n->XT, B, n->h1, n->h2);
+  act_backward(n->DD1, n->D1, B * n->h1, kind);
+  dense_backward(n->P2, p->fc1w, n->DD1, g->fc1w, g->fc1b, n->DP2, n->DT, n->XT, B, F, n->h1);
+  maxpool_act_backward(n->DP2, n->P2, 0, n->ARG2, n->DA2, B, POOL1, POOL1, C2, kind);
+  conv3x3_backward(n->COL2, p->conv2w, n->DA2, g->conv2w, n->WT, n->DCOL2, n->DP1, B, POOL1, POOL1, C1, C2);
+  conv1_maxpool_act_backward(n->X, n->DP1, n->P1, n->ARG1, n->ACC, g->conv1w, B, C1, kind);
 }
 
-// Adam as tfjs computes it, on the sum of the gradients of `n` and `other` (when not 0), for
-// parameters [from, to) (from a multiple of 4, so two threads can split the work):
-//   w -= lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)
+// Adam on the sum of the gradients of `n` and `other` (when not 0), for parameters [from, to).
 EXPORT(lenet_adam)
 void lenet_adam(Net *n, const Net *other, float lr, float b1, float b2, float eps, float accB1, float accB2, int from,
                 int to) {
-  float *P = n->P, *Mo = n->Mo, *Vo = n->Vo;
-  const float *G = n->G, *G2 = other ? other->G : 0;
-  const v128_t vb1 = wasm_f32x4_splat(b1), vb2 = wasm_f32x4_splat(b2), nb1 = wasm_f32x4_splat(1.0f - b1),
-               nb2 = wasm_f32x4_splat(1.0f - b2), c1 = wasm_f32x4_splat(1.0f / (1.0f - accB1)),
-               c2 = wasm_f32x4_splat(1.0f / (1.0f - accB2)), veps = wasm_f32x4_splat(eps), vlr = wasm_f32x4_splat(lr);
-  int i = from;
-  for (; i + 4 <= to; i += 4) {
-    v128_t g = wasm_v128_load(G + i);
-    if (G2) g = wasm_f32x4_add(g, wasm_v128_load(G2 + i));
-    v128_t m = wasm_f32x4_add(wasm_f32x4_mul(vb1, wasm_v128_load(Mo + i)), wasm_f32x4_mul(nb1, g));
-    v128_t v = wasm_f32x4_add(wasm_f32x4_mul(vb2, wasm_v128_load(Vo + i)), wasm_f32x4_mul(wasm_f32x4_mul(nb2, g), g));
-    wasm_v128_store(Mo + i, m), wasm_v128_store(Vo + i, v);
-    v128_t step = wasm_f32x4_div(wasm_f32x4_mul(vlr, wasm_f32x4_mul(m, c1)),
-                                 wasm_f32x4_add(wasm_f32x4_sqrt(wasm_f32x4_mul(v, c2)), veps));
-    wasm_v128_store(P + i, wasm_f32x4_sub(wasm_v128_load(P + i), step));
-  }
-  float s1 = 1.0f / (1.0f - accB1), s2 = 1.0f / (1.0f - accB2);
-  for (; i < to; i++) {
-    float g = G[i] + (G2 ? G2[i] : 0.0f);
-    float m = Mo[i] = b1 * Mo[i] + (1.0f - b1) * g;
-    float v = Vo[i] = b2 * Vo[i] + (1.0f - b2) * g * g;
-    P[i] -= lr * (m * s1) / (__builtin_sqrtf(v * s2) + eps);
-  }
+  adam_update(n->P, n->M1, n->M2, n->G, other ? other->G : 0, lr, b1, b2, eps, accB1, accB2, from, to);
 }
