@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { type FlagSpec, helpText, parseFlags, runMain, UsageError } from "../src/cli/flags.ts";
 import { DEFAULT_RUN_DIR, RUN_FILES } from "../src/cli/run_dir.ts";
 import { IMAGE_SIDE } from "../src/config.ts";
+import { readImageFile } from "../src/images/decode.ts";
 import { type Classification, OnnxClassifier, SHIPPED_MODEL } from "../src/onnx/classifier.ts";
 import { grayToText, stdoutHasColor } from "../src/cli/terminal.ts";
 
@@ -52,16 +53,6 @@ async function expandInputs(paths: string[]): Promise<string[]> {
   return files;
 }
 
-async function readImage(path: string): Promise<Uint8Array> {
-  try {
-    return await Deno.readFile(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) throw new Error("No such file");
-    if (error instanceof Deno.errors.IsADirectory) throw new Error("Is a directory");
-    throw error;
-  }
-}
-
 function describe(file: string, c: Classification): string {
   const top = c.top.map((t) => `${t.digit} ${(100 * t.probability).toFixed(1)}%`).join(" · ");
   return `${file}: ${c.digit} (${(100 * c.probability).toFixed(1)}%)  top ${c.top.length}: ${top}`;
@@ -82,7 +73,7 @@ async function main(): Promise<number> {
   let failures = 0;
   for (const file of files) {
     try {
-      const { prepared, ...answer } = await classifier.classifyImage(await readImage(file));
+      const { prepared, ...answer } = await classifier.classifyImage(await readImageFile(file));
       results.push({ file, ...answer, inverted: prepared.inverted });
       if (!flags.json) {
         console.log(describe(file, answer));

@@ -55,6 +55,13 @@ export const DEFAULT_LENET: Readonly<LeNetConfig> = Object.freeze<LeNetConfig>({
   activation: "sigmoid",
 });
 
+/** Largest filter or unit count of a layer: a file declaring more is refused before allocating. */
+export const MAX_LAYER_SIZE = 4096;
+/** Largest input side, in pixels. */
+export const MAX_IMAGE_SIDE = 1024;
+/** Most weights a LeNet may have (16 M floats, 64 MB; the tutorial's has 106,154). */
+export const MAX_PARAMETERS = 16_000_000;
+
 /** Threads the fused engine can use: the trainer's own and one helper. */
 export const FUSED_MAX_THREADS = 2;
 
@@ -105,6 +112,58 @@ export const DEFAULT_TRAIN: Readonly<TrainConfig> = Object.freeze<TrainConfig>({
   seed: 42,
 });
 
+/** Where one weight tensor lies in {@linkcode LeNetWeights.weights}. */
+export interface WeightSlot {
+  /** Layer name: `conv1`, `conv2`, `fc1`, `fc2` or `output`. */
+  layer: string;
+  /** `kernel` or `bias`. */
+  kind: "kernel" | "bias";
+  /** Shape: HWIO for convolution kernels, `[inputs, units]` for dense kernels. */
+  shape: number[];
+  /** First element. */
+  offset: number;
+  /** Number of elements. */
+  size: number;
+}
+
+/**
+ * The weight tensors of a LeNet configuration, in order, with their place in the flat array.
+ *
+ * @param config The architecture.
+ * @returns Ten slots: kernel and bias of conv1, conv2, fc1, fc2 and output.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DEFAULT_LENET, weightSlots } from "./config.ts";
+ * const slots = weightSlots(DEFAULT_LENET);
+ * assert.deepEqual(slots[0]!.shape, [3, 3, 1, 6]);
+ * assert.equal(slots.at(-1)!.offset + slots.at(-1)!.size, 106_154);
+ * ```
+ */
+export function weightSlots(config: LeNetConfig): WeightSlot[] {
+  const [h, w, c] = config.inputShape;
+  const { conv1Filters: c1, conv2Filters: c2, fc1Units: f1, fc2Units: f2, numClasses: k } = config;
+  const quarter = (n: number) => Math.ceil(Math.ceil(n / 2) / 2); // two 2x2 'same' poolings
+  const kernels: [string, number[]][] = [
+    ["conv1", [3, 3, c, c1]],
+    ["conv2", [3, 3, c1, c2]],
+    ["fc1", [quarter(h) * quarter(w) * c2, f1]],
+    ["fc2", [f1, f2]],
+    ["output", [f2, k]],
+  ];
+  const slots: WeightSlot[] = [];
+  let offset = 0;
+  for (const [layer, shape] of kernels) {
+    for (const [kind, dims] of [["kernel", shape], ["bias", [shape.at(-1)!]]] as const) {
+      const size = dims.reduce((a, b) => a * b, 1);
+      slots.push({ layer, kind, shape: [...dims], offset, size });
+      offset += size;
+    }
+  }
+  return slots;
+}
+
 /** Raised when a configuration names an unknown key or holds a value out of range. */
 export class ConfigError extends LenetError {}
 
@@ -147,7 +206,8 @@ export function checkThreads(threads: number, max: number): number {
  *
  * @param value The value.
  * @param key Its name, for the message.
- * @throws {ConfigError} When it is not a positive integer.
+ * @param max The largest value allowed.
+ * @throws {ConfigError} When it is not an integer from 1 to `max`.
  *
  * @example
  * ```ts
@@ -156,9 +216,10 @@ export function checkThreads(threads: number, max: number): number {
  * assert.throws(() => checkPositiveInt(0, "epochs"), ConfigError);
  * ```
  */
-export function checkPositiveInt(value: number, key: string): void {
-  if (!Number.isInteger(value) || value < 1) {
-    throw new ConfigError(`Invalid ${key}: expected a positive integer, got ${value}`);
+export function checkPositiveInt(value: number, key: string, max = Number.MAX_SAFE_INTEGER): void {
+  if (!Number.isInteger(value) || value < 1 || value > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? "a positive integer" : `an integer from 1 to ${max}`;
+    throw new ConfigError(`Invalid ${key}: expected ${range}, got ${value}`);
   }
 }
 
@@ -179,6 +240,9 @@ export function checkPositiveInt(value: number, key: string): void {
  * ```
  */
 export function resolveLeNetConfig(overrides: Partial<LeNetConfig> = {}): LeNetConfig {
+  if (typeof overrides !== "object" || overrides === null) {
+    throw new ConfigError(`Invalid model configuration: expected an object, got ${overrides}`);
+  }
   checkKeys(overrides, DEFAULT_LENET, "model");
   const config: LeNetConfig = {
     ...DEFAULT_LENET,
@@ -186,14 +250,21 @@ export function resolveLeNetConfig(overrides: Partial<LeNetConfig> = {}): LeNetC
     ...overrides,
   };
   for (const key of ["conv1Filters", "conv2Filters", "fc1Units", "fc2Units", "numClasses"] as const) {
-    checkPositiveInt(config[key], key);
+    checkPositiveInt(config[key], key, MAX_LAYER_SIZE);
   }
-  if (config.inputShape.length !== 3) {
+  if (!Array.isArray(config.inputShape) || config.inputShape.length !== 3) {
     throw new ConfigError(
       `Invalid inputShape: expected [height, width, channels], got [${config.inputShape}]`,
     );
   }
-  config.inputShape.forEach((d) => checkPositiveInt(d, "inputShape"));
+  config.inputShape.forEach((d, i) => checkPositiveInt(d, "inputShape", i < 2 ? MAX_IMAGE_SIDE : 4));
+  const last = weightSlots(config).at(-1)!, params = last.offset + last.size;
+  if (params > MAX_PARAMETERS) {
+    throw new ConfigError(
+      `Invalid model: ${params.toLocaleString("en-US")} weights exceed the limit of ` +
+        `${MAX_PARAMETERS.toLocaleString("en-US")}`,
+    );
+  }
   if (!(ACTIVATIONS as readonly string[]).includes(config.activation)) {
     throw new ConfigError(
       `Unknown activation "${config.activation}": expected one of ${ACTIVATIONS.join(", ")}`,

@@ -7,10 +7,18 @@
 import { decode as decodePng } from "npm:fast-png@8.0.0";
 import jpeg from "npm:jpeg-js@0.4.4";
 
+import { readBounded } from "../_bounded_read.ts";
 import { ImageError } from "./digit.ts";
 
-/** Largest image accepted, in pixels, checked from the header before any decoding. */
-export const MAX_PIXELS = 40_000_000;
+/**
+ * Largest image accepted, in pixels (16 MP: a phone photo is 12), checked from the header before
+ * any decoding: decoding one costs about 12 bytes a pixel at its peak, so at most ~200 MB.
+ */
+export const MAX_PIXELS = 16_000_000;
+/** Largest image file accepted, in bytes. */
+export const MAX_IMAGE_BYTES: number = 64 * 1024 * 1024;
+/** What a JPEG decoder may allocate, in MB (jpeg-js's own guard, for every frame it meets). */
+const JPEG_MAX_MEMORY_MB = 256;
 
 /** A decoded image: `channels` values per pixel (gray, gray+alpha, RGB or RGBA), 0..`maxValue`. */
 export interface RasterImage {
@@ -40,7 +48,10 @@ function isJpeg(bytes: Uint8Array): boolean {
 function headerSize(bytes: Uint8Array): { width: number; height: number } {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (isPng(bytes)) {
-    if (bytes.length < 24) throw new ImageError("Truncated PNG: no IHDR chunk");
+    // the first chunk must be IHDR (13 bytes): its size is the one the decoder will use
+    const ihdr = bytes.length >= 33 && view.getUint32(8) === 13 &&
+      String.fromCharCode(...bytes.subarray(12, 16)) === "IHDR";
+    if (!ihdr) throw new ImageError("Corrupt PNG: the first chunk is not IHDR");
     return { width: view.getUint32(16), height: view.getUint32(20) };
   }
   for (let i = 2; i + 9 < bytes.length;) {
@@ -135,7 +146,7 @@ function fromJpeg(bytes: Uint8Array, maxPixels: number): RasterImage {
     useTArray: true,
     formatAsRGBA: false,
     maxResolutionInMP: maxPixels / 1e6,
-    maxMemoryUsageInMB: 1024,
+    maxMemoryUsageInMB: JPEG_MAX_MEMORY_MB,
   });
   const channels = image.data.length / (image.width * image.height);
   return { width: image.width, height: image.height, channels, maxValue: 255, data: image.data };
@@ -167,4 +178,24 @@ export function toGray(image: RasterImage): Float32Array {
     gray[i] = alpha * (luma / maxValue) + (1 - alpha);
   }
   return gray;
+}
+
+/**
+ * Reads an image file, refusing anything but a regular file of at most `maxBytes`.
+ *
+ * @param path The file.
+ * @param maxBytes The largest file accepted.
+ * @returns Its bytes, for {@linkcode decodeImage}.
+ * @throws {ImageError} When the file is missing, not a regular file, or too large.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ImageError } from "./digit.ts";
+ * import { readImageFile } from "./decode.ts";
+ * await assert.rejects(readImageFile("/dev/zero"), ImageError);
+ * ```
+ */
+export function readImageFile(path: string, maxBytes: number = MAX_IMAGE_BYTES): Promise<Uint8Array> {
+  return readBounded(path, maxBytes, (reason) => new ImageError(reason));
 }

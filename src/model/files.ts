@@ -9,6 +9,8 @@ import * as tf from "../_tfjs.ts";
 import { join } from "node:path";
 import type { IOHandler } from "../tfjs_types.ts";
 import { writeFileAtomic, writeJsonAtomic } from "../_atomic.ts";
+import { readBounded } from "../_bounded_read.ts";
+import { MAX_PARAMETERS } from "../config.ts";
 
 /** File name of a saved model's topology and weight manifest (tfjs layers format). */
 export const MODEL_JSON = "model.json";
@@ -85,43 +87,81 @@ export class ModelFileError extends LenetError {}
  * ```
  */
 export function fileLoadHandler(dir: string): IOHandler {
+  return { load: () => readModelArtifacts(dir) };
+}
+
+/** Largest `model.json` accepted, in bytes (the tutorial's is 4 KB). */
+const MAX_MODEL_JSON_BYTES = 1024 * 1024;
+/** Largest total of weight files accepted: the most weights a LeNet may have, with Adam's two moments. */
+const MAX_WEIGHT_BYTES = 3 * 4 * MAX_PARAMETERS + 1024;
+
+/**
+ * Reads a model directory's files, checking everything that does not need the model's
+ * configuration: regular files of bounded size, a JSON topology and weight manifest, weight files
+ * named inside the directory, and exactly the bytes the manifest declares.
+ *
+ * @param dir The model directory.
+ * @returns The artifacts, for `tf.loadLayersModel(tf.io.fromMemory(...))` once they are checked
+ *   against their configuration (`artifactsProblem`).
+ * @throws {ModelFileError} Naming the file and what is wrong with it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ModelFileError, readModelArtifacts } from "./files.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/model.json`, JSON.stringify({ modelTopology: {}, weightsManifest: [{ paths: ["../x"], weights: [] }] }));
+ * await assert.rejects(readModelArtifacts(dir), ModelFileError, "outside");
+ * ```
+ */
+export async function readModelArtifacts(dir: string): Promise<tf.io.ModelArtifacts> {
+  const jsonPath = join(dir, MODEL_JSON);
+  const fail = (path: string) => (reason: string) => new ModelFileError(`${path}: ${reason}`);
+  const text = new TextDecoder().decode(await readBounded(jsonPath, MAX_MODEL_JSON_BYTES, fail(jsonPath)));
+  let json: tf.io.ModelJSON;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new ModelFileError(`${jsonPath}: not JSON (${(error as Error).message.split("\n")[0]})`);
+  }
+  const manifest = json?.weightsManifest;
+  const wellFormed = typeof json?.modelTopology === "object" && json.modelTopology !== null &&
+    Array.isArray(manifest) &&
+    manifest.every((group) =>
+      Array.isArray(group?.paths) && group.paths.every((p) => typeof p === "string") &&
+      Array.isArray(group.weights) && group.weights.every((w) => Array.isArray(w?.shape))
+    );
+  if (!wellFormed) throw new ModelFileError(`${jsonPath}: not a tfjs layers model`);
+  const specs = manifest.flatMap((group) => group.weights);
+  const paths = manifest.flatMap((group) => group.paths);
+  const outside = paths.find((p) => !/^[\w][\w.-]*$/.test(p) || p.includes(".."));
+  if (outside !== undefined) {
+    throw new ModelFileError(`${jsonPath}: weight file ${JSON.stringify(outside)} is outside ${dir}`);
+  }
+  const declared = specs.reduce((n, spec) => n + 4 * spec.shape.reduce((a, b) => a * (Number(b) || 0), 1), 0);
+  if (!(declared <= MAX_WEIGHT_BYTES)) {
+    throw new ModelFileError(`${jsonPath}: declares ${declared} bytes of weights`);
+  }
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  for (const path of paths) {
+    const full = join(dir, path);
+    const part = await readBounded(full, declared - total, fail(full));
+    parts.push(part);
+    total += part.length;
+  }
+  if (total !== declared) {
+    throw new ModelFileError(`Weights of ${dir} have ${total} bytes, ${MODEL_JSON} declares ${declared}`);
+  }
   return {
-    async load(): Promise<tf.io.ModelArtifacts> {
-      const jsonPath = join(dir, MODEL_JSON);
-      let json: tf.io.ModelJSON;
-      try {
-        json = JSON.parse(await Deno.readTextFile(jsonPath));
-      } catch (error) {
-        if (error instanceof Deno.errors.NotFound) {
-          throw new ModelFileError(`No model in ${dir}: ${MODEL_JSON} not found`);
-        }
-        throw new ModelFileError(`Invalid ${jsonPath}: ${(error as Error).message}`);
-      }
-      if (!json.modelTopology || !Array.isArray(json.weightsManifest)) {
-        throw new ModelFileError(`Invalid ${jsonPath}: not a tfjs layers model`);
-      }
-      const specs = json.weightsManifest.flatMap((group) => group.weights);
-      const parts = await Promise.all(
-        json.weightsManifest.flatMap((group) => group.paths).map((p) => Deno.readFile(join(dir, p))),
-      );
-      const weightData = tf.io.concatenateArrayBuffers(
-        parts.map((p) => p.buffer.slice(p.byteOffset, p.byteOffset + p.byteLength) as ArrayBuffer),
-      );
-      const expected = specs.reduce((n, s) => n + 4 * s.shape.reduce((a, b) => a * b, 1), 0);
-      if (weightData.byteLength !== expected) {
-        throw new ModelFileError(
-          `Weights of ${dir} have ${weightData.byteLength} bytes, ${MODEL_JSON} declares ${expected}`,
-        );
-      }
-      return {
-        modelTopology: json.modelTopology,
-        weightSpecs: specs,
-        weightData,
-        format: json.format,
-        generatedBy: json.generatedBy,
-        trainingConfig: json.trainingConfig,
-        userDefinedMetadata: json.userDefinedMetadata,
-      };
-    },
+    modelTopology: json.modelTopology,
+    weightSpecs: specs,
+    weightData: tf.io.concatenateArrayBuffers(
+      parts.map((p) => p.buffer.slice(p.byteOffset, p.byteOffset + p.byteLength) as ArrayBuffer),
+    ),
+    format: json.format,
+    generatedBy: json.generatedBy,
+    trainingConfig: json.trainingConfig,
+    userDefinedMetadata: json.userDefinedMetadata,
   };
 }

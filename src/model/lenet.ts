@@ -8,7 +8,9 @@ import { fileURLToPath } from "node:url";
 import * as tf from "../_tfjs.ts";
 import { ensureBackend } from "../engines/tfjs/backend.ts";
 import { type LeNetConfig, resolveLeNetConfig } from "../config.ts";
-import { fileLoadHandler, fileSaveHandler, ModelFileError } from "./files.ts";
+import type { LenetError } from "../errors.ts";
+import { artifactsProblem } from "./artifacts.ts";
+import { fileSaveHandler, ModelFileError, readModelArtifacts } from "./files.ts";
 import type { IOHandler, LayersModel, Tensor, Tensor2D } from "../tfjs_types.ts";
 import { checkWeights, type LeNetWeights } from "./weights.ts";
 
@@ -166,17 +168,19 @@ export class LeNet {
    * ```
    */
   static async load(dir: string | URL): Promise<LeNet> {
-    await ensureBackend();
-    const model = await tf.loadLayersModel(fileLoadHandler(dir instanceof URL ? fileURLToPath(dir) : dir));
-    const meta = model.getUserDefinedMetadata() as Record<string, unknown> | undefined;
-    const saved = meta?.[METADATA_KEY] as Partial<LeNetConfig> | undefined;
-    if (!saved) {
-      model.dispose();
+    const path = dir instanceof URL ? fileURLToPath(dir) : dir;
+    const artifacts = await readModelArtifacts(path);
+    const meta = artifacts.userDefinedMetadata as Record<string, unknown> | undefined;
+    if (!meta?.[METADATA_KEY]) {
       throw new ModelFileError(
-        `The model in ${dir} is not a LeNet of this module (no "${METADATA_KEY}" metadata)`,
+        `The model in ${path} is not a LeNet of this module (no "${METADATA_KEY}" metadata)`,
       );
     }
-    return new LeNet(model, resolveLeNetConfig(saved));
+    return await lenetFromArtifacts(
+      artifacts,
+      meta[METADATA_KEY],
+      (why) => new ModelFileError(`The model in ${path}: ${why}`),
+    );
   }
 
   /**
@@ -397,6 +401,60 @@ export class LeNet {
     this.model.optimizer?.dispose();
     this.model.dispose();
   }
+}
+
+/**
+ * Builds a LeNet from artifacts read from files, once they are checked against the configuration
+ * they claim (bounded sizes, the same topology, the right weights). Whatever fails becomes the
+ * caller's error type, and a failed build frees what it had allocated.
+ *
+ * @param artifacts Topology, weight specs and bytes (`readModelArtifacts`, or a checkpoint's).
+ * @param config The configuration they claim, as found in the file (not trusted).
+ * @param errorOf Makes the caller's error from a one-line reason.
+ * @returns The model.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { LenetError } from "../errors.ts";
+ * import { readModelArtifacts } from "./files.ts";
+ * import { lenetFromArtifacts } from "./lenet.ts";
+ * const artifacts = await readModelArtifacts(new URL("../../models/lenet-mnist/", import.meta.url).pathname);
+ * const edited = { ...artifacts, modelTopology: JSON.parse(JSON.stringify(artifacts.modelTopology).replaceAll("sigmoid", "relu")) };
+ * await assert.rejects(lenetFromArtifacts(edited, { activation: "sigmoid" }, (m) => new LenetError(m)), /activation/);
+ * ```
+ */
+export async function lenetFromArtifacts(
+  artifacts: tf.io.ModelArtifacts,
+  config: unknown,
+  errorOf: (reason: string) => LenetError,
+): Promise<LeNet> {
+  let resolved: LeNetConfig;
+  try {
+    resolved = resolveLeNetConfig(config as Partial<LeNetConfig>);
+  } catch (error) {
+    throw errorOf((error as Error).message);
+  }
+  const problem = artifactsProblem(artifacts, resolved);
+  if (problem) throw errorOf(problem);
+  await ensureBackend();
+  const engine = tf.engine(), before = new Set(Object.keys(engine.state.registeredVariables));
+  engine.startScope();
+  try {
+    const model = await tf.loadLayersModel(tf.io.fromMemory(artifacts));
+    return new LeNet(model, resolved);
+  } catch (error) {
+    for (const [name, variable] of Object.entries(engine.state.registeredVariables)) {
+      if (!before.has(name)) variable.dispose();
+    }
+    throw errorOf(firstLine(error));
+  } finally {
+    engine.endScope();
+  }
+}
+
+function firstLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split("\n")[0]!;
 }
 
 /**

@@ -7,7 +7,7 @@
  * @module
  */
 import { LenetError } from "../errors.ts";
-import { type LeNetConfig, resolveLeNetConfig } from "../config.ts";
+import { type LeNetConfig, resolveLeNetConfig, weightSlots } from "../config.ts";
 
 /** A LeNet's architecture and its weights, flat, in tfjs's order. */
 export interface LeNetWeights {
@@ -15,59 +15,6 @@ export interface LeNetWeights {
   config: LeNetConfig;
   /** Every weight, layer after layer, each kernel then its bias. */
   weights: Float32Array;
-}
-
-/** Where one weight tensor lies in {@linkcode LeNetWeights.weights}. */
-export interface WeightSlot {
-  /** Layer name: `conv1`, `conv2`, `fc1`, `fc2` or `output`. */
-  layer: string;
-  /** `kernel` or `bias`. */
-  kind: "kernel" | "bias";
-  /** Shape: HWIO for convolution kernels, `[inputs, units]` for dense kernels. */
-  shape: number[];
-  /** First element. */
-  offset: number;
-  /** Number of elements. */
-  size: number;
-}
-
-/**
- * The weight tensors of a LeNet configuration, in order, with their place in the flat array.
- *
- * @param config The architecture.
- * @returns Ten slots: kernel and bias of conv1, conv2, fc1, fc2 and output.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { DEFAULT_LENET } from "../config.ts";
- * import { weightSlots } from "./weights.ts";
- * const slots = weightSlots(DEFAULT_LENET);
- * assert.deepEqual(slots[0]!.shape, [3, 3, 1, 6]);
- * assert.equal(slots.at(-1)!.offset + slots.at(-1)!.size, 106_154);
- * ```
- */
-export function weightSlots(config: LeNetConfig): WeightSlot[] {
-  const [h, w, c] = config.inputShape;
-  const { conv1Filters: c1, conv2Filters: c2, fc1Units: f1, fc2Units: f2, numClasses: k } = config;
-  const quarter = (n: number) => Math.ceil(Math.ceil(n / 2) / 2); // two 2x2 'same' poolings
-  const kernels: [string, number[]][] = [
-    ["conv1", [3, 3, c, c1]],
-    ["conv2", [3, 3, c1, c2]],
-    ["fc1", [quarter(h) * quarter(w) * c2, f1]],
-    ["fc2", [f1, f2]],
-    ["output", [f2, k]],
-  ];
-  const slots: WeightSlot[] = [];
-  let offset = 0;
-  for (const [layer, shape] of kernels) {
-    for (const [kind, dims] of [["kernel", shape], ["bias", [shape.at(-1)!]]] as const) {
-      const size = dims.reduce((a, b) => a * b, 1);
-      slots.push({ layer, kind, shape: [...dims], offset, size });
-      offset += size;
-    }
-  }
-  return slots;
 }
 
 /** Raised when weights do not fit their configuration. */

@@ -11,7 +11,10 @@
  */
 import { LenetError } from "../errors.ts";
 import * as ort from "npm:onnxruntime-web@1.30.0";
+import { fileURLToPath } from "node:url";
+import { readBounded } from "../_bounded_read.ts";
 import { checkThreads, IMAGE_SIDE } from "../config.ts";
+import { ModelProto } from "./_schema.ts";
 import { type PreparedDigit, prepareDigit } from "../images/digit.ts";
 import { decodeImage, toGray } from "../images/decode.ts";
 
@@ -37,6 +40,11 @@ export interface Classification extends ClassScore {
   /** The `k` most probable classes, most probable first. */
   top: ClassScore[];
 }
+
+/** Largest ONNX model file accepted, in bytes (the tutorial's LeNet is 0.4 MB). */
+export const MAX_MODEL_BYTES: number = 64 * 1024 * 1024;
+/** Largest input image a model may declare, in values (channels x height x width). */
+export const MAX_INPUT_VALUES: number = 1 << 16;
 
 /** The answer for one picture: the classification and the 28x28 digit the model saw. */
 export interface ImageClassification extends Classification {
@@ -127,6 +135,7 @@ export class OnnxClassifier {
     const name = model instanceof Uint8Array ? "<bytes>" : String(model);
     const bytes = model instanceof Uint8Array ? model : await readModel(model);
     ort.env.wasm.numThreads = checkThreads(threads, Math.max(1, navigator.hardwareConcurrency));
+    checkDeclaredInput(bytes, name); // before onnxruntime allocates anything for it
     let session: ort.InferenceSession;
     try {
       session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: "all" });
@@ -143,11 +152,22 @@ export class OnnxClassifier {
       );
     }
     const inputShape = dims as [number, number, number];
-    const probe = await runSession(session, new Float32Array(inputShape[0] * inputShape[1] * inputShape[2]), [
-      1,
-      ...inputShape,
-    ]);
-    return new OnnxClassifier(session, inputShape, probe.length, topK, name);
+    try {
+      const probe = await runSession(
+        session,
+        new Float32Array(inputShape[0] * inputShape[1] * inputShape[2]),
+        [
+          1,
+          ...inputShape,
+        ],
+      );
+      checkProbabilities(probe, probe.length, name);
+      return new OnnxClassifier(session, inputShape, probe.length, topK, name);
+    } catch (error) {
+      await session.release();
+      if (error instanceof OnnxModelError) throw error;
+      throw new OnnxModelError(`Not a usable ONNX model: ${name} (${firstLine(error)})`);
+    }
   }
 
   /**
@@ -175,7 +195,14 @@ export class OnnxClassifier {
         `Expected ${count} images of ${size} floats (${count * size}), got ${pixels.length}`,
       );
     }
-    return await runSession(this.#session, pixels, [count, ...this.inputShape]);
+    let probs: Float32Array;
+    try {
+      probs = await runSession(this.#session, pixels, [count, ...this.inputShape]);
+    } catch (error) {
+      throw new OnnxModelError(`Model ${this.source} failed on ${count} image(s): ${firstLine(error)}`);
+    }
+    checkProbabilities(probs, this.numClasses, this.source);
+    return probs;
   }
 
   /**
@@ -259,10 +286,66 @@ async function runSession(
 }
 
 async function readModel(model: string | URL): Promise<Uint8Array> {
-  if (typeof model === "string" || model.protocol === "file:") return await Deno.readFile(model);
+  const errorOf = (reason: string) => new OnnxModelError(`Cannot read the model ${model}: ${reason}`);
+  if (typeof model === "string") return await readBounded(model, MAX_MODEL_BYTES, errorOf);
+  if (model.protocol === "file:") return await readBounded(fileURLToPath(model), MAX_MODEL_BYTES, errorOf);
   const response = await fetch(model);
-  if (!response.ok) throw new OnnxModelError(`Cannot fetch the model ${model}: HTTP ${response.status}`);
-  return new Uint8Array(await response.arrayBuffer());
+  if (!response.ok) throw errorOf(`HTTP ${response.status}`);
+  const declared = Number(response.headers.get("content-length") ?? 0);
+  if (declared > MAX_MODEL_BYTES) throw errorOf(`larger than ${MAX_MODEL_BYTES} bytes`);
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  if (bytes.length > MAX_MODEL_BYTES) throw errorOf(`larger than ${MAX_MODEL_BYTES} bytes`);
+  return bytes;
+}
+
+// The graph's declared input, read from the file before onnxruntime sees it: one input of
+// [batch, C, H, W] whose image is at most MAX_INPUT_VALUES floats (a crafted dimension of a
+// million would otherwise cost gigabytes at the first run).
+function checkDeclaredInput(bytes: Uint8Array, name: string): void {
+  let dims: (number | string)[];
+  let inputs = 0;
+  try {
+    const model = ModelProto.toObject(ModelProto.decode(bytes), { longs: Number, defaults: true }) as {
+      graph?: {
+        input?: {
+          type?: { tensorType?: { shape?: { dim?: { dimValue?: number; dimParam?: string }[] } } };
+        }[];
+      };
+    };
+    const input = model.graph?.input ?? [];
+    inputs = input.length;
+    dims = (input[0]?.type?.tensorType?.shape?.dim ?? []).map((d) => d.dimParam || (d.dimValue ?? 0));
+  } catch (error) {
+    throw new OnnxModelError(`Not an ONNX model: ${name} (${firstLine(error)})`);
+  }
+  const image = dims.slice(1);
+  const values = image.reduce<number>((n, d) => n * (typeof d === "number" ? d : Infinity), 1);
+  if (
+    inputs !== 1 || dims.length !== 4 || !image.every((d) => typeof d === "number" && d >= 1) ||
+    values > MAX_INPUT_VALUES
+  ) {
+    throw new OnnxModelError(
+      `Wrong input in ${name}: expected one input [batch, channels, height, width] of at most ` +
+        `${MAX_INPUT_VALUES.toLocaleString("en-US")} values an image, got [${dims}]`,
+    );
+  }
+}
+
+// Every row of a classifier's output must be probabilities: finite, in [0, 1], summing to 1.
+function checkProbabilities(probs: Float32Array, numClasses: number, name: string): void {
+  for (let row = 0; row < probs.length; row += numClasses) {
+    let sum = 0;
+    for (let k = row; k < row + numClasses; k++) {
+      const p = probs[k]!;
+      if (!(p >= 0 && p <= 1)) {
+        throw new OnnxModelError(`Model ${name} does not output class probabilities: got ${p}`);
+      }
+      sum += p;
+    }
+    if (Math.abs(sum - 1) > 1e-3) {
+      throw new OnnxModelError(`Model ${name} does not output class probabilities: a row sums to ${sum}`);
+    }
+  }
 }
 
 function firstLine(error: unknown): string {

@@ -12,7 +12,8 @@
  */
 import { AttributeType, FLOAT, ModelProto } from "./_schema.ts";
 import type { Activation, LeNetConfig } from "../config.ts";
-import { checkWeights, type LeNetWeights, weightSlots } from "../model/weights.ts";
+import { weightSlots } from "../config.ts";
+import { checkWeights, type LeNetWeights } from "../model/weights.ts";
 
 /** The ONNX opset the exported graph declares. */
 export const ONNX_OPSET = 13;

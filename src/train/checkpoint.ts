@@ -7,12 +7,19 @@
  */
 import { LenetError } from "../errors.ts";
 import * as tf from "../_tfjs.ts";
-import type { LeNetConfig, TrainConfig } from "../config.ts";
+import {
+  type LeNetConfig,
+  MAX_PARAMETERS,
+  resolveLeNetConfig,
+  resolveTrainConfig,
+  type TrainConfig,
+  weightSlots,
+} from "../config.ts";
+import { readBounded } from "../_bounded_read.ts";
 import { fromBase64, toBase64 } from "../_base64.ts";
 import { writeJsonAtomic } from "../_atomic.ts";
 import type { FusedAdamState } from "../engines/fused/trainer.ts";
-import { ensureBackend } from "../engines/tfjs/backend.ts";
-import { LeNet, saveWith } from "../model/lenet.ts";
+import { type LeNet, lenetFromArtifacts, saveWith } from "../model/lenet.ts";
 import type { EpochLog } from "./types.ts";
 
 /** File name of the checkpoint inside an output directory. */
@@ -43,10 +50,8 @@ export class CheckpointError extends LenetError {}
 
 const base64 = (floats: Float32Array) =>
   toBase64(new Uint8Array(floats.buffer, floats.byteOffset, floats.byteLength));
-const floatsOf = (text: string) => {
-  const bytes = fromBase64(text);
-  return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-};
+const floatsOf = (bytes: Uint8Array) =>
+  new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + (bytes.byteLength & ~3)));
 
 /**
  * Writes a checkpoint of a compiled model (weights and optimizer state) and its training state.
@@ -59,13 +64,14 @@ const floatsOf = (text: string) => {
  * ```ts
  * import assert from "node:assert/strict";
  * import { DEFAULT_TRAIN } from "../config.ts";
- * import { LeNet, saveWith } from "../model/lenet.ts";
+ * import { LeNet } from "../model/lenet.ts";
  * import { loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
  * const lenet = await LeNet.create();
  * const path = `${await Deno.makeTempDir()}/checkpoint.json`;
- * await saveCheckpoint(path, lenet, { epoch: 3, train: DEFAULT_TRAIN, history: [] });
+ * const log = { epoch: 1, loss: 0.3, accuracy: 0.9, valLoss: 0.2, valAccuracy: 0.95, seconds: 6, learningRate: 1e-3 };
+ * await saveCheckpoint(path, lenet, { epoch: 1, train: DEFAULT_TRAIN, history: [log] });
  * const restored = await loadCheckpoint(path);
- * assert.equal(restored.state.epoch, 3);
+ * assert.equal(restored.state.epoch, 1);
  * assert.deepEqual(restored.lenet.toWeights().weights, lenet.toWeights().weights);
  * lenet.dispose(), restored.lenet.dispose();
  * ```
@@ -108,27 +114,87 @@ export async function saveCheckpoint(path: string, lenet: LeNet, state: TrainSta
  * ```
  */
 export async function loadCheckpoint(path: string): Promise<{ lenet: LeNet; state: TrainState }> {
+  const fail = (reason: string) => new CheckpointError(`Cannot resume from ${path}: ${reason}`);
+  const text = new TextDecoder().decode(await readBounded(path, MAX_CHECKPOINT_BYTES, fail));
   let file: CheckpointFile;
   try {
-    file = JSON.parse(await Deno.readTextFile(path));
+    file = JSON.parse(text);
   } catch (error) {
-    const why = error instanceof Deno.errors.NotFound ? "not found" : (error as Error).message;
-    throw new CheckpointError(`Cannot resume from ${path}: ${why}`);
+    throw fail(`not JSON (${(error as Error).message.split("\n")[0]})`);
   }
-  if (file.format !== FORMAT) {
-    throw new CheckpointError(`Cannot resume from ${path}: not a ${FORMAT} file`);
+  if (file?.format !== FORMAT) throw fail(`not a ${FORMAT} file`);
+  const state = checkState(file, fail);
+  const count = parameterCount(file.model, fail);
+  if (state.fusedAdam && (state.fusedAdam.m.length !== count || state.fusedAdam.v.length !== count)) {
+    throw fail(`its Adam moments do not fit a model of ${count} weights`);
   }
-  await ensureBackend();
-  const bytes = fromBase64(file.artifacts.weightData);
+  const data = file.artifacts?.weightData;
+  if (typeof data !== "string" || data.length > MAX_CHECKPOINT_BYTES) throw fail("no weights");
+  const bytes = decodeBase64(data, fail);
   const artifacts: tf.io.ModelArtifacts = {
     ...file.artifacts,
     weightData: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer,
   };
-  const model = await tf.loadLayersModel(tf.io.fromMemory(artifacts));
-  const { epoch, train, history, fusedAdam } = file;
-  const state: TrainState = { epoch, train, history };
-  if (fusedAdam) {
-    state.fusedAdam = { steps: fusedAdam.steps, m: floatsOf(fusedAdam.m), v: floatsOf(fusedAdam.v) };
+  const lenet = await lenetFromArtifacts(artifacts, file.model, fail);
+  return { lenet, state };
+}
+
+/** Largest checkpoint accepted, in bytes: the largest LeNet's weights and Adam state, in base64. */
+const MAX_CHECKPOINT_BYTES = 3 * 4 * MAX_PARAMETERS * 2 + 1024 * 1024;
+const EPOCH_FIELDS = [
+  "epoch",
+  "loss",
+  "accuracy",
+  "valLoss",
+  "valAccuracy",
+  "seconds",
+  "learningRate",
+] as const;
+
+// The recipe, the epoch count and the history, each checked: a checkpoint edited by hand (or cut
+// short) is refused with the field that is wrong.
+function checkState(file: CheckpointFile, fail: (reason: string) => CheckpointError): TrainState {
+  const { epoch, history, fusedAdam } = file;
+  let train: TrainConfig;
+  try {
+    train = resolveTrainConfig(file.train);
+  } catch (error) {
+    throw fail((error as Error).message);
   }
-  return { lenet: new LeNet(model, file.model), state };
+  if (!Number.isInteger(epoch) || epoch < 1 || epoch > train.epochs) throw fail(`invalid epoch ${epoch}`);
+  const wellFormed = (log: EpochLog) =>
+    EPOCH_FIELDS.every((key) =>
+      typeof log?.[key] === "number" || (key.startsWith("val") && log?.[key] === null)
+    );
+  if (!Array.isArray(history) || history.length !== epoch || !history.every(wellFormed)) {
+    throw fail(`its history does not hold ${epoch} epochs`);
+  }
+  const state: TrainState = { epoch, train, history };
+  if (fusedAdam !== undefined) {
+    if (!Number.isInteger(fusedAdam?.steps) || fusedAdam.steps < 0) throw fail("invalid Adam state");
+    if (typeof fusedAdam.m !== "string" || typeof fusedAdam.v !== "string") throw fail("invalid Adam state");
+    state.fusedAdam = {
+      steps: fusedAdam.steps,
+      m: floatsOf(decodeBase64(fusedAdam.m, fail)),
+      v: floatsOf(decodeBase64(fusedAdam.v, fail)),
+    };
+  }
+  return state;
+}
+
+function parameterCount(model: unknown, fail: (reason: string) => CheckpointError): number {
+  try {
+    const last = weightSlots(resolveLeNetConfig(model as Partial<LeNetConfig>)).at(-1)!;
+    return last.offset + last.size;
+  } catch (error) {
+    throw fail((error as Error).message);
+  }
+}
+
+function decodeBase64(text: string, fail: (reason: string) => CheckpointError): Uint8Array<ArrayBuffer> {
+  try {
+    return fromBase64(text);
+  } catch {
+    throw fail("its data is not base64");
+  }
 }

@@ -94,7 +94,16 @@ Deno.test("README's library examples and mod.ts's example run imported by URL wi
 Deno.test("the first call after importing mod.ts may be LeNet.load() or loadCheckpoint(): no backend to start by hand", async () => {
   const lenet = await LeNet.create(); // in this process; the one below starts from nothing
   const checkpoint = await Deno.makeTempFile({ suffix: ".json" });
-  await saveCheckpoint(checkpoint, lenet, { epoch: 1, train: DEFAULT_TRAIN, history: [] });
+  const log = {
+    epoch: 1,
+    loss: 0.3,
+    accuracy: 0.9,
+    valLoss: 0.2,
+    valAccuracy: 0.95,
+    seconds: 6,
+    learningRate: 1e-3,
+  };
+  await saveCheckpoint(checkpoint, lenet, { epoch: 1, train: DEFAULT_TRAIN, history: [log] });
   lenet.dispose();
   const mod = JSON.stringify(new URL("mod.ts", ROOT).href);
   for (

@@ -59,7 +59,7 @@ Deno.test("predict refuses a missing file, a model that is not ONNX, and one of 
   const notOnnx = await predict("--model", "tests/fixtures/photo_7.jpg", "tests/fixtures/photo_7.jpg");
   assertEquals(notOnnx.code, 1);
   assert(
-    /^error: Not a usable ONNX model: tests\/fixtures\/photo_7.jpg/.test(notOnnx.stderr),
+    /^error: Not an ONNX model: tests\/fixtures\/photo_7.jpg/.test(notOnnx.stderr),
     notOnnx.stderr,
   );
   assertEquals(notOnnx.stderr.trim().split("\n").length, 1);

@@ -85,7 +85,7 @@ Deno.test("LeNet.save() then LeNet.load() predicts identically", () =>
 Deno.test("LeNet.load() reports a missing or truncated model clearly", () =>
   leakFree(async () => {
     const dir = await Deno.makeTempDir();
-    await assertRejects(() => LeNet.load(dir), ModelFileError, "model.json not found");
+    await assertRejects(() => LeNet.load(dir), ModelFileError, "model.json: No such file");
     const lenet = await LeNet.create();
     await lenet.save(dir);
     await Deno.writeFile(`${dir}/weights.bin`, new Uint8Array(100));
