@@ -40,7 +40,7 @@ export {
   type LeNetConfig,
   type TrainConfig,
 } from "./src/config.ts";
-export { loadMnist, type MnistData, type MnistPaths } from "./src/data/dataset.ts";
+export { loadMnist, type LoadMnistOptions, type MnistData, type MnistPaths } from "./src/data/dataset.ts";
 export type { FusedAdamState } from "./src/engines/fused/trainer.ts";
 export { IdxError } from "./src/data/idx.ts";
 export { DataError, type LabeledImages, takeRange } from "./src/data/labeled_images.ts";

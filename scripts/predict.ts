@@ -2,7 +2,15 @@
 //   deno task predict digit.png [more.jpg dir/ ...] [--model model.onnx] [--json] [--show]
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type FlagSpec, helpText, parseFlags, runMain, UsageError } from "../src/cli/flags.ts";
+import {
+  type FlagSpec,
+  helpText,
+  oneLine,
+  parseFlags,
+  printable,
+  runMain,
+  UsageError,
+} from "../src/cli/flags.ts";
 import { DEFAULT_RUN_DIR, RUN_FILES } from "../src/cli/run_dir.ts";
 import { IMAGE_SIDE } from "../src/config.ts";
 import { readImageFile } from "../src/images/decode.ts";
@@ -21,7 +29,7 @@ const FLAGS: Record<string, FlagSpec> = {
   },
   json: { type: "boolean", description: "print one JSON array of results" },
   show: { type: "boolean", description: "print the 28x28 the model saw" },
-  threads: { type: "number", description: "onnxruntime-web threads", default: 1 },
+  threads: { type: "integer", min: 1, description: "onnxruntime-web threads", default: 1 },
 };
 
 async function defaultModel(): Promise<string> {
@@ -45,7 +53,8 @@ async function expandInputs(paths: string[]): Promise<string[]> {
       for await (const entry of Deno.readDir(path)) {
         if (entry.isFile && IMAGE_EXTENSIONS.test(entry.name)) names.push(entry.name);
       }
-      files.push(...names.sort().map((name) => join(path, name)));
+      // a directory with no image still gets its line: it is read as a file, and refused as one
+      files.push(...(names.length > 0 ? names.sort().map((name) => join(path, name)) : [path]));
     } else {
       files.push(path);
     }
@@ -55,7 +64,7 @@ async function expandInputs(paths: string[]): Promise<string[]> {
 
 function describe(file: string, c: Classification): string {
   const top = c.top.map((t) => `${t.digit} ${(100 * t.probability).toFixed(1)}%`).join(" · ");
-  return `${file}: ${c.digit} (${(100 * c.probability).toFixed(1)}%)  top ${c.top.length}: ${top}`;
+  return `${printable(file)}: ${c.digit} (${(100 * c.probability).toFixed(1)}%)  top ${c.top.length}: ${top}`;
 }
 
 async function main(): Promise<number> {
@@ -85,7 +94,7 @@ async function main(): Promise<number> {
       failures++;
       const message = error instanceof Error ? error.message : String(error);
       results.push({ file, error: message });
-      console.error(`error: ${file}: ${message.split("\n")[0]}`);
+      console.error(`error: ${printable(file)}: ${oneLine(message)}`);
     }
   }
   if (flags.json) console.log(JSON.stringify({ model: modelPath, results }, null, 2));

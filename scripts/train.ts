@@ -6,15 +6,20 @@
 import { join } from "node:path";
 import { type FlagSpec, helpText, parseFlags, runMain, UsageError } from "../src/cli/flags.ts";
 import { formatDuration, progressReporter } from "../src/cli/progress.ts";
-import { DEFAULT_RUN_DIR, saveRun } from "../src/cli/run_dir.ts";
+import { claimRunDir, DEFAULT_RUN_DIR, type RunDirClaim, saveRun } from "../src/cli/run_dir.ts";
 import {
   ACTIVATIONS,
   DEFAULT_LENET,
   DEFAULT_TRAIN,
+  FUSED_MAX_THREADS,
   type LeNetConfig,
+  MAX_LAYER_SIZE,
+  resolveLeNetConfig,
+  resolveTrainConfig,
   type TrainConfig,
 } from "../src/config.ts";
 import { loadMnist, type MnistData } from "../src/data/dataset.ts";
+import { MAX_IDX_BYTES } from "../src/data/idx.ts";
 import { takeRange } from "../src/data/labeled_images.ts";
 import { confusionMatrix, confusionText } from "../src/figures/analysis.ts";
 import { LeNet } from "../src/model/lenet.ts";
@@ -22,11 +27,20 @@ import { CHECKPOINT_FILE, loadCheckpoint, type TrainState } from "../src/train/c
 import { evaluate } from "../src/train/evaluate.ts";
 import { train, type TrainResult } from "../src/train/train.ts";
 
+const size = { type: "integer", min: 1, max: MAX_LAYER_SIZE } as const;
+
 const FLAGS: Record<string, FlagSpec> = {
-  epochs: { type: "number", description: "passes over the training set", default: DEFAULT_TRAIN.epochs },
-  "batch-size": { type: "number", description: "images per step", default: DEFAULT_TRAIN.batchSize },
+  epochs: {
+    type: "integer",
+    min: 1,
+    max: 100_000,
+    description: "passes over the training set",
+    default: DEFAULT_TRAIN.epochs,
+  },
+  "batch-size": { type: "integer", min: 1, description: "images per step", default: DEFAULT_TRAIN.batchSize },
   "learning-rate": {
     type: "number",
+    min: Number.MIN_VALUE,
     description: "Adam's peak learning rate",
     default: DEFAULT_TRAIN.learningRate,
   },
@@ -37,28 +51,46 @@ const FLAGS: Record<string, FlagSpec> = {
     default: DEFAULT_TRAIN.engine,
   },
   threads: {
-    type: "number",
-    description: "threads of the fused engine: 1 | 2",
+    type: "integer",
+    min: 1,
+    max: FUSED_MAX_THREADS,
+    description: "threads of the fused engine",
     default: DEFAULT_TRAIN.threads,
   },
   activation: { type: "string", description: ACTIVATIONS.join(" | "), default: DEFAULT_LENET.activation },
-  "conv1-filters": { type: "number", description: "filters of conv 1", default: DEFAULT_LENET.conv1Filters },
-  "conv2-filters": { type: "number", description: "filters of conv 2", default: DEFAULT_LENET.conv2Filters },
-  "fc1-units": { type: "number", description: "units of dense 1", default: DEFAULT_LENET.fc1Units },
-  "fc2-units": { type: "number", description: "units of dense 2", default: DEFAULT_LENET.fc2Units },
+  "conv1-filters": { ...size, description: "filters of conv 1", default: DEFAULT_LENET.conv1Filters },
+  "conv2-filters": { ...size, description: "filters of conv 2", default: DEFAULT_LENET.conv2Filters },
+  "fc1-units": { ...size, description: "units of dense 1", default: DEFAULT_LENET.fc1Units },
+  "fc2-units": { ...size, description: "units of dense 2", default: DEFAULT_LENET.fc2Units },
   "validation-split": {
     type: "number",
+    min: 0,
+    max: 0.99,
     description: "share of training images held out for validation; 0 validates on the test set",
     default: DEFAULT_TRAIN.validationSplit,
   },
-  seed: { type: "number", description: "seed of initialisation and shuffling", default: DEFAULT_TRAIN.seed },
-  "train-size": { type: "number", description: "train on the first N images only (quick runs)" },
-  out: { type: "string", description: "output directory", default: DEFAULT_RUN_DIR, placeholder: "DIR" },
-  resume: { type: "boolean", description: `continue the run in --out from its ${CHECKPOINT_FILE}` },
+  seed: { type: "integer", description: "seed of initialisation and shuffling", default: DEFAULT_TRAIN.seed },
+  "train-size": { type: "integer", min: 1, description: "train on the first N images only (quick runs)" },
+  out: {
+    type: "string",
+    description: "run directory; a run already there stays until the new one is complete, then is replaced",
+    default: DEFAULT_RUN_DIR,
+    placeholder: "DIR",
+  },
+  resume: {
+    type: "boolean",
+    description: `continue the run in --out from its ${CHECKPOINT_FILE} (only --epochs may change)`,
+  },
   "train-images": { type: "string", description: "IDX training images (.gz ok)", placeholder: "FILE" },
   "train-labels": { type: "string", description: "IDX training labels", placeholder: "FILE" },
   "test-images": { type: "string", description: "IDX test images", placeholder: "FILE" },
   "test-labels": { type: "string", description: "IDX test labels", placeholder: "FILE" },
+  "max-data-mb": {
+    type: "number",
+    min: 1,
+    description: "largest IDX file read, plain or inflated, in MB",
+    default: MAX_IDX_BYTES / 2 ** 20,
+  },
 };
 
 function configsFromFlags(
@@ -85,16 +117,59 @@ function configsFromFlags(
   };
 }
 
+// Flags that set the model or the recipe, by the key they set: with --resume, the checkpoint's
+// values hold, and a flag that says otherwise is refused rather than silently ignored.
+const RESUMED: Record<string, [keyof LeNetConfig | keyof TrainConfig, "model" | "recipe"]> = {
+  "batch-size": ["batchSize", "recipe"],
+  "learning-rate": ["learningRate", "recipe"],
+  schedule: ["schedule", "recipe"],
+  engine: ["engine", "recipe"],
+  threads: ["threads", "recipe"],
+  "validation-split": ["validationSplit", "recipe"],
+  seed: ["seed", "recipe"],
+  activation: ["activation", "model"],
+  "conv1-filters": ["conv1Filters", "model"],
+  "conv2-filters": ["conv2Filters", "model"],
+  "fc1-units": ["fc1Units", "model"],
+  "fc2-units": ["fc2Units", "model"],
+};
+
+function refuseContradictions(flags: Record<string, unknown>, lenet: LeNet, state: TrainState): void {
+  for (const name of flags.explicit as Set<string>) {
+    const entry = RESUMED[name];
+    if (!entry) continue;
+    const [key, where] = entry;
+    const saved = (where === "model" ? lenet.config : state.train) as unknown as Record<string, unknown>;
+    if (saved[key] !== flags[name]) {
+      throw new UsageError(
+        `--${name} ${flags[name]} contradicts the checkpoint (${
+          saved[key]
+        }): --resume continues its recipe; ` +
+          "only --epochs may change",
+      );
+    }
+  }
+}
+
 /** A new model from the flags, or the checkpoint's model and recipe with --resume. */
 async function startRun(
   flags: Record<string, unknown>,
-  checkpointPath: string,
-): Promise<{ lenet: LeNet; recipe: Partial<TrainConfig>; resume?: TrainState }> {
+  claim: RunDirClaim,
+): Promise<{ lenet: LeNet; recipe: Partial<TrainConfig>; resume?: TrainState; from?: string }> {
   const { model, recipe } = configsFromFlags(flags);
   if (!flags.resume) return { lenet: await LeNet.create(model, { seed: recipe.seed }), recipe };
-  const { lenet, state } = await loadCheckpoint(checkpointPath);
+  if (!claim.resumeFrom) {
+    throw new UsageError(`Nothing to resume: no ${CHECKPOINT_FILE} in ${claim.dir} or ${claim.staging}`);
+  }
+  const { lenet, state } = await loadCheckpoint(claim.resumeFrom!);
+  try {
+    refuseContradictions(flags, lenet, state);
+  } catch (error) {
+    lenet.dispose();
+    throw error;
+  }
   const epochs = (flags.explicit as Set<string>).has("epochs") ? { epochs: recipe.epochs } : {};
-  return { lenet, recipe: { ...state.train, ...epochs }, resume: state };
+  return { lenet, recipe: { ...state.train, ...epochs }, resume: state, from: claim.resumeFrom };
 }
 
 function loadData(flags: Record<string, unknown>): Promise<MnistData> {
@@ -103,7 +178,7 @@ function loadData(flags: Record<string, unknown>): Promise<MnistData> {
     trainLabels: flags["train-labels"] as string | undefined,
     testImages: flags["test-images"] as string | undefined,
     testLabels: flags["test-labels"] as string | undefined,
-  });
+  }, { maxBytes: Math.round((flags["max-data-mb"] as number) * 2 ** 20) });
 }
 
 /** Trains until done or Ctrl-C (a second Ctrl-C quits at once). */
@@ -132,22 +207,32 @@ async function main(): Promise<number> {
   const { flags, positionals, help } = parseFlags(FLAGS, Deno.args);
   if (help) return (console.log(helpText("deno task train [options]", FLAGS)), 0);
   if (positionals.length > 0) throw new UsageError(`Unexpected argument "${positionals[0]}"`);
-  const outDir = flags.out as string;
-  const checkpointPath = join(outDir, CHECKPOINT_FILE);
-  const { lenet, recipe, resume } = await startRun(flags, checkpointPath);
+  const configs = configsFromFlags(flags);
+  resolveLeNetConfig(configs.model), resolveTrainConfig(configs.recipe); // bad values: before any file is made
+  using claim = await claimRunDir(flags.out as string, flags.resume === true);
+  try {
+    return await trainInto(claim, flags);
+  } catch (error) {
+    await claim.abandon(); // a staging directory with no completed epoch goes
+    throw error;
+  }
+}
+
+async function trainInto(claim: RunDirClaim, flags: Record<string, unknown>): Promise<number> {
+  const { lenet, recipe, resume, from } = await startRun(flags, claim);
   const data = await loadData(flags);
   const trainSet = takeRange(
     data.train,
     0,
     Math.min(data.train.count, (flags["train-size"] as number) ?? Infinity),
   );
-  await Deno.mkdir(outDir, { recursive: true });
   const engine = recipe.engine ?? DEFAULT_TRAIN.engine;
   console.log(`data: ${count(trainSet.count)} training, ${count(data.test.count)} test images`);
   console.log(`engine: ${engine}; recipe: ${JSON.stringify(recipe)}`);
   console.log(lenet.summaryText());
-  if (resume) console.log(`resuming after epoch ${resume.epoch} from ${checkpointPath}`);
+  if (resume) console.log(`resuming after epoch ${resume.epoch} from ${from}`);
 
+  const checkpointPath = join(claim.staging, CHECKPOINT_FILE);
   const started = performance.now();
   const { history, interrupted } = await trainUntilInterrupted(lenet, trainSet, {
     ...recipe,
@@ -156,9 +241,10 @@ async function main(): Promise<number> {
     resume,
   });
   if (interrupted) {
+    await claim.abandon();
     const kept = history.length > 0
-      ? `epoch ${history.length} is kept in ${checkpointPath}; continue with: deno task train --resume --out ${outDir}`
-      : "no epoch was completed, nothing was saved";
+      ? `epoch ${history.length} is kept in ${checkpointPath}; continue with: deno task train --resume --out ${claim.dir}`
+      : `no epoch was completed; ${claim.dir} holds what it held before`;
     console.log(`\nInterrupted: ${kept}`);
     return 130;
   }
@@ -167,7 +253,7 @@ async function main(): Promise<number> {
   console.log(
     confusionText(confusionMatrix(data.test.labels, evaluation.predictions, lenet.config.numClasses)),
   );
-  await saveRun(outDir, {
+  await saveRun(claim.staging, {
     lenet,
     recipe,
     history,
@@ -183,7 +269,8 @@ async function main(): Promise<number> {
       engine,
     },
   });
-  console.log(`saved model (tfjs and ONNX), history, metrics, figures and report.html in ${outDir}/`);
+  await claim.commit();
+  console.log(`saved model (tfjs and ONNX), history, metrics, figures and report.html in ${claim.dir}/`);
   const correct = Math.round(evaluation.accuracy * data.test.count);
   console.log(
     `Test accuracy ${(100 * evaluation.accuracy).toFixed(2)}% (${count(correct)}/${

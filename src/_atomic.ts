@@ -5,12 +5,15 @@
  *
  * @module
  */
+import { describeFsError } from "./_bounded_read.ts";
+import { LenetError } from "./errors.ts";
 
 /**
  * Writes bytes or text to `path` atomically: temp file, fsync, rename.
  *
  * @param path Destination; its directory must exist.
  * @param data The whole content.
+ * @throws {WriteError} Naming the file, when it cannot be written; no temp file is left.
  *
  * @example
  * ```ts
@@ -26,16 +29,21 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
   const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
   const tmp = `${path}.tmp-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
   try {
-    using file = await Deno.open(tmp, { write: true, create: true, truncate: true });
-    let written = 0;
-    while (written < bytes.length) written += await file.write(bytes.subarray(written));
-    await file.syncData();
+    {
+      using file = await Deno.open(tmp, { write: true, create: true, truncate: true });
+      let written = 0;
+      while (written < bytes.length) written += await file.write(bytes.subarray(written));
+      await file.syncData();
+    }
+    await Deno.rename(tmp, path);
   } catch (error) {
-    await Deno.remove(tmp).catch(() => {});
-    throw error;
+    await Deno.remove(tmp).catch(() => {}); // never leave a temp file behind
+    throw new WriteError(`Cannot write ${path}: ${describeFsError(error)}`, { cause: error });
   }
-  await Deno.rename(tmp, path);
 }
+
+/** Raised when a file cannot be written (a full disk, a directory in the way, no permission). */
+export class WriteError extends LenetError {}
 
 /**
  * Writes a value as pretty-printed JSON, atomically.

@@ -33,14 +33,7 @@ export type ErrorOf = (message: string) => LenetError;
  * ```
  */
 export async function readBounded(path: string, maxBytes: number, errorOf: ErrorOf): Promise<Uint8Array> {
-  let info: Deno.FileInfo;
-  try {
-    info = await Deno.stat(path);
-  } catch (error) {
-    throw errorOf(describeFsError(error));
-  }
-  if (!info.isFile) throw errorOf(info.isDirectory ? "Is a directory" : "Not a regular file");
-  if (info.size > maxBytes) throw errorOf(`Larger than ${maxBytes.toLocaleString("en-US")} bytes`);
+  const info = await statRegular(path, maxBytes, errorOf);
   try {
     using file = await Deno.open(path);
     const out = new Uint8Array(info.size);
@@ -61,6 +54,35 @@ export async function readBounded(path: string, maxBytes: number, errorOf: Error
     if (error instanceof LenetError) throw error;
     throw errorOf(describeFsError(error));
   }
+}
+
+/**
+ * The size of a regular file of at most `maxBytes`, before anything opens it (opening a FIFO
+ * would block).
+ *
+ * @param path The file.
+ * @param maxBytes The largest size accepted.
+ * @param errorOf Makes the caller's error type from the reason.
+ * @returns Its `stat` information.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { LenetError } from "./errors.ts";
+ * import { statRegular } from "./_bounded_read.ts";
+ * await assert.rejects(statRegular("/dev/null", 10, (m) => new LenetError(m)), /Not a regular file/);
+ * ```
+ */
+export async function statRegular(path: string, maxBytes: number, errorOf: ErrorOf): Promise<Deno.FileInfo> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(path);
+  } catch (error) {
+    throw errorOf(describeFsError(error));
+  }
+  if (!info.isFile) throw errorOf(info.isDirectory ? "Is a directory" : "Not a regular file");
+  if (info.size > maxBytes) throw errorOf(`Larger than ${maxBytes.toLocaleString("en-US")} bytes`);
+  return info;
 }
 
 /** A file-system error as a short reason: "not found", "permission denied", or its first line. */

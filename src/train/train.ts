@@ -5,7 +5,7 @@
  * @module
  */
 import { resolveTrainConfig, type TrainConfig } from "../config.ts";
-import { checkLabels, type LabeledImages, splitValidation } from "../data/labeled_images.ts";
+import { checkImagesFit, checkLabels, type LabeledImages, splitValidation } from "../data/labeled_images.ts";
 import { epochPermutation } from "../data/shuffle.ts";
 import { ensureBackend } from "../engines/tfjs/backend.ts";
 import type { LeNet } from "../model/lenet.ts";
@@ -75,7 +75,10 @@ export async function train(
   const fitSet = split?.train ?? trainSet;
   const valSet = split?.validation ?? validation;
   const { batchSize, epochs } = config;
-  for (const set of valSet ? [fitSet, valSet] : [fitSet]) {
+  const sets: [LabeledImages, string][] = [[fitSet, "training set"]];
+  if (valSet) sets.push([valSet, "validation set"]);
+  for (const [set, what] of sets) {
+    checkImagesFit(set, lenet.config.inputShape, what);
     checkLabels(set.labels.subarray(0, set.count), lenet.config.numClasses);
   }
   using engine = await stepEngine(lenet, config, fitSet, resume);

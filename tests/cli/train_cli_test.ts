@@ -1,4 +1,5 @@
 // The train script as a user runs it: help, bad flags, a tiny real run, an interrupted run.
+import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { assert, assertEquals } from "../_assert.ts";
 
@@ -34,7 +35,20 @@ Deno.test("train --help lists every flag with its default", async () => {
 });
 
 Deno.test("train rejects an unknown flag and a bad value with one line and a non-zero exit", async () => {
-  for (const args of [["--epoch", "3"], ["--activation", "swish"], ["--epochs", "many"]]) {
+  const bad = [
+    ["--epoch", "3"],
+    ["--activation", "swish"],
+    ["--epochs", "many"],
+    ["--epochs", "-1"],
+    ["--epochs", "1.5"],
+    ["--train-size=-5"],
+    ["--train-size", "0"],
+    ["--threads", "3"],
+    ["--validation-split", "1"],
+    ["--conv1-filters", "16000000"],
+    ["--resume", "--out", "runs/no-such-run"],
+  ];
+  for (const args of bad) {
     const { code, stderr } = await trainScript(args);
     assert(code !== 0, `${args} exited 0`);
     assertEquals(stderr.trim().split("\n").length, 1, `stderr for ${args}: ${stderr}`);
@@ -43,15 +57,19 @@ Deno.test("train rejects an unknown flag and a bad value with one line and a non
 });
 
 Deno.test("train writes model, history, metrics and checkpoint; Ctrl-C keeps the last epoch; --resume continues", async () => {
-  const out = await Deno.makeTempDir({ dir: fileURLToPath(new URL(".", ROOT)), prefix: ".test-run-" });
+  const out = `${await Deno.makeTempDir({
+    dir: fileURLToPath(new URL(".", ROOT)),
+    prefix: ".test-run-",
+  })}/run`;
   try {
     const args = ["--epochs", "3", "--train-size", "1024", "--batch-size", "64", "--out", out];
     const stopped = await trainScript(args, true);
     assertEquals(stopped.code, 130, stopped.stdout + stopped.stderr);
     const kept = Number(/Interrupted: epoch (\d) is kept/.exec(stopped.stdout)?.[1]);
     assert(kept === 1 || kept === 2, stopped.stdout); // the signal lands during epoch 2 or 3
-    const state = JSON.parse(await Deno.readTextFile(`${out}/checkpoint.json`));
+    const state = JSON.parse(await Deno.readTextFile(`${out}.partial/checkpoint.json`));
     assertEquals(state.epoch, kept);
+    assert(!existsSync(out), "an interrupted first run left a run directory");
 
     const resumed = await trainScript([...args, "--resume"]);
     assertEquals(resumed.code, 0, resumed.stderr);
@@ -75,8 +93,11 @@ Deno.test("train writes model, history, metrics and checkpoint; Ctrl-C keeps the
       "weights.bin",
     ]);
     assertEquals(JSON.parse(await Deno.readTextFile(`${out}/history.json`)).epochs.length, 3);
+    assert(!existsSync(`${out}.partial`) && !existsSync(`${out}.old`), "staging left behind");
   } finally {
-    await Deno.remove(out, { recursive: true });
+    for (const path of [out, `${out}.partial`, `${out}.lock`]) {
+      await Deno.remove(path, { recursive: true }).catch(() => {});
+    }
   }
 });
 
