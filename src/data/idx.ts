@@ -126,8 +126,15 @@ export const MAX_IDX_BYTES: number = 256 * 1024 * 1024;
 // Inflates a gzipped IDX file as a stream, checking its header as soon as it arrives: a small
 // file that would inflate to gigabytes (or to more than its header declares) stops there.
 async function gunzipBounded(bytes: Uint8Array, name: string, maxBytes: number, expectedMagic?: number) {
-  const reader = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream()
-    .pipeThrough(new DecompressionStream("gzip")).getReader();
+  // fed in 4 KB slices: inflating one slice makes at most ~4 MB, so a bomb is caught while small
+  let at = 0;
+  const source = new ReadableStream<Uint8Array<ArrayBuffer>>({
+    pull(controller) {
+      if (at >= bytes.length) return controller.close();
+      controller.enqueue(bytes.slice(at, at += 4096));
+    },
+  });
+  const reader = source.pipeThrough(new DecompressionStream("gzip")).getReader();
   const chunks: Uint8Array[] = [];
   let total = 0, limit = maxBytes;
   const fail = (message: string) => (reader.cancel().catch(() => {}), new IdxError(message));

@@ -18,7 +18,7 @@ export const MAX_PIXELS = 16_000_000;
 /** Largest image file accepted, in bytes. */
 export const MAX_IMAGE_BYTES: number = 64 * 1024 * 1024;
 /** What a JPEG decoder may allocate, in MB (jpeg-js's own guard, for every frame it meets). */
-const JPEG_MAX_MEMORY_MB = 256;
+const JPEG_MAX_MEMORY_MB = 160;
 
 /** A decoded image: `channels` values per pixel (gray, gray+alpha, RGB or RGBA), 0..`maxValue`. */
 export interface RasterImage {
