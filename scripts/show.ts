@@ -1,11 +1,13 @@
 // Look at MNIST digits in the terminal, or write them as an upscaled PNG:
 //   deno task show --index 123 [--split test] [--grid 16] [--out digits.png]
-import { IMAGE_PIXELS } from "../src/config.ts";
+//   deno task show --index 123 --augment 15 [--out augmented.png]   (one digit, as training augments it)
+import { DEFAULT_TRAIN, IMAGE_PIXELS } from "../src/config.ts";
+import { augmentBatch, augmentKey, augmentRanges } from "../src/data/augment.ts";
+import type { LabeledImages } from "../src/data/labeled_images.ts";
 import { type FlagSpec, helpText, parseFlags, runMain, UsageError } from "../src/cli/flags.ts";
 import { loadMnist } from "../src/data/dataset.ts";
-import { digitsSpec } from "../src/figures/specs.ts";
 import { writeFileAtomic } from "../src/_atomic.ts";
-import { renderSvg, svgToPng } from "../src/figures/chart.ts";
+import { imageGridSpec, renderSvg, svgToPng } from "../src/figures/chart.ts";
 import { grayToText, stdoutHasColor } from "../src/cli/terminal.ts";
 
 const FLAGS: Record<string, FlagSpec> = {
@@ -13,6 +15,13 @@ const FLAGS: Record<string, FlagSpec> = {
   split: { type: "string", description: "train | test", default: "train" },
   grid: { type: "number", description: "show N images from --index on", default: 1 },
   out: { type: "string", description: "also write them as a PNG", placeholder: "FILE" },
+  augment: {
+    type: "integer",
+    min: 1,
+    max: 64,
+    description: "show the --index digit and N of its augmentations (epochs 1..N, the default ranges)",
+  },
+  seed: { type: "integer", description: "seed of the augmentations", default: DEFAULT_TRAIN.seed },
 };
 const PER_ROW = 8;
 
@@ -57,24 +66,46 @@ async function main(): Promise<number> {
   if (!Number.isInteger(grid) || grid < 1) {
     throw new UsageError(`Invalid --grid: expected a positive integer, got ${grid}`);
   }
-  const indices = Array.from({ length: Math.min(grid, set.count - index) }, (_, k) => index + k);
-  const captions = indices.map((i) => `${split} #${i}: ${set.labels[i]}`);
-  const images = indices.map((i) =>
-    Float32Array.from(set.images.subarray(i * IMAGE_PIXELS, (i + 1) * IMAGE_PIXELS), (v) => v / 255)
-  );
+  const { images, captions, title } = flags.augment
+    ? augmentations(set, index, flags.augment as number, flags.seed as number)
+    : plainImages(set, index, grid, split);
   console.log(terminalGrid(images, captions, stdoutHasColor()));
   if (flags.out) {
-    const spec = digitsSpec(
-      set,
-      indices,
-      captions,
-      `MNIST ${split} images`,
-      Math.min(PER_ROW, indices.length),
-    );
+    const tiles = images.map((values, i) => ({ title: captions[i]!, width: 28, height: 28, values }));
+    const spec = imageGridSpec(tiles, { title, columns: Math.min(PER_ROW, images.length), cellSize: 4 });
     await writeFileAtomic(flags.out as string, await svgToPng(await renderSvg(spec), 3));
     console.log(`wrote ${flags.out}`);
   }
   return 0;
+}
+
+type Shown = { images: Float32Array[]; captions: string[]; title: string };
+
+function plainImages(set: LabeledImages, index: number, grid: number, split: string): Shown {
+  const indices = Array.from({ length: Math.min(grid, set.count - index) }, (_, k) => index + k);
+  return {
+    images: indices.map((i) =>
+      Float32Array.from(set.images.subarray(i * IMAGE_PIXELS, (i + 1) * IMAGE_PIXELS), (v) => v / 255)
+    ),
+    captions: indices.map((i) => `${split} #${i}: ${set.labels[i]}`),
+    title: `MNIST ${split} images`,
+  };
+}
+
+// the digit, then what training shows of it in epochs 1..n (augmentKey: seed, epoch, index)
+function augmentations(set: LabeledImages, index: number, n: number, seed: number): Shown {
+  const ranges = augmentRanges(DEFAULT_TRAIN);
+  const epochs = Array.from({ length: n }, (_, k) => k + 1);
+  const images = [
+    ...plainImages(set, index, 1, "train").images,
+    ...epochs.map((epoch) => augmentBatch(set.images, [index], (i) => augmentKey(seed, epoch, i), ranges)),
+  ];
+  const captions = [`#${index}: ${set.labels[index]}`, ...epochs.map((e) => `epoch ${e}`)];
+  const r = ranges;
+  const title = `Augmentations: ±${r.rotation}°, scale ±${
+    r.scale * 100
+  }%, shear ±${r.shear}, shift ±${r.shift} px`;
+  return { images, captions, title };
 }
 
 await runMain(main);

@@ -89,6 +89,19 @@ export interface TrainConfig {
   validationSplit: number;
   /** Seed of weight initialisation and shuffling: the same seed gives the same run. */
   seed: number;
+  /**
+   * Augment the training images: each epoch, each image through its own random affine transform,
+   * drawn from the four ranges below (validation and test images are never augmented).
+   */
+  augment: boolean;
+  /** Largest rotation, in degrees. */
+  augmentRotation: number;
+  /** Largest relative change of scale (0.12: 0.88 to 1.12 times). */
+  augmentScale: number;
+  /** Largest horizontal shear factor. */
+  augmentShear: number;
+  /** Largest shift along each axis, in pixels. */
+  augmentShift: number;
 }
 
 /**
@@ -110,6 +123,11 @@ export const DEFAULT_TRAIN: Readonly<TrainConfig> = Object.freeze<TrainConfig>({
   threads: 2,
   validationSplit: 0,
   seed: 42,
+  augment: false,
+  augmentRotation: 12,
+  augmentScale: 0.12,
+  augmentShear: 0.15,
+  augmentShift: 2.5,
 });
 
 /** Where one weight tensor lies in {@linkcode LeNetWeights.weights}. */
@@ -310,6 +328,20 @@ export function resolveTrainConfig(overrides: Partial<TrainConfig> = {}): TrainC
   }
   if (!Number.isInteger(config.seed)) {
     throw new ConfigError(`Invalid seed: expected an integer, got ${config.seed}`);
+  }
+  if (typeof config.augment !== "boolean") {
+    throw new ConfigError(`Invalid augment: expected true or false, got ${config.augment}`);
+  }
+  const ranges = {
+    augmentRotation: 180,
+    augmentScale: 0.9,
+    augmentShear: 1,
+    augmentShift: IMAGE_SIDE / 2,
+  } as const;
+  for (const [key, max] of Object.entries(ranges) as [keyof typeof ranges, number][]) {
+    if (!(config[key] >= 0 && config[key] <= max)) {
+      throw new ConfigError(`Invalid ${key}: expected a number from 0 to ${max}, got ${config[key]}`);
+    }
   }
   return config;
 }

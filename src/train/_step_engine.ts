@@ -3,6 +3,7 @@
 // train.ts does not know which runs.
 import * as tf from "../_tfjs.ts";
 import type { TrainConfig } from "../config.ts";
+import { augmentBatch, augmentKey, augmentRanges } from "../data/augment.ts";
 import { gatherBatch, gatherBytes } from "../data/batch.ts";
 import type { LabeledImages } from "../data/labeled_images.ts";
 import { type FusedAdamState, FusedTrainer, type StepResult } from "../engines/fused/trainer.ts";
@@ -23,8 +24,8 @@ function compileIfNeeded(lenet: LeNet, config: TrainConfig): void {
 
 /** What runs the steps: tfjs's `trainOnBatch`, or our fused WebAssembly step (disposed: stops its thread). */
 export interface StepEngine extends Disposable {
-  /** One Adam step on the images at `indices`; the batch's loss sum and correct count. */
-  step(indices: ArrayLike<number>, learningRate: number): Promise<StepResult>;
+  /** One Adam step on the images at `indices` in `epoch`; the batch's loss sum and correct count. */
+  step(indices: ArrayLike<number>, learningRate: number, epoch: number): Promise<StepResult>;
   /** Makes the tfjs model hold the current weights (before saving them). */
   sync(): void;
   /** Adam's state to checkpoint, when tfjs does not hold it. */
@@ -40,15 +41,20 @@ export async function stepEngine(
   resume: TrainState | undefined,
 ): Promise<StepEngine> {
   const imageSize = set.rows * set.cols, numClasses = lenet.config.numClasses;
+  // the batch's images: bytes as stored, or (augmenting) floats through this epoch's transforms
+  const pixels = (indices: ArrayLike<number>, epoch: number): Uint8Array | Float32Array =>
+    config.augment
+      ? augmentBatch(set.images, indices, (i) => augmentKey(config.seed, epoch, i), augmentRanges(config))
+      : gatherBytes(set.images, set.labels, indices, imageSize).pixels;
   if (config.engine === "fused") {
     const trainer = await FusedTrainer.create(lenet.toWeights(), config.batchSize, {
       threads: config.threads,
     });
     if (resume?.fusedAdam) trainer.restoreAdam(resume.fusedAdam);
     return {
-      step: (indices, learningRate) => {
-        const { pixels, labels } = gatherBytes(set.images, set.labels, indices, imageSize);
-        return Promise.resolve(trainer.step(pixels, labels, learningRate));
+      step: (indices, learningRate, epoch) => {
+        const labels = Int32Array.from(indices, (i) => set.labels[i]!);
+        return Promise.resolve(trainer.step(pixels(indices, epoch), labels, learningRate));
       },
       sync: () => lenet.setWeights(trainer.weights()),
       adamState: () => trainer.adamState(),
@@ -63,9 +69,10 @@ export async function stepEngine(
   compileIfNeeded(lenet, config);
   const optimizer = lenet.model.optimizer as unknown as { learningRate: number };
   return {
-    async step(indices, learningRate) {
+    async step(indices, learningRate, epoch) {
       optimizer.learningRate = learningRate;
-      const { x, y } = gatherBatch(set.images, set.labels, indices, imageSize, numClasses);
+      const { x: plain, y } = gatherBatch(set.images, set.labels, indices, imageSize, numClasses);
+      const x = config.augment ? pixels(indices, epoch) as Float32Array : plain;
       const xs = imageTensor(x, indices.length, set);
       const ys = tf.tensor2d(y, [indices.length, numClasses]);
       const [loss, acc] = await lenet.model.trainOnBatch(xs, ys) as number[];

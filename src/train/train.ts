@@ -100,7 +100,7 @@ export async function train(
       if (signal?.aborted) return { history, interrupted: true };
       learningRate = learningRateAt(config, (epoch - 1) * steps + step, epochs * steps);
       const indices = order.subarray(step * batchSize, Math.min(fitSet.count, (step + 1) * batchSize));
-      const result = await engine.step(indices, learningRate);
+      const result = await engine.step(indices, learningRate, epoch);
       lossSum += result.lossSum;
       correctSum += result.correct;
       seen += indices.length;

@@ -123,7 +123,6 @@ Deno.test("deno task fuzz, a short run: every target answers only with its own e
       "--allow-read",
       "--allow-write",
       "--allow-run",
-      "--allow-env",
       "tools/fuzz.ts",
       "--count",
       "150",

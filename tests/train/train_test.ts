@@ -95,32 +95,42 @@ Deno.test("train() (tfjs engine) resumed from a checkpoint ends where an uninter
     [straight, first, resumed].forEach((l) => l.dispose());
   }));
 
-Deno.test("train() with the fused engine learns, checkpoints Adam's state and resumes where it stopped", () =>
-  leakFree(async () => {
-    const set = takeRange(data.train, 0, 640);
-    const recipe = { epochs: 3, batchSize: 64, seed: 5, learningRate: 2e-3, engine: "fused" as const };
-    const straight = await LeNet.create({ activation: "relu" }, { seed: 5 });
-    const { history: full } = await train(straight, set, {
-      ...recipe,
-      validation: takeRange(data.test, 0, 200),
-    });
-    assert(full[2]!.loss < full[0]!.loss, "loss did not fall");
+for (const augment of [false, true]) {
+  Deno.test(`train() with the fused engine learns, checkpoints Adam's state and resumes where it stopped${augment ? ", augmenting" : ""}`, () =>
+    leakFree(async () => {
+      const set = takeRange(data.train, 0, 640);
+      const recipe = {
+        epochs: 3,
+        batchSize: 64,
+        seed: 5,
+        learningRate: 2e-3,
+        engine: "fused" as const,
+        augment,
+      };
+      const straight = await LeNet.create({ activation: "relu" }, { seed: 5 });
+      const { history: full } = await train(straight, set, {
+        ...recipe,
+        validation: takeRange(data.test, 0, 200),
+      });
+      assert(full[2]!.loss < full[0]!.loss, "loss did not fall");
 
-    const path = `${await Deno.makeTempDir()}/${CHECKPOINT_FILE}`;
-    const controller = new AbortController();
-    const first = await LeNet.create({ activation: "relu" }, { seed: 5 });
-    await train(first, set, {
-      ...recipe,
-      checkpointPath: path,
-      signal: controller.signal,
-      onEpoch: (log) => log.epoch === 2 && controller.abort(),
-    });
-    const { lenet: resumed, state } = await loadCheckpoint(path);
-    assertEquals(state.fusedAdam?.steps, 20);
-    await train(resumed, set, { ...state.train, resume: state });
-    assertAllClose(resumed.toWeights().weights, straight.toWeights().weights, 1e-6);
-    [straight, first, resumed].forEach((l) => l.dispose());
-  }));
+      const path = `${await Deno.makeTempDir()}/${CHECKPOINT_FILE}`;
+      const controller = new AbortController();
+      const first = await LeNet.create({ activation: "relu" }, { seed: 5 });
+      await train(first, set, {
+        ...recipe,
+        checkpointPath: path,
+        signal: controller.signal,
+        onEpoch: (log) => log.epoch === 2 && controller.abort(),
+      });
+      const { lenet: resumed, state } = await loadCheckpoint(path);
+      assertEquals(state.fusedAdam?.steps, 20);
+      assertEquals(state.train.augment, augment); // the checkpoint records the augmentation
+      await train(resumed, set, { ...state.train, resume: state });
+      assertAllClose(resumed.toWeights().weights, straight.toWeights().weights, 1e-6);
+      [straight, first, resumed].forEach((l) => l.dispose());
+    }));
+}
 
 Deno.test("train() on the fused engine stops mid-epoch when its signal is aborted", () =>
   leakFree(async () => {
