@@ -14,6 +14,7 @@ import {
   FUSED_MAX_THREADS,
   type LeNetConfig,
   MAX_LAYER_SIZE,
+  RECIPES,
   resolveLeNetConfig,
   resolveTrainConfig,
   type TrainConfig,
@@ -113,6 +114,12 @@ const FLAGS: Record<string, FlagSpec> = {
     description: "largest shift, pixels",
     default: DEFAULT_TRAIN.augmentShift,
   },
+  recipe: {
+    type: "string",
+    description: Object.entries(RECIPES).map(([name, r]) => `${name}: ${r.description}`).join("; ") +
+      "; flags given beside it override it",
+    default: "default",
+  },
   "train-images": { type: "string", description: "IDX training images (.gz ok)", placeholder: "FILE" },
   "train-labels": { type: "string", description: "IDX training labels", placeholder: "FILE" },
   "test-images": { type: "string", description: "IDX test images", placeholder: "FILE" },
@@ -125,38 +132,9 @@ const FLAGS: Record<string, FlagSpec> = {
   },
 };
 
-function configsFromFlags(
-  flags: Record<string, unknown>,
-): { model: Partial<LeNetConfig>; recipe: Partial<TrainConfig> } {
-  return {
-    model: {
-      activation: flags.activation as LeNetConfig["activation"],
-      conv1Filters: flags["conv1-filters"] as number,
-      conv2Filters: flags["conv2-filters"] as number,
-      fc1Units: flags["fc1-units"] as number,
-      fc2Units: flags["fc2-units"] as number,
-    },
-    recipe: {
-      epochs: flags.epochs as number,
-      batchSize: flags["batch-size"] as number,
-      learningRate: flags["learning-rate"] as number,
-      schedule: flags.schedule as TrainConfig["schedule"],
-      engine: flags.engine as TrainConfig["engine"],
-      threads: flags.threads as number,
-      validationSplit: flags["validation-split"] as number,
-      seed: flags.seed as number,
-      augment: flags.augment === true,
-      augmentRotation: flags["augment-rotation"] as number,
-      augmentScale: flags["augment-scale"] as number,
-      augmentShear: flags["augment-shear"] as number,
-      augmentShift: flags["augment-shift"] as number,
-    },
-  };
-}
-
-// Flags that set the model or the recipe, by the key they set: with --resume, the checkpoint's
-// values hold, and a flag that says otherwise is refused rather than silently ignored.
-const RESUMED: Record<string, [keyof LeNetConfig | keyof TrainConfig, "model" | "recipe"]> = {
+// Which key of the model or of the recipe each flag sets.
+const SETS: Record<string, [keyof LeNetConfig | keyof TrainConfig, "model" | "recipe"]> = {
+  epochs: ["epochs", "recipe"],
   "batch-size": ["batchSize", "recipe"],
   "learning-rate": ["learningRate", "recipe"],
   schedule: ["schedule", "recipe"],
@@ -176,9 +154,27 @@ const RESUMED: Record<string, [keyof LeNetConfig | keyof TrainConfig, "model" | 
   "fc2-units": ["fc2Units", "model"],
 };
 
+/** The model and recipe: the --recipe preset, with the flags given on the command line over it. */
+function configsFromFlags(flags: Record<string, unknown>): { model: LeNetConfig; recipe: TrainConfig } {
+  const name = flags.recipe as string;
+  const preset = RECIPES[name as keyof typeof RECIPES];
+  if (!preset) {
+    throw new UsageError(`Unknown --recipe "${name}": expected ${Object.keys(RECIPES).join(", ")}`);
+  }
+  const model: Record<string, unknown> = { ...preset.model },
+    recipe: Record<string, unknown> = { ...preset.train };
+  for (const flag of flags.explicit as Set<string>) {
+    const entry = SETS[flag];
+    if (entry) (entry[1] === "model" ? model : recipe)[entry[0]] = flags[flag];
+  }
+  return { model: resolveLeNetConfig(model), recipe: resolveTrainConfig(recipe) };
+}
+
+// With --resume, the checkpoint's model and recipe hold: a flag that says otherwise is refused
+// rather than silently ignored (only --epochs may change).
 function refuseContradictions(flags: Record<string, unknown>, lenet: LeNet, state: TrainState): void {
   for (const name of flags.explicit as Set<string>) {
-    const entry = RESUMED[name];
+    const entry = name === "epochs" ? undefined : SETS[name];
     if (!entry) continue;
     const [key, where] = entry;
     const saved = (where === "model" ? lenet.config : state.train) as unknown as Record<string, unknown>;
@@ -249,8 +245,7 @@ async function main(): Promise<number> {
   const { flags, positionals, help } = parseFlags(FLAGS, Deno.args);
   if (help) return (console.log(helpText("deno task train [options]", FLAGS)), 0);
   if (positionals.length > 0) throw new UsageError(`Unexpected argument "${positionals[0]}"`);
-  const configs = configsFromFlags(flags);
-  resolveLeNetConfig(configs.model), resolveTrainConfig(configs.recipe); // bad values: before any file is made
+  configsFromFlags(flags); // bad values are refused before any file is made
   using claim = await claimRunDir(flags.out as string, flags.resume === true);
   try {
     return await trainInto(claim, flags);

@@ -130,6 +130,45 @@ export const DEFAULT_TRAIN: Readonly<TrainConfig> = Object.freeze<TrainConfig>({
   augmentShift: 2.5,
 });
 
+/** A named starting point for `deno task train --recipe`: what it changes from the defaults. */
+export interface Recipe {
+  /** What it is for, for `--help`. */
+  description: string;
+  /** Architecture changes. */
+  model: Partial<LeNetConfig>;
+  /** Training changes. */
+  train: Partial<TrainConfig>;
+}
+
+/**
+ * The recipes `--recipe` names. Flags given beside one override it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { RECIPES, resolveTrainConfig } from "./config.ts";
+ * assert.equal(resolveTrainConfig(RECIPES.tutorial.train).epochs, 30);
+ * ```
+ */
+export const RECIPES: Readonly<Record<"default" | "tutorial" | "best", Recipe>> = Object.freeze({
+  default: {
+    description: "the tutorial's LeNet, 15 epochs, Adam 1e-3 decayed along a cosine",
+    model: {},
+    train: {},
+  },
+  tutorial: {
+    description: "what the tutorial video runs: 30 epochs, Adam 1e-3 constant, batch 32, sigmoid",
+    model: {},
+    train: { epochs: 30, schedule: "constant" },
+  },
+  best: {
+    description:
+      "the tutorial's layer sizes with relu, batch 128, one-cycle 4e-3, 20 epochs, augmented images",
+    model: { activation: "relu" },
+    train: { epochs: 20, batchSize: 128, learningRate: 4e-3, schedule: "one-cycle", augment: true },
+  },
+});
+
 /** Where one weight tensor lies in {@linkcode LeNetWeights.weights}. */
 export interface WeightSlot {
   /** Layer name: `conv1`, `conv2`, `fc1`, `fc2` or `output`. */

@@ -119,3 +119,35 @@ Deno.test("show --index prints that MNIST image with its label", async () => {
     assertEquals(text.replace(/\n$/, "").split("\n").length, 1 + 28); // caption, then 28 pixel rows
   }
 });
+
+Deno.test("train --recipe best sets relu, batch 128, one-cycle and augmentation; a flag beside it wins", async () => {
+  const out = `${await Deno.makeTempDir({
+    dir: fileURLToPath(new URL(".", ROOT)),
+    prefix: ".test-run-",
+  })}/run`;
+  try {
+    const { code, stderr } = await trainScript([
+      "--recipe",
+      "best",
+      "--epochs",
+      "1",
+      "--train-size",
+      "256",
+      "--out",
+      out,
+    ]);
+    assertEquals(code, 0, stderr);
+    const history = JSON.parse(await Deno.readTextFile(`${out}/history.json`));
+    assertEquals(history.model.activation, "relu");
+    const { batchSize, schedule, learningRate, augment, epochs } = history.train;
+    assertEquals({ batchSize, schedule, learningRate, augment, epochs }, {
+      batchSize: 128,
+      schedule: "one-cycle",
+      learningRate: 4e-3,
+      augment: true,
+      epochs: 1,
+    });
+  } finally {
+    await Deno.remove(out.replace(/\/run$/, ""), { recursive: true });
+  }
+});
