@@ -284,6 +284,36 @@ static void pad_bytes_forward(const unsigned char *x, float *out, int B, int H, 
     }
 }
 
+// the same for 8-bit pixels each through its own affine transform (data augmentation): output
+// pixel (x, y) is sampled, bilinearly, at (a x + b y + tx, c x + d y + ty) of its input, 0 outside;
+// m holds [a, b, c, d, tx, ty] per image (src/data/augment.ts draws them, and is the reference this
+// is tested against). Pixels whose four neighbours all lie outside are 0.
+static void augment_bytes_forward(const unsigned char *x, const float *m, float *out, int B) {
+  for (int b = 0; b < B; b++, m += 6) {
+    const unsigned char *src = x + b * IMG_PIXELS;
+    float *dst = out + b * IMG_PADDED * IMG_PADDED + IMG_PADDED + 1;
+    for (int y = 0; y < IMG; y++)
+      for (int w = 0; w < IMG; w++) {
+        float sx = m[0] * w + m[1] * y + m[4], sy = m[2] * w + m[3] * y + m[5], v = 0.0f;
+        if (sx > -1.0f && sy > -1.0f && sx < IMG && sy < IMG) {
+          int x0 = (int)__builtin_floorf(sx), y0 = (int)__builtin_floorf(sy);
+          float fx = sx - x0, fy = sy - y0, p00, p01, p10, p11;
+          const unsigned char *q = src + y0 * IMG + x0;
+          if (x0 >= 0 && y0 >= 0 && x0 + 1 < IMG && y0 + 1 < IMG) {  // the usual case: all four inside
+            p00 = q[0], p01 = q[1], p10 = q[IMG], p11 = q[IMG + 1];
+          } else {
+            p00 = y0 >= 0 && x0 >= 0 ? q[0] : 0;
+            p01 = y0 >= 0 && x0 + 1 < IMG ? q[1] : 0;
+            p10 = y0 + 1 < IMG && x0 >= 0 ? q[IMG] : 0;
+            p11 = y0 + 1 < IMG && x0 + 1 < IMG ? q[IMG + 1] : 0;
+          }
+          v = ((p00 * (1 - fx) + p01 * fx) * (1 - fy) + (p10 * (1 - fx) + p11 * fx) * fy) / 255.0f;
+        }
+        dst[y * IMG_PADDED + w] = v;
+      }
+  }
+}
+
 // ----------------------------------------------------------------------------------------------
 // conv3x3: a 3x3 'same' convolution as im2col and one matrix product
 
@@ -644,15 +674,17 @@ EXPORT(lenet_probs) float *lenet_probs(const Net *n) { return n->Z; }
 // ----------------------------------------------------------------------------------------------
 // forward, backward, update
 
-// Forward pass of B images x (B,28,28,1), floats or (bytes != 0) 8-bit pixels; leaves the softmax
+// Forward pass of B images x (B,28,28,1), floats or (bytes != 0) 8-bit pixels, the latter each
+// through its affine transform when `affine` is not 0 (6 floats per image); leaves the softmax
 // probabilities in Z.
 EXPORT(lenet_forward)
-void lenet_forward(Net *n, const void *x, int B, int bytes) {
+void lenet_forward(Net *n, const void *x, int B, int bytes, const float *affine) {
   Tensors params;
   tensors_at(&params, n->P, n->sizes);
   const Tensors *p = &params;
   int C1 = n->c1, C2 = n->c2, F = POOL2_PIXELS * C2, kind = n->kind;
-  if (bytes) pad_bytes_forward(x, n->X, B, IMG, IMG);
+  if (affine) augment_bytes_forward(x, affine, n->X, B);
+  else if (bytes) pad_bytes_forward(x, n->X, B, IMG, IMG);
   else pad_forward(x, n->X, B, IMG, IMG, 1);
   conv3x3_forward(n->X, n->COL1, p->conv1w, p->conv1b, n->A1, B, IMG, IMG, 1, C1, 0);
   maxpool_act_forward(n->A1, n->P1, 1, n->ARG1, B, IMG, IMG, C1, kind);

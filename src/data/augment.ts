@@ -129,17 +129,59 @@ export function samplingMatrix(key: number, ranges: AugmentRanges): number[] {
  */
 export function augmentImage(src: Uint8Array, out: Float32Array, matrix: number[]): void {
   const [m00, m01, m10, m11, tx, ty] = matrix as [number, number, number, number, number, number];
-  const n = IMAGE_SIDE;
-  const at = (x: number, y: number) => x < 0 || y < 0 || x >= n || y >= n ? 0 : src[y * n + x]!;
+  const n = IMAGE_SIDE, side = n + 2;
+  // the image scaled to [0, 1] inside a border of zeros: every bilinear read lands inside it
+  const padded = paddedImage(src, n);
   for (let y = 0; y < n; y++) {
     for (let x = 0; x < n; x++) {
       const sx = m00 * x + m01 * y + tx, sy = m10 * x + m11 * y + ty;
+      if (!(sx > -1 && sy > -1 && sx < n && sy < n)) {
+        out[y * n + x] = 0; // all four neighbours outside the image
+        continue;
+      }
       const x0 = Math.floor(sx), y0 = Math.floor(sy), fx = sx - x0, fy = sy - y0;
-      const v = (at(x0, y0) * (1 - fx) + at(x0 + 1, y0) * fx) * (1 - fy) +
-        (at(x0, y0 + 1) * (1 - fx) + at(x0 + 1, y0 + 1) * fx) * fy;
-      out[y * n + x] = v / 255;
+      const at = (y0 + 1) * side + x0 + 1;
+      out[y * n + x] = (padded[at]! * (1 - fx) + padded[at + 1]! * fx) * (1 - fy) +
+        (padded[at + side]! * (1 - fx) + padded[at + side + 1]! * fx) * fy;
     }
   }
+}
+
+const paddedScratch = new Float64Array((IMAGE_SIDE + 2) * (IMAGE_SIDE + 2));
+
+function paddedImage(src: Uint8Array, n: number): Float64Array {
+  const side = n + 2;
+  for (let y = 0; y < n; y++) {
+    for (let x = 0; x < n; x++) paddedScratch[(y + 1) * side + x + 1] = src[y * n + x]! / 255;
+  }
+  return paddedScratch; // its border stays 0: only the interior is ever written
+}
+
+/**
+ * The sampling matrices of a batch's images, 6 floats each: what the fused engine takes to
+ * transform the images itself, in WebAssembly (`FusedTrainer.step`'s `affine`).
+ *
+ * @param indices The batch's image indices.
+ * @param key The key of each image.
+ * @param ranges The ranges drawn from.
+ * @returns `6 * indices.length` floats.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { samplingMatrices } from "./augment.ts";
+ * const none = { rotation: 0, scale: 0, shear: 0, shift: 0 };
+ * assert.deepEqual([...samplingMatrices([3, 4], () => 1, none)], [1, 0, 0, 1, 0, 0, 1, 0, 0, 1, 0, 0]);
+ * ```
+ */
+export function samplingMatrices(
+  indices: ArrayLike<number>,
+  key: (index: number) => number,
+  ranges: AugmentRanges,
+): Float32Array {
+  const out = new Float32Array(6 * indices.length);
+  for (let i = 0; i < indices.length; i++) out.set(samplingMatrix(key(indices[i]!), ranges), 6 * i);
+  return out;
 }
 
 /**

@@ -3,7 +3,7 @@
 // train.ts does not know which runs.
 import * as tf from "../_tfjs.ts";
 import type { TrainConfig } from "../config.ts";
-import { augmentBatch, augmentKey, augmentRanges } from "../data/augment.ts";
+import { augmentBatch, augmentKey, augmentRanges, samplingMatrices } from "../data/augment.ts";
 import { gatherBatch, gatherBytes } from "../data/batch.ts";
 import type { LabeledImages } from "../data/labeled_images.ts";
 import { type FusedAdamState, FusedTrainer, type StepResult } from "../engines/fused/trainer.ts";
@@ -41,11 +41,10 @@ export async function stepEngine(
   resume: TrainState | undefined,
 ): Promise<StepEngine> {
   const imageSize = set.rows * set.cols, numClasses = lenet.config.numClasses;
-  // the batch's images: bytes as stored, or (augmenting) floats through this epoch's transforms
-  const pixels = (indices: ArrayLike<number>, epoch: number): Uint8Array | Float32Array =>
-    config.augment
-      ? augmentBatch(set.images, indices, (i) => augmentKey(config.seed, epoch, i), augmentRanges(config))
-      : gatherBytes(set.images, set.labels, indices, imageSize).pixels;
+  // augmenting: each image's transform this epoch, a function of (seed, epoch, index)
+  const key = (epoch: number) => (i: number) => augmentKey(config.seed, epoch, i);
+  const transforms = (indices: ArrayLike<number>, epoch: number) =>
+    samplingMatrices(indices, key(epoch), augmentRanges(config));
   if (config.engine === "fused") {
     const trainer = await FusedTrainer.create(lenet.toWeights(), config.batchSize, {
       threads: config.threads,
@@ -53,8 +52,10 @@ export async function stepEngine(
     if (resume?.fusedAdam) trainer.restoreAdam(resume.fusedAdam);
     return {
       step: (indices, learningRate, epoch) => {
-        const labels = Int32Array.from(indices, (i) => set.labels[i]!);
-        return Promise.resolve(trainer.step(pixels(indices, epoch), labels, learningRate));
+        const { pixels, labels } = gatherBytes(set.images, set.labels, indices, imageSize);
+        // augmenting: the transforms are drawn here, and applied in WebAssembly by both threads
+        const affine = config.augment ? transforms(indices, epoch) : undefined;
+        return Promise.resolve(trainer.step(pixels, labels, learningRate, affine));
       },
       sync: () => lenet.setWeights(trainer.weights()),
       adamState: () => trainer.adamState(),
@@ -72,7 +73,7 @@ export async function stepEngine(
     async step(indices, learningRate, epoch) {
       optimizer.learningRate = learningRate;
       const { x: plain, y } = gatherBatch(set.images, set.labels, indices, imageSize, numClasses);
-      const x = config.augment ? pixels(indices, epoch) as Float32Array : plain;
+      const x = config.augment ? augmentBatch(set.images, indices, key(epoch), augmentRanges(config)) : plain;
       const xs = imageTensor(x, indices.length, set);
       const ys = tf.tensor2d(y, [indices.length, numClasses]);
       const [loss, acc] = await lenet.model.trainOnBatch(xs, ys) as number[];

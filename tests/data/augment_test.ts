@@ -66,3 +66,27 @@ Deno.test("a short augmented run still learns: relu, 6,000 images, one epoch, ov
   assert(accuracy > 0.85, `accuracy ${accuracy}`);
   lenet.dispose();
 });
+
+Deno.test("the fused engine's augmentation (in WebAssembly, on both threads) matches augmentBatch(), the reference", async () => {
+  const { FusedTrainer } = await import("../../src/engines/fused/trainer.ts");
+  const { gatherBytes } = await import("../../src/data/batch.ts");
+  const { samplingMatrices } = await import("../../src/data/augment.ts");
+  const lenet = await LeNet.create({}, { seed: 3 });
+  const indices = Array.from({ length: 15 }, (_, i) => 100 + 7 * i); // odd: the threads split 8 + 7
+  const { pixels, labels } = gatherBytes(data.train.images, data.train.labels, indices, 784);
+  const ranges = augmentRanges(DEFAULT_TRAIN), key = (i: number) => augmentKey(42, 3, i);
+  const floats = augmentBatch(data.train.images, indices, key, ranges);
+  for (const threads of [1, 2]) {
+    using trainer = await FusedTrainer.create(lenet.toWeights(), 16, { threads });
+    const expected = trainer.gradients(floats, labels);
+    const actual = trainer.gradients(pixels, labels, samplingMatrices(indices, key, ranges));
+    const scale = Math.max(...expected.map(Math.abs));
+    for (let k = 0; k < expected.length; k++) {
+      assert(
+        Math.abs(actual[k]! - expected[k]!) <= 1e-4 * scale,
+        `${threads} thread(s), gradient ${k}: ${actual[k]} vs ${expected[k]}`,
+      );
+    }
+  }
+  lenet.dispose();
+});

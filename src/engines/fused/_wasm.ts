@@ -1,6 +1,7 @@
 // The binding of wasm/lenet.c (a whole LeNet training step in C with WebAssembly SIMD), shared by
 // the FusedTrainer (trainer.ts) and its worker thread (_worker.ts). The module imports
 // a shared memory, so that instances on two threads can work on one set of weights.
+import { IMAGE_PIXELS } from "../../config.ts";
 import { LENET_WASM_BASE64 } from "../_wasm_modules.ts";
 import { fromBase64 } from "../../_base64.ts";
 
@@ -24,7 +25,7 @@ export interface LenetExports {
   lenet_grads(net: number): number;
   lenet_moments(net: number, second: number): number;
   lenet_probs(net: number): number;
-  lenet_forward(net: number, x: number, batch: number, bytes: number): void;
+  lenet_forward(net: number, x: number, batch: number, bytes: number, affine: number): void;
   lenet_gemm(
     m: number,
     n: number,
@@ -79,7 +80,7 @@ export const Control = {
   /** Images for the worker, from image `first` of the batch. */
   count: 3,
   first: 4,
-  /** 1 when the images are 8-bit pixels, 0 when floats. */
+  /** What the images are: {@linkcode Pixels}. */
   bytes: 5,
   /** Adam's parameter range for the worker. */
   from: 6,
@@ -103,6 +104,22 @@ export function waitWhile(ints: Int32Array, index: number, value: number, spinMs
       return;
     }
   }
+}
+
+/** What a batch's images are, in `Control.bytes`. */
+export const Pixels = {
+  floats: 0,
+  bytes: 1,
+  /** Bytes, each image through its affine transform (6 floats each, at `affineAt`). */
+  transformedBytes: 2,
+} as const;
+
+/**
+ * Where a batch of `n` byte images' transforms start: right after the bytes, 4-byte aligned, in the
+ * room a batch of floats would take. Both threads find them there.
+ */
+export function affineAt(x: number, n: number): number {
+  return (x + n * IMAGE_PIXELS + 3) & ~3;
 }
 
 /** The worker's tasks. */

@@ -4,7 +4,7 @@
 // See trainer.ts.
 import { parentPort } from "node:worker_threads";
 import { IMAGE_PIXELS } from "../../config.ts";
-import { Control, instantiateLenet, Task, waitWhile, type WorkerSetup } from "./_wasm.ts";
+import { affineAt, Control, instantiateLenet, Pixels, Task, waitWhile, type WorkerSetup } from "./_wasm.ts";
 
 parentPort!.once("message", async (data: WorkerSetup) => {
   const { memory, net, mainNet, x, labels, control, stackTop } = data;
@@ -30,8 +30,11 @@ parentPort!.once("message", async (data: WorkerSetup) => {
 
   function run(task: number): void {
     if (task === Task.forwardBackward || task === Task.forward) {
-      const first = ints[Control.first]!, bytes = ints[Control.bytes]!;
-      wasm.lenet_forward(net, x + first * IMAGE_PIXELS * (bytes ? 1 : 4), ints[Control.count]!, bytes);
+      const first = ints[Control.first]!, count = ints[Control.count]!, pixels = ints[Control.bytes]!;
+      const bytes = pixels === Pixels.floats ? 0 : 1;
+      // the transforms of all the batch's images follow its bytes; this thread's from image `first`
+      const affine = pixels === Pixels.transformedBytes ? affineAt(x, first + count) + first * 24 : 0;
+      wasm.lenet_forward(net, x + first * IMAGE_PIXELS * (bytes ? 1 : 4), count, bytes, affine);
       if (task === Task.forwardBackward) {
         wasm.lenet_backward(net, labels + first * 4, ints[Control.count]!, floats[Control.scale]!);
       }

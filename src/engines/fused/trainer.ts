@@ -25,11 +25,13 @@ import {
 } from "../../config.ts";
 import { checkLabels } from "../../data/labeled_images.ts";
 import {
+  affineAt,
   Control,
   CONTROL_WORDS,
   instantiateLenet,
   type LenetExports,
   MAX_PAGES,
+  Pixels,
   Task,
   waitWhile,
   type WorkerSetup,
@@ -213,7 +215,10 @@ export class FusedTrainer {
 
   // Copies n images in and runs the forward pass (and, given labels, the backward pass) on both
   // threads; returns how many images this thread took.
-  #run(pixels: Float32Array | Uint8Array, n: number, labels?: Int32Array): number {
+  #run(pixels: Float32Array | Uint8Array, n: number, labels?: Int32Array, affine?: Float32Array): number {
+    if (affine && (!(pixels instanceof Uint8Array) || affine.length !== 6 * n)) {
+      throw new RangeError(`Affine transforms need byte images and 6 floats an image, got ${affine.length}`);
+    }
     if (n > this.#maxBatch || pixels.length !== n * IMAGE_PIXELS) {
       throw new RangeError(
         `Expected at most ${this.#maxBatch} images of ${IMAGE_PIXELS} pixels, got ${
@@ -228,24 +233,28 @@ export class FusedTrainer {
         pixels,
       );
     if (labels) new Int32Array(this.#memory.buffer, this.#labels, n).set(labels);
+    // the transforms go right after the bytes, in the room a batch of floats would take
+    const transforms = affine ? affineAt(this.#x, n) : 0;
+    if (affine) this.#view(transforms, affine.length).set(affine);
     const mine = this.#share(n), helper = this.#helper;
     let generation = 0;
     if (mine < n) {
       const { ints, floats } = helper!;
-      ints[Control.count] = n - mine, ints[Control.first] = mine, ints[Control.bytes] = bytes;
+      ints[Control.count] = n - mine, ints[Control.first] = mine;
+      ints[Control.bytes] = affine ? Pixels.transformedBytes : bytes;
       floats[Control.scale] = 1 / n;
       generation = hand(helper!, labels ? Task.forwardBackward : Task.forward);
     }
-    this.#wasm.lenet_forward(this.#net, this.#x, mine, bytes);
+    this.#wasm.lenet_forward(this.#net, this.#x, mine, bytes, transforms);
     if (labels) this.#wasm.lenet_backward(this.#net, this.#labels, mine, 1 / n);
     if (generation) finish(helper!, generation);
     return mine;
   }
 
-  #forwardBackward(pixels: Float32Array | Uint8Array, labels: Int32Array): StepResult {
+  #forwardBackward(pixels: Float32Array | Uint8Array, labels: Int32Array, affine?: Float32Array): StepResult {
     const k = this.#numClasses;
     checkLabels(labels, k);
-    const mine = this.#run(pixels, labels.length, labels);
+    const mine = this.#run(pixels, labels.length, labels, affine);
     const { lossSum, correct } = score(this.#probabilities(labels.length, mine), labels, k);
     return { lossSum, correct };
   }
@@ -294,10 +303,17 @@ export class FusedTrainer {
    *   as `normalizePixels` would).
    * @param labels `n` class indices.
    * @param learningRate This step's learning rate.
+   * @param affine For augmentation: each image's sampling matrix (6 floats, `samplingMatrix` of
+   *   `src/data/augment.ts`), applied in WebAssembly by each thread to its images; byte images only.
    * @returns The batch's loss and correct count, computed before the update.
    */
-  step(pixels: Float32Array | Uint8Array, labels: Int32Array, learningRate: number): StepResult {
-    const result = this.#forwardBackward(pixels, labels);
+  step(
+    pixels: Float32Array | Uint8Array,
+    labels: Int32Array,
+    learningRate: number,
+    affine?: Float32Array,
+  ): StepResult {
+    const result = this.#forwardBackward(pixels, labels, affine);
     this.#steps++;
     const { beta1, beta2, epsilon } = ADAM;
     const adam = [learningRate, beta1, beta2, epsilon, beta1 ** this.#steps, beta2 ** this.#steps] as const;
@@ -319,10 +335,11 @@ export class FusedTrainer {
    *
    * @param pixels `n` images.
    * @param labels `n` class indices.
+   * @param affine Each image's sampling matrix, as for {@linkcode FusedTrainer.step}.
    * @returns All gradients, in tfjs's weight order, concatenated.
    */
-  gradients(pixels: Float32Array | Uint8Array, labels: Int32Array): Float32Array {
-    this.#forwardBackward(pixels, labels);
+  gradients(pixels: Float32Array | Uint8Array, labels: Int32Array, affine?: Float32Array): Float32Array {
+    this.#forwardBackward(pixels, labels, affine);
     const sum = this.#view(this.#wasm.lenet_grads(this.#net), this.#count()).slice();
     const other = this.#otherNet(labels.length);
     if (other) {
