@@ -6,7 +6,8 @@ import { CHECKPOINT_FILE, loadCheckpoint } from "../../src/train/checkpoint.ts";
 import { loadMnist } from "../../src/data/dataset.ts";
 import { LeNet } from "../../src/model/lenet.ts";
 import { evaluate } from "../../src/train/evaluate.ts";
-import { train } from "../../src/train/train.ts";
+import { train, type TrainOptions } from "../../src/train/train.ts";
+import type { Activation } from "../../src/config.ts";
 import { takeRange } from "../../src/data/labeled_images.ts";
 
 const backend = await initBackend("wasm");
@@ -59,9 +60,35 @@ for (const engine of ["fused", "tfjs"] as const) {
     }));
 }
 
+/**
+ * Trains a run straight through, and the same run stopped after epoch 2 and resumed from its
+ * checkpoint; returns both models, the checkpoint's state and the straight run's history.
+ */
+async function straightAndResumed(recipe: TrainOptions, activation: Activation) {
+  const set = takeRange(data.train, 0, 640);
+  const straight = await LeNet.create({ activation }, { seed: 5 });
+  const { history: full } = await train(straight, set, recipe);
+  const path = `${await Deno.makeTempDir()}/${CHECKPOINT_FILE}`;
+  const controller = new AbortController();
+  const first = await LeNet.create({ activation }, { seed: 5 });
+  const stopped = await train(first, set, {
+    ...recipe,
+    checkpointPath: path,
+    signal: controller.signal,
+    onEpoch: (log) => log.epoch === 2 && controller.abort(),
+  });
+  assert(stopped.interrupted);
+  assertEquals(stopped.history.length, 2);
+  first.dispose();
+  const { lenet: resumed, state } = await loadCheckpoint(path);
+  assertEquals(state.epoch, 2);
+  const { history } = await train(resumed, set, { ...state.train, resume: state });
+  assertEquals(history.length, 3);
+  return { straight, resumed, state, full };
+}
+
 Deno.test("train() (tfjs engine) resumed from a checkpoint ends where an uninterrupted run does, to float tolerance", () =>
   leakFree(async () => {
-    const set = takeRange(data.train, 0, 640);
     const recipe = {
       epochs: 3,
       batchSize: 64,
@@ -70,35 +97,15 @@ Deno.test("train() (tfjs engine) resumed from a checkpoint ends where an uninter
       validationSplit: 0.1,
       engine: "tfjs" as const,
     };
-    const straight = await LeNet.create({ activation: "tanh" }, { seed: 5 });
-    await train(straight, set, recipe);
-
-    const dir = await Deno.makeTempDir();
-    const path = `${dir}/${CHECKPOINT_FILE}`;
-    const controller = new AbortController();
-    const first = await LeNet.create({ activation: "tanh" }, { seed: 5 });
-    const stopped = await train(first, set, {
-      ...recipe,
-      checkpointPath: path,
-      signal: controller.signal,
-      onEpoch: (log) => log.epoch === 2 && controller.abort(),
-    });
-    assert(stopped.interrupted);
-    assertEquals(stopped.history.length, 2);
-
-    const { lenet: resumed, state } = await loadCheckpoint(path);
-    assertEquals(state.epoch, 2);
-    const { history } = await train(resumed, set, { ...state.train, resume: state });
-    assertEquals(history.length, 3);
+    const { straight, resumed } = await straightAndResumed(recipe, "tanh");
     // Adam's β-powers are recomputed as powers on restore rather than running products: ~1 ulp.
     assertAllClose(resumed.toWeights().weights, straight.toWeights().weights, 1e-6);
-    [straight, first, resumed].forEach((l) => l.dispose());
+    [straight, resumed].forEach((l) => l.dispose());
   }));
 
 for (const augment of [false, true]) {
   Deno.test(`train() with the fused engine learns, checkpoints Adam's state and resumes where it stopped${augment ? ", augmenting" : ""}`, () =>
     leakFree(async () => {
-      const set = takeRange(data.train, 0, 640);
       const recipe = {
         epochs: 3,
         batchSize: 64,
@@ -107,28 +114,15 @@ for (const augment of [false, true]) {
         engine: "fused" as const,
         augment,
       };
-      const straight = await LeNet.create({ activation: "relu" }, { seed: 5 });
-      const { history: full } = await train(straight, set, {
-        ...recipe,
-        validation: takeRange(data.test, 0, 200),
-      });
+      const { straight, resumed, state, full } = await straightAndResumed(
+        { ...recipe, validation: takeRange(data.test, 0, 200) },
+        "relu",
+      );
       assert(full[2]!.loss < full[0]!.loss, "loss did not fall");
-
-      const path = `${await Deno.makeTempDir()}/${CHECKPOINT_FILE}`;
-      const controller = new AbortController();
-      const first = await LeNet.create({ activation: "relu" }, { seed: 5 });
-      await train(first, set, {
-        ...recipe,
-        checkpointPath: path,
-        signal: controller.signal,
-        onEpoch: (log) => log.epoch === 2 && controller.abort(),
-      });
-      const { lenet: resumed, state } = await loadCheckpoint(path);
       assertEquals(state.fusedAdam?.steps, 20);
       assertEquals(state.train.augment, augment); // the checkpoint records the augmentation
-      await train(resumed, set, { ...state.train, resume: state });
       assertAllClose(resumed.toWeights().weights, straight.toWeights().weights, 1e-6);
-      [straight, first, resumed].forEach((l) => l.dispose());
+      [straight, resumed].forEach((l) => l.dispose());
     }));
 }
 
