@@ -60,6 +60,8 @@ for (const engine of ["fused", "tfjs"] as const) {
     }));
 }
 
+const RESUMED_RECIPE = { epochs: 3, batchSize: 64, seed: 5, learningRate: 2e-3 };
+
 /**
  * Trains a run straight through, and the same run stopped after epoch 2 and resumed from its
  * checkpoint; returns both models, the checkpoint's state and the straight run's history.
@@ -89,14 +91,7 @@ async function straightAndResumed(recipe: TrainOptions, activation: Activation) 
 
 Deno.test("train() (tfjs engine) resumed from a checkpoint ends where an uninterrupted run does, to float tolerance", () =>
   leakFree(async () => {
-    const recipe = {
-      epochs: 3,
-      batchSize: 64,
-      seed: 5,
-      learningRate: 2e-3,
-      validationSplit: 0.1,
-      engine: "tfjs" as const,
-    };
+    const recipe = { ...RESUMED_RECIPE, validationSplit: 0.1, engine: "tfjs" as const };
     const { straight, resumed } = await straightAndResumed(recipe, "tanh");
     // Adam's β-powers are recomputed as powers on restore rather than running products: ~1 ulp.
     assertAllClose(resumed.toWeights().weights, straight.toWeights().weights, 1e-6);
@@ -106,14 +101,7 @@ Deno.test("train() (tfjs engine) resumed from a checkpoint ends where an uninter
 for (const augment of [false, true]) {
   Deno.test(`train() with the fused engine learns, checkpoints Adam's state and resumes where it stopped${augment ? ", augmenting" : ""}`, () =>
     leakFree(async () => {
-      const recipe = {
-        epochs: 3,
-        batchSize: 64,
-        seed: 5,
-        learningRate: 2e-3,
-        engine: "fused" as const,
-        augment,
-      };
+      const recipe = { ...RESUMED_RECIPE, engine: "fused" as const, augment };
       const { straight, resumed, state, full } = await straightAndResumed(
         { ...recipe, validation: takeRange(data.test, 0, 200) },
         "relu",
