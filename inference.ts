@@ -34,6 +34,6 @@ export {
   OnnxModelError,
   SHIPPED_MODEL,
 } from "./src/onnx/classifier.ts";
-export { exportOnnx } from "./src/onnx/export.ts";
+export { exportOnnx, type ExportOptions } from "./src/onnx/export.ts";
 export { LenetError } from "./src/errors.ts";
 export { type LeNetWeights, WeightsError } from "./src/model/weights.ts";

@@ -14,32 +14,24 @@ import {
 import { DEFAULT_RUN_DIR, RUN_FILES } from "../src/cli/run_dir.ts";
 import { IMAGE_SIDE } from "../src/config.ts";
 import { readImageFile } from "../src/images/decode.ts";
-import { type Classification, OnnxClassifier, SHIPPED_MODEL } from "../src/onnx/classifier.ts";
+import { chooseModel } from "../src/cli/shipped_models.ts";
+import { type Classification, OnnxClassifier } from "../src/onnx/classifier.ts";
 import { grayToText, stdoutHasColor } from "../src/cli/terminal.ts";
 
-const USER_MODEL = join(DEFAULT_RUN_DIR, RUN_FILES.onnx);
 const IMAGE_EXTENSIONS = /\.(png|jpe?g)$/i;
 
 const FLAGS: Record<string, FlagSpec> = {
   model: {
     type: "string",
     description:
-      `ONNX model (default: ${USER_MODEL} if it exists, else the shipped models/lenet-mnist/model.onnx)`,
+      `ONNX model (default: ${join(DEFAULT_RUN_DIR, RUN_FILES.onnx)} if it exists, else the most ` +
+      "accurate shipped model, models/lenet-best); the first line says which model answers",
     placeholder: "FILE",
   },
   json: { type: "boolean", description: "print one JSON array of results" },
   show: { type: "boolean", description: "print the 28x28 the model saw" },
   threads: { type: "integer", min: 1, description: "onnxruntime-web threads", default: 1 },
 };
-
-async function defaultModel(): Promise<string> {
-  try {
-    await Deno.stat(USER_MODEL);
-    return USER_MODEL;
-  } catch {
-    return fileURLToPath(SHIPPED_MODEL);
-  }
-}
 
 async function expandInputs(paths: string[]): Promise<string[]> {
   const files: string[] = [];
@@ -74,8 +66,9 @@ async function main(): Promise<number> {
     return 0;
   }
   if (positionals.length === 0) throw new UsageError("No image given: deno task predict <image|dir>...");
-  const modelPath = (flags.model as string | undefined) ?? await defaultModel();
+  const { path: modelPath, why } = await chooseModel(flags.model as string | undefined);
   const classifier = await OnnxClassifier.load(modelPath, { threads: flags.threads as number });
+  if (!flags.json) console.log(`model: ${printable(modelPath)} (${why})`);
   const files = await expandInputs(positionals);
   if (files.length === 0) throw new UsageError(`No PNG or JPEG images in ${positionals.join(", ")}`);
   const results: Record<string, unknown>[] = [];
@@ -97,7 +90,7 @@ async function main(): Promise<number> {
       console.error(`error: ${printable(file)}: ${oneLine(message)}`);
     }
   }
-  if (flags.json) console.log(JSON.stringify({ model: modelPath, results }, null, 2));
+  if (flags.json) console.log(JSON.stringify({ model: modelPath, why, results }, null, 2));
   await classifier.release();
   return failures > 0 ? 1 : 0;
 }

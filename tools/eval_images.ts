@@ -8,6 +8,7 @@ import jpeg from "npm:jpeg-js@0.4.4";
 import { join } from "node:path";
 import { type FlagSpec, helpText, parseFlags, runMain } from "../src/cli/flags.ts";
 import { loadMnist } from "../src/data/dataset.ts";
+import { chooseModel } from "../src/cli/shipped_models.ts";
 import { OnnxClassifier } from "../src/onnx/classifier.ts";
 import { mulberry32 } from "../src/data/shuffle.ts";
 import { canvasOfDigit, photoOfDigit } from "../src/images/synthetic.ts";
@@ -15,8 +16,7 @@ import { canvasOfDigit, photoOfDigit } from "../src/images/synthetic.ts";
 const FLAGS: Record<string, FlagSpec> = {
   model: {
     type: "string",
-    description: "ONNX model",
-    default: "models/lenet-mnist/model.onnx",
+    description: "ONNX model (default: as predict picks it)",
     placeholder: "FILE",
   },
   count: { type: "number", description: "test digits to render (from the first)", default: 10000 },
@@ -31,7 +31,9 @@ async function main(): Promise<number> {
   const { flags, help } = parseFlags(FLAGS, Deno.args);
   if (help) return (console.log(helpText("deno task eval:images [options]", FLAGS)), 0);
   const { test } = await loadMnist();
-  const classifier = await OnnxClassifier.load(flags.model as string);
+  const { path: model, why } = await chooseModel(flags.model as string | undefined);
+  console.log(`model: ${model} (${why})`);
+  const classifier = await OnnxClassifier.load(model);
   const count = Math.min(test.count, flags.count as number);
   const random = mulberry32(1234);
   const kinds = {
@@ -63,7 +65,7 @@ async function main(): Promise<number> {
     report[kind] = correct / count;
     console.log(`${kind}: ${(100 * correct / count).toFixed(2)}% of ${count} MNIST test digits`);
   }
-  console.log(JSON.stringify({ model: flags.model, count, ...report }));
+  console.log(JSON.stringify({ model, count, ...report }));
   return 0;
 }
 

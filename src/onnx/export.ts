@@ -164,11 +164,22 @@ function valueInfo(name: string, dims: (number | string)[], doc: string) {
   };
 }
 
+/** Options of {@linkcode exportOnnx}. */
+export interface ExportOptions {
+  /**
+   * Entries for the model's `metadata_props` (how it was trained, how accurate it is), after the
+   * `lenet` entry that holds its configuration.
+   * @default {}
+   */
+  metadata?: Record<string, string>;
+}
+
 /**
  * Exports a LeNet (any configuration this module builds) as ONNX bytes. It needs no
  * TensorFlow.js: give it `lenet.toWeights()`, or a `FusedTrainer`'s configuration and weights.
  *
  * @param model The configuration and its trained weights, flat, in tfjs's order.
+ * @param options Metadata to record beside the configuration.
  * @returns A serialised `ModelProto`, opset 13, input `image` `[batch, C, H, W]`, output
  *   `probabilities` `[batch, classes]`.
  * @throws {WeightsError} When the weights do not fit the configuration.
@@ -182,7 +193,8 @@ function valueInfo(name: string, dims: (number | string)[], doc: string) {
  * assert.ok(bytes.length > 4 * 106_154); // every weight as a float32, plus the graph
  * ```
  */
-export function exportOnnx(model: LeNetWeights): Uint8Array {
+export function exportOnnx(model: LeNetWeights, options: ExportOptions = {}): Uint8Array {
+  const { metadata = {} } = options;
   const checked = checkWeights(model);
   const { config } = checked;
   const [h, w, c] = config.inputShape;
@@ -193,7 +205,10 @@ export function exportOnnx(model: LeNetWeights): Uint8Array {
     producerVersion: "1",
     docString: "LeNet trained on MNIST with the lenet Deno module",
     opsetImport: [{ domain: "", version: ONNX_OPSET }],
-    metadataProps: [{ key: "lenet", value: JSON.stringify(config) }],
+    metadataProps: [
+      { key: "lenet", value: JSON.stringify(config) },
+      ...Object.entries(metadata).map(([key, value]) => ({ key, value })),
+    ],
     graph: {
       name: "lenet",
       node: nodes,

@@ -23,7 +23,8 @@ Deno.test("predict classifies the good images of a directory and reports each ba
     "tests/fixtures",
   );
   assertEquals(code, 1); // some inputs failed
-  const answers = stdout.trim().split("\n");
+  const [said, ...answers] = stdout.trim().split("\n");
+  assertEquals(said, "model: models/lenet-mnist/model.onnx (given by --model)"); // it says which model answers
   assertEquals(answers.length, 8, stdout);
   for (const line of answers) {
     // tests/fixtures/<kind>_<label>.<ext>: <predicted> (...)
@@ -50,7 +51,7 @@ Deno.test("predict --json prints machine-readable results, --show the 28x28 the 
   assertEquals(results[0].top.length, 3);
   assertEquals(results[0].inverted, true);
   const shown = await predict("--show", "tests/fixtures/photo_7.jpg");
-  assertEquals(shown.stdout.replace(/\n$/, "").split("\n").length, 1 + 28);
+  assertEquals(shown.stdout.replace(/\n$/, "").split("\n").length, 2 + 28); // model, answer, 28 rows
 });
 
 Deno.test("predict refuses a missing file, a model that is not ONNX, and one of the wrong input shape", async () => {
@@ -98,7 +99,13 @@ Deno.test("predict works from a clone whose path has a space (file URLs become p
       env: { NO_COLOR: "1" },
     }).output();
     assertEquals(code, 0, new TextDecoder().decode(stderr));
-    assert(new TextDecoder().decode(stdout).startsWith("tests/fixtures/photo_7.jpg: 7 ("));
+    const [said, answer] = new TextDecoder().decode(stdout).split("\n");
+    assert(
+      said!.startsWith("model: ") &&
+        said!.includes("models/lenet-best/model.onnx (the most accurate shipped model, 99.46%"),
+      said,
+    );
+    assert(answer!.startsWith("tests/fixtures/photo_7.jpg: 7 ("), answer);
   } finally {
     await Deno.remove(clone, { recursive: true });
   }

@@ -11,6 +11,7 @@ import { loadMnist } from "../../src/data/dataset.ts";
 import { OnnxClassifier } from "../../src/onnx/classifier.ts";
 import { LeNet } from "../../src/model/lenet.ts";
 import { exportOnnx } from "../../src/onnx/export.ts";
+import { readShippedModels, shippedMetadata } from "../../src/cli/shipped_models.ts";
 import { normalizePixels } from "../../src/data/batch.ts";
 
 await initBackend("wasm");
@@ -74,7 +75,8 @@ for (const activation of ACTIVATIONS) {
 Deno.test("exportOnnx() of the shipped model: onnxruntime-web equals tfjs within 1e-5 on all 10,000 test images", () =>
   leakFree(async () => {
     const lenet = await LeNet.load(SHIPPED);
-    const bytes = exportOnnx(lenet.toWeights());
+    const { "lenet-mnist": record } = await readShippedModels();
+    const bytes = exportOnnx(lenet.toWeights(), { metadata: shippedMetadata(record!) });
     assertEquals(bytes, await Deno.readFile(`${SHIPPED}/model.onnx`)); // the shipped .onnx is this export
     const expected = tfjsProbabilities(lenet, testPixels, test.count);
     const actual = await ortWebProbabilities(bytes, testPixels, test.count);

@@ -1,0 +1,108 @@
+/**
+ * The models this repository ships (`models/`, listed in `models/models.json` with how each was
+ * trained and how many MNIST test images it gets right) and the one rule every script uses to
+ * pick the model that answers: `--model` if given, else the newest local run (`runs/latest`),
+ * else the most accurate shipped model.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { TrainConfig } from "../config.ts";
+import { DEFAULT_RUN_DIR, RUN_FILES } from "./run_dir.ts";
+
+/** The repository's `models/` folder. */
+export const MODELS_DIR: string = fileURLToPath(new URL("../../models/", import.meta.url));
+
+/** One shipped model, as `models/models.json` records it (its ONNX file's metadata says the same). */
+export interface ShippedModel {
+  /** The command that trained it. */
+  command: string;
+  /** Its recipe. */
+  recipe: Partial<TrainConfig>;
+  /** MNIST test images its ONNX model classifies right (onnxruntime-web). */
+  testCorrect: number;
+  /** MNIST test images. */
+  testImages: number;
+}
+
+/**
+ * A shipped model's record as ONNX metadata entries (strings; the recipe as JSON).
+ *
+ * @param model The record.
+ * @returns `metadata_props` entries for `exportOnnx`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { shippedMetadata } from "./shipped_models.ts";
+ * const meta = shippedMetadata({ command: "deno task train", recipe: { epochs: 15 }, testCorrect: 9879, testImages: 10000 });
+ * assert.deepEqual(meta, { command: "deno task train", recipe: '{"epochs":15}', testCorrect: "9879", testImages: "10000" });
+ * ```
+ */
+export function shippedMetadata(model: ShippedModel): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(model).map((
+      [key, value],
+    ) => [key, typeof value === "string" ? value : JSON.stringify(value)]),
+  );
+}
+
+/**
+ * The shipped models, by folder name.
+ *
+ * @returns `models/models.json`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { readShippedModels } from "./shipped_models.ts";
+ * assert.ok(Object.keys(await readShippedModels()).length >= 1);
+ * ```
+ */
+export async function readShippedModels(): Promise<Record<string, ShippedModel>> {
+  try {
+    return JSON.parse(await Deno.readTextFile(join(MODELS_DIR, "models.json")));
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return {};
+    throw error;
+  }
+}
+
+/** The model that answers, and why it is the one. */
+export interface ModelChoice {
+  /** Its ONNX file. */
+  path: string;
+  /** Why: given, the newest local run, or the most accurate shipped model and its accuracy. */
+  why: string;
+}
+
+/**
+ * Picks the model that answers: `given` if any, else the newest local run's, else the most
+ * accurate shipped model.
+ *
+ * @param given The `--model` flag, if given.
+ * @returns The model's ONNX file and why it was picked.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { chooseModel } from "./shipped_models.ts";
+ * assert.deepEqual(await chooseModel("my.onnx"), { path: "my.onnx", why: "given by --model" });
+ * ```
+ */
+export async function chooseModel(given?: string): Promise<ModelChoice> {
+  if (given) return { path: given, why: "given by --model" };
+  const local = join(DEFAULT_RUN_DIR, RUN_FILES.onnx);
+  try {
+    await Deno.stat(local);
+    return { path: local, why: "the newest local run" };
+  } catch { /* no local run: a shipped model */ }
+  const [name, best] = Object.entries(await readShippedModels())
+    .sort(([, a], [, b]) => b.testCorrect / b.testImages - a.testCorrect / a.testImages)[0]!;
+  const accuracy = (100 * best.testCorrect / best.testImages).toFixed(2);
+  return {
+    path: join(MODELS_DIR, name, RUN_FILES.onnx),
+    why: `the most accurate shipped model, ${accuracy}% on MNIST's test set (${best.command})`,
+  };
+}

@@ -1,0 +1,34 @@
+// The shipped models: each classifies exactly as many MNIST test images right as models.json (and
+// its ONNX metadata) says, and the library's default model is the most accurate of them.
+import { assertEquals } from "../_assert.ts";
+import { fileURLToPath } from "node:url";
+import { chooseModel, MODELS_DIR, readShippedModels } from "../../src/cli/shipped_models.ts";
+import { normalizePixels } from "../../src/data/batch.ts";
+import { loadMnist } from "../../src/data/dataset.ts";
+import { OnnxClassifier, SHIPPED_MODEL } from "../../src/onnx/classifier.ts";
+import { ModelProto } from "../../src/onnx/_schema.ts";
+
+const { test } = await loadMnist();
+
+Deno.test("every shipped model gets exactly the MNIST test count its record and its ONNX metadata state", async () => {
+  const models = await readShippedModels();
+  for (const [name, record] of Object.entries(models)) {
+    const bytes = await Deno.readFile(`${MODELS_DIR}${name}/model.onnx`);
+    const meta = ModelProto.toObject(ModelProto.decode(bytes)).metadataProps as {
+      key: string;
+      value: string;
+    }[];
+    assertEquals(Number(meta.find((m) => m.key === "testCorrect")?.value), record.testCorrect, name);
+    const classifier = await OnnxClassifier.load(bytes);
+    const answers = await classifier.classify(normalizePixels(test.images));
+    await classifier.release();
+    assertEquals(answers.filter((a, i) => a.digit === test.labels[i]).length, record.testCorrect, name);
+  }
+});
+
+Deno.test("the library's default model is the most accurate shipped model, the one predict picks without a local run", async () => {
+  const models = Object.entries(await readShippedModels());
+  const [best] = models.sort(([, a], [, b]) => b.testCorrect - a.testCorrect)[0]!;
+  assertEquals(fileURLToPath(SHIPPED_MODEL), `${MODELS_DIR}${best}/model.onnx`);
+  assertEquals((await chooseModel("x.onnx")).why, "given by --model");
+});
