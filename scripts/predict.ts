@@ -1,7 +1,6 @@
 // Classify digit images (PNG or JPEG) with the ONNX LeNet on onnxruntime-web:
 //   deno task predict digit.png [more.jpg dir/ ...] [--model model.onnx] [--json] [--show]
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import {
   type FlagSpec,
   helpText,
