@@ -118,7 +118,7 @@ const FLAGS: Record<string, FlagSpec> = {
     type: "string",
     description: Object.entries(RECIPES).map(([name, r]) => `${name}: ${r.description}`).join("; ") +
       "; flags given beside it override it",
-    default: "default",
+    default: "tutorial",
   },
   "train-images": { type: "string", description: "IDX training images (.gz ok)", placeholder: "FILE" },
   "train-labels": { type: "string", description: "IDX training labels", placeholder: "FILE" },

@@ -31,7 +31,7 @@ Deno.test("train --help lists every flag with its default", async () => {
   ) {
     assert(stdout.includes(flag), `help lacks ${flag}`);
   }
-  assert(stdout.includes("(default: 15)"));
+  assert(stdout.includes("(default: 30)"));
 });
 
 Deno.test("train rejects an unknown flag and a bad value with one line and a non-zero exit", async () => {
