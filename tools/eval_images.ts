@@ -1,6 +1,7 @@
 // Accuracy of the whole predict pipeline (decode → MNIST-style preparation → ONNX model) on MNIST
 // test digits re-rendered as people's pictures: photographs (dark ink on uneven light paper, large,
-// off-centre, noisy, JPEG) and canvas drawings (black strokes on a transparent RGBA background).
+// off-centre, noisy, JPEG) and canvas drawings (black strokes on a transparent RGBA background); and
+// on printed digits, 0 to 9 in every installed font.
 //   deno task eval:images [--model FILE] [--count N] [--write DIR]
 import { IMAGE_PIXELS } from "../src/config.ts";
 import { encode as encodePng } from "npm:fast-png@8.0.0";
@@ -11,7 +12,9 @@ import { loadMnist } from "../src/data/dataset.ts";
 import { chooseModel } from "../src/cli/shipped_models.ts";
 import { OnnxClassifier } from "../src/onnx/classifier.ts";
 import { mulberry32 } from "../src/data/shuffle.ts";
-import { canvasOfDigit, photoOfDigit } from "../src/images/synthetic.ts";
+import { canvasOfDigit, photoOfDigit, printedDigitSvg } from "../src/images/synthetic.ts";
+import { svgToPng } from "../src/figures/chart.ts";
+import { ImageError } from "../src/images/digit.ts";
 
 const FLAGS: Record<string, FlagSpec> = {
   model: {
@@ -20,6 +23,18 @@ const FLAGS: Record<string, FlagSpec> = {
     placeholder: "FILE",
   },
   count: { type: "number", description: "test digits to render (from the first)", default: 10000 },
+  fonts: {
+    type: "string",
+    description: "folder of fonts for printed digits",
+    default: "/usr/share/fonts",
+    placeholder: "DIR",
+  },
+  "printed-variants": {
+    type: "integer",
+    min: 1,
+    description: "sizes/angles/papers of each printed digit",
+    default: 5,
+  },
   write: {
     type: "string",
     description: "also write the first 20 renderings of each kind here",
@@ -65,8 +80,63 @@ async function main(): Promise<number> {
     report[kind] = correct / count;
     console.log(`${kind}: ${(100 * correct / count).toFixed(2)}% of ${count} MNIST test digits`);
   }
+  const printed = await printedDigits(classifier, flags.fonts as string, flags["printed-variants"] as number);
+  if (printed) report.printed = printed;
   console.log(JSON.stringify({ model, count, ...report }));
   return 0;
+}
+
+// Printed digits: 0 to 9 in every font of the folder (Debian's fonts-* packages put them under
+// /usr/share/fonts), each in `variants` sizes, angles and papers; skipped in one line with no font.
+async function printedDigits(
+  classifier: OnnxClassifier,
+  dir: string,
+  variants: number,
+): Promise<number | undefined> {
+  const fonts: string[] = [];
+  const walk = async (folder: string) => {
+    for await (const entry of Deno.readDir(folder)) {
+      const path = join(folder, entry.name);
+      if (entry.isDirectory) await walk(path);
+      else if (/\.(ttf|otf)$/i.test(entry.name)) fonts.push(path);
+    }
+  };
+  await walk(dir).catch(() => {});
+  if (fonts.length === 0) {
+    console.log(
+      `printed: skipped, no font in ${dir} (apt-get install fonts-dejavu fonts-liberation, or --fonts DIR)`,
+    );
+    return undefined;
+  }
+  const random = mulberry32(4321);
+  let correct = 0, total = 0;
+  const byFont: [string, number][] = [], blank: string[] = [];
+  for (const font of fonts.sort()) {
+    const bytes = await Deno.readFile(font);
+    let right = 0;
+    for (let digit = 0; digit < 10; digit++) {
+      for (let v = 0; v < variants; v++) {
+        const png = await svgToPng(printedDigitSvg(digit, random), 1, [bytes]);
+        try {
+          if ((await classifier.classifyImage(png)).digit === digit) right++;
+        } catch (error) {
+          if (!(error instanceof ImageError)) throw error; // a font without the glyph: no answer, a miss
+          if (!blank.includes(font)) blank.push(font);
+        }
+      }
+    }
+    correct += right, total += 10 * variants;
+    byFont.push([font.slice(font.lastIndexOf("/") + 1), right / (10 * variants)]);
+  }
+  const worst = byFont.sort((a, b) => a[1] - b[1]).slice(0, 3).map(([f, a]) =>
+    `${f} ${(100 * a).toFixed(0)}%`
+  );
+  console.log(
+    `printed: ${(100 * correct / total).toFixed(2)}% of ${total} digits in ${fonts.length} fonts (worst: ${
+      worst.join(", ")
+    })`,
+  );
+  return correct / total;
 }
 
 await runMain(main);

@@ -88,6 +88,7 @@ function loadResvg(): Promise<Uint8Array> {
  *
  * @param svg An SVG document.
  * @param scale Output pixels per SVG unit.
+ * @param fonts The fonts its text may use (TTF/OTF bytes); by default DejaVu Sans, from npm.
  * @returns PNG bytes.
  *
  * @example
@@ -99,10 +100,11 @@ function loadResvg(): Promise<Uint8Array> {
  * assert.equal(new DataView(png.buffer, png.byteOffset).getUint32(16), 8); // 4 units at scale 2
  * ```
  */
-export async function svgToPng(svg: string, scale = 2): Promise<Uint8Array> {
+export async function svgToPng(svg: string, scale = 2, fonts?: Uint8Array[]): Promise<Uint8Array> {
   const font = await loadResvg();
   const resvg = new Resvg(svg, {
-    font: { fontBuffers: [font], defaultFontFamily: "DejaVu Sans", loadSystemFonts: false },
+    // with one font given, text of any family falls back to it
+    font: { fontBuffers: fonts ?? [font], defaultFontFamily: "DejaVu Sans", loadSystemFonts: false },
     fitTo: { mode: "zoom", value: scale },
   });
   const png = resvg.render().asPng();

@@ -90,3 +90,34 @@ export function canvasOfDigit(digit: Uint8Array): SyntheticImage {
   }
   return { width: size, height: size, data };
 }
+
+/**
+ * A printed digit as a scan or photo of a page shows it: dark ink in whatever font the SVG is
+ * rendered with (`svgToPng`'s `fonts`), 60 to 140 px tall, turned up to ±8°, somewhere on light,
+ * tinted paper of 200x200 px.
+ *
+ * @param digit The digit, 0 to 9.
+ * @param random A seeded source of [0, 1) numbers.
+ * @returns An SVG document.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { mulberry32 } from "../data/shuffle.ts";
+ * import { printedDigitSvg } from "./synthetic.ts";
+ * const svg = printedDigitSvg(7, mulberry32(1));
+ * assert.match(svg, />7<\/text>/);
+ * assert.equal(svg.match(/rgb\(\d+,\d+,\d+\)/g)?.length, 2); // whole numbers: resvg draws no rgb(1.5, …)
+ * ```
+ */
+export function printedDigitSvg(digit: number, random: () => number): string {
+  const size = 60 + random() * 80, angle = (random() - 0.5) * 16;
+  const x = 100 + (random() - 0.5) * (200 - size * 0.8), y = 100 + (random() - 0.5) * (200 - size);
+  const paper = 200 + Math.round(random() * 50), tint = Math.round(random() * 12);
+  const ink = Math.round(random() * 70);
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="200" height="200">` +
+    `<rect width="200" height="200" fill="rgb(${paper},${paper - (tint >> 1)},${paper - tint})"/>` +
+    `<text x="${x.toFixed(1)}" y="${(y + size * 0.35).toFixed(1)}" font-size="${size.toFixed(1)}" ` +
+    `text-anchor="middle" fill="rgb(${ink},${ink},${ink + 10})" ` +
+    `transform="rotate(${angle.toFixed(1)} ${x.toFixed(1)} ${y.toFixed(1)})">${digit}</text></svg>`;
+}
