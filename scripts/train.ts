@@ -255,14 +255,27 @@ async function main(): Promise<number> {
   }
 }
 
+/** How many training images: --train-size, or (resuming) as many as the checkpoint's run took. */
+function trainSize(flags: Record<string, unknown>, available: number, resume?: TrainState): number {
+  const given = flags["train-size"] as number | undefined;
+  const saved = resume?.trainCount;
+  if (saved !== undefined && given !== undefined && given !== saved) {
+    throw new UsageError(
+      `--train-size ${given} contradicts the checkpoint (${saved}): --resume continues its run`,
+    );
+  }
+  if (saved !== undefined && saved > available) {
+    throw new UsageError(
+      `The checkpoint's run trained on ${saved} images; the training set has ${available}`,
+    );
+  }
+  return saved ?? Math.min(given ?? available, available);
+}
+
 async function trainInto(claim: RunDirClaim, flags: Record<string, unknown>): Promise<number> {
   const { lenet, recipe, resume, from } = await startRun(flags, claim);
   const data = await loadData(flags);
-  const trainSet = takeRange(
-    data.train,
-    0,
-    Math.min(data.train.count, (flags["train-size"] as number) ?? Infinity),
-  );
+  const trainSet = takeRange(data.train, 0, trainSize(flags, data.train.count, resume));
   const engine = recipe.engine ?? DEFAULT_TRAIN.engine;
   console.log(`data: ${count(trainSet.count)} training, ${count(data.test.count)} test images`);
   console.log(`engine: ${engine}; recipe: ${JSON.stringify(recipe)}`);

@@ -36,6 +36,8 @@ export interface TrainState {
   history: EpochLog[];
   /** Adam's state when the fused engine trains (tfjs keeps its own in the model). */
   fusedAdam?: FusedAdamState;
+  /** How many training images the run trains on (the first of its set): a resumed run takes as many. */
+  trainCount?: number;
 }
 
 interface CheckpointFile extends Omit<TrainState, "fusedAdam"> {
@@ -170,6 +172,12 @@ function checkState(file: CheckpointFile, fail: (reason: string) => CheckpointEr
     throw fail(`its history does not hold ${epoch} epochs`);
   }
   const state: TrainState = { epoch, train, history };
+  if (file.trainCount !== undefined) {
+    if (!Number.isInteger(file.trainCount) || file.trainCount < 1) {
+      throw fail(`invalid trainCount ${file.trainCount}`);
+    }
+    state.trainCount = file.trainCount;
+  }
   if (fusedAdam !== undefined) {
     if (!Number.isInteger(fusedAdam?.steps) || fusedAdam.steps < 0) throw fail("invalid Adam state");
     if (typeof fusedAdam.m !== "string" || typeof fusedAdam.v !== "string") throw fail("invalid Adam state");

@@ -135,6 +135,7 @@ export async function train(
         epoch,
         train: config,
         history,
+        trainCount: trainSet.count,
         ...(fusedAdam ? { fusedAdam } : {}),
       });
     }

@@ -151,3 +151,31 @@ Deno.test("train --recipe best sets relu, batch 128, one-cycle and augmentation;
     await Deno.remove(out.replace(/\/run$/, ""), { recursive: true });
   }
 });
+
+Deno.test("train --resume trains on as many images as the checkpoint's run did, and refuses another --train-size", async () => {
+  const out = `${await Deno.makeTempDir({
+    dir: fileURLToPath(new URL(".", ROOT)),
+    prefix: ".test-run-",
+  })}/run`;
+  try {
+    const first = await trainScript([
+      "--epochs",
+      "1",
+      "--train-size",
+      "256",
+      "--batch-size",
+      "64",
+      "--out",
+      out,
+    ]);
+    assertEquals(first.code, 0, first.stderr);
+    const resumed = await trainScript(["--resume", "--epochs", "2", "--out", out]);
+    assertEquals(resumed.code, 0, resumed.stderr);
+    assert(resumed.stdout.includes("data: 256 training"), resumed.stdout.slice(0, 200));
+    const other = await trainScript(["--resume", "--epochs", "3", "--train-size", "512", "--out", out]);
+    assertEquals(other.code, 2, other.stderr);
+    assert(other.stderr.includes("--train-size 512 contradicts the checkpoint (256)"), other.stderr);
+  } finally {
+    await Deno.remove(out.replace(/\/run$/, ""), { recursive: true });
+  }
+});
