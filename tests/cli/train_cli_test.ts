@@ -23,6 +23,17 @@ async function trainScript(args: string[], signalAfterEpoch = false) {
   return { code, stdout, stderr };
 }
 
+/** Runs `fn` with a run directory `<temp>/run` inside the repo (train may write only there), then
+ * removes the temporary folder with everything train put beside the run (.partial, .lock). */
+async function withRunDir(fn: (out: string) => Promise<void>): Promise<void> {
+  const parent = await Deno.makeTempDir({ dir: fileURLToPath(new URL(".", ROOT)), prefix: ".test-run-" });
+  try {
+    await fn(`${parent}/run`);
+  } finally {
+    await Deno.remove(parent, { recursive: true });
+  }
+}
+
 Deno.test("train --help lists every flag with its default", async () => {
   const { code, stdout } = await trainScript(["--help"]);
   assertEquals(code, 0);
@@ -57,11 +68,7 @@ Deno.test("train rejects an unknown flag and a bad value with one line and a non
 });
 
 Deno.test("train writes model, history, metrics and checkpoint; Ctrl-C keeps the last epoch; --resume continues", async () => {
-  const out = `${await Deno.makeTempDir({
-    dir: fileURLToPath(new URL(".", ROOT)),
-    prefix: ".test-run-",
-  })}/run`;
-  try {
+  await withRunDir(async (out) => {
     const args = ["--epochs", "3", "--train-size", "1024", "--batch-size", "64", "--out", out];
     const stopped = await trainScript(args, true);
     assertEquals(stopped.code, 130, stopped.stdout + stopped.stderr);
@@ -94,11 +101,7 @@ Deno.test("train writes model, history, metrics and checkpoint; Ctrl-C keeps the
     ]);
     assertEquals(JSON.parse(await Deno.readTextFile(`${out}/history.json`)).epochs.length, 3);
     assert(!existsSync(`${out}.partial`) && !existsSync(`${out}.old`), "staging left behind");
-  } finally {
-    for (const path of [out, `${out}.partial`, `${out}.lock`]) {
-      await Deno.remove(path, { recursive: true }).catch(() => {});
-    }
-  }
+  });
 });
 
 Deno.test("show --index prints that MNIST image with its label", async () => {
@@ -121,11 +124,7 @@ Deno.test("show --index prints that MNIST image with its label", async () => {
 });
 
 Deno.test("train --recipe best sets relu, batch 128, one-cycle and augmentation; a flag beside it wins", async () => {
-  const out = `${await Deno.makeTempDir({
-    dir: fileURLToPath(new URL(".", ROOT)),
-    prefix: ".test-run-",
-  })}/run`;
-  try {
+  await withRunDir(async (out) => {
     const { code, stderr } = await trainScript([
       "--recipe",
       "best",
@@ -147,17 +146,11 @@ Deno.test("train --recipe best sets relu, batch 128, one-cycle and augmentation;
       augment: true,
       epochs: 1,
     });
-  } finally {
-    await Deno.remove(out.replace(/\/run$/, ""), { recursive: true });
-  }
+  });
 });
 
 Deno.test("train --resume trains on as many images as the checkpoint's run did, and refuses another --train-size", async () => {
-  const out = `${await Deno.makeTempDir({
-    dir: fileURLToPath(new URL(".", ROOT)),
-    prefix: ".test-run-",
-  })}/run`;
-  try {
+  await withRunDir(async (out) => {
     const first = await trainScript([
       "--epochs",
       "1",
@@ -175,7 +168,5 @@ Deno.test("train --resume trains on as many images as the checkpoint's run did, 
     const other = await trainScript(["--resume", "--epochs", "3", "--train-size", "512", "--out", out]);
     assertEquals(other.code, 2, other.stderr);
     assert(other.stderr.includes("--train-size 512 contradicts the checkpoint (256)"), other.stderr);
-  } finally {
-    await Deno.remove(out.replace(/\/run$/, ""), { recursive: true });
-  }
+  });
 });
