@@ -67,29 +67,6 @@ export function fileSaveHandler(dir: string): IOHandler {
 /** Raised when a model directory is missing, incomplete or not a tfjs layers model. */
 export class ModelFileError extends LenetError {}
 
-/**
- * A tfjs load handler reading `model.json` and its weight files from `dir`.
- *
- * @param dir The model directory.
- * @returns A handler for `tf.loadLayersModel`.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { fileURLToPath } from "node:url";
- * import * as tf from "../_tfjs.ts";
- * import { ensureBackend } from "../engines/tfjs/backend.ts";
- * import { fileLoadHandler } from "./files.ts";
- * await ensureBackend();
- * const model = await tf.loadLayersModel(fileLoadHandler(fileURLToPath(new URL("../../models/lenet-mnist/", import.meta.url))));
- * assert.equal(model.countParams(), 106_154);
- * model.dispose();
- * ```
- */
-export function fileLoadHandler(dir: string): IOHandler {
-  return { load: () => readModelArtifacts(dir) };
-}
-
 /** Largest `model.json` accepted, in bytes (the tutorial's is 4 KB). */
 const MAX_MODEL_JSON_BYTES = 1024 * 1024;
 /** Largest total of weight files accepted: the most weights a LeNet may have, with Adam's two moments. */
