@@ -1,6 +1,6 @@
 // Look at MNIST digits in the terminal, or write them as an upscaled PNG:
 //   deno task show --index 123 [--split test] [--grid 16] [--out digits.png]
-//   deno task show --index 123 --augment 15 [--out augmented.png]   (one digit, as training augments it)
+//   deno task show --index 123 --augment 15 [--elastic 2] [--out augmented.png]   (one digit, as training augments it)
 import { DEFAULT_TRAIN, IMAGE_PIXELS } from "../src/config.ts";
 import { augmentBatch, augmentKey, augmentRanges } from "../src/data/augment.ts";
 import type { LabeledImages } from "../src/data/labeled_images.ts";
@@ -22,6 +22,14 @@ const FLAGS: Record<string, FlagSpec> = {
     description: "show the --index digit and N of its augmentations (epochs 1..N, the default ranges)",
   },
   seed: { type: "integer", description: "seed of the augmentations", default: DEFAULT_TRAIN.seed },
+  elastic: {
+    type: "number",
+    min: 0,
+    max: 4,
+    description:
+      "with --augment: also an elastic distortion this large, pixels (as train's --augment-elastic)",
+    default: DEFAULT_TRAIN.augmentElastic,
+  },
 };
 const PER_ROW = 8;
 
@@ -67,7 +75,7 @@ async function main(): Promise<number> {
     throw new UsageError(`Invalid --grid: expected a positive integer, got ${grid}`);
   }
   const { images, captions, title } = flags.augment
-    ? augmentations(set, index, flags.augment as number, flags.seed as number)
+    ? augmentations(set, index, flags.augment as number, flags.seed as number, flags.elastic as number)
     : plainImages(set, index, grid, split);
   console.log(terminalGrid(images, captions, stdoutHasColor()));
   if (flags.out) {
@@ -93,8 +101,8 @@ function plainImages(set: LabeledImages, index: number, grid: number, split: str
 }
 
 // the digit, then what training shows of it in epochs 1..n (augmentKey: seed, epoch, index)
-function augmentations(set: LabeledImages, index: number, n: number, seed: number): Shown {
-  const ranges = augmentRanges(DEFAULT_TRAIN);
+function augmentations(set: LabeledImages, index: number, n: number, seed: number, elastic: number): Shown {
+  const ranges = { ...augmentRanges(DEFAULT_TRAIN), elastic };
   const epochs = Array.from({ length: n }, (_, k) => k + 1);
   const images = [
     ...plainImages(set, index, 1, "train").images,
@@ -104,7 +112,7 @@ function augmentations(set: LabeledImages, index: number, n: number, seed: numbe
   const r = ranges;
   const title = `Augmentations: ±${r.rotation}°, scale ±${
     r.scale * 100
-  }%, shear ±${r.shear}, shift ±${r.shift} px`;
+  }%, shear ±${r.shear}, shift ±${r.shift} px${elastic ? `, elastic ±${elastic} px` : ""}`;
   return { images, captions, title };
 }
 

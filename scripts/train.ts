@@ -114,6 +114,13 @@ const FLAGS: Record<string, FlagSpec> = {
     description: "largest shift, pixels",
     default: DEFAULT_TRAIN.augmentShift,
   },
+  "augment-elastic": {
+    type: "number",
+    min: 0,
+    max: 4,
+    description: "with --augment, elastic distortion: largest displacement, pixels (0 none, 2 sensible)",
+    default: DEFAULT_TRAIN.augmentElastic,
+  },
   recipe: {
     type: "string",
     description: Object.entries(RECIPES).map(([name, r]) => `${name}: ${r.description}`).join("; ") +
@@ -147,6 +154,7 @@ const SETS: Record<string, [keyof LeNetConfig | keyof TrainConfig, "model" | "re
   "augment-scale": ["augmentScale", "recipe"],
   "augment-shear": ["augmentShear", "recipe"],
   "augment-shift": ["augmentShift", "recipe"],
+  "augment-elastic": ["augmentElastic", "recipe"],
   activation: ["activation", "model"],
   "conv1-filters": ["conv1Filters", "model"],
   "conv2-filters": ["conv2Filters", "model"],

@@ -91,7 +91,8 @@ export interface TrainConfig {
   seed: number;
   /**
    * Augment the training images: each epoch, each image through its own random affine transform,
-   * drawn from the four ranges below (validation and test images are never augmented).
+   * drawn from the four ranges below, and an elastic distortion when `augmentElastic` is above 0
+   * (validation and test images are never augmented).
    */
   augment: boolean;
   /** Largest rotation, in degrees. */
@@ -102,6 +103,9 @@ export interface TrainConfig {
   augmentShear: number;
   /** Largest shift along each axis, in pixels. */
   augmentShift: number;
+  /** Elastic distortion: largest displacement of a smooth random field, in pixels (0: none; 2 is a
+   * sensible amount, `deno task show --augment 15 --elastic 2` shows it). */
+  augmentElastic: number;
 }
 
 /**
@@ -128,6 +132,7 @@ export const DEFAULT_TRAIN: Readonly<TrainConfig> = Object.freeze<TrainConfig>({
   augmentScale: 0.12,
   augmentShear: 0.15,
   augmentShift: 2.5,
+  augmentElastic: 0,
 });
 
 /** A named starting point for `deno task train --recipe`: what it changes from the defaults. */
@@ -378,6 +383,7 @@ export function resolveTrainConfig(overrides: Partial<TrainConfig> = {}): TrainC
     augmentScale: 0.9,
     augmentShear: 1,
     augmentShift: IMAGE_SIDE / 2,
+    augmentElastic: 4,
   } as const;
   for (const [key, max] of Object.entries(ranges) as [keyof typeof ranges, number][]) {
     if (!(config[key] >= 0 && config[key] <= max)) {

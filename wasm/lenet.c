@@ -284,17 +284,50 @@ static void pad_bytes_forward(const unsigned char *x, float *out, int B, int H, 
     }
 }
 
-// the same for 8-bit pixels each through its own affine transform (data augmentation): output
-// pixel (x, y) is sampled, bilinearly, at (a x + b y + tx, c x + d y + ty) of its input, 0 outside;
-// m holds [a, b, c, d, tx, ty] per image (src/data/augment.ts draws them, and is the reference this
-// is tested against). Pixels whose four neighbours all lie outside are 0.
+// the same for 8-bit pixels each through its own transform (data augmentation): output pixel p =
+// (x, y) is sampled, bilinearly, at M p + t + d(p) of its input, 0 outside, where t holds per image
+// [a, b, c, d, tx, ty] (M = [[a, b], [c, d]], t = (tx, ty)) and then the elastic displacements
+// d of an ELASTIC_GRID x ELASTIC_GRID grid over the image (x's, then y's), interpolated bilinearly
+// at p. src/data/augment.ts draws them, and is the reference this is tested against. Pixels whose
+// four neighbours all lie outside are 0.
+#define ELASTIC_GRID 5
+#define TRANSFORM_FLOATS (6 + 2 * ELASTIC_GRID * ELASTIC_GRID)
+
+// d(p) for every pixel into field (x, y interleaved); 0 when the grid is all zeros
+static int elastic_field(const float *grid, float *field) {
+  const int G = ELASTIC_GRID;
+  int any = 0;
+  for (int i = 0; i < 2 * G * G; i++) any |= grid[i] != 0.0f;
+  if (!any) return 0;
+  const float step = (float)(G - 1) / (IMG - 1);
+  for (int y = 0; y < IMG; y++) {
+    float gy = y * step;
+    int j = (int)gy < G - 2 ? (int)gy : G - 2;
+    float fy = gy - j;
+    for (int x = 0; x < IMG; x++) {
+      float gx = x * step;
+      int i = (int)gx < G - 2 ? (int)gx : G - 2;
+      float fx = gx - i;
+      float w00 = (1 - fx) * (1 - fy), w01 = fx * (1 - fy), w10 = (1 - fx) * fy, w11 = fx * fy;
+      for (int axis = 0; axis < 2; axis++) {
+        const float *q = grid + axis * G * G + j * G + i;
+        field[2 * (y * IMG + x) + axis] = w00 * q[0] + w01 * q[1] + w10 * q[G] + w11 * q[G + 1];
+      }
+    }
+  }
+  return 1;
+}
+
 static void augment_bytes_forward(const unsigned char *x, const float *m, float *out, int B) {
-  for (int b = 0; b < B; b++, m += 6) {
+  float field[2 * IMG_PIXELS];
+  for (int b = 0; b < B; b++, m += TRANSFORM_FLOATS) {
     const unsigned char *src = x + b * IMG_PIXELS;
     float *dst = out + b * IMG_PADDED * IMG_PADDED + IMG_PADDED + 1;
+    int elastic = elastic_field(m + 6, field);
     for (int y = 0; y < IMG; y++)
       for (int w = 0; w < IMG; w++) {
         float sx = m[0] * w + m[1] * y + m[4], sy = m[2] * w + m[3] * y + m[5], v = 0.0f;
+        if (elastic) sx += field[2 * (y * IMG + w)], sy += field[2 * (y * IMG + w) + 1];
         if (sx > -1.0f && sy > -1.0f && sx < IMG && sy < IMG) {
           int x0 = (int)__builtin_floorf(sx), y0 = (int)__builtin_floorf(sy);
           float fx = sx - x0, fy = sy - y0, p00, p01, p10, p11;
@@ -675,7 +708,7 @@ EXPORT(lenet_probs) float *lenet_probs(const Net *n) { return n->Z; }
 // forward, backward, update
 
 // Forward pass of B images x (B,28,28,1), floats or (bytes != 0) 8-bit pixels, the latter each
-// through its affine transform when `affine` is not 0 (6 floats per image); leaves the softmax
+// through its transform when `affine` is not 0 (TRANSFORM_FLOATS per image); leaves the softmax
 // probabilities in Z.
 EXPORT(lenet_forward)
 void lenet_forward(Net *n, const void *x, int B, int bytes, const float *affine) {

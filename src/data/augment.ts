@@ -1,7 +1,8 @@
 /**
  * Data augmentation: each training image, each epoch, through its own random affine transform
- * (rotation, scale, shear, shift about the image's centre, bilinear sampling), so that the model
- * sees digits slightly turned, larger, slanted and off-centre, as real pictures are. One
+ * (rotation, scale, shear, shift about the image's centre, bilinear sampling) and, optionally, an
+ * elastic distortion (a smooth random displacement field, after Simard et al. 2003), so that the
+ * model sees digits slightly turned, larger, slanted, off-centre and wobbly, as real pictures are. One
  * implementation for both engines. The randomness is a function of (seed, epoch, image index)
  * alone: the same seed gives the same images in every run, and a resumed run continues exactly.
  *
@@ -21,7 +22,18 @@ export interface AugmentRanges {
   shear: number;
   /** Shift along each axis, in pixels. */
   shift: number;
+  /** Elastic distortion: the largest displacement, in pixels, at the points of a 5x5 grid over the
+   * image (drawn in [-elastic, +elastic] on each axis, interpolated bilinearly between); 0 is off. */
+  elastic: number;
 }
+
+/** The elastic distortion's grid: `ELASTIC_GRID` x `ELASTIC_GRID` points spread over the image, its
+ * corners on the image's corners (about 7 pixels apart: the scale of a stroke's bend). */
+export const ELASTIC_GRID = 5;
+
+/** Floats in one image's transform ({@linkcode imageTransform}): the 2x3 sampling matrix, then the
+ * grid's x displacements, then its y displacements. */
+export const TRANSFORM_FLOATS: number = 6 + 2 * ELASTIC_GRID * ELASTIC_GRID;
 
 /**
  * The ranges of a training recipe (`augmentRotation` and the rest of `TrainConfig`).
@@ -34,12 +46,24 @@ export interface AugmentRanges {
  * import assert from "node:assert/strict";
  * import { DEFAULT_TRAIN } from "../config.ts";
  * import { augmentRanges } from "./augment.ts";
- * assert.deepEqual(augmentRanges(DEFAULT_TRAIN), { rotation: 12, scale: 0.12, shear: 0.15, shift: 2.5 });
+ * assert.deepEqual(augmentRanges(DEFAULT_TRAIN), {
+ *   rotation: 12,
+ *   scale: 0.12,
+ *   shear: 0.15,
+ *   shift: 2.5,
+ *   elastic: 0,
+ * });
  * ```
  */
 export function augmentRanges(config: TrainConfig): AugmentRanges {
-  const { augmentRotation: rotation, augmentScale: scale, augmentShear: shear, augmentShift: shift } = config;
-  return { rotation, scale, shear, shift };
+  const {
+    augmentRotation: rotation,
+    augmentScale: scale,
+    augmentShear: shear,
+    augmentShift: shift,
+    augmentElastic: elastic,
+  } = config;
+  return { rotation, scale, shear, shift, elastic };
 }
 
 /**
@@ -66,10 +90,10 @@ export function augmentKey(seed: number, epoch: number, index: number): number {
   return (h ^ (h >>> 15)) >>> 0;
 }
 
-// five uniforms in [-1, 1) from a key (splitmix32)
-function uniforms(key: number): number[] {
+// `count` uniforms in [-1, 1) from a key (splitmix32)
+function uniforms(key: number, count = 5): number[] {
   let state = key >>> 0;
-  return Array.from({ length: 5 }, () => {
+  return Array.from({ length: count }, () => {
     state = (state + 0x9e3779b9) >>> 0;
     let z = state;
     z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
@@ -91,7 +115,7 @@ function uniforms(key: number): number[] {
  * ```ts
  * import assert from "node:assert/strict";
  * import { samplingMatrix } from "./augment.ts";
- * const none = { rotation: 0, scale: 0, shear: 0, shift: 0 };
+ * const none = { rotation: 0, scale: 0, shear: 0, shift: 0, elastic: 0 };
  * assert.deepEqual(samplingMatrix(123, none), [1, 0, 0, 1, 0, 0]);
  * ```
  */
@@ -109,12 +133,41 @@ export function samplingMatrix(key: number, ranges: AugmentRanges): number[] {
 }
 
 /**
+ * One image's whole transform: its sampling matrix ({@linkcode samplingMatrix}), then the elastic
+ * grid's displacements (x for each point row by row, then y), drawn from a stream of the key of
+ * its own; all zero when `ranges.elastic` is 0.
+ *
+ * @param key The image's key ({@linkcode augmentKey}).
+ * @param ranges The ranges drawn from.
+ * @returns {@linkcode TRANSFORM_FLOATS} numbers.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { imageTransform, TRANSFORM_FLOATS } from "./augment.ts";
+ * const t = imageTransform(5, { rotation: 0, scale: 0, shear: 0, shift: 0, elastic: 2 });
+ * assert.equal(t.length, TRANSFORM_FLOATS);
+ * assert.deepEqual(t.slice(0, 6), [1, 0, 0, 1, 0, 0]);
+ * assert.ok(t.slice(6).every((d) => Math.abs(d) <= 2) && t.slice(6).some((d) => d !== 0));
+ * ```
+ */
+export function imageTransform(key: number, ranges: AugmentRanges): number[] {
+  const points = 2 * ELASTIC_GRID * ELASTIC_GRID;
+  const grid = ranges.elastic > 0
+    ? uniforms(Math.imul(key ^ 0x5bd1e995, 0x9e3779b1) >>> 0, points).map((u) => u * ranges.elastic)
+    : new Array<number>(points).fill(0);
+  return [...samplingMatrix(key, ranges), ...grid];
+}
+
+/**
  * One image through its transform: bilinear samples of the input, 0 (background) outside it,
- * scaled to [0, 1] as `normalizePixels` scales bytes.
+ * scaled to [0, 1] as `normalizePixels` scales bytes. Output pixel p is sampled at M p + t + d(p):
+ * the affine part, plus the elastic grid's displacement interpolated at p (when given).
  *
  * @param src The image, 28x28 bytes.
  * @param out Where the 28x28 floats go.
- * @param matrix Its sampling matrix ({@linkcode samplingMatrix}).
+ * @param transform Its sampling matrix ({@linkcode samplingMatrix}: 6 numbers), or its whole
+ *   transform ({@linkcode imageTransform}).
  *
  * @example
  * ```ts
@@ -127,14 +180,23 @@ export function samplingMatrix(key: number, ranges: AugmentRanges): number[] {
  * assert.equal(out[10 * 28 + 11], 1);
  * ```
  */
-export function augmentImage(src: Uint8Array, out: Float32Array, matrix: number[]): void {
-  const [m00, m01, m10, m11, tx, ty] = matrix as [number, number, number, number, number, number];
+export function augmentImage(src: Uint8Array, out: Float32Array, transform: ArrayLike<number>): void {
+  const [m00, m01, m10, m11, tx, ty] = Array.from(transform).slice(0, 6) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const n = IMAGE_SIDE, side = n + 2;
+  const elastic = transform.length > 6 ? elasticField(transform) : undefined;
   // the image scaled to [0, 1] inside a border of zeros: every bilinear read lands inside it
   const padded = paddedImage(src, n);
   for (let y = 0; y < n; y++) {
     for (let x = 0; x < n; x++) {
-      const sx = m00 * x + m01 * y + tx, sy = m10 * x + m11 * y + ty;
+      let sx = m00 * x + m01 * y + tx, sy = m10 * x + m11 * y + ty;
+      if (elastic) sx += elastic[2 * (y * n + x)]!, sy += elastic[2 * (y * n + x) + 1]!;
       if (!(sx > -1 && sy > -1 && sx < n && sy < n)) {
         out[y * n + x] = 0; // all four neighbours outside the image
         continue;
@@ -145,6 +207,29 @@ export function augmentImage(src: Uint8Array, out: Float32Array, matrix: number[
         (padded[at + side]! * (1 - fx) + padded[at + side + 1]! * fx) * fy;
     }
   }
+}
+
+// the elastic grid's displacement at every pixel (x then y, pixel by pixel), bilinear between the
+// grid's points; as lenet.c's augment_bytes_forward computes it
+function elasticField(transform: ArrayLike<number>): Float64Array | undefined {
+  const g = ELASTIC_GRID, n = IMAGE_SIDE, dy0 = 6 + g * g;
+  let any = false;
+  for (let i = 6; i < TRANSFORM_FLOATS; i++) any ||= transform[i] !== 0;
+  if (!any) return undefined;
+  const field = new Float64Array(2 * n * n), step = (g - 1) / (n - 1);
+  for (let y = 0; y < n; y++) {
+    const gy = y * step, j = Math.min(Math.floor(gy), g - 2), fy = gy - j;
+    for (let x = 0; x < n; x++) {
+      const gx = x * step, i = Math.min(Math.floor(gx), g - 2), fx = gx - i;
+      const w00 = (1 - fx) * (1 - fy), w01 = fx * (1 - fy), w10 = (1 - fx) * fy, w11 = fx * fy;
+      for (const [axis, base] of [[0, 6], [1, dy0]] as const) {
+        const at = base + j * g + i;
+        field[2 * (y * n + x) + axis] = w00 * transform[at]! + w01 * transform[at + 1]! +
+          w10 * transform[at + g]! + w11 * transform[at + g + 1]!;
+      }
+    }
+  }
+  return field;
 }
 
 const paddedScratch = new Float64Array((IMAGE_SIDE + 2) * (IMAGE_SIDE + 2));
@@ -158,29 +243,33 @@ function paddedImage(src: Uint8Array, n: number): Float64Array {
 }
 
 /**
- * The sampling matrices of a batch's images, 6 floats each: what the fused engine takes to
- * transform the images itself, in WebAssembly (`FusedTrainer.step`'s `affine`).
+ * The transforms of a batch's images, {@linkcode TRANSFORM_FLOATS} floats each: what the fused
+ * engine takes to transform the images itself, in WebAssembly (`FusedTrainer.step`'s `transforms`).
  *
  * @param indices The batch's image indices.
  * @param key The key of each image.
  * @param ranges The ranges drawn from.
- * @returns `6 * indices.length` floats.
+ * @returns `TRANSFORM_FLOATS * indices.length` floats.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { samplingMatrices } from "./augment.ts";
- * const none = { rotation: 0, scale: 0, shear: 0, shift: 0 };
- * assert.deepEqual([...samplingMatrices([3, 4], () => 1, none)], [1, 0, 0, 1, 0, 0, 1, 0, 0, 1, 0, 0]);
+ * import { imageTransforms, TRANSFORM_FLOATS } from "./augment.ts";
+ * const none = { rotation: 0, scale: 0, shear: 0, shift: 0, elastic: 0 };
+ * const t = imageTransforms([3, 4], () => 1, none);
+ * assert.equal(t.length, 2 * TRANSFORM_FLOATS);
+ * assert.deepEqual([...t.subarray(TRANSFORM_FLOATS, TRANSFORM_FLOATS + 6)], [1, 0, 0, 1, 0, 0]);
  * ```
  */
-export function samplingMatrices(
+export function imageTransforms(
   indices: ArrayLike<number>,
   key: (index: number) => number,
   ranges: AugmentRanges,
 ): Float32Array {
-  const out = new Float32Array(6 * indices.length);
-  for (let i = 0; i < indices.length; i++) out.set(samplingMatrix(key(indices[i]!), ranges), 6 * i);
+  const out = new Float32Array(TRANSFORM_FLOATS * indices.length);
+  for (let i = 0; i < indices.length; i++) {
+    out.set(imageTransform(key(indices[i]!), ranges), TRANSFORM_FLOATS * i);
+  }
   return out;
 }
 
@@ -216,7 +305,7 @@ export function augmentBatch(
     augmentImage(
       images.subarray(index * size, (index + 1) * size),
       out.subarray(i * size, (i + 1) * size),
-      samplingMatrix(key(index), ranges),
+      imageTransform(key(index), ranges),
     );
   }
   return out;

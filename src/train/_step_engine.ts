@@ -3,7 +3,7 @@
 // train.ts does not know which runs.
 import * as tf from "../_tfjs.ts";
 import type { TrainConfig } from "../config.ts";
-import { augmentBatch, augmentKey, augmentRanges, samplingMatrices } from "../data/augment.ts";
+import { augmentBatch, augmentKey, augmentRanges, imageTransforms } from "../data/augment.ts";
 import { gatherBatch, gatherBytes } from "../data/batch.ts";
 import type { LabeledImages } from "../data/labeled_images.ts";
 import { type FusedAdamState, FusedTrainer, type StepResult } from "../engines/fused/trainer.ts";
@@ -44,7 +44,7 @@ export async function stepEngine(
   // augmenting: each image's transform this epoch, a function of (seed, epoch, index)
   const key = (epoch: number) => (i: number) => augmentKey(config.seed, epoch, i);
   const transforms = (indices: ArrayLike<number>, epoch: number) =>
-    samplingMatrices(indices, key(epoch), augmentRanges(config));
+    imageTransforms(indices, key(epoch), augmentRanges(config));
   if (config.engine === "fused") {
     const trainer = await FusedTrainer.create(lenet.toWeights(), config.batchSize, {
       threads: config.threads,
@@ -54,8 +54,8 @@ export async function stepEngine(
       step: (indices, learningRate, epoch) => {
         const { pixels, labels } = gatherBytes(set.images, set.labels, indices, imageSize);
         // augmenting: the transforms are drawn here, and applied in WebAssembly by both threads
-        const affine = config.augment ? transforms(indices, epoch) : undefined;
-        return Promise.resolve(trainer.step(pixels, labels, learningRate, affine));
+        const drawn = config.augment ? transforms(indices, epoch) : undefined;
+        return Promise.resolve(trainer.step(pixels, labels, learningRate, drawn));
       },
       sync: () => lenet.setWeights(trainer.weights()),
       adamState: () => trainer.adamState(),

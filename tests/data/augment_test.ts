@@ -6,7 +6,10 @@ import {
   augmentImage,
   augmentKey,
   augmentRanges,
+  ELASTIC_GRID,
+  imageTransform,
   samplingMatrix,
+  TRANSFORM_FLOATS,
 } from "../../src/data/augment.ts";
 import { normalizePixels } from "../../src/data/batch.ts";
 import { loadMnist } from "../../src/data/dataset.ts";
@@ -17,7 +20,8 @@ import { evaluate } from "../../src/train/evaluate.ts";
 import { train } from "../../src/train/train.ts";
 
 const data = await loadMnist();
-const NONE = { rotation: 0, scale: 0, shear: 0, shift: 0 };
+const NONE = { rotation: 0, scale: 0, shear: 0, shift: 0, elastic: 0 };
+const ELASTIC = { ...augmentRanges(DEFAULT_TRAIN), elastic: 2 };
 const digit = (i: number) => data.train.images.subarray(i * 784, (i + 1) * 784);
 
 Deno.test("augmentImage() with zero ranges gives exactly normalizePixels' image", () => {
@@ -39,6 +43,32 @@ Deno.test("a shift moves a pixel by the shift; a 90° rotation turns the image a
   assertEquals([...out.keys()].filter((k) => out[k] !== 0), [3 * 28 + 22]); // (x 27-5, y 3)
 });
 
+Deno.test("an elastic grid of one displacement everywhere is a shift; an identity transform with a zero grid changes nothing", () => {
+  const src = new Uint8Array(784);
+  src[5 * 28 + 3] = 255;
+  const out = new Float32Array(784);
+  const grid = (dx: number, dy: number) => [
+    ...new Array<number>(ELASTIC_GRID ** 2).fill(dx),
+    ...new Array<number>(ELASTIC_GRID ** 2).fill(dy),
+  ];
+  augmentImage(src, out, [1, 0, 0, 1, 0, 0, ...grid(-2, -1)]); // sampled 2 left, 1 up: content moves right, down
+  assertEquals([...out.keys()].filter((k) => out[k] !== 0), [6 * 28 + 5]);
+  augmentImage(digit(4), out, [1, 0, 0, 1, 0, 0, ...grid(0, 0)]);
+  assertEquals(out, normalizePixels(digit(4)));
+});
+
+Deno.test("imageTransform(): the elastic grid stays within its range, varies over the image, and keeps the affine draw", () => {
+  for (let i = 0; i < 100; i++) {
+    const key = augmentKey(7, 3, i), t = imageTransform(key, ELASTIC);
+    assertEquals(t.length, TRANSFORM_FLOATS);
+    assertEquals(t.slice(0, 6), samplingMatrix(key, ELASTIC));
+    const grid = t.slice(6);
+    assert(grid.every((d) => Math.abs(d) <= 2), "within ±2 px");
+    assert(new Set(grid).size > 40, "a displacement of its own at each point");
+  }
+  assert(imageTransform(augmentKey(7, 3, 0), NONE).slice(6).every((d) => d === 0), "elastic 0: no grid");
+});
+
 Deno.test("samplingMatrix() stays within its ranges: a shift-only draw is a translation of at most the range", () => {
   for (let i = 0; i < 200; i++) {
     const [a, b, c, d, tx, ty] = samplingMatrix(augmentKey(7, 3, i), { ...NONE, shift: 2.5 });
@@ -57,6 +87,9 @@ Deno.test("augmentBatch() is a function of (seed, epoch, index), and every value
   assert(a.some((v, k) => v !== run(42, 2)[k]), "another epoch draws another transform");
   assert(a.some((v, k) => v !== run(43, 1)[k]), "another seed draws another transform");
   assert(a.every((v) => v >= 0 && v <= 1));
+  const elastic = augmentBatch(data.train.images, indices, (i) => augmentKey(42, 1, i), ELASTIC);
+  assert(elastic.every((v) => v >= 0 && v <= 1));
+  assert(elastic.some((v, k) => v !== a[k]), "the elastic grid moves pixels");
 });
 
 Deno.test("a short augmented run still learns: relu, 6,000 images, one epoch, over 85% on 1,000 test images", async () => {
@@ -67,19 +100,19 @@ Deno.test("a short augmented run still learns: relu, 6,000 images, one epoch, ov
   lenet.dispose();
 });
 
-Deno.test("the fused engine's augmentation (in WebAssembly, on both threads) matches augmentBatch(), the reference", async () => {
+Deno.test("the fused engine's augmentation, affine and elastic (in WebAssembly, on both threads), matches augmentBatch(), the reference", async () => {
   const { FusedTrainer } = await import("../../src/engines/fused/trainer.ts");
   const { gatherBytes } = await import("../../src/data/batch.ts");
-  const { samplingMatrices } = await import("../../src/data/augment.ts");
+  const { imageTransforms } = await import("../../src/data/augment.ts");
   const lenet = await LeNet.create({}, { seed: 3 });
   const indices = Array.from({ length: 15 }, (_, i) => 100 + 7 * i); // odd: the threads split 8 + 7
   const { pixels, labels } = gatherBytes(data.train.images, data.train.labels, indices, 784);
-  const ranges = augmentRanges(DEFAULT_TRAIN), key = (i: number) => augmentKey(42, 3, i);
-  const floats = augmentBatch(data.train.images, indices, key, ranges);
-  for (const threads of [1, 2]) {
+  const key = (i: number) => augmentKey(42, 3, i);
+  for (const [ranges, threads] of [[ELASTIC, 1], [ELASTIC, 2], [augmentRanges(DEFAULT_TRAIN), 2]] as const) {
+    const floats = augmentBatch(data.train.images, indices, key, ranges);
     using trainer = await FusedTrainer.create(lenet.toWeights(), 16, { threads });
     const expected = trainer.gradients(floats, labels);
-    const actual = trainer.gradients(pixels, labels, samplingMatrices(indices, key, ranges));
+    const actual = trainer.gradients(pixels, labels, imageTransforms(indices, key, ranges));
     const scale = Math.max(...expected.map(Math.abs));
     for (let k = 0; k < expected.length; k++) {
       assert(

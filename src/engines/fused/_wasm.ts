@@ -25,7 +25,7 @@ export interface LenetExports {
   lenet_grads(net: number): number;
   lenet_moments(net: number, second: number): number;
   lenet_probs(net: number): number;
-  lenet_forward(net: number, x: number, batch: number, bytes: number, affine: number): void;
+  lenet_forward(net: number, x: number, batch: number, bytes: number, transforms: number): void;
   lenet_gemm(
     m: number,
     n: number,
@@ -110,7 +110,7 @@ export function waitWhile(ints: Int32Array, index: number, value: number, spinMs
 export const Pixels = {
   floats: 0,
   bytes: 1,
-  /** Bytes, each image through its affine transform (6 floats each, at `affineAt`). */
+  /** Bytes, each image through its transform (`TRANSFORM_FLOATS` each, at `transformsAt`). */
   transformedBytes: 2,
 } as const;
 
@@ -118,7 +118,7 @@ export const Pixels = {
  * Where a batch of `n` byte images' transforms start: right after the bytes, 4-byte aligned, in the
  * room a batch of floats would take. Both threads find them there.
  */
-export function affineAt(x: number, n: number): number {
+export function transformsAt(x: number, n: number): number {
   return (x + n * IMAGE_PIXELS + 3) & ~3;
 }
 

@@ -4,7 +4,16 @@
 // See trainer.ts.
 import { parentPort } from "node:worker_threads";
 import { IMAGE_PIXELS } from "../../config.ts";
-import { affineAt, Control, instantiateLenet, Pixels, Task, waitWhile, type WorkerSetup } from "./_wasm.ts";
+import { TRANSFORM_FLOATS } from "../../data/augment.ts";
+import {
+  Control,
+  instantiateLenet,
+  Pixels,
+  Task,
+  transformsAt,
+  waitWhile,
+  type WorkerSetup,
+} from "./_wasm.ts";
 
 parentPort!.once("message", async (data: WorkerSetup) => {
   const { memory, net, mainNet, x, labels, control, stackTop } = data;
@@ -33,8 +42,10 @@ parentPort!.once("message", async (data: WorkerSetup) => {
       const first = ints[Control.first]!, count = ints[Control.count]!, pixels = ints[Control.bytes]!;
       const bytes = pixels === Pixels.floats ? 0 : 1;
       // the transforms of all the batch's images follow its bytes; this thread's from image `first`
-      const affine = pixels === Pixels.transformedBytes ? affineAt(x, first + count) + first * 24 : 0;
-      wasm.lenet_forward(net, x + first * IMAGE_PIXELS * (bytes ? 1 : 4), count, bytes, affine);
+      const transforms = pixels === Pixels.transformedBytes
+        ? transformsAt(x, first + count) + first * TRANSFORM_FLOATS * 4
+        : 0;
+      wasm.lenet_forward(net, x + first * IMAGE_PIXELS * (bytes ? 1 : 4), count, bytes, transforms);
       if (task === Task.forwardBackward) {
         wasm.lenet_backward(net, labels + first * 4, ints[Control.count]!, floats[Control.scale]!);
       }

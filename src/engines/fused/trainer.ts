@@ -23,9 +23,9 @@ import {
   FUSED_MAX_THREADS,
   IMAGE_PIXELS,
 } from "../../config.ts";
+import { TRANSFORM_FLOATS } from "../../data/augment.ts";
 import { checkLabels } from "../../data/labeled_images.ts";
 import {
-  affineAt,
   Control,
   CONTROL_WORDS,
   instantiateLenet,
@@ -33,6 +33,7 @@ import {
   MAX_PAGES,
   Pixels,
   Task,
+  transformsAt,
   waitWhile,
   type WorkerSetup,
 } from "./_wasm.ts";
@@ -215,9 +216,11 @@ export class FusedTrainer {
 
   // Copies n images in and runs the forward pass (and, given labels, the backward pass) on both
   // threads; returns how many images this thread took.
-  #run(pixels: Float32Array | Uint8Array, n: number, labels?: Int32Array, affine?: Float32Array): number {
-    if (affine && (!(pixels instanceof Uint8Array) || affine.length !== 6 * n)) {
-      throw new RangeError(`Affine transforms need byte images and 6 floats an image, got ${affine.length}`);
+  #run(pixels: Float32Array | Uint8Array, n: number, labels?: Int32Array, transforms?: Float32Array): number {
+    if (transforms && (!(pixels instanceof Uint8Array) || transforms.length !== TRANSFORM_FLOATS * n)) {
+      throw new RangeError(
+        `Transforms need byte images and ${TRANSFORM_FLOATS} floats an image, got ${transforms.length}`,
+      );
     }
     if (n > this.#maxBatch || pixels.length !== n * IMAGE_PIXELS) {
       throw new RangeError(
@@ -234,27 +237,31 @@ export class FusedTrainer {
       );
     if (labels) new Int32Array(this.#memory.buffer, this.#labels, n).set(labels);
     // the transforms go right after the bytes, in the room a batch of floats would take
-    const transforms = affine ? affineAt(this.#x, n) : 0;
-    if (affine) this.#view(transforms, affine.length).set(affine);
+    const at = transforms ? transformsAt(this.#x, n) : 0;
+    if (transforms) this.#view(at, transforms.length).set(transforms);
     const mine = this.#share(n), helper = this.#helper;
     let generation = 0;
     if (mine < n) {
       const { ints, floats } = helper!;
       ints[Control.count] = n - mine, ints[Control.first] = mine;
-      ints[Control.bytes] = affine ? Pixels.transformedBytes : bytes;
+      ints[Control.bytes] = transforms ? Pixels.transformedBytes : bytes;
       floats[Control.scale] = 1 / n;
       generation = hand(helper!, labels ? Task.forwardBackward : Task.forward);
     }
-    this.#wasm.lenet_forward(this.#net, this.#x, mine, bytes, transforms);
+    this.#wasm.lenet_forward(this.#net, this.#x, mine, bytes, at);
     if (labels) this.#wasm.lenet_backward(this.#net, this.#labels, mine, 1 / n);
     if (generation) finish(helper!, generation);
     return mine;
   }
 
-  #forwardBackward(pixels: Float32Array | Uint8Array, labels: Int32Array, affine?: Float32Array): StepResult {
+  #forwardBackward(
+    pixels: Float32Array | Uint8Array,
+    labels: Int32Array,
+    transforms?: Float32Array,
+  ): StepResult {
     const k = this.#numClasses;
     checkLabels(labels, k);
-    const mine = this.#run(pixels, labels.length, labels, affine);
+    const mine = this.#run(pixels, labels.length, labels, transforms);
     const { lossSum, correct } = score(this.#probabilities(labels.length, mine), labels, k);
     return { lossSum, correct };
   }
@@ -303,17 +310,18 @@ export class FusedTrainer {
    *   as `normalizePixels` would).
    * @param labels `n` class indices.
    * @param learningRate This step's learning rate.
-   * @param affine For augmentation: each image's sampling matrix (6 floats, `samplingMatrix` of
-   *   `src/data/augment.ts`), applied in WebAssembly by each thread to its images; byte images only.
+   * @param transforms For augmentation: each image's transform (`TRANSFORM_FLOATS` floats: an
+   *   affine sampling matrix and an elastic grid, `imageTransforms` of `src/data/augment.ts`),
+   *   applied in WebAssembly by each thread to its images; byte images only.
    * @returns The batch's loss and correct count, computed before the update.
    */
   step(
     pixels: Float32Array | Uint8Array,
     labels: Int32Array,
     learningRate: number,
-    affine?: Float32Array,
+    transforms?: Float32Array,
   ): StepResult {
-    const result = this.#forwardBackward(pixels, labels, affine);
+    const result = this.#forwardBackward(pixels, labels, transforms);
     this.#steps++;
     const { beta1, beta2, epsilon } = ADAM;
     const adam = [learningRate, beta1, beta2, epsilon, beta1 ** this.#steps, beta2 ** this.#steps] as const;
@@ -335,11 +343,11 @@ export class FusedTrainer {
    *
    * @param pixels `n` images.
    * @param labels `n` class indices.
-   * @param affine Each image's sampling matrix, as for {@linkcode FusedTrainer.step}.
+   * @param transforms Each image's transform, as for {@linkcode FusedTrainer.step}.
    * @returns All gradients, in tfjs's weight order, concatenated.
    */
-  gradients(pixels: Float32Array | Uint8Array, labels: Int32Array, affine?: Float32Array): Float32Array {
-    this.#forwardBackward(pixels, labels, affine);
+  gradients(pixels: Float32Array | Uint8Array, labels: Int32Array, transforms?: Float32Array): Float32Array {
+    this.#forwardBackward(pixels, labels, transforms);
     const sum = this.#view(this.#wasm.lenet_grads(this.#net), this.#count()).slice();
     const other = this.#otherNet(labels.length);
     if (other) {
