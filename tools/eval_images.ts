@@ -2,8 +2,8 @@
 // test digits re-rendered as people's pictures: photographs (dark ink on uneven light paper, large,
 // off-centre, noisy, JPEG) and canvas drawings (black strokes on a transparent RGBA background); and
 // on printed digits, 0 to 9 in every installed font.
-//   deno task eval:images [--model FILE] [--count N] [--write DIR]
-import { IMAGE_PIXELS } from "../src/config.ts";
+//   deno task eval:images [--model FILE] [--count N] [--write DIR] [--mistakes FILE]
+import { IMAGE_PIXELS, IMAGE_SIDE } from "../src/config.ts";
 import { encode as encodePng } from "npm:fast-png@8.0.0";
 import jpeg from "npm:jpeg-js@0.4.4";
 import { join } from "node:path";
@@ -12,8 +12,16 @@ import { loadMnist } from "../src/data/dataset.ts";
 import { chooseModel } from "../src/cli/shipped_models.ts";
 import { OnnxClassifier } from "../src/onnx/classifier.ts";
 import { mulberry32 } from "../src/data/shuffle.ts";
-import { canvasOfDigit, photoOfDigit, printedDigitSvg } from "../src/images/synthetic.ts";
-import { svgToPng } from "../src/figures/chart.ts";
+import {
+  canvasOfDigit,
+  type PaperOptions,
+  photographed,
+  photoOfDigit,
+  printedDigitSvg,
+} from "../src/images/synthetic.ts";
+import { imageGridSpec, renderSvg, svgToPng } from "../src/figures/chart.ts";
+import { decodeImage } from "../src/images/decode.ts";
+import { writeFileAtomic } from "../src/_atomic.ts";
 import { ImageError } from "../src/images/digit.ts";
 
 const FLAGS: Record<string, FlagSpec> = {
@@ -34,6 +42,11 @@ const FLAGS: Record<string, FlagSpec> = {
     min: 1,
     description: "sizes/angles/papers of each printed digit",
     default: 5,
+  },
+  mistakes: {
+    type: "string",
+    description: "write a figure of the printed digits it got wrong (looked-at fonts) to this PNG",
+    placeholder: "FILE",
   },
   write: {
     type: "string",
@@ -80,19 +93,39 @@ async function main(): Promise<number> {
     report[kind] = correct / count;
     console.log(`${kind}: ${(100 * correct / count).toFixed(2)}% of ${count} MNIST test digits`);
   }
-  const printed = await printedDigits(classifier, flags.fonts as string, flags["printed-variants"] as number);
-  if (printed) report.printed = printed;
+  const printed = await printedDigits(
+    classifier,
+    flags.fonts as string,
+    flags["printed-variants"] as number,
+    flags.mistakes as string | undefined,
+  );
+  Object.assign(report, printed);
   console.log(JSON.stringify({ model, count, ...report }));
   return 0;
 }
 
 // Printed digits: 0 to 9 in every font of the folder (Debian's fonts-* packages put them under
-// /usr/share/fonts), each in `variants` sizes, angles and papers; skipped in one line with no font.
-async function printedDigits(
-  classifier: OnnxClassifier,
-  dir: string,
-  variants: number,
-): Promise<number | undefined> {
+// /usr/share/fonts), `variants` sizes/angles/papers each, on four kinds of page: clean, lined
+// (a notebook's rules), speckled, and photographed (light fall-off, blur, noise, JPEG). The fonts
+// are split in two halves, each with its own seed: the "looked-at" half is the one whose mistakes
+// the --mistakes figure shows and any change to the preparation is judged on; the held-out half
+// checks that a change is general. Skipped in one line with no font.
+const PAGES: Record<string, { paper: PaperOptions; photo?: boolean }> = {
+  clean: { paper: {} },
+  lined: { paper: { lined: true } },
+  specks: { paper: { specks: 8 } },
+  photo: { paper: {}, photo: true },
+};
+
+interface Mistake {
+  font: string;
+  page: string;
+  digit: number;
+  answer: number | undefined;
+  pixels?: Float32Array;
+}
+
+async function fontFiles(dir: string): Promise<string[]> {
   const fonts: string[] = [];
   const walk = async (folder: string) => {
     for await (const entry of Deno.readDir(folder)) {
@@ -102,41 +135,102 @@ async function printedDigits(
     }
   };
   await walk(dir).catch(() => {});
+  return fonts.sort();
+}
+
+async function printedDigits(
+  classifier: OnnxClassifier,
+  dir: string,
+  variants: number,
+  mistakesFile: string | undefined,
+): Promise<Record<string, number> | undefined> {
+  const fonts = await fontFiles(dir);
   if (fonts.length === 0) {
     console.log(
       `printed: skipped, no font in ${dir} (apt-get install fonts-dejavu fonts-liberation, or --fonts DIR)`,
     );
     return undefined;
   }
-  const random = mulberry32(4321);
-  let correct = 0, total = 0;
-  const byFont: [string, number][] = [], blank: string[] = [];
-  for (const font of fonts.sort()) {
-    const bytes = await Deno.readFile(font);
-    let right = 0;
-    for (let digit = 0; digit < 10; digit++) {
-      for (let v = 0; v < variants; v++) {
-        const png = await svgToPng(printedDigitSvg(digit, random), 1, [bytes]);
-        try {
-          if ((await classifier.classifyImage(png)).digit === digit) right++;
-        } catch (error) {
-          if (!(error instanceof ImageError)) throw error; // a font without the glyph: no answer, a miss
-          if (!blank.includes(font)) blank.push(font);
+  const halves = {
+    "looked-at": fonts.filter((_, i) => i % 2 === 0),
+    "held-out": fonts.filter((_, i) => i % 2),
+  };
+  const report: Record<string, number> = {}, seen: Mistake[] = [];
+  for (const [page, { paper, photo }] of Object.entries(PAGES)) {
+    const line: string[] = [];
+    for (const [half, files] of Object.entries(halves)) {
+      const random = mulberry32(half === "looked-at" ? 4321 : 8765);
+      const mistakes: Mistake[] = [];
+      for (const font of files) {
+        const bytes = await Deno.readFile(font);
+        for (let digit = 0; digit < 10; digit++) {
+          for (let v = 0; v < variants; v++) {
+            let picture = await svgToPng(printedDigitSvg(digit, random, paper), 1, [bytes]);
+            if (photo) picture = photoJpeg(picture, random);
+            const name = font.slice(font.lastIndexOf("/") + 1).replace(/\.(ttf|otf)$/i, "");
+            try {
+              const answer = await classifier.classifyImage(picture);
+              if (answer.digit !== digit) {
+                mistakes.push({
+                  font: name,
+                  page,
+                  digit,
+                  answer: answer.digit,
+                  pixels: answer.prepared.pixels,
+                });
+              }
+            } catch (error) {
+              if (!(error instanceof ImageError)) throw error; // a font without the glyph: no answer, a miss
+              mistakes.push({ font: name, page, digit, answer: undefined });
+            }
+          }
         }
       }
+      const total = files.length * 10 * variants, accuracy = 1 - mistakes.length / total;
+      report[`printed-${page}-${half}`] = accuracy;
+      line.push(`${half} ${(100 * accuracy).toFixed(2)}% of ${total}`);
+      if (half === "looked-at") seen.push(...mistakes);
     }
-    correct += right, total += 10 * variants;
-    byFont.push([font.slice(font.lastIndexOf("/") + 1), right / (10 * variants)]);
+    console.log(
+      `printed, ${page} page: ${line.join(", ")} (${fonts.length} fonts, ${variants} pictures a digit)`,
+    );
   }
-  const worst = byFont.sort((a, b) => a[1] - b[1]).slice(0, 3).map(([f, a]) =>
-    `${f} ${(100 * a).toFixed(0)}%`
+  if (mistakesFile) await writeMistakes(mistakesFile, seen);
+  return report;
+}
+
+// a printed picture as a phone photo of it: decoded, photographed, JPEG at quality 55-85
+function photoJpeg(png: Uint8Array, random: () => number): Uint8Array {
+  const { width, height, data, channels } = decodeImage(png);
+  const rgba = new Uint8Array(width * height * 4);
+  for (let i = 0; i < width * height; i++) {
+    for (let c = 0; c < 4; c++) {
+      rgba[i * 4 + c] = c < 3 ? data[i * channels + Math.min(c, channels - 1)]! : 255;
+    }
+  }
+  const photo = photographed({ width, height, data: rgba }, random);
+  return jpeg.encode({ ...photo }, 55 + Math.round(random() * 30)).data as Uint8Array;
+}
+
+// the looked-at half's mistakes as the model saw them, captioned "font: digit → answer"
+async function writeMistakes(file: string, mistakes: Mistake[]): Promise<void> {
+  // up to 16 of each kind of page, so that one kind does not fill the figure
+  const shown = Object.keys(PAGES).flatMap((page) =>
+    mistakes.filter((m) => m.pixels && m.page === page).slice(0, 16)
   );
-  console.log(
-    `printed: ${(100 * correct / total).toFixed(2)}% of ${total} digits in ${fonts.length} fonts (worst: ${
-      worst.join(", ")
-    })`,
+  const tiles = shown.map((m) => ({
+    title: `${m.font.slice(0, 18)} ${m.page}: ${m.digit}→${m.answer}`,
+    width: IMAGE_SIDE,
+    height: IMAGE_SIDE,
+    values: m.pixels!,
+  }));
+  const title = `Printed digits the model got wrong (looked-at fonts; ${shown.length} of ${mistakes.length})`;
+  if (tiles.length === 0) return console.log(`no mistakes to draw in ${file}`);
+  await writeFileAtomic(
+    file,
+    await svgToPng(await renderSvg(imageGridSpec(tiles, { title, columns: 8 })), 2),
   );
-  return correct / total;
+  console.log(`wrote ${file}`);
 }
 
 await runMain(main);

@@ -1,12 +1,14 @@
 /**
  * From any grayscale picture of one digit to the 28x28 the model expects, the way MNIST's own
- * images were made: ink white on black, cropped to the ink, scaled to fit 20x20 keeping the aspect
- * ratio, and placed in 28x28 with its centre of mass at the centre.
+ * images were made: ink white on black, other marks cleared (specks, ruled lines: `marks.ts`),
+ * cropped to the ink, scaled to fit 20x20 keeping the aspect ratio, and placed in 28x28 with its
+ * centre of mass at the centre.
  *
  * @module
  */
 import { IMAGE_SIDE } from "../config.ts";
 import { LenetError } from "../errors.ts";
+import { keepDigitMarks } from "./marks.ts";
 
 /** Side of the box the digit is scaled to fit, as in MNIST. */
 export const DIGIT_BOX = 20;
@@ -180,6 +182,7 @@ function placeByCentreOfMass(digit: Float32Array, w: number, h: number): Float32
  */
 export function prepareDigit(gray: Float32Array, width: number, height: number): PreparedDigit {
   const { ink, inverted } = inkLevels(gray, width, height);
+  keepDigitMarks(ink, width, height); // specks, rules, margins: not the digit
   const box = inkBox(ink, width, height);
   const [bx, by, bw, bh] = box;
   const crop = new Float32Array(bw * bh);

@@ -91,13 +91,22 @@ export function canvasOfDigit(digit: Uint8Array): SyntheticImage {
   return { width: size, height: size, data };
 }
 
+/** What lies on the paper of a printed digit besides it ({@linkcode printedDigitSvg}). */
+export interface PaperOptions {
+  /** Ruled lines, light blue, about 30 px apart, and a red margin: a page of a notebook. */
+  lined?: boolean;
+  /** Dark specks of dust or toner, up to 3 px across, anywhere on the page: how many. */
+  specks?: number;
+}
+
 /**
  * A printed digit as a scan or photo of a page shows it: dark ink in whatever font the SVG is
  * rendered with (`svgToPng`'s `fonts`), 60 to 140 px tall, turned up to ±8°, somewhere on light,
- * tinted paper of 200x200 px.
+ * tinted paper of 200x200 px, with ruled lines or specks when asked.
  *
  * @param digit The digit, 0 to 9.
  * @param random A seeded source of [0, 1) numbers.
+ * @param paper What else is on the paper.
  * @returns An SVG document.
  *
  * @example
@@ -108,16 +117,83 @@ export function canvasOfDigit(digit: Uint8Array): SyntheticImage {
  * const svg = printedDigitSvg(7, mulberry32(1));
  * assert.match(svg, />7<\/text>/);
  * assert.equal(svg.match(/rgb\(\d+,\d+,\d+\)/g)?.length, 2); // whole numbers: resvg draws no rgb(1.5, …)
+ * const lined = printedDigitSvg(7, mulberry32(1), { lined: true, specks: 3 });
+ * assert.equal(lined.match(/<line /g)?.length, 7); // 6 rules and a margin
+ * assert.equal(lined.match(/<circle /g)?.length, 3);
  * ```
  */
-export function printedDigitSvg(digit: number, random: () => number): string {
+export function printedDigitSvg(digit: number, random: () => number, paper: PaperOptions = {}): string {
   const size = 60 + random() * 80, angle = (random() - 0.5) * 16;
   const x = 100 + (random() - 0.5) * (200 - size * 0.8), y = 100 + (random() - 0.5) * (200 - size);
-  const paper = 200 + Math.round(random() * 50), tint = Math.round(random() * 12);
+  const white = 200 + Math.round(random() * 50), tint = Math.round(random() * 12);
   const ink = Math.round(random() * 70);
   return `<svg xmlns="http://www.w3.org/2000/svg" width="200" height="200">` +
-    `<rect width="200" height="200" fill="rgb(${paper},${paper - (tint >> 1)},${paper - tint})"/>` +
+    `<rect width="200" height="200" fill="rgb(${white},${white - (tint >> 1)},${white - tint})"/>` +
+    (paper.lined ? ruledLines(random) : "") +
     `<text x="${x.toFixed(1)}" y="${(y + size * 0.35).toFixed(1)}" font-size="${size.toFixed(1)}" ` +
     `text-anchor="middle" fill="rgb(${ink},${ink},${ink + 10})" ` +
-    `transform="rotate(${angle.toFixed(1)} ${x.toFixed(1)} ${y.toFixed(1)})">${digit}</text></svg>`;
+    `transform="rotate(${angle.toFixed(1)} ${x.toFixed(1)} ${y.toFixed(1)})">${digit}</text>` +
+    specks(paper.specks ?? 0, random) + `</svg>`;
+}
+
+// a notebook's rules: 6 light-blue lines 26-34 px apart at a random phase, and a red margin
+function ruledLines(random: () => number): string {
+  const gap = 26 + random() * 8, phase = random() * gap, width = (1 + random()).toFixed(1);
+  const blue = `rgb(${130 + Math.round(random() * 40)},${170 + Math.round(random() * 30)},235)`;
+  const rules = Array.from({ length: 6 }, (_, i) => {
+    const y = (phase + i * gap).toFixed(1);
+    return `<line x1="0" y1="${y}" x2="200" y2="${y}" stroke="${blue}" stroke-width="${width}"/>`;
+  });
+  const margin = (8 + random() * 20).toFixed(1);
+  return rules.join("") +
+    `<line x1="${margin}" y1="0" x2="${margin}" y2="200" stroke="rgb(230,120,130)" stroke-width="${width}"/>`;
+}
+
+function specks(count: number, random: () => number): string {
+  return Array.from({ length: count }, () => {
+    const grey = Math.round(random() * 90);
+    return `<circle cx="${(random() * 200).toFixed(1)}" cy="${(random() * 200).toFixed(1)}" ` +
+      `r="${(0.6 + random() * 0.9).toFixed(1)}" fill="rgb(${grey},${grey},${grey})"/>`;
+  }).join("");
+}
+
+/**
+ * A picture as a phone camera takes it: light falling off across the frame, a slight blur, and
+ * sensor noise. Encode it as JPEG to finish the job.
+ *
+ * @param image An RGBA image (its alpha is ignored).
+ * @param random A seeded source of [0, 1) numbers.
+ * @returns An opaque RGBA image of the same size.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { mulberry32 } from "../data/shuffle.ts";
+ * import { photographed } from "./synthetic.ts";
+ * const white = { width: 8, height: 8, data: new Uint8Array(8 * 8 * 4).fill(255) };
+ * const photo = photographed(white, mulberry32(1));
+ * assert.equal(photo.data.length, white.data.length);
+ * assert.ok(photo.data.some((v, i) => i % 4 !== 3 && v < 250)); // darker somewhere
+ * ```
+ */
+export function photographed(image: SyntheticImage, random: () => number): SyntheticImage {
+  const { width, height, data } = image;
+  const gx = (random() - 0.5) * 0.5, gy = (random() - 0.5) * 0.5, dim = 0.75 + random() * 0.2;
+  const out = new Uint8Array(data.length);
+  const at = (x: number, y: number, c: number) =>
+    data[(Math.min(height - 1, Math.max(0, y)) * width + Math.min(width - 1, Math.max(0, x))) * 4 + c]!;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const light = dim + gx * (x / width - 0.5) + gy * (y / height - 0.5);
+      const noise = (random() + random() + random() - 1.5) * 14;
+      for (let c = 0; c < 3; c++) {
+        // a slight blur: half the pixel, half its four neighbours
+        const v = 0.5 * at(x, y, c) +
+          0.125 * (at(x - 1, y, c) + at(x + 1, y, c) + at(x, y - 1, c) + at(x, y + 1, c));
+        out[(y * width + x) * 4 + c] = Math.max(0, Math.min(255, Math.round(v * light + noise)));
+      }
+      out[(y * width + x) * 4 + 3] = 255;
+    }
+  }
+  return { width, height, data: out };
 }

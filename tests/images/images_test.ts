@@ -81,3 +81,38 @@ Deno.test("prepareDigit() refuses a blank picture", () => {
   const image = decodeImage(png);
   assertThrows(() => prepareDigit(toGray(image), 8, 8), ImageError, "blank");
 });
+
+Deno.test("prepareDigit() clears ruled lines, a margin and specks: the digit prepares as on clean paper", async () => {
+  const { printedDigitSvg } = await import("../../src/images/synthetic.ts");
+  const { svgToPng } = await import("../../src/figures/chart.ts");
+  const { mulberry32 } = await import("../../src/data/shuffle.ts");
+  const box = async (svg: string) => {
+    const image = decodeImage(await svgToPng(svg, 1));
+    return prepareDigit(toGray(image), image.width, image.height).box;
+  };
+  for (let seed = 1; seed <= 40; seed++) {
+    const digit = seed % 10;
+    // the same digit, size, place and ink (drawn first from the seed), with and without the rest:
+    // the digit's box stays within 8% of its size (clearing a rule or the margin where it crosses
+    // the digit's end may clip a few pixels off; before, specks and rules stretched it to the page)
+    const clean = await box(printedDigitSvg(digit, mulberry32(seed)));
+    const messy = await box(printedDigitSvg(digit, mulberry32(seed), { lined: true, specks: 8 }));
+    const [x, y, w, h] = clean, [mx, my, mw, mh] = messy;
+    const edges = [mx - x, my - y, mx + mw - (x + w), my + mh - (y + h)];
+    const slack = Math.max(2, 0.08 * Math.max(w, h));
+    assert(edges.every((d) => Math.abs(d) <= slack), `seed ${seed}, digit ${digit}: ${clean} vs ${messy}`);
+  }
+});
+
+Deno.test("prepareDigit() keeps a digit's detached parts and a thin 1 that spans the whole picture", () => {
+  const gray = new Float32Array(60 * 60).fill(1);
+  const ink = (x0: number, y0: number, x1: number, y1: number) => {
+    for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) gray[y * 60 + x] = 0;
+  };
+  ink(20, 10, 44, 15); // a 5's bar, not touching the rest
+  ink(20, 18, 25, 30), ink(20, 30, 40, 34), ink(40, 34, 44, 48), ink(20, 48, 44, 52);
+  assertEquals(prepareDigit(gray, 60, 60).box, [20, 10, 24, 42]);
+  const one = new Float32Array(40 * 40).fill(1);
+  for (let y = 0; y < 40; y++) one[y * 40 + 20] = 0; // one pixel wide, top to bottom
+  assertEquals(prepareDigit(one, 40, 40).box, [20, 0, 1, 40]);
+});

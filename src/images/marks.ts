@@ -1,0 +1,175 @@
+/**
+ * Which marks on a page are the digit. A picture of a digit holds other marks too: specks of dust
+ * or toner, the rules and margin of lined paper, the shadow of a fold. Left in, they stretch the
+ * digit's box, and the digit ends up small in a corner of the 28x28. Here, first, thin straight
+ * lines that run across the whole picture (ruled lines, a margin) are cleared; then the ink is
+ * split into marks (connected strokes as dark as at least a third of the darkest ink), the
+ * largest is the digit, and so are the marks large or near enough to be a part of it (a 5's
+ * detached bar); everything else is cleared, keeping the soft edges of the strokes kept.
+ *
+ * @module
+ */
+
+/** Ink above this (of 1, after the paper's noise floor) makes a mark: light rules and the margin
+ * of lined paper, pencil guide lines and shadows stay below it. */
+const MARK_LEVEL = 1 / 3;
+/** A mark at least this share of the largest one's ink is a part of the digit wherever it is. */
+const PART_SHARE = 0.1;
+/** A smaller mark, down to {@linkcode BIT_SHARE} of the largest one's ink, is a part of the digit
+ * when its centre lies within the largest mark's box grown by this share of its longer side on
+ * every side: bits of a broken stroke. Dust is smaller, wherever it lies. */
+const NEAR = 0.25;
+/** See {@linkcode NEAR}. */
+const BIT_SHARE = 0.02;
+/** How far, in pixels, the soft edges of the kept marks reach. */
+const EDGE = 2;
+/** A row or column with ink along this share of its length is part of a line across the picture. */
+const LINE_COVER = 0.85;
+/** Such a line is a rule, not a stroke, when it is at most this share of the picture thick. */
+const LINE_THIN = 0.03;
+
+interface Mark {
+  mass: number;
+  box: [number, number, number, number]; // x0, y0, x1, y1, inclusive
+}
+
+// 8-connected marks of the pixels above MARK_LEVEL: a label per pixel (0: none) and each mark's ink
+function findMarks(ink: Float32Array, width: number, height: number): { labels: Int32Array; marks: Mark[] } {
+  const labels = new Int32Array(width * height), marks: Mark[] = [];
+  const stack = new Int32Array(width * height);
+  for (let start = 0; start < ink.length; start++) {
+    if (labels[start] || !(ink[start]! > MARK_LEVEL)) continue;
+    const label = marks.length + 1, mark: Mark = { mass: 0, box: [width, height, -1, -1] };
+    let top = 0;
+    stack[top++] = start, labels[start] = label;
+    while (top > 0) {
+      const at = stack[--top]!, x = at % width, y = (at - x) / width;
+      mark.mass += ink[at]!;
+      const b = mark.box;
+      b[0] = Math.min(b[0], x), b[1] = Math.min(b[1], y), b[2] = Math.max(b[2], x), b[3] = Math.max(b[3], y);
+      for (let dy = -1; dy <= 1; dy++) {
+        for (let dx = -1; dx <= 1; dx++) {
+          const xx = x + dx, yy = y + dy, next = yy * width + xx;
+          if (xx < 0 || yy < 0 || xx >= width || yy >= height || labels[next]) continue;
+          if (ink[next]! > MARK_LEVEL) labels[next] = label, stack[top++] = next;
+        }
+      }
+    }
+    marks.push(mark);
+  }
+  return { labels, marks };
+}
+
+// which marks are the digit: the largest, and those large or near enough to it
+function digitMarks(marks: Mark[]): boolean[] {
+  const largest = marks.reduce((a, b) => (b.mass > a.mass ? b : a));
+  const [x0, y0, x1, y1] = largest.box, grow = NEAR * Math.max(x1 - x0 + 1, y1 - y0 + 1);
+  return marks.map(({ mass, box }) => {
+    const cx = (box[0] + box[2]) / 2, cy = (box[1] + box[3]) / 2;
+    const near = cx >= x0 - grow && cx <= x1 + grow && cy >= y0 - grow && cy <= y1 + grow;
+    return mass >= PART_SHARE * largest.mass || (near && mass >= BIT_SHARE * largest.mass);
+  });
+}
+
+// the kept marks' pixels grown by `r` (a square), as a mask
+function grow(mask: Uint8Array, width: number, height: number, r: number): Uint8Array {
+  const rows = new Uint8Array(mask.length), out = new Uint8Array(mask.length);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      if (!mask[y * width + x]) continue;
+      for (let xx = Math.max(0, x - r); xx <= Math.min(width - 1, x + r); xx++) rows[y * width + xx] = 1;
+    }
+  }
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      if (!rows[y * width + x]) continue;
+      for (let yy = Math.max(0, y - r); yy <= Math.min(height - 1, y + r); yy++) out[yy * width + x] = 1;
+    }
+  }
+  return out;
+}
+
+// Rows (or, transposed, columns) inked along most of their length, in bands no thicker than a
+// rule: a ruled line or a margin, whatever crosses it. Their indices.
+function ruledBands(ink: Float32Array, width: number, height: number, rows: boolean): number[] {
+  const lines = rows ? height : width, length = rows ? width : height;
+  const covered = Array.from({ length: lines }, (_, i) => {
+    let n = 0;
+    for (let j = 0; j < length; j++) if (ink[rows ? i * width + j : j * width + i]! > 0) n++;
+    return n >= LINE_COVER * length;
+  });
+  const thin = Math.max(1, Math.round(LINE_THIN * length)), out: number[] = [];
+  for (let i = 0; i < lines;) {
+    let end = i;
+    while (end < lines && covered[end]) end++;
+    if (end > i && end - i <= thin) { for (let k = i; k < end; k++) out.push(k); }
+    i = Math.max(end, i + 1);
+  }
+  return out;
+}
+
+/**
+ * Clears, in place, thin lines that run across the whole picture (see the module's doc), unless
+ * that would leave no ink at all.
+ *
+ * @param ink Ink levels in [0, 1], row-major.
+ * @param width Picture width.
+ * @param height Picture height.
+ * @returns How many rows and columns were cleared.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { clearRuledLines } from "./marks.ts";
+ * const ink = new Float32Array(100 * 100);
+ * for (let x = 0; x < 100; x++) ink[50 * 100 + x] = 1; // a rule across
+ * for (let y = 20; y < 80; y++) for (let x = 40; x < 52; x++) ink[y * 100 + x] = 1; // a thick stroke
+ * assert.equal(clearRuledLines(ink, 100, 100), 1);
+ * assert.equal(ink[50 * 100 + 10], 0);
+ * assert.equal(ink[30 * 100 + 45], 1);
+ * ```
+ */
+export function clearRuledLines(ink: Float32Array, width: number, height: number): number {
+  const rows = ruledBands(ink, width, height, true), columns = ruledBands(ink, width, height, false);
+  if (rows.length + columns.length === 0) return 0;
+  const cleared = ink.slice();
+  for (const y of rows) cleared.fill(0, y * width, (y + 1) * width);
+  for (const x of columns) for (let y = 0; y < height; y++) cleared[y * width + x] = 0;
+  if (!cleared.some((v) => v > MARK_LEVEL)) return 0; // it was all lines: leave it be
+  ink.set(cleared);
+  return rows.length + columns.length;
+}
+
+/**
+ * Clears, in place, the ink of every mark that is not the digit (see the module's doc).
+ *
+ * @param ink Ink levels in [0, 1] (1 the darkest ink, 0 paper), row-major.
+ * @param width Picture width.
+ * @param height Picture height.
+ * @returns How many marks were cleared.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { keepDigitMarks } from "./marks.ts";
+ * const ink = new Float32Array(40 * 40);
+ * for (let y = 8; y < 32; y++) for (let x = 18; x < 22; x++) ink[y * 40 + x] = 1; // a "1"
+ * ink[2 * 40 + 37] = 1; // a speck in the corner
+ * for (let x = 0; x < 40; x++) ink[20 * 40 + x] ||= 0.2; // a light rule across the page
+ * assert.equal(keepDigitMarks(ink, 40, 40), 1);
+ * assert.equal(ink[2 * 40 + 37], 0);
+ * assert.equal(ink[20 * 40 + 2], 0); // the rule
+ * assert.equal(ink[10 * 40 + 19], 1); // the stroke
+ * ```
+ */
+export function keepDigitMarks(ink: Float32Array, width: number, height: number): number {
+  clearRuledLines(ink, width, height);
+  const { labels, marks } = findMarks(ink, width, height);
+  if (marks.length === 0) return 0;
+  const keep = digitMarks(marks);
+  const kept = new Uint8Array(ink.length);
+  for (let i = 0; i < ink.length; i++) kept[i] = labels[i] && keep[labels[i]! - 1] ? 1 : 0;
+  const reach = grow(kept, width, height, EDGE);
+  for (let i = 0; i < ink.length; i++) if (!reach[i]) ink[i] = 0;
+  return keep.filter((k) => !k).length;
+}
