@@ -8,6 +8,7 @@
  */
 import { LenetError } from "../errors.ts";
 import { type LeNetConfig, resolveLeNetConfig, weightSlots } from "../config.ts";
+import { mulberry32 } from "../data/shuffle.ts";
 
 /** A LeNet's architecture and its weights, flat, in tfjs's order. */
 export interface LeNetWeights {
@@ -45,4 +46,41 @@ export function checkWeights(model: { config: Partial<LeNetConfig>; weights: Flo
     );
   }
   return { config, weights: model.weights };
+}
+
+/**
+ * A freshly initialised LeNet as plain data, as Keras initialises one: Glorot-uniform kernels
+ * (uniform in ±√(6 / (fan in + fan out)), the fans of a 3x3 convolution counting its taps) and
+ * zero biases, drawn from a seeded generator — for training without TensorFlow.js (the browser
+ * page). The values differ from tfjs's for the same seed; their distribution is the same.
+ *
+ * @param overrides The architecture (defaults from `DEFAULT_LENET`).
+ * @param seed The generator's seed.
+ * @returns The model.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DEFAULT_LENET } from "../config.ts";
+ * import { initialWeights } from "./weights.ts";
+ * const { weights } = initialWeights(DEFAULT_LENET, 1);
+ * assert.equal(weights.length, 106_154);
+ * const limit = Math.sqrt(6 / (9 * 1 + 9 * 6)); // conv1: 3x3x1 in, 3x3x6 out
+ * assert.ok(weights.subarray(0, 54).every((w) => Math.abs(w) <= limit));
+ * assert.ok(weights.subarray(54, 60).every((b) => b === 0)); // conv1's biases
+ * assert.deepEqual(initialWeights(DEFAULT_LENET, 1).weights, weights);
+ * ```
+ */
+export function initialWeights(overrides: Partial<LeNetConfig>, seed: number): LeNetWeights {
+  const config = resolveLeNetConfig(overrides);
+  const slots = weightSlots(config), random = mulberry32(seed);
+  const weights = new Float32Array(slots.at(-1)!.offset + slots.at(-1)!.size);
+  for (const { kind, shape, offset, size } of slots) {
+    if (kind === "bias") continue;
+    const taps = shape.length === 4 ? shape[0]! * shape[1]! : 1;
+    const fanIn = taps * shape.at(-2)!, fanOut = taps * shape.at(-1)!;
+    const limit = Math.sqrt(6 / (fanIn + fanOut));
+    for (let i = offset; i < offset + size; i++) weights[i] = (2 * random() - 1) * limit;
+  }
+  return { config, weights };
 }

@@ -9,7 +9,7 @@ import { gatherBatch } from "../data/batch.ts";
 import type { LabeledImages } from "../data/labeled_images.ts";
 import { ensureBackend } from "../engines/tfjs/backend.ts";
 import type { LeNet } from "../model/lenet.ts";
-import { score } from "./loss.ts";
+import { scoreProbabilities } from "./loss.ts";
 import type { Evaluation } from "./types.ts";
 
 /** The images of a set as the `[count, rows, cols, 1]` tensor tfjs takes. */
@@ -52,30 +52,4 @@ export async function evaluate(lenet: LeNet, set: LabeledImages, batchSize = 100
     probsT.dispose();
   }
   return scoreProbabilities(probabilities, set.labels.subarray(0, set.count), numClasses);
-}
-
-/**
- * Loss, accuracy and predictions from each image's class probabilities (for example those of
- * `FusedTrainer.predict`).
- *
- * @param probabilities `numClasses` probabilities per image.
- * @param labels The class of each image.
- * @param numClasses Classes per image.
- * @returns The metrics and predictions.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { scoreProbabilities } from "./evaluate.ts";
- * const probs = Float32Array.of(0.9, 0.1, 0.2, 0.8);
- * assert.equal(scoreProbabilities(probs, Uint8Array.of(0, 0), 2).accuracy, 0.5);
- * ```
- */
-export function scoreProbabilities(
-  probabilities: Float32Array,
-  labels: Uint8Array,
-  numClasses: number,
-): Evaluation {
-  const { lossSum, correct, predictions, confidences } = score(probabilities, labels, numClasses);
-  return { loss: lossSum / labels.length, accuracy: correct / labels.length, predictions, confidences };
 }

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { Evaluation } from "./types.ts";
 
 /** Keras' fuzz factor: probabilities are clipped to [ε, 1 − ε] before the log, and Adam's ε. */
 export const KERAS_EPSILON = 1e-7;
@@ -73,4 +74,30 @@ export function score(probabilities: Float32Array, labels: ArrayLike<number>, nu
     confidences[i] = row[best]!;
   }
   return { lossSum, correct, predictions, confidences };
+}
+
+/**
+ * Loss, accuracy and predictions from each image's class probabilities (for example those of
+ * `FusedTrainer.predict`).
+ *
+ * @param probabilities `numClasses` probabilities per image.
+ * @param labels The class of each image.
+ * @param numClasses Classes per image.
+ * @returns The metrics and predictions.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { scoreProbabilities } from "./loss.ts";
+ * const probs = Float32Array.of(0.9, 0.1, 0.2, 0.8);
+ * assert.equal(scoreProbabilities(probs, Uint8Array.of(0, 0), 2).accuracy, 0.5);
+ * ```
+ */
+export function scoreProbabilities(
+  probabilities: Float32Array,
+  labels: Uint8Array,
+  numClasses: number,
+): Evaluation {
+  const { lossSum, correct, predictions, confidences } = score(probabilities, labels, numClasses);
+  return { loss: lossSum / labels.length, accuracy: correct / labels.length, predictions, confidences };
 }

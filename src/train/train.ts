@@ -6,12 +6,11 @@
  */
 import { resolveTrainConfig, type TrainConfig } from "../config.ts";
 import { checkImagesFit, checkLabels, type LabeledImages, splitValidation } from "../data/labeled_images.ts";
-import { epochPermutation } from "../data/shuffle.ts";
 import { ensureBackend } from "../engines/tfjs/backend.ts";
 import type { LeNet } from "../model/lenet.ts";
 import { saveCheckpoint, type TrainState } from "./checkpoint.ts";
-import { learningRateAt } from "./schedule.ts";
 import { stepEngine } from "./_step_engine.ts";
+import { runEpochs } from "./loop.ts";
 import type { BatchProgress, EpochLog } from "./types.ts";
 
 /** Options of {@linkcode train}: the recipe (defaults in `DEFAULT_TRAIN`) and the run's hooks. */
@@ -74,7 +73,6 @@ export async function train(
   const split = config.validationSplit > 0 ? splitValidation(trainSet, config.validationSplit) : undefined;
   const fitSet = split?.train ?? trainSet;
   const valSet = split?.validation ?? validation;
-  const { batchSize, epochs } = config;
   const sets: [LabeledImages, string][] = [[fitSet, "training set"]];
   if (valSet) sets.push([valSet, "validation set"]);
   for (const [set, what] of sets) {
@@ -82,64 +80,22 @@ export async function train(
     checkLabels(set.labels.subarray(0, set.count), lenet.config.numClasses);
   }
   using engine = await stepEngine(lenet, config, fitSet, resume);
-  const steps = Math.ceil(fitSet.count / batchSize);
-  const history = [...(resume?.history ?? [])];
-  let learningRate = config.learningRate, yielded = performance.now();
-
-  for (let epoch = (resume?.epoch ?? 0) + 1; epoch <= epochs; epoch++) {
-    const order = epochPermutation(fitSet.count, config.seed, epoch);
-    const started = performance.now();
-    let lossSum = 0, correctSum = 0, seen = 0;
-    for (let step = 0; step < steps; step++) {
-      // The fused engine never waits on anything: give the event loop (a Ctrl-C handler aborting
-      // `signal`, say) a turn ten times a second.
-      if (performance.now() - yielded > 100) {
-        await new Promise((resolve) => setTimeout(resolve, 0));
-        yielded = performance.now();
+  return await runEpochs(engine, fitSet, valSet, config, {
+    history: resume?.history,
+    onBatch,
+    signal,
+    onEpoch: async (log, history) => {
+      if (checkpointPath) {
+        const fusedAdam = engine.adamState();
+        await saveCheckpoint(checkpointPath, lenet, {
+          epoch: log.epoch,
+          train: config,
+          history,
+          trainCount: trainSet.count,
+          ...(fusedAdam ? { fusedAdam } : {}),
+        });
       }
-      if (signal?.aborted) return { history, interrupted: true };
-      learningRate = learningRateAt(config, (epoch - 1) * steps + step, epochs * steps);
-      const indices = order.subarray(step * batchSize, Math.min(fitSet.count, (step + 1) * batchSize));
-      const result = await engine.step(indices, learningRate, epoch);
-      lossSum += result.lossSum;
-      correctSum += result.correct;
-      seen += indices.length;
-      const elapsed = (performance.now() - started) / 1000;
-      onBatch?.({
-        epoch,
-        epochs,
-        step: step + 1,
-        steps,
-        loss: lossSum / seen,
-        accuracy: correctSum / seen,
-        imagesPerSecond: seen / elapsed,
-        etaSeconds: elapsed / (step + 1) * (steps - step - 1),
-      });
-    }
-    const seconds = (performance.now() - started) / 1000;
-    engine.sync();
-    const val = valSet ? await engine.evaluate(valSet) : { loss: NaN, accuracy: NaN };
-    const log: EpochLog = {
-      epoch,
-      loss: lossSum / seen,
-      accuracy: correctSum / seen,
-      valLoss: val.loss,
-      valAccuracy: val.accuracy,
-      seconds,
-      learningRate,
-    };
-    history.push(log);
-    if (checkpointPath) {
-      const fusedAdam = engine.adamState();
-      await saveCheckpoint(checkpointPath, lenet, {
-        epoch,
-        train: config,
-        history,
-        trainCount: trainSet.count,
-        ...(fusedAdam ? { fusedAdam } : {}),
-      });
-    }
-    onEpoch?.(log);
-  }
-  return { history, interrupted: false };
+      onEpoch?.(log);
+    },
+  });
 }

@@ -2,7 +2,6 @@
 // shared memory that, each time the control block's generation moves, does the task it finds
 // there (forward, and backward, on its share of the batch, or its half of Adam) and reports back.
 // See trainer.ts.
-import { parentPort } from "node:worker_threads";
 import { IMAGE_PIXELS } from "../../config.ts";
 import { TRANSFORM_FLOATS } from "../../data/augment.ts";
 import {
@@ -14,27 +13,31 @@ import {
   waitWhile,
   type WorkerSetup,
 } from "./_wasm.ts";
+import { onSetup } from "./_thread.ts";
 
-parentPort!.once("message", async (data: WorkerSetup) => {
+await onSetup(async (data: WorkerSetup) => {
   const { memory, net, mainNet, x, labels, control, stackTop } = data;
   const wasm = await instantiateLenet(memory);
   wasm.__stack_pointer.value = stackTop;
   const ints = new Int32Array(memory.buffer, control, 16),
     floats = new Float32Array(memory.buffer, control, 16);
-  parentPort!.postMessage("ready");
-  for (let seen = 0;;) {
-    waitWhile(ints, Control.asked, seen);
-    seen = Atomics.load(ints, Control.asked);
-    const task = ints[Control.task];
-    if (task === Task.quit) break;
-    try {
-      run(task!);
-    } catch (error) {
-      console.error(`error: the training worker failed: ${(error as Error).message}`);
-      ints[Control.failed] = 1;
+  return loop;
+
+  function loop(): void {
+    for (let seen = 0;;) {
+      waitWhile(ints, Control.asked, seen);
+      seen = Atomics.load(ints, Control.asked);
+      const task = ints[Control.task];
+      if (task === Task.quit) break;
+      try {
+        run(task!);
+      } catch (error) {
+        console.error(`error: the training worker failed: ${(error as Error).message}`);
+        ints[Control.failed] = 1;
+      }
+      Atomics.store(ints, Control.done, seen);
+      Atomics.notify(ints, Control.done);
     }
-    Atomics.store(ints, Control.done, seen);
-    Atomics.notify(ints, Control.done);
   }
 
   function run(task: number): void {

@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { Worker } from "node:worker_threads";
+import { startThread, type Thread } from "./_thread.ts";
 import {
   type Activation,
   ACTIVATIONS,
@@ -69,13 +69,18 @@ export interface FusedOptions {
    * Defaults to 2 when the machine has two cores or more.
    */
   threads?: number;
+  /**
+   * The second thread's module, for a bundle that moves it (the browser page's build bundles
+   * `_worker.ts` on its own); by default `_worker.ts` beside this module.
+   */
+  workerUrl?: URL | string;
 }
 
 const PAGE = 65536, STACK_BYTES = 65536;
 
 /** The second thread: its worker, its Net and the control words it waits on. */
 interface Helper {
-  worker: Worker;
+  worker: Thread;
   net: number;
   ints: Int32Array;
   floats: Float32Array;
@@ -185,11 +190,19 @@ export class FusedTrainer {
     const x = align(end), labels = x + maxBatch * IMAGE_PIXELS * 4;
     grow(labels + maxBatch * 4);
     const helper = threads === 2
-      ? await startHelper({ memory, net: helperNet, mainNet: net, x, labels, control, stackTop })
+      ? await startHelper(
+        { memory, net: helperNet, mainNet: net, x, labels, control, stackTop },
+        new URL(options.workerUrl ?? new URL("./_worker.ts", import.meta.url)),
+      )
       : undefined;
     const trainer = new FusedTrainer(wasm, memory, net, { maxBatch, numClasses: k, x, labels }, helper);
     trainer.#params().set(weights);
     return trainer;
+  }
+
+  /** Classes of the model's output. */
+  get numClasses(): number {
+    return this.#numClasses;
   }
 
   /** Threads that share each batch. */
@@ -410,19 +423,8 @@ export class FusedTrainer {
   }
 }
 
-// node:worker_threads rather than a web Worker: it can be unref'd, so a trainer nobody disposed
-// does not keep the process alive with its helper blocked in Atomics.wait.
-async function startHelper(setup: WorkerSetup): Promise<Helper> {
-  const worker = new Worker(workerEntry(new URL("./_worker.ts", import.meta.url)));
-  await new Promise<void>((resolve, reject) => {
-    worker.once("message", () => resolve());
-    worker.once(
-      "error",
-      (error) => reject(new Error(`The training worker failed to start: ${error.message}`)),
-    );
-    worker.postMessage(setup);
-  });
-  worker.unref();
+async function startHelper(setup: WorkerSetup, url: URL): Promise<Helper> {
+  const worker = await startThread(url, setup);
   const { buffer } = setup.memory;
   return {
     worker,
@@ -430,12 +432,6 @@ async function startHelper(setup: WorkerSetup): Promise<Helper> {
     ints: new Int32Array(buffer, setup.control, CONTROL_WORDS),
     floats: new Float32Array(buffer, setup.control, CONTROL_WORDS),
   };
-}
-
-// node:worker_threads starts file: and data: modules only; a module imported over HTTP gets a
-// data: module that imports it.
-function workerEntry(url: URL): URL {
-  return url.protocol === "file:" ? url : new URL(`data:text/javascript,import ${JSON.stringify(url.href)};`);
 }
 
 // Gives the helper a task (its arguments already in the control block); returns the generation
