@@ -32,7 +32,11 @@ export type ErrorOf = (message: string) => LenetError;
  * await assert.rejects(readBounded("/dev/zero", 10, (m) => new LenetError(m)), /Not a regular file/);
  * ```
  */
-export async function readBounded(path: string, maxBytes: number, errorOf: ErrorOf): Promise<Uint8Array> {
+export async function readBounded(
+  path: string | URL,
+  maxBytes: number,
+  errorOf: ErrorOf,
+): Promise<Uint8Array> {
   const info = await statRegular(path, maxBytes, errorOf);
   try {
     using file = await Deno.open(path);
@@ -73,7 +77,11 @@ export async function readBounded(path: string, maxBytes: number, errorOf: Error
  * await assert.rejects(statRegular("/dev/null", 10, (m) => new LenetError(m)), /Not a regular file/);
  * ```
  */
-export async function statRegular(path: string, maxBytes: number, errorOf: ErrorOf): Promise<Deno.FileInfo> {
+export async function statRegular(
+  path: string | URL,
+  maxBytes: number,
+  errorOf: ErrorOf,
+): Promise<Deno.FileInfo> {
   let info: Deno.FileInfo;
   try {
     info = await Deno.stat(path);

@@ -258,10 +258,42 @@ export async function loadIdxPair(
     readIdx(imagesPath, IDX_IMAGES_MAGIC, maxBytes),
     readIdx(labelsPath, IDX_LABELS_MAGIC, maxBytes),
   ]);
+  return pairIdx(images, labels, imagesPath, labelsPath);
+}
+
+/**
+ * Images and their labels as one set, from the two parsed files (as {@linkcode loadIdxPair} reads
+ * them, or as a browser page fetches them).
+ *
+ * @param images The images file's array (3 dimensions).
+ * @param labels The labels file's array.
+ * @param imagesName The images file's name, for errors.
+ * @param labelsName The labels file's name, for errors.
+ * @returns Images and labels together.
+ * @throws {IdxError} When the images are not 3-dimensional or the counts differ.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { pairIdx } from "./idx.ts";
+ * const images = { dims: [2, 1, 1], data: Uint8Array.of(0, 255) };
+ * assert.equal(pairIdx(images, { dims: [2], data: Uint8Array.of(3, 4) }, "i", "l").count, 2);
+ * assert.throws(() => pairIdx(images, { dims: [3], data: Uint8Array.of(3, 4, 5) }, "i", "l"), /mismatch/);
+ * ```
+ */
+export function pairIdx(
+  images: IdxArray,
+  labels: IdxArray,
+  imagesName: string,
+  labelsName: string,
+): LabeledImages {
+  if (images.dims.length !== 3) {
+    throw new IdxError(`Not images: ${imagesName} has ${images.dims.length} dimensions, expected 3`);
+  }
   const [count, rows, cols] = images.dims as [number, number, number];
   if (labels.dims[0] !== count) {
     throw new IdxError(
-      `Image/label count mismatch: ${imagesPath} has ${count} images, ${labelsPath} has ${
+      `Image/label count mismatch: ${imagesName} has ${count} images, ${labelsName} has ${
         labels.dims[0]
       } labels`,
     );

@@ -9,49 +9,7 @@ import * as tf from "../_tfjs.ts";
 import type { LabeledImages } from "../data/labeled_images.ts";
 import type { LeNet } from "../model/lenet.ts";
 import { type ChartSpec, imageGridSpec, type ImageTile } from "./chart.ts";
-import type { EpochLog } from "../train/types.ts";
-
-/**
- * Loss and accuracy per epoch, training against validation, side by side.
- *
- * @param history The run's epochs.
- * @returns A Vega-Lite spec.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { historySpec } from "./specs.ts";
- * import { renderSvg } from "./chart.ts";
- * const log = { epoch: 1, loss: 0.3, accuracy: 0.9, valLoss: 0.2, valAccuracy: 0.95, seconds: 6, learningRate: 1e-3 };
- * const svg = await renderSvg(historySpec([log, { ...log, epoch: 2, loss: 0.1 }]));
- * assert.match(svg, /accuracy/);
- * ```
- */
-export function historySpec(history: EpochLog[]): ChartSpec {
-  const values = history.flatMap((e) => [
-    { epoch: e.epoch, metric: "loss", set: "training", value: e.loss },
-    { epoch: e.epoch, metric: "loss", set: "validation", value: e.valLoss },
-    { epoch: e.epoch, metric: "accuracy", set: "training", value: e.accuracy },
-    { epoch: e.epoch, metric: "accuracy", set: "validation", value: e.valAccuracy },
-  ]);
-  const panel = (metric: string, title: string) => ({
-    title,
-    width: 320,
-    height: 220,
-    transform: [{ filter: `datum.metric === '${metric}'` }],
-    mark: { type: "line", point: true },
-    encoding: {
-      x: { field: "epoch", type: "quantitative", title: "epoch", axis: { tickMinStep: 1 } },
-      y: { field: "value", type: "quantitative", title: metric, scale: { zero: false } },
-      color: { field: "set", type: "nominal", title: null, legend: { orient: "bottom" } },
-    },
-  });
-  return {
-    title: "Training curves",
-    data: { values },
-    hconcat: [panel("loss", "Loss (categorical cross-entropy)"), panel("accuracy", "Accuracy")],
-  };
-}
+export { historySpec } from "./history.ts";
 
 /**
  * A convolution's filters on one diverging, shared scale: layer 1 (`getWeights(1)`, 6 filters of

@@ -39,7 +39,28 @@ export interface LeNetCreateOptions {
 
 const METADATA_KEY = "lenet";
 
-function buildLayers(config: LeNetConfig, seed: number): tf.Sequential {
+/**
+ * The tfjs layers of a LeNet, on whatever backend tfjs has active: what {@linkcode LeNet.create}
+ * builds once it has started the WebAssembly backend, and what a browser benchmark builds on
+ * tfjs's default backend there (`tools/web_figures.ts`).
+ *
+ * @param config The architecture.
+ * @param seed Seed of the Glorot-uniform initialisers (each layer takes the next).
+ * @returns An uncompiled Sequential model.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DEFAULT_LENET } from "../config.ts";
+ * import { initBackend } from "../engines/tfjs/backend.ts";
+ * import { lenetLayers } from "./lenet.ts";
+ * await initBackend();
+ * const model = lenetLayers(DEFAULT_LENET, 1);
+ * assert.equal(model.countParams(), 106_154);
+ * model.dispose();
+ * ```
+ */
+export function lenetLayers(config: LeNetConfig, seed: number): tf.Sequential {
   const { activation } = config;
   let layerSeed = seed;
   const init = () => tf.initializers.glorotUniform({ seed: layerSeed++ });
@@ -124,7 +145,7 @@ export class LeNet {
     const { seed = 42 } = options;
     const config = resolveLeNetConfig(overrides);
     await ensureBackend();
-    return new LeNet(buildLayers(config, seed), config);
+    return new LeNet(lenetLayers(config, seed), config);
   }
 
   /**

@@ -11,12 +11,11 @@
  */
 import { LenetError } from "../errors.ts";
 import * as ort from "npm:onnxruntime-web@1.30.0";
-import { fileURLToPath } from "node:url";
 import { readBounded } from "../_bounded_read.ts";
 import { checkThreads, IMAGE_SIDE } from "../config.ts";
 import { ModelProto } from "./_schema.ts";
 import { type PreparedDigit, prepareDigit } from "../images/digit.ts";
-import { decodeImage, toGray } from "../images/decode.ts";
+import { decodeImage, type RasterImage, toGray } from "../images/decode.ts";
 
 /**
  * The model `OnnxClassifier.load()` loads when given none: the most accurate LeNet this repository
@@ -257,6 +256,38 @@ export class OnnxClassifier {
    * ```
    */
   async classifyImage(bytes: Uint8Array): Promise<ImageClassification> {
+    this.#checkDigitInput(); // before decoding: a model that cannot answer fails first
+    return await this.classifyRaster(decodeImage(bytes));
+  }
+
+  /**
+   * Classifies a decoded picture (a canvas's pixels, say) as {@linkcode OnnxClassifier.classifyImage}
+   * classifies a file: the same preparation, without the codec.
+   *
+   * @param image The picture: gray, gray+alpha, RGB or RGBA samples.
+   * @returns The answer and the 28x28 digit the model saw.
+   * @throws {ImageError} When the picture holds no digit.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { OnnxClassifier } from "./classifier.ts";
+   * const classifier = await OnnxClassifier.load();
+   * const data = new Uint8Array(60 * 60 * 4); // a transparent canvas
+   * for (let y = 8; y < 52; y++) for (let x = 27; x < 33; x++) data[(y * 60 + x) * 4 + 3] = 255; // a black bar
+   * const answer = await classifier.classifyRaster({ width: 60, height: 60, channels: 4, maxValue: 255, data });
+   * assert.equal(answer.digit, 1);
+   * await classifier.release();
+   * ```
+   */
+  async classifyRaster(image: RasterImage): Promise<ImageClassification> {
+    this.#checkDigitInput();
+    const prepared = prepareDigit(toGray(image), image.width, image.height);
+    const [answer] = await this.classify(prepared.pixels);
+    return { ...answer!, prepared };
+  }
+
+  #checkDigitInput(): void {
     if (this.inputShape.join() !== [1, IMAGE_SIDE, IMAGE_SIDE].join()) {
       throw new OnnxModelError(
         `Model ${this.source} expects input [${
@@ -264,10 +295,6 @@ export class OnnxClassifier {
         }]; digits are prepared as [1, 28, 28]`,
       );
     }
-    const image = decodeImage(bytes);
-    const prepared = prepareDigit(toGray(image), image.width, image.height);
-    const [answer] = await this.classify(prepared.pixels);
-    return { ...answer!, prepared };
   }
 
   /** Frees the onnxruntime session. */
@@ -289,7 +316,7 @@ async function runSession(
 async function readModel(model: string | URL): Promise<Uint8Array> {
   const errorOf = (reason: string) => new OnnxModelError(`Cannot read the model ${model}: ${reason}`);
   if (typeof model === "string") return await readBounded(model, MAX_MODEL_BYTES, errorOf);
-  if (model.protocol === "file:") return await readBounded(fileURLToPath(model), MAX_MODEL_BYTES, errorOf);
+  if (model.protocol === "file:") return await readBounded(model, MAX_MODEL_BYTES, errorOf);
   const response = await fetch(model);
   if (!response.ok) throw errorOf(`HTTP ${response.status}`);
   const declared = Number(response.headers.get("content-length") ?? 0);

@@ -1,0 +1,142 @@
+// Builds the browser page into one self-contained folder any static host can serve (default
+// dist/web): the page's modules bundled for the browser (class names kept, so error names survive
+// minification), onnxruntime-web's WebAssembly build, the model the page starts with (picked as
+// predict picks one), and MNIST gzipped for in-page training. Nothing is fetched from a CDN.
+//   deno task build:web [--out dist/web] [--model FILE]
+import "npm:onnxruntime-web@1.30.0"; // installed, so that its browser build can be copied
+import { basename, dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type FlagSpec, helpText, parseFlags, runMain } from "../src/cli/flags.ts";
+import { chooseModel } from "../src/cli/shipped_models.ts";
+import { mnistPaths } from "../src/data/dataset.ts";
+import { LenetError } from "../src/errors.ts";
+
+const FLAGS: Record<string, FlagSpec> = {
+  out: {
+    type: "string",
+    description: "folder to write the page to",
+    default: "dist/web",
+    placeholder: "DIR",
+  },
+  model: {
+    type: "string",
+    description: "ONNX model the page starts with (default: as predict picks it)",
+    placeholder: "FILE",
+  },
+};
+
+const ROOT = fileURLToPath(new URL("../", import.meta.url));
+/** The page's bundles: entry point → file in the output. */
+const BUNDLES: Record<string, string> = {
+  "web/app.ts": "app.js",
+  "web/train_worker.ts": "train_worker.js",
+  "web/curves.ts": "curves.js",
+  "src/engines/fused/_worker.ts": "fused_worker.js", // the trainer's second thread
+};
+/** onnxruntime-web's WebAssembly-only browser build: its module, the loader and the binary. */
+const ORT_FILES = ["ort.wasm.min.mjs", "ort-wasm-simd-threaded.mjs", "ort-wasm-simd-threaded.wasm"];
+
+class BuildError extends LenetError {}
+
+async function bundle(out: string): Promise<void> {
+  for (const [entry, file] of Object.entries(BUNDLES)) {
+    const { code, stderr } = await new Deno.Command("deno", {
+      args: [
+        "bundle",
+        "--quiet",
+        "--platform=browser",
+        "--minify",
+        "--keep-names",
+        "--external=npm:onnxruntime-web@1.30.0", // the page's import map points it at ort/
+        "--external=node:worker_threads", // only imported where Deno runs
+        "--output",
+        join(out, file),
+        join(ROOT, entry),
+      ],
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    if (code !== 0) {
+      const why = new TextDecoder().decode(stderr).trim().split("\n").find((line) => line.trim()) ??
+        `exit ${code}`;
+      throw new BuildError(`Cannot bundle ${entry}: ${why}`);
+    }
+  }
+}
+
+// gzip once; later builds reuse a .gz newer than its source
+async function gzip(source: string, target: string): Promise<number> {
+  const [from, to] = await Promise.all([Deno.stat(source), Deno.stat(target).catch(() => undefined)]);
+  if (to && to.mtime && from.mtime && to.mtime > from.mtime) return to.size;
+  const input = await Deno.open(source);
+  const staging = `${target}.partial`;
+  const output = await Deno.open(staging, { write: true, create: true, truncate: true });
+  await input.readable.pipeThrough(new CompressionStream("gzip")).pipeTo(output.writable);
+  await Deno.rename(staging, target);
+  return (await Deno.stat(target)).size;
+}
+
+async function main(): Promise<number> {
+  const { flags, help } = parseFlags(FLAGS, Deno.args);
+  if (help) return (console.log(helpText("deno task build:web [options]", FLAGS)), 0);
+  const out = resolve(flags.out as string);
+  const started = performance.now();
+  await Deno.mkdir(join(out, "ort"), { recursive: true });
+  await Deno.mkdir(join(out, "mnist"), { recursive: true });
+  await Deno.mkdir(join(out, "models"), { recursive: true });
+  await bundle(out);
+  for (const file of ["index.html", "style.css"]) {
+    await Deno.copyFile(join(ROOT, "web", file), join(out, file));
+  }
+  const ortDir = dirname(fileURLToPath(import.meta.resolve("npm:onnxruntime-web@1.30.0")));
+  for (const file of ORT_FILES) await Deno.copyFile(join(ortDir, file), join(out, "ort", file));
+  let mnistBytes = 0;
+  for (const source of Object.values(mnistPaths())) {
+    mnistBytes += await gzip(source, join(out, "mnist", `${basename(source)}.gz`));
+  }
+  const { path, why } = await chooseModel(flags.model as string | undefined);
+  const name = flags.model
+    ? basename(path)
+    : why.startsWith("the newest local run")
+    ? "runs/latest"
+    : basename(dirname(path));
+  const file = `models/${name.replace(/[^\w.-]+/g, "-").replace(/\.onnx$/, "")}.onnx`;
+  await Deno.copyFile(path, join(out, file));
+  const build = { model: { file, name, why }, mnistBytes, built: new Date().toISOString() };
+  await Deno.writeTextFile(join(out, "build.json"), JSON.stringify(build, null, 2) + "\n");
+  const sizes = await folderSizes(out);
+  console.log(
+    `built ${out} in ${((performance.now() - started) / 1000).toFixed(1)} s: the page ${
+      (sizes.page / 1e6).toFixed(1)
+    } MB (onnxruntime-web ${(sizes.ort / 1e6).toFixed(1)} MB), MNIST for training ${
+      (mnistBytes / 1e6).toFixed(1)
+    } MB`,
+  );
+  console.log(`model: ${name} (${why})`);
+  return 0;
+}
+
+/** What the page fetches only once training starts (MNIST aside). */
+const ON_TRAINING = ["train_worker.js", "fused_worker.js", "curves.js"];
+
+// what a visitor downloads before training, and onnxruntime-web's share
+async function folderSizes(out: string): Promise<{ page: number; ort: number }> {
+  let page = 0, ort = 0;
+  const walk = async (dir: string) => {
+    for await (const entry of Deno.readDir(dir)) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory) {
+        if (entry.name !== "mnist") await walk(path);
+        continue;
+      }
+      if (ON_TRAINING.includes(entry.name)) continue;
+      const { size } = await Deno.stat(path);
+      page += size;
+      if (dir.endsWith("ort")) ort += size;
+    }
+  };
+  await walk(out);
+  return { page, ort };
+}
+
+await runMain(main);

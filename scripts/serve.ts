@@ -1,0 +1,31 @@
+// Serves the built page (`deno task build:web` writes it to dist/web) on 127.0.0.1, read-only, with
+// the two headers that make a page cross-origin isolated (so onnxruntime-web and the trainer get
+// two threads) on every response.
+//   deno task serve [--port 8000] [--dir dist/web]
+import { type FlagSpec, helpText, parseFlags, runMain, UsageError } from "../src/cli/flags.ts";
+import { serveStatic } from "../src/web/static_server.ts";
+
+const FLAGS: Record<string, FlagSpec> = {
+  port: {
+    type: "integer",
+    min: 0,
+    max: 65535,
+    description: "port on 127.0.0.1 (0: any free one)",
+    default: 8000,
+  },
+  dir: { type: "string", description: "folder to serve", default: "dist/web", placeholder: "DIR" },
+};
+
+async function main(): Promise<number> {
+  const { flags, help } = parseFlags(FLAGS, Deno.args);
+  if (help) return (console.log(helpText("deno task serve [options]", FLAGS)), 0);
+  const dir = flags.dir as string;
+  const index = await Deno.stat(`${dir}/index.html`).catch(() => undefined);
+  if (!index?.isFile) throw new UsageError(`No page in ${dir}: run deno task build:web first`);
+  const server = await serveStatic(dir, flags.port as number);
+  console.log(`lenet page: ${server.url} (Ctrl-C stops)`);
+  await server.finished;
+  return 0;
+}
+
+await runMain(main);

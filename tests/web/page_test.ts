@@ -1,0 +1,143 @@
+// The browser page end to end, in headless Chromium: `deno task build:web`, the read-only server
+// on port 0 (`scripts/serve.ts`, the process `deno task serve` runs), then real pointer events
+// drawing the digits 0-9 of strokes.ts, a chosen PNG classified as predict classifies it, and a
+// one-epoch training in the page whose model then classifies the drawn digits. Chromium and the
+// server are killed by their process ids.
+import { assert, assertEquals } from "../_assert.ts";
+import { missing } from "../_tools.ts";
+import { Chromium, type Page, type Point } from "../../tools/browser/chromium.ts";
+import { OnnxClassifier } from "../../src/onnx/classifier.ts";
+import { DIGIT_STROKES } from "./strokes.ts";
+
+const ROOT = new URL("../../", import.meta.url);
+const OUT = "dist/web-test"; // inside dist/, where build:web may write
+const MODEL = "models/lenet-best/model.onnx";
+const FIXTURE = new URL("tests/fixtures/canvas_rgba_2.png", ROOT);
+
+async function buildPage(): Promise<void> {
+  const { code, stderr } = await new Deno.Command("deno", {
+    args: ["task", "build:web", "--out", OUT, "--model", MODEL],
+    cwd: ROOT,
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  assertEquals(code, 0, new TextDecoder().decode(stderr));
+}
+
+// the server as `deno task serve` runs it, with its permissions; its URL from its first line
+async function startServer(): Promise<{ url: string; child: Deno.ChildProcess }> {
+  const child = new Deno.Command("deno", {
+    args: ["run", "--allow-net=127.0.0.1", "--allow-read=.", "scripts/serve.ts", "--port", "0", "--dir", OUT],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  while (!text.includes("\n")) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`the server stopped: ${text}`);
+    text += value;
+  }
+  reader.releaseLock();
+  child.stdout.cancel().catch(() => {});
+  return { url: text.match(/http:\/\/127\.0\.0\.1:\d+\//)![0], child };
+}
+
+// draws each digit on a cleared pad with mouse events; the page's answers
+async function drawDigits(page: Page): Promise<string[]> {
+  const [left, top, width, height] = await page.evaluate<[number, number, number, number]>(
+    "(() => { const r = document.getElementById('pad').getBoundingClientRect(); return [r.left, r.top, r.width, r.height]; })()",
+  );
+  const margin = 0.08 * width;
+  const toPad = (
+    [x, y]: Point,
+  ): Point => [left + margin + x * (width - 2 * margin), top + margin + y * (height - 2 * margin)];
+  const answers: string[] = [];
+  for (const strokes of DIGIT_STROKES) {
+    await page.evaluate("document.getElementById('clear').click()");
+    await page.waitFor("document.getElementById('answer').dataset.digit === ''", 5000, "a cleared pad");
+    for (const stroke of strokes) await page.stroke(stroke.map(toPad));
+    // the answer once the pad's last classification (debounced after the last stroke) is in
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    answers.push(
+      await page.waitFor<string>("document.getElementById('answer').dataset.digit", 5000, "an answer"),
+    );
+  }
+  return answers;
+}
+
+const correct = (answers: string[]) => answers.filter((a, digit) => a === String(digit)).length;
+
+Deno.test({
+  name: "the page classifies drawn digits and a chosen PNG, and trains a LeNet that then classifies them",
+  ignore: missing("chromium"),
+  sanitizeResources: false, // the server's stdout is cancelled, not drained
+  fn: async () => {
+    await buildPage();
+    const server = await startServer();
+    const chromium = await Chromium.launch();
+    const shots = await Deno.makeTempDir({ prefix: "lenet-page-" });
+    try {
+      const page = await chromium.page();
+      await page.goto(server.url);
+      await page.waitFor("document.body.dataset.state === 'ready'", 60_000, "the model to load");
+      assertEquals(await page.evaluate("crossOriginIsolated"), true);
+      assertEquals(await page.evaluate("document.body.dataset.ortThreads"), "2");
+
+      const drawn = await drawDigits(page);
+      assert(correct(drawn) >= 9, `shipped model, drawn 0-9: ${drawn.join(" ")}`);
+
+      // a chosen file: the answer predict's classifier gives for the same bytes and model
+      const { root } = await page.send("DOM.getDocument") as { root: { nodeId: number } };
+      const { nodeId } = await page.send("DOM.querySelector", { nodeId: root.nodeId, selector: "#file" });
+      await page.send("DOM.setFileInputFiles", { nodeId, files: [FIXTURE.pathname] });
+      await page.waitFor(
+        "document.getElementById('answer').dataset.digit !== ''",
+        10_000,
+        "the file's answer",
+      );
+      const classifier = await OnnxClassifier.load(new URL(MODEL, ROOT));
+      const expected = await classifier.classifyImage(await Deno.readFile(FIXTURE));
+      await classifier.release();
+      assertEquals(
+        await page.evaluate("document.getElementById('answer').dataset.digit"),
+        String(expected.digit),
+      );
+      const probability = Number(
+        await page.evaluate("document.getElementById('answer').dataset.probability"),
+      );
+      assert(
+        Math.abs(probability - expected.probability) < 1e-6,
+        `${probability} vs ${expected.probability}`,
+      );
+
+      // one epoch of the page's default recipe (relu, batch 128, one-cycle 4e-3), then its model
+      await page.evaluate("document.querySelector('[name=epochs]').value = '1'");
+      await page.evaluate("document.getElementById('train').click()");
+      await page.waitFor("document.body.dataset.state === 'trained'", 180_000, "the training to end");
+      const accuracy = Number(await page.evaluate("document.body.dataset.testAccuracy"));
+      assert(accuracy > 0.95, `in-page test accuracy ${accuracy}`);
+      assertEquals(await page.evaluate("document.body.dataset.trainThreads"), "2");
+      await page.evaluate("document.getElementById('use').click()");
+      await page.waitFor("document.getElementById('model').textContent.includes('trained in this page')");
+      const retrained = await drawDigits(page);
+      assert(correct(retrained) >= 8, `model trained in the page, drawn 0-9: ${retrained.join(" ")}`);
+
+      const png = await page.screenshot();
+      await Deno.writeFile(`${shots}/page.png`, png);
+      assertEquals([...png.subarray(1, 4)], [0x50, 0x4e, 0x47]);
+      assertEquals(page.errors, [], "console errors");
+      console.log(
+        `page: drawn ${drawn.join("")} (shipped), ${retrained.join("")} (trained here, ${
+          (accuracy * 100).toFixed(2)
+        }%), screenshot ${shots}/page.png`,
+      );
+      page.close();
+    } finally {
+      await chromium.close();
+      server.child.kill("SIGKILL");
+      await server.child.status;
+    }
+  },
+});

@@ -1,0 +1,170 @@
+// The browser page's figures, measured side by side in one run, and README's screenshot of it:
+// page load to the model ready and to the first answer, one prediction, one training epoch in the
+// page against the same epoch in Deno (`deno task train`), and TensorFlow.js training the same
+// LeNet in the same browser on its default backend.
+//   deno task web:figures [--runs 2] [--screenshot docs/page.png]
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type FlagSpec, helpText, parseFlags, runMain } from "../src/cli/flags.ts";
+import { serveStatic } from "../src/web/static_server.ts";
+import { Chromium, type Page, type Point } from "./browser/chromium.ts";
+import { DIGIT_STROKES } from "../tests/web/strokes.ts";
+
+const FLAGS: Record<string, FlagSpec> = {
+  runs: {
+    type: "integer",
+    min: 1,
+    max: 5,
+    description: "epochs timed in the page and in Deno, alternating",
+    default: 2,
+  },
+  screenshot: { type: "string", description: "write README's screenshot here", placeholder: "FILE" },
+};
+
+const ROOT = fileURLToPath(new URL("../", import.meta.url));
+const OUT = "dist/web-figures";
+const RECIPE = [
+  "--activation",
+  "relu",
+  "--batch-size",
+  "128",
+  "--learning-rate",
+  "0.004",
+  "--schedule",
+  "one-cycle",
+];
+
+async function run(args: string[]): Promise<string> {
+  const { code, stdout, stderr } = await new Deno.Command("deno", { args, cwd: ROOT }).output();
+  if (code !== 0) {
+    throw new Error(`deno ${args.join(" ")}: ${new TextDecoder().decode(stderr).trim().split("\n").at(-1)}`);
+  }
+  return new TextDecoder().decode(stdout);
+}
+
+async function build(): Promise<void> {
+  await run(["task", "build:web", "--out", OUT, "--model", "models/lenet-best/model.onnx"]);
+  await run([
+    "bundle",
+    "--quiet",
+    "--platform=browser",
+    "--minify",
+    "--keep-names",
+    "--external=node:worker_threads",
+    "--output",
+    join(OUT, "tfjs_bench.js"),
+    "tools/web_bench/tfjs_bench.ts",
+  ]);
+  await Deno.copyFile(join(ROOT, "tools/web_bench/bench.html"), join(ROOT, OUT, "bench.html"));
+}
+
+async function draw(page: Page, digit: number): Promise<void> {
+  const [left, top, width, height] = await page.evaluate<[number, number, number, number]>(
+    "(() => { const r = document.getElementById('pad').getBoundingClientRect(); return [r.left, r.top, r.width, r.height]; })()",
+  );
+  const m = 0.08 * width;
+  for (const stroke of DIGIT_STROKES[digit]!) {
+    await page.stroke(
+      stroke.map(([x, y]): Point => [left + m + x * (width - 2 * m), top + m + y * (height - 2 * m)]),
+    );
+  }
+  await page.waitFor(`document.getElementById('answer').dataset.digit !== ''`, 10_000, "an answer");
+}
+
+async function pageEpoch(page: Page): Promise<number> {
+  await page.evaluate("document.querySelector('[name=epochs]').value = '1'");
+  await page.evaluate("document.getElementById('train').click()");
+  await page.waitFor(
+    "document.body.dataset.state === 'trained' && document.body.dataset.trainSeconds",
+    300_000,
+  );
+  const seconds = Number(await page.evaluate("document.body.dataset.trainSeconds"));
+  await page.evaluate("delete document.body.dataset.trainSeconds");
+  return seconds;
+}
+
+async function denoEpoch(): Promise<number> {
+  const out = await run([
+    "task",
+    "train",
+    "--epochs",
+    "1",
+    ...RECIPE,
+    "--out",
+    "runs/web-figures",
+  ]);
+  await Deno.remove(join(ROOT, "runs/web-figures"), { recursive: true }).catch(() => {});
+  return Number(out.match(/epoch 1\/1 done in ([\d.]+) s/)![1]);
+}
+
+async function main(): Promise<number> {
+  const { flags, help } = parseFlags(FLAGS, Deno.args);
+  if (help) return (console.log(helpText("deno task web:figures [options]", FLAGS)), 0);
+  await build();
+  const server = await serveStatic(join(ROOT, OUT), 0);
+  const chromium = await Chromium.launch(1100, 1250);
+  try {
+    const page = await chromium.page();
+    await page.goto(server.url);
+    await page.waitFor("document.body.dataset.state === 'ready'", 60_000);
+    await draw(page, 3);
+    const mark = (name: string) =>
+      page.evaluate<number>(`performance.getEntriesByName('${name}')[0].startTime`);
+    const ready = await mark("lenet-ready");
+    const perPrediction = await page.evaluate<number>(
+      "(async () => { const t = performance.now(); for (let i = 0; i < 50; i++) await lenetPage.classifyPad(); return (performance.now() - t) / 50; })()",
+    );
+    console.log(
+      `page load to model ready: ${(ready / 1000).toFixed(2)} s (navigation start to the model loaded)`,
+    );
+    console.log(`one prediction (pad pixels, preparation, onnxruntime-web): ${perPrediction.toFixed(1)} ms`);
+    console.log(`threads: onnxruntime-web ${await page.evaluate("document.body.dataset.ortThreads")}`);
+    const page_: number[] = [], deno: number[] = [];
+    for (let i = 0; i < (flags.runs as number); i++) {
+      deno.push(await denoEpoch());
+      page_.push(await pageEpoch(page));
+    }
+    const list = (xs: number[]) => xs.map((x) => x.toFixed(1)).join(", ");
+    console.log(
+      `one epoch (60,000 images, relu, batch 128): page ${list(page_)} s, Deno ${list(deno)} s ` +
+        `(threads: page ${await page.evaluate("document.body.dataset.trainThreads")}, Deno 2)`,
+    );
+    console.log(
+      `in-page test accuracy after that epoch: ${await page.evaluate("document.body.dataset.testAccuracy")}`,
+    );
+    if (flags.screenshot) {
+      await page.evaluate("document.getElementById('use').click()");
+      await page.waitFor("document.getElementById('model').textContent.includes('trained in this page')");
+      await page.evaluate("document.getElementById('clear').click()");
+      await draw(page, 3);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await page.send("Emulation.setDeviceMetricsOverride", {
+        width: 1100,
+        height: 1250,
+        deviceScaleFactor: 1,
+        mobile: false,
+      });
+      await Deno.writeFile(flags.screenshot as string, await page.screenshot(false));
+      console.log(`wrote ${flags.screenshot}`);
+    }
+    const pageImagesPerSecond = 60_000 / Math.min(...page_);
+    await page.goto(new URL("bench.html", server.url).href);
+    const tfjs = await page.evaluate<{ backend: string; imagesPerSecond: number }>("benchTfjs(20, 128)");
+    console.log(
+      `training speed in the page, batch 128: ours ${
+        Math.round(pageImagesPerSecond).toLocaleString("en-US")
+      } img/s, ` +
+        `TensorFlow.js (${tfjs.backend} backend) ${
+          Math.round(tfjs.imagesPerSecond).toLocaleString("en-US")
+        } img/s ` +
+        `(${(pageImagesPerSecond / tfjs.imagesPerSecond).toFixed(1)}x)`,
+    );
+    if (page.errors.length) console.log(`console errors: ${page.errors.join("; ")}`);
+  } finally {
+    await chromium.close();
+    await server.shutdown();
+  }
+  return 0;
+}
+
+await runMain(main);

@@ -1,0 +1,347 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
+// The page: a drawing pad whose digit a LeNet classifies as you draw (onnxruntime-web, the same
+// preparation as `deno task predict`: src/images/digit.ts through OnnxClassifier), an image file
+// classified exactly as predict classifies it, and a form that trains a LeNet in a worker and
+// then classifies with it.
+import * as ort from "npm:onnxruntime-web@1.30.0";
+import { ImageError } from "../src/images/digit.ts";
+import { type ImageClassification, OnnxClassifier } from "../src/onnx/classifier.ts";
+import type { EpochLog } from "../src/train/types.ts";
+import type { FromWorker, PageRecipe, ToWorker } from "./protocol.ts";
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const pad = $<HTMLCanvasElement>("pad"), seen = $<HTMLCanvasElement>("seen");
+const answer = $<HTMLOutputElement>("answer"), top = $<HTMLOListElement>("top");
+const modelLine = $<HTMLParagraphElement>("model"), errorLine = $<HTMLParagraphElement>("error");
+const ink = pad.getContext("2d", { willReadFrequently: true })!;
+const isolated = globalThis.crossOriginIsolated === true;
+const threads = isolated ? Math.max(1, Math.min(2, navigator.hardwareConcurrency)) : 1;
+
+/** What the page is doing, for people (the status lines) and for tests (data-state). */
+function setState(state: "loading" | "ready" | "training" | "trained"): void {
+  document.body.dataset.state = state;
+  performance.mark(`lenet-${state}`); // tools/web_figures.ts reads when the page got there
+}
+
+function showError(error: unknown): void {
+  errorLine.hidden = false;
+  errorLine.textContent = error instanceof Error ? error.message : String(error);
+  console.warn(errorLine.textContent);
+}
+
+// ---------------------------------------------------------------------------------------------
+// the model
+
+let classifier: OnnxClassifier | undefined;
+
+/** What build:web wrote beside the page (scripts/build_web.ts). */
+interface BuildInfo {
+  /** The model the page starts with, picked by predict's rule (the newest local run, else the
+   * most accurate shipped model). */
+  model: { file: string; name: string; why: string };
+  /** Bytes of the four gzipped MNIST files training fetches. */
+  mnistBytes: number;
+}
+
+let build: BuildInfo | undefined;
+
+async function loadShippedModel(): Promise<void> {
+  build = await (await fetch("build.json")).json() as BuildInfo;
+  const bytes = new Uint8Array(await (await fetch(build.model.file)).arrayBuffer());
+  await useModel(bytes, `${build.model.name} (${build.model.why})`);
+}
+
+async function useModel(bytes: Uint8Array, label: string): Promise<void> {
+  const next = await OnnxClassifier.load(bytes, { threads, topK: 3 });
+  const previous = classifier;
+  classifier = next;
+  await previous?.release();
+  const used = ort.env.wasm.numThreads ?? 1;
+  document.body.dataset.ortThreads = String(used);
+  modelLine.textContent = `model: ${label} · onnxruntime-web, ${used} thread${used === 1 ? "" : "s"}` +
+    (isolated ? "" : " (the page is not cross-origin isolated: see README)");
+  await classifyPad();
+}
+
+// ---------------------------------------------------------------------------------------------
+// drawing
+
+type Point = [number, number];
+const strokes: Point[][] = [];
+let picture: ImageBitmap | undefined; // an opened image, under the strokes
+const lineWidth = () => pad.width / 14; // a stroke about as thick, for the digit's size, as MNIST's
+
+function redraw(): void {
+  ink.fillStyle = "white";
+  ink.fillRect(0, 0, pad.width, pad.height);
+  if (picture) {
+    const scale = Math.min(pad.width / picture.width, pad.height / picture.height);
+    const w = picture.width * scale, h = picture.height * scale;
+    ink.drawImage(picture, (pad.width - w) / 2, (pad.height - h) / 2, w, h);
+  }
+  ink.strokeStyle = "black";
+  ink.lineCap = ink.lineJoin = "round";
+  ink.lineWidth = lineWidth();
+  for (const stroke of strokes) {
+    ink.beginPath();
+    stroke.forEach(([x, y], i) => i ? ink.lineTo(x, y) : ink.moveTo(x, y));
+    if (stroke.length === 1) ink.lineTo(stroke[0]![0] + 0.01, stroke[0]![1]); // a dot
+    ink.stroke();
+  }
+}
+
+function padPoint(event: PointerEvent): Point {
+  const r = pad.getBoundingClientRect();
+  return [(event.clientX - r.left) * pad.width / r.width, (event.clientY - r.top) * pad.height / r.height];
+}
+
+pad.addEventListener("pointerdown", (event) => {
+  pad.setPointerCapture(event.pointerId);
+  strokes.push([padPoint(event)]);
+  redraw();
+  requestClassify();
+});
+pad.addEventListener("pointermove", (event) => {
+  if (!pad.hasPointerCapture(event.pointerId)) return;
+  const stroke = strokes.at(-1)!;
+  for (const e of event.getCoalescedEvents?.() ?? [event]) stroke.push(padPoint(e));
+  redraw();
+  requestClassify();
+});
+const endStroke = (event: PointerEvent) => {
+  if (pad.hasPointerCapture(event.pointerId)) pad.releasePointerCapture(event.pointerId);
+  requestClassify(0);
+};
+pad.addEventListener("pointerup", endStroke);
+pad.addEventListener("pointercancel", endStroke);
+
+$("clear").addEventListener("click", () => {
+  strokes.length = 0;
+  picture = undefined;
+  redraw();
+  requestClassify(0);
+});
+$("undo").addEventListener("click", () => {
+  if (strokes.length) strokes.pop();
+  else picture = undefined;
+  redraw();
+  requestClassify(0);
+});
+
+// ---------------------------------------------------------------------------------------------
+// classifying: debounced, one at a time, the latest drawing wins
+
+let timer: ReturnType<typeof setTimeout> | undefined, running = false, again = false;
+
+function requestClassify(delay = 60): void {
+  clearTimeout(timer);
+  timer = setTimeout(() => void classifyPad(), delay);
+}
+
+async function classifyPad(): Promise<void> {
+  if (running) return void (again = true);
+  running = true;
+  try {
+    if (!classifier) return;
+    if (strokes.length === 0 && !picture) return show(undefined);
+    const { width, height, data } = ink.getImageData(0, 0, pad.width, pad.height);
+    show(await classifier.classifyRaster({ width, height, channels: 4, maxValue: 255, data }));
+  } catch (error) {
+    if (error instanceof ImageError) show(undefined); // nothing that looks like a digit (yet)
+    else showError(error);
+  } finally {
+    running = false;
+    if (again) again = false, void classifyPad();
+  }
+}
+
+function show(result: ImageClassification | undefined): void {
+  if (result && !performance.getEntriesByName("lenet-first-answer").length) {
+    performance.mark("lenet-first-answer");
+  }
+  answer.dataset.digit = result ? String(result.digit) : "";
+  answer.dataset.probability = result ? String(result.probability) : "";
+  answer.textContent = result ? String(result.digit) : "–";
+  top.replaceChildren(...(result?.top ?? []).map(({ digit, probability }) => {
+    const li = document.createElement("li"), bar = document.createElement("span");
+    bar.className = "bar";
+    bar.style.width = `${Math.max(1, probability * 100)}%`;
+    const track = document.createElement("span");
+    track.append(bar);
+    li.append(String(digit), track, `${(probability * 100).toFixed(1)}%`);
+    return li;
+  }));
+  const view = seen.getContext("2d")!, image = view.createImageData(28, 28);
+  result?.prepared.pixels.forEach((v, i) => image.data.set([v * 255, v * 255, v * 255, 255], i * 4));
+  view.putImageData(image, 0, 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// an image file, chosen or dropped: classified from its bytes, as predict does
+
+async function openFile(file: File): Promise<void> {
+  try {
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    const result = await classifier!.classifyImage(bytes);
+    strokes.length = 0;
+    picture = await createImageBitmap(file);
+    redraw();
+    show(result);
+  } catch (error) {
+    showError(error);
+  }
+}
+
+$<HTMLInputElement>("file").addEventListener("change", (event) => {
+  const file = (event.target as HTMLInputElement).files?.[0];
+  if (file) void openFile(file);
+});
+pad.addEventListener("dragover", (event) => (event.preventDefault(), pad.classList.add("dragging")));
+pad.addEventListener("dragleave", () => pad.classList.remove("dragging"));
+pad.addEventListener("drop", (event) => {
+  event.preventDefault();
+  pad.classList.remove("dragging");
+  const file = event.dataTransfer?.files[0];
+  if (file) void openFile(file);
+});
+
+// ---------------------------------------------------------------------------------------------
+// training in the page
+
+const form = $<HTMLFormElement>("recipe"), trainButton = $<HTMLButtonElement>("train");
+const stopButton = $<HTMLButtonElement>("stop"), useButton = $<HTMLButtonElement>("use");
+const progress = $<HTMLProgressElement>("progress"), status = $<HTMLParagraphElement>("train-status");
+const download = $<HTMLAnchorElement>("download");
+let worker: Worker | undefined, trained: { onnx: Uint8Array; accuracy: number } | undefined;
+let history: EpochLog[] = [], dataBytes = 0;
+
+function recipe(): PageRecipe {
+  const f = new FormData(form);
+  return {
+    epochs: Number(f.get("epochs")),
+    batchSize: Number(f.get("batchSize")),
+    learningRate: Number(f.get("learningRate")),
+    schedule: f.get("schedule") as PageRecipe["schedule"],
+    activation: f.get("activation") as PageRecipe["activation"],
+    augment: f.get("augment") === "on",
+  };
+}
+
+const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
+
+function onWorkerMessage(message: FromWorker): void {
+  switch (message.type) {
+    case "download":
+      dataBytes = message.loaded;
+      progress.value = message.total ? message.loaded / message.total : 0;
+      status.textContent = `downloading MNIST: ${mb(message.loaded)} of ${mb(message.total)} MB`;
+      return showWeight();
+    case "started":
+      document.body.dataset.trainThreads = String(message.threads);
+      status.textContent =
+        `training on ${message.images.toLocaleString("en-US")} images, ${message.threads} ` +
+        `thread${message.threads === 1 ? "" : "s"}…`;
+      return;
+    case "batch": {
+      const p = message.progress;
+      progress.value = ((p.epoch - 1) * p.steps + p.step) / (p.epochs * p.steps);
+      status.textContent =
+        `epoch ${p.epoch}/${p.epochs} · step ${p.step}/${p.steps} · loss ${p.loss.toFixed(3)} · ` +
+        `accuracy ${(p.accuracy * 100).toFixed(1)}% · ${
+          Math.round(p.imagesPerSecond).toLocaleString("en-US")
+        } img/s`;
+      return;
+    }
+    case "epoch":
+      history.push(message.log);
+      return void drawCurves();
+    case "done":
+      return finishTraining(message);
+    case "error":
+      showError(message.message);
+      return finishTraining(undefined);
+  }
+}
+
+async function drawCurves(): Promise<void> {
+  const { renderCurves } = await import(new URL("curves.js", location.href).href);
+  await renderCurves($("curves"), history);
+}
+
+function finishTraining(message: Extract<FromWorker, { type: "done" }> | undefined): void {
+  trainButton.disabled = false;
+  stopButton.disabled = true;
+  form.querySelectorAll("input, select").forEach((e) => (e as HTMLInputElement).disabled = false);
+  if (!message || message.history.length === 0) {
+    setState(trained ? "trained" : "ready");
+    if (message) status.textContent = "stopped before the first epoch ended: no model";
+    return;
+  }
+  const last = message.history.at(-1)!;
+  trained = { onnx: message.onnx, accuracy: last.valAccuracy };
+  document.body.dataset.testAccuracy = String(last.valAccuracy);
+  const seconds = message.history.reduce((sum, e) => sum + e.seconds, 0);
+  document.body.dataset.trainSeconds = String(seconds);
+  status.textContent =
+    `${message.stopped ? "stopped" : "done"}: ${(last.valAccuracy * 100).toFixed(2)}% on ` +
+    `MNIST's 10,000 test images after ${last.epoch} epoch${last.epoch === 1 ? "" : "s"} ` +
+    `(${seconds.toFixed(1)} s of training)`;
+  progress.value = 1;
+  useButton.disabled = false;
+  URL.revokeObjectURL(download.href);
+  download.href = URL.createObjectURL(
+    new Blob([message.onnx as Uint8Array<ArrayBuffer>], { type: "application/octet-stream" }),
+  );
+  download.classList.remove("disabled");
+  download.removeAttribute("aria-disabled");
+  setState("trained");
+}
+
+form.addEventListener("submit", (event) => {
+  event.preventDefault();
+  const asked = recipe(); // before the form is disabled: disabled fields are not in its data
+  worker ??= new Worker(new URL("train_worker.js", location.href), { type: "module" });
+  worker.onmessage = (e: MessageEvent<FromWorker>) => onWorkerMessage(e.data);
+  worker.onerror = (e) => (showError(e.message), finishTraining(undefined));
+  history = [];
+  $("curves").replaceChildren();
+  trainButton.disabled = true;
+  stopButton.disabled = false;
+  form.querySelectorAll("input, select").forEach((e) => (e as HTMLInputElement).disabled = true);
+  setState("training");
+  const helperUrl = new URL("fused_worker.js", location.href).href;
+  errorLine.hidden = true;
+  worker.postMessage({ type: "train", recipe: asked, threads, helperUrl } satisfies ToWorker);
+});
+stopButton.addEventListener("click", () => worker?.postMessage({ type: "stop" } satisfies ToWorker));
+useButton.addEventListener("click", () => {
+  if (!trained) return;
+  void useModel(
+    trained.onnx.slice(),
+    `trained in this page, ${(trained.accuracy * 100).toFixed(2)}% on MNIST's test set`,
+  )
+    .catch(showError);
+});
+
+// ---------------------------------------------------------------------------------------------
+// what the page has downloaded
+
+function showWeight(): void {
+  const entries = [
+    ...performance.getEntriesByType("navigation"),
+    ...performance.getEntriesByType("resource"),
+  ] as PerformanceResourceTiming[];
+  const page = entries.reduce((sum, e) => sum + (e.transferSize || e.encodedBodySize || 0), 0);
+  $("weight").textContent = `downloaded: the page ${mb(page)} MB` +
+    (dataBytes
+      ? `, training data ${mb(dataBytes)} MB`
+      : ` (training fetches MNIST, ${mb(build?.mnistBytes ?? 0)} MB, when you press Train)`);
+}
+
+// for scripts that measure the page (tools/web_figures.ts): one classification of the pad
+Object.assign(globalThis, { lenetPage: { classifyPad } });
+
+setState("loading");
+redraw();
+loadShippedModel().then(() => setState("ready"), showError).finally(showWeight);
