@@ -71,8 +71,8 @@ async function draw(page: Page, digit: number): Promise<void> {
   await page.waitFor(`document.getElementById('answer').dataset.digit !== ''`, 10_000, "an answer");
 }
 
-async function pageEpoch(page: Page): Promise<number> {
-  await page.evaluate("document.querySelector('[name=epochs]').value = '1'");
+async function pageEpochs(page: Page, epochs = 1): Promise<number> {
+  await page.evaluate(`document.querySelector('[name=epochs]').value = '${epochs}'`);
   await page.evaluate("document.getElementById('train').click()");
   await page.waitFor(
     "document.body.dataset.state === 'trained' && document.body.dataset.trainSeconds",
@@ -102,7 +102,7 @@ async function main(): Promise<number> {
   if (help) return (console.log(helpText("deno task web:figures [options]", FLAGS)), 0);
   await build();
   const server = await serveStatic(join(ROOT, OUT), 0);
-  const chromium = await Chromium.launch(1100, 1250);
+  const chromium = await Chromium.launch(1100, 1250, join(ROOT, "dist"));
   try {
     const page = await chromium.page();
     await page.goto(server.url);
@@ -122,7 +122,7 @@ async function main(): Promise<number> {
     const page_: number[] = [], deno: number[] = [];
     for (let i = 0; i < (flags.runs as number); i++) {
       deno.push(await denoEpoch());
-      page_.push(await pageEpoch(page));
+      page_.push(await pageEpochs(page));
     }
     const list = (xs: number[]) => xs.map((x) => x.toFixed(1)).join(", ");
     console.log(
@@ -133,6 +133,7 @@ async function main(): Promise<number> {
       `in-page test accuracy after that epoch: ${await page.evaluate("document.body.dataset.testAccuracy")}`,
     );
     if (flags.screenshot) {
+      await pageEpochs(page, 3); // curves with a few points
       await page.evaluate("document.getElementById('use').click()");
       await page.waitFor("document.getElementById('model').textContent.includes('trained in this page')");
       await page.evaluate("document.getElementById('clear').click()");
@@ -149,6 +150,11 @@ async function main(): Promise<number> {
     }
     const pageImagesPerSecond = 60_000 / Math.min(...page_);
     await page.goto(new URL("bench.html", server.url).href);
+    await page.waitFor(
+      "typeof benchTfjs === 'function'",
+      30_000,
+      `the TensorFlow.js bench (${page.errors.join("; ")})`,
+    );
     const tfjs = await page.evaluate<{ backend: string; imagesPerSecond: number }>("benchTfjs(20, 128)");
     console.log(
       `training speed in the page, batch 128: ours ${

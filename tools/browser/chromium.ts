@@ -22,9 +22,12 @@ export class Chromium {
     this.port = port;
   }
 
-  /** Starts Chromium (a window of `width` x `height` CSS pixels) and waits for its DevTools port. */
-  static async launch(width = 1100, height = 1000): Promise<Chromium> {
-    const profile = await Deno.makeTempDir({ prefix: "lenet-chromium-" });
+  /**
+   * Starts Chromium (a window of `width` x `height` CSS pixels) and waits for its DevTools port;
+   * its temporary profile goes in `dir` (default: the system's temporary folder).
+   */
+  static async launch(width = 1100, height = 1000, dir?: string): Promise<Chromium> {
+    const profile = await Deno.makeTempDir({ prefix: "lenet-chromium-", dir });
     const child = new Deno.Command("chromium", {
       args: [
         "--headless=new",

@@ -6,7 +6,7 @@ import * as tf from "../../src/_tfjs.ts";
 import "npm:@tensorflow/tfjs-backend-webgl@4.22.0";
 import "npm:@tensorflow/tfjs-backend-cpu@4.22.0";
 import { resolveLeNetConfig } from "../../src/config.ts";
-import { lenetLayers } from "../../src/model/lenet.ts";
+import { lenetLayers } from "../../src/model/layers.ts";
 
 /** Trains `steps` Adam steps of `batch` random images (speed does not depend on the pixels). */
 async function benchTfjs(
