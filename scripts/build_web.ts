@@ -96,11 +96,11 @@ async function main(): Promise<number> {
   }
   const { path, why } = await chooseModel(flags.model as string | undefined);
   const name = flags.model
-    ? basename(path)
+    ? path
     : why.startsWith("the newest local run")
     ? "runs/latest"
     : basename(dirname(path));
-  const file = `models/${name.replace(/[^\w.-]+/g, "-").replace(/\.onnx$/, "")}.onnx`;
+  const file = `models/${name.replace(/\.onnx$/, "").replace(/[^\w.-]+/g, "-").replace(/^[-.]+/, "")}.onnx`;
   await Deno.copyFile(path, join(out, file));
   const build = { model: { file, name, why }, mnistBytes, built: new Date().toISOString() };
   await Deno.writeTextFile(join(out, "build.json"), JSON.stringify(build, null, 2) + "\n");
