@@ -1,7 +1,8 @@
 // The browser page end to end, in headless Chromium: `deno task build:web`, the read-only server
 // on port 0 (`scripts/serve.ts`, the process `deno task serve` runs), then real pointer events
 // drawing the digits 0-9 of strokes.ts, a chosen PNG classified as predict classifies it, and a
-// one-epoch training in the page whose model then classifies the drawn digits. Chromium and the
+// one-epoch training in the page whose model then classifies the drawn digits, and a training
+// stopped before its first epoch ends. Chromium and the
 // server are killed by their process ids.
 import { assert, assertEquals } from "../_assert.ts";
 import { missing } from "../_tools.ts";
@@ -123,6 +124,21 @@ Deno.test({
       await page.waitFor("document.getElementById('model').textContent.includes('trained in this page')");
       const retrained = await drawDigits(page);
       assert(correct(retrained) >= 8, `model trained in the page, drawn 0-9: ${retrained.join(" ")}`);
+
+      // Stop: a second training stopped in its first epoch keeps the model there was
+      await page.evaluate("document.querySelector('[name=epochs]').value = '3'");
+      await page.evaluate("document.getElementById('train').click()");
+      await page.waitFor(
+        "document.getElementById('train-status').textContent.startsWith('epoch 1/3')",
+        60_000,
+      );
+      await page.evaluate("document.getElementById('stop').click()");
+      await page.waitFor("document.body.dataset.state === 'trained'", 30_000, "the stop");
+      assertEquals(
+        await page.evaluate("document.getElementById('train-status').textContent"),
+        "stopped before the first epoch ended: no model",
+      );
+      assertEquals(Number(await page.evaluate("document.body.dataset.testAccuracy")), accuracy);
 
       const png = await page.screenshot();
       await Deno.writeFile(`${shots}/page.png`, png);
