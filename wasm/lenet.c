@@ -318,8 +318,7 @@ static int elastic_field(const float *grid, float *field) {
   return 1;
 }
 
-static void augment_bytes_forward(const unsigned char *x, const float *m, float *out, int B) {
-  float field[2 * IMG_PIXELS];
+static void augment_bytes_forward(const unsigned char *x, const float *m, float *out, float *field, int B) {
   for (int b = 0; b < B; b++, m += TRANSFORM_FLOATS) {
     const unsigned char *src = x + b * IMG_PIXELS;
     float *dst = out + b * IMG_PADDED * IMG_PADDED + IMG_PADDED + 1;
@@ -658,6 +657,7 @@ typedef struct {
   float *WT;                   // (9C1, C2)      conv2's w transposed
   float *DT, *XT;              // (B * widest)   dense_backward's transposes
   float *ACC;                  // (12 C1)        conv1_maxpool_act_backward's filter rows
+  float *FIELD;                // (28,28,2)      an image's elastic displacements (augmentation)
 } Net;
 
 // the next `floats` floats from *heap (16-byte aligned), and 64 bytes of slack after them (see the
@@ -695,6 +695,7 @@ unsigned int lenet_init(Net *n, int c1, int c2, int h1, int h2, int k, int kind,
   n->D1 = take(&heap, B * h1), n->DD1 = take(&heap, B * h1), n->D2 = take(&heap, B * h2), n->DD2 = take(&heap, B * h2);
   n->Z = take(&heap, B * k), n->DZ = take(&heap, B * k), n->WT = take(&heap, TAPS * c1 * c2);
   n->DT = take(&heap, B * widest), n->XT = take(&heap, B * widest);
+  n->FIELD = take(&heap, 2 * IMG_PIXELS);
   return (unsigned int)heap;
 }
 
@@ -716,7 +717,7 @@ void lenet_forward(Net *n, const void *x, int B, int bytes, const float *affine)
   tensors_at(&params, n->P, n->sizes);
   const Tensors *p = &params;
   int C1 = n->c1, C2 = n->c2, F = POOL2_PIXELS * C2, kind = n->kind;
-  if (affine) augment_bytes_forward(x, affine, n->X, B);
+  if (affine) augment_bytes_forward(x, affine, n->X, n->FIELD, B);
   else if (bytes) pad_bytes_forward(x, n->X, B, IMG, IMG);
   else pad_forward(x, n->X, B, IMG, IMG, 1);
   conv3x3_forward(n->X, n->COL1, p->conv1w, p->conv1b, n->A1, B, IMG, IMG, 1, C1, 0);

@@ -266,9 +266,10 @@ export function imageTransforms(
   key: (index: number) => number,
   ranges: AugmentRanges,
 ): Float32Array {
-  const out = new Float32Array(TRANSFORM_FLOATS * indices.length);
+  const out = new Float32Array(TRANSFORM_FLOATS * indices.length); // an elastic grid of 0 unless drawn
   for (let i = 0; i < indices.length; i++) {
-    out.set(imageTransform(key(indices[i]!), ranges), TRANSFORM_FLOATS * i);
+    const k = key(indices[i]!), at = TRANSFORM_FLOATS * i;
+    out.set(ranges.elastic > 0 ? imageTransform(k, ranges) : samplingMatrix(k, ranges), at);
   }
   return out;
 }
