@@ -214,7 +214,7 @@ const stopButton = $<HTMLButtonElement>("stop"), useButton = $<HTMLButtonElement
 const progress = $<HTMLProgressElement>("progress"), status = $<HTMLParagraphElement>("train-status");
 const download = $<HTMLAnchorElement>("download");
 let worker: Worker | undefined, trained: { onnx: Uint8Array; accuracy: number } | undefined;
-let history: EpochLog[] = [], dataBytes = 0;
+let history: EpochLog[] = [], dataBytes = 0, workerBytes = 0;
 
 function recipe(): PageRecipe {
   const f = new FormData(form);
@@ -238,6 +238,7 @@ function onWorkerMessage(message: FromWorker): void {
       status.textContent = `downloading MNIST: ${mb(message.loaded)} of ${mb(message.total)} MB`;
       return showWeight();
     case "started":
+      workerBytes = message.scriptBytes;
       document.body.dataset.trainThreads = String(message.threads);
       status.textContent =
         `training on ${message.images.toLocaleString("en-US")} images, ${message.threads} ` +
@@ -267,6 +268,7 @@ function onWorkerMessage(message: FromWorker): void {
 async function drawCurves(): Promise<void> {
   const { renderCurves } = await import(new URL("curves.js", location.href).href);
   await renderCurves($("curves"), history);
+  showWeight();
 }
 
 function finishTraining(message: Extract<FromWorker, { type: "done" }> | undefined): void {
@@ -332,7 +334,7 @@ function showWeight(): void {
     ...performance.getEntriesByType("navigation"),
     ...performance.getEntriesByType("resource"),
   ] as PerformanceResourceTiming[];
-  const page = entries.reduce((sum, e) => sum + (e.transferSize || e.encodedBodySize || 0), 0);
+  const page = workerBytes + entries.reduce((sum, e) => sum + (e.transferSize || e.encodedBodySize || 0), 0);
   $("weight").textContent = `downloaded: the page ${mb(page)} MB` +
     (dataBytes
       ? `, training data ${mb(dataBytes)} MB`

@@ -20,7 +20,7 @@ export type ToWorker =
 /** Worker → page. */
 export type FromWorker =
   | { type: "download"; loaded: number; total: number }
-  | { type: "started"; threads: number; images: number }
+  | { type: "started"; threads: number; images: number; scriptBytes: number }
   | { type: "batch"; progress: BatchProgress }
   | { type: "epoch"; log: EpochLog }
   | { type: "done"; onnx: Uint8Array; history: EpochLog[]; stopped: boolean }

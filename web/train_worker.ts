@@ -86,7 +86,11 @@ async function train(recipe: PageRecipe, threads: number, helperUrl: string): Pr
   const model = initialWeights({ activation }, config.seed);
   const trainer = await FusedTrainer.create(model, config.batchSize, { threads, workerUrl: helperUrl });
   using engine = fusedSteps(trainer, config, trainSet);
-  post({ type: "started", threads: trainer.threads, images: trainSet.count });
+  // what this worker fetched besides MNIST: the trainer's second thread's module
+  const scriptBytes = (performance.getEntriesByType("resource") as PerformanceResourceTiming[])
+    .filter((e) => e.name.endsWith(".js"))
+    .reduce((sum, e) => sum + (e.transferSize || e.encodedBodySize || 0), 0);
+  post({ type: "started", threads: trainer.threads, images: trainSet.count, scriptBytes });
   stop = new AbortController();
   let lastBatch = 0;
   const { history, interrupted } = await runEpochs(engine, trainSet, test, config, {
