@@ -1,9 +1,9 @@
 // The browser page end to end, in headless Chromium: `deno task build:web`, the read-only server
 // on port 0 (`scripts/serve.ts`, the process `deno task serve` runs), then real pointer events
-// drawing the digits 0-9 of strokes.ts, a chosen PNG classified as predict classifies it, and a
-// one-epoch training in the page whose model then classifies the drawn digits, and a training
-// stopped before its first epoch ends. Chromium and the
-// server are killed by their process ids.
+// drawing the digits 0-9 of strokes.ts, a chosen PNG and a dropped JPEG classified as predict
+// classifies them, a one-epoch training in the page whose model then classifies the drawn
+// digits, and a training stopped before its first epoch ends. Chromium and the server are killed
+// by their process ids.
 import { assert, assertEquals } from "../_assert.ts";
 import { missing } from "../_tools.ts";
 import { Chromium, type Page, type Point } from "../../tools/browser/chromium.ts";
@@ -13,7 +13,8 @@ import { DIGIT_STROKES } from "./strokes.ts";
 const ROOT = new URL("../../", import.meta.url);
 const OUT = "dist/web-test"; // inside dist/, where build:web may write
 const MODEL = "models/lenet-best/model.onnx";
-const FIXTURE = new URL("tests/fixtures/canvas_rgba_2.png", ROOT);
+const PNG = new URL("tests/fixtures/canvas_rgba_2.png", ROOT);
+const JPEG = new URL("tests/fixtures/photo_7.jpg", ROOT);
 
 async function buildPage(): Promise<void> {
   const { code, stderr } = await new Deno.Command("deno", {
@@ -89,29 +90,40 @@ Deno.test({
       const drawn = await drawDigits(page);
       assert(correct(drawn) >= 9, `shipped model, drawn 0-9: ${drawn.join(" ")}`);
 
-      // a chosen file: the answer predict's classifier gives for the same bytes and model
+      // a chosen PNG and a dropped JPEG: the answers predict's classifier gives for the same bytes
+      const classifier = await OnnxClassifier.load(new URL(MODEL, ROOT));
       const { root } = await page.send("DOM.getDocument") as { root: { nodeId: number } };
       const { nodeId } = await page.send("DOM.querySelector", { nodeId: root.nodeId, selector: "#file" });
-      await page.send("DOM.setFileInputFiles", { nodeId, files: [FIXTURE.pathname] });
-      await page.waitFor(
-        "document.getElementById('answer').dataset.digit !== ''",
-        10_000,
-        "the file's answer",
+      const [left, top, width, height] = await page.evaluate<[number, number, number, number]>(
+        "(() => { const r = document.getElementById('pad').getBoundingClientRect(); return [r.left, r.top, r.width, r.height]; })()",
       );
-      const classifier = await OnnxClassifier.load(new URL(MODEL, ROOT));
-      const expected = await classifier.classifyImage(await Deno.readFile(FIXTURE));
+      const open = {
+        chosen: (file: URL) => page.send("DOM.setFileInputFiles", { nodeId, files: [file.pathname] }),
+        dropped: (file: URL) => page.dropFile(file.pathname, [left + width / 2, top + height / 2]),
+      };
+      for (const [how, file] of [["chosen", PNG], ["dropped", JPEG]] as const) {
+        await page.evaluate("document.getElementById('clear').click()");
+        await page.waitFor("document.getElementById('answer').dataset.digit === ''", 5000, "a cleared pad");
+        await open[how](file);
+        await page.waitFor(
+          "document.getElementById('answer').dataset.digit !== ''",
+          10_000,
+          `the ${how} file's answer`,
+        );
+        const expected = await classifier.classifyImage(await Deno.readFile(file));
+        assertEquals(
+          await page.evaluate("document.getElementById('answer').dataset.digit"),
+          String(expected.digit),
+        );
+        const probability = Number(
+          await page.evaluate("document.getElementById('answer').dataset.probability"),
+        );
+        assert(
+          Math.abs(probability - expected.probability) < 1e-6,
+          `${how}: ${probability} vs ${expected.probability}`,
+        );
+      }
       await classifier.release();
-      assertEquals(
-        await page.evaluate("document.getElementById('answer').dataset.digit"),
-        String(expected.digit),
-      );
-      const probability = Number(
-        await page.evaluate("document.getElementById('answer').dataset.probability"),
-      );
-      assert(
-        Math.abs(probability - expected.probability) < 1e-6,
-        `${probability} vs ${expected.probability}`,
-      );
 
       // one epoch of the page's default recipe (relu, batch 128, one-cycle 4e-3), then its model
       await page.evaluate("document.querySelector('[name=epochs]').value = '1'");

@@ -185,6 +185,14 @@ export class Page {
     await mouse("mouseReleased", points.at(-1)!, 0);
   }
 
+  /** Drags a file from the desktop and drops it at a point (the page sees dragenter, dragover, drop). */
+  async dropFile(path: string, [x, y]: Point): Promise<void> {
+    const data = { items: [], files: [path], dragOperationsMask: 1 };
+    for (const type of ["dragEnter", "dragOver", "drop"]) {
+      await this.send("Input.dispatchDragEvent", { type, x, y, data });
+    }
+  }
+
   /** A click at a point. */
   async click(point: Point): Promise<void> {
     await this.stroke([point]);
