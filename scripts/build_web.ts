@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { type FlagSpec, helpText, parseFlags, runMain } from "../src/cli/flags.ts";
 import { chooseModel } from "../src/cli/shipped_models.ts";
 import { mnistPaths } from "../src/data/dataset.ts";
-import { LenetError } from "../src/errors.ts";
+import { bundleForBrowser } from "../src/web/bundle.ts";
 
 const FLAGS: Record<string, FlagSpec> = {
   out: {
@@ -36,31 +36,10 @@ const BUNDLES: Record<string, string> = {
 /** onnxruntime-web's WebAssembly-only browser build: its module, the loader and the binary. */
 const ORT_FILES = ["ort.wasm.min.mjs", "ort-wasm-simd-threaded.mjs", "ort-wasm-simd-threaded.wasm"];
 
-class BuildError extends LenetError {}
-
 async function bundle(out: string): Promise<void> {
   for (const [entry, file] of Object.entries(BUNDLES)) {
-    const { code, stderr } = await new Deno.Command("deno", {
-      args: [
-        "bundle",
-        "--quiet",
-        "--platform=browser",
-        "--minify",
-        "--keep-names",
-        "--external=npm:onnxruntime-web@1.30.0", // the page's import map points it at ort/
-        "--external=node:worker_threads", // only imported where Deno runs
-        "--output",
-        join(out, file),
-        join(ROOT, entry),
-      ],
-      stdout: "null",
-      stderr: "piped",
-    }).output();
-    if (code !== 0) {
-      const why = new TextDecoder().decode(stderr).trim().split("\n").find((line) => line.trim()) ??
-        `exit ${code}`;
-      throw new BuildError(`Cannot bundle ${entry}: ${why}`);
-    }
+    // the page's import map points onnxruntime-web at ort/
+    await bundleForBrowser(join(ROOT, entry), join(out, file), ["npm:onnxruntime-web@1.30.0"]);
   }
 }
 

@@ -6,6 +6,7 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type FlagSpec, helpText, parseFlags, runMain } from "../src/cli/flags.ts";
+import { bundleForBrowser } from "../src/web/bundle.ts";
 import { serveStatic } from "../src/web/static_server.ts";
 import { Chromium, type Page, type Point } from "./browser/chromium.ts";
 import { DIGIT_STROKES } from "../tests/web/strokes.ts";
@@ -44,17 +45,7 @@ async function run(args: string[]): Promise<string> {
 
 async function build(): Promise<void> {
   await run(["task", "build:web", "--out", OUT, "--model", "models/lenet-best/model.onnx"]);
-  await run([
-    "bundle",
-    "--quiet",
-    "--platform=browser",
-    "--minify",
-    "--keep-names",
-    "--external=node:worker_threads",
-    "--output",
-    join(OUT, "tfjs_bench.js"),
-    "tools/web_bench/tfjs_bench.ts",
-  ]);
+  await bundleForBrowser(join(ROOT, "tools/web_bench/tfjs_bench.ts"), join(ROOT, OUT, "tfjs_bench.js"));
   await Deno.copyFile(join(ROOT, "tools/web_bench/bench.html"), join(ROOT, OUT, "bench.html"));
 }
 

@@ -1,0 +1,54 @@
+/**
+ * Bundling a module for the browser, as the page's build does: `deno bundle --platform=browser`,
+ * minified, class names kept (so error names survive), `node:worker_threads` left out (only
+ * imported where Deno runs). Runs the `deno` on the PATH (`--allow-run=deno`).
+ *
+ * @module
+ */
+import { LenetError } from "../errors.ts";
+
+/** Raised when a module cannot be bundled; the message gives the bundler's first line. */
+export class BundleError extends LenetError {}
+
+/**
+ * Bundles `entry` and everything it imports into one browser module at `output`.
+ *
+ * @param entry The module, a path.
+ * @param output Where the bundle goes.
+ * @param external Further specifiers to leave as imports (an import map resolves them).
+ * @throws {BundleError} When `deno bundle` fails.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { BundleError, bundleForBrowser } from "./bundle.ts";
+ * await assert.rejects(bundleForBrowser("no/such/module.ts", "never.js"), BundleError);
+ * ```
+ */
+export async function bundleForBrowser(
+  entry: string,
+  output: string,
+  external: string[] = [],
+): Promise<void> {
+  const { code, stderr } = await new Deno.Command("deno", {
+    args: [
+      "bundle",
+      "--quiet",
+      "--platform=browser",
+      "--minify",
+      "--keep-names",
+      "--external=node:worker_threads",
+      ...external.map((specifier) => `--external=${specifier}`),
+      "--output",
+      output,
+      entry,
+    ],
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  if (code !== 0) {
+    const why = new TextDecoder().decode(stderr).trim().split("\n").find((line) => line.trim()) ??
+      `exit ${code}`;
+    throw new BundleError(`Cannot bundle ${entry}: ${why}`);
+  }
+}
