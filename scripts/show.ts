@@ -1,7 +1,7 @@
 // Look at MNIST digits in the terminal, or write them as an upscaled PNG:
 //   deno task show --index 123 [--split test] [--grid 16] [--out digits.png]
 //   deno task show --index 123 --augment 15 [--elastic 2] [--out augmented.png]   (one digit, as training augments it)
-import { DEFAULT_TRAIN, IMAGE_PIXELS } from "../src/config.ts";
+import { AUGMENT_LIMITS, DEFAULT_TRAIN, IMAGE_PIXELS } from "../src/config.ts";
 import { augmentBatch, augmentKey, augmentRanges } from "../src/data/augment.ts";
 import type { LabeledImages } from "../src/data/labeled_images.ts";
 import { type FlagSpec, helpText, parseFlags, runMain, UsageError } from "../src/cli/flags.ts";
@@ -25,7 +25,7 @@ const FLAGS: Record<string, FlagSpec> = {
   elastic: {
     type: "number",
     min: 0,
-    max: 4,
+    max: AUGMENT_LIMITS.augmentElastic,
     description:
       "with --augment: also an elastic distortion this large, pixels (as train's --augment-elastic)",
     default: DEFAULT_TRAIN.augmentElastic,

@@ -9,6 +9,7 @@ import { formatDuration, progressReporter } from "../src/cli/progress.ts";
 import { claimRunDir, DEFAULT_RUN_DIR, type RunDirClaim, saveRun } from "../src/cli/run_dir.ts";
 import {
   ACTIVATIONS,
+  AUGMENT_LIMITS,
   DEFAULT_LENET,
   DEFAULT_TRAIN,
   FUSED_MAX_THREADS,
@@ -89,35 +90,35 @@ const FLAGS: Record<string, FlagSpec> = {
   "augment-rotation": {
     type: "number",
     min: 0,
-    max: 180,
+    max: AUGMENT_LIMITS.augmentRotation,
     description: "largest rotation, degrees",
     default: DEFAULT_TRAIN.augmentRotation,
   },
   "augment-scale": {
     type: "number",
     min: 0,
-    max: 0.9,
+    max: AUGMENT_LIMITS.augmentScale,
     description: "largest relative change of scale",
     default: DEFAULT_TRAIN.augmentScale,
   },
   "augment-shear": {
     type: "number",
     min: 0,
-    max: 1,
+    max: AUGMENT_LIMITS.augmentShear,
     description: "largest shear factor",
     default: DEFAULT_TRAIN.augmentShear,
   },
   "augment-shift": {
     type: "number",
     min: 0,
-    max: 14,
+    max: AUGMENT_LIMITS.augmentShift,
     description: "largest shift, pixels",
     default: DEFAULT_TRAIN.augmentShift,
   },
   "augment-elastic": {
     type: "number",
     min: 0,
-    max: 4,
+    max: AUGMENT_LIMITS.augmentElastic,
     description: "with --augment, elastic distortion: largest displacement, pixels (0 none, 2 sensible)",
     default: DEFAULT_TRAIN.augmentElastic,
   },

@@ -65,6 +65,21 @@ export const MAX_PARAMETERS = 16_000_000;
 /** Threads the fused engine can use: the trainer's own and one helper. */
 export const FUSED_MAX_THREADS = 2;
 
+/** The largest value of each augmentation range a recipe may ask for (the smallest is 0). */
+export const AUGMENT_LIMITS: Readonly<{
+  augmentRotation: number;
+  augmentScale: number;
+  augmentShear: number;
+  augmentShift: number;
+  augmentElastic: number;
+}> = Object.freeze({
+  augmentRotation: 180,
+  augmentScale: 0.9,
+  augmentShear: 1,
+  augmentShift: IMAGE_SIDE / 2,
+  augmentElastic: 4,
+});
+
 /** The training recipe: Adam on categorical cross-entropy, its learning rate on a schedule. */
 export interface TrainConfig {
   /** Passes over the training set. */
@@ -378,14 +393,7 @@ export function resolveTrainConfig(overrides: Partial<TrainConfig> = {}): TrainC
   if (typeof config.augment !== "boolean") {
     throw new ConfigError(`Invalid augment: expected true or false, got ${config.augment}`);
   }
-  const ranges = {
-    augmentRotation: 180,
-    augmentScale: 0.9,
-    augmentShear: 1,
-    augmentShift: IMAGE_SIDE / 2,
-    augmentElastic: 4,
-  } as const;
-  for (const [key, max] of Object.entries(ranges) as [keyof typeof ranges, number][]) {
+  for (const [key, max] of Object.entries(AUGMENT_LIMITS) as [keyof typeof AUGMENT_LIMITS, number][]) {
     if (!(config[key] >= 0 && config[key] <= max)) {
       throw new ConfigError(`Invalid ${key}: expected a number from 0 to ${max}, got ${config[key]}`);
     }
