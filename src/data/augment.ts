@@ -181,14 +181,8 @@ export function imageTransform(key: number, ranges: AugmentRanges): number[] {
  * ```
  */
 export function augmentImage(src: Uint8Array, out: Float32Array, transform: ArrayLike<number>): void {
-  const [m00, m01, m10, m11, tx, ty] = Array.from(transform).slice(0, 6) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
+  const m00 = transform[0]!, m01 = transform[1]!, m10 = transform[2]!, m11 = transform[3]!;
+  const tx = transform[4]!, ty = transform[5]!;
   const n = IMAGE_SIDE, side = n + 2;
   const elastic = transform.length > 6 ? elasticField(transform) : undefined;
   // the image scaled to [0, 1] inside a border of zeros: every bilinear read lands inside it
