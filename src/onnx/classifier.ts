@@ -257,7 +257,7 @@ export class OnnxClassifier {
    */
   async classifyImage(bytes: Uint8Array): Promise<ImageClassification> {
     this.#checkDigitInput(); // before decoding: a model that cannot answer fails first
-    return await this.classifyRaster(decodeImage(bytes));
+    return await this.#classifyChecked(decodeImage(bytes));
   }
 
   /**
@@ -282,6 +282,11 @@ export class OnnxClassifier {
    */
   async classifyRaster(image: RasterImage): Promise<ImageClassification> {
     this.#checkDigitInput();
+    return await this.#classifyChecked(image);
+  }
+
+  // prepare and classify, the model's input already checked
+  async #classifyChecked(image: RasterImage): Promise<ImageClassification> {
     const prepared = prepareDigit(toGray(image), image.width, image.height);
     const [answer] = await this.classify(prepared.pixels);
     return { ...answer!, prepared };
