@@ -8,7 +8,8 @@ import { fileURLToPath } from "node:url";
 import { type FlagSpec, helpText, parseFlags, runMain } from "../src/cli/flags.ts";
 import { bundleForBrowser } from "../src/web/bundle.ts";
 import { serveStatic } from "../src/web/static_server.ts";
-import { Chromium, type Page, type Point } from "./browser/chromium.ts";
+import { Chromium, type Page } from "./browser/chromium.ts";
+import { drawStrokes } from "./browser/pad.ts";
 import { DIGIT_STROKES } from "../tests/web/strokes.ts";
 
 const FLAGS: Record<string, FlagSpec> = {
@@ -50,15 +51,7 @@ async function build(): Promise<void> {
 }
 
 async function draw(page: Page, digit: number): Promise<void> {
-  const [left, top, width, height] = await page.evaluate<[number, number, number, number]>(
-    "(() => { const r = document.getElementById('pad').getBoundingClientRect(); return [r.left, r.top, r.width, r.height]; })()",
-  );
-  const m = 0.08 * width;
-  for (const stroke of DIGIT_STROKES[digit]!) {
-    await page.stroke(
-      stroke.map(([x, y]): Point => [left + m + x * (width - 2 * m), top + m + y * (height - 2 * m)]),
-    );
-  }
+  await drawStrokes(page, DIGIT_STROKES[digit]!);
   await page.waitFor(`document.getElementById('answer').dataset.digit !== ''`, 10_000, "an answer");
 }
 

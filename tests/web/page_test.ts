@@ -6,7 +6,8 @@
 // by their process ids.
 import { assert, assertEquals } from "../_assert.ts";
 import { missing } from "../_tools.ts";
-import { Chromium, type Page, type Point } from "../../tools/browser/chromium.ts";
+import { Chromium, type Page } from "../../tools/browser/chromium.ts";
+import { drawStrokes, padBox } from "../../tools/browser/pad.ts";
 import { OnnxClassifier } from "../../src/onnx/classifier.ts";
 import { DIGIT_STROKES } from "./strokes.ts";
 
@@ -48,18 +49,11 @@ async function startServer(): Promise<{ url: string; child: Deno.ChildProcess }>
 
 // draws each digit on a cleared pad with mouse events; the page's answers
 async function drawDigits(page: Page): Promise<string[]> {
-  const [left, top, width, height] = await page.evaluate<[number, number, number, number]>(
-    "(() => { const r = document.getElementById('pad').getBoundingClientRect(); return [r.left, r.top, r.width, r.height]; })()",
-  );
-  const margin = 0.08 * width;
-  const toPad = (
-    [x, y]: Point,
-  ): Point => [left + margin + x * (width - 2 * margin), top + margin + y * (height - 2 * margin)];
   const answers: string[] = [];
   for (const strokes of DIGIT_STROKES) {
     await page.evaluate("document.getElementById('clear').click()");
     await page.waitFor("document.getElementById('answer').dataset.digit === ''", 5000, "a cleared pad");
-    for (const stroke of strokes) await page.stroke(stroke.map(toPad));
+    await drawStrokes(page, strokes);
     // the answer once the pad's last classification (debounced after the last stroke) is in
     await new Promise((resolve) => setTimeout(resolve, 250));
     answers.push(
@@ -94,9 +88,7 @@ Deno.test({
       const classifier = await OnnxClassifier.load(new URL(MODEL, ROOT));
       const { root } = await page.send("DOM.getDocument") as { root: { nodeId: number } };
       const { nodeId } = await page.send("DOM.querySelector", { nodeId: root.nodeId, selector: "#file" });
-      const [left, top, width, height] = await page.evaluate<[number, number, number, number]>(
-        "(() => { const r = document.getElementById('pad').getBoundingClientRect(); return [r.left, r.top, r.width, r.height]; })()",
-      );
+      const { left, top, width, height } = await padBox(page);
       const open = {
         chosen: (file: URL) => page.send("DOM.setFileInputFiles", { nodeId, files: [file.pathname] }),
         dropped: (file: URL) => page.dropFile(file.pathname, [left + width / 2, top + height / 2]),
