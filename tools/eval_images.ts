@@ -6,7 +6,7 @@
 import { IMAGE_PIXELS, IMAGE_SIDE } from "../src/config.ts";
 import { encode as encodePng } from "npm:fast-png@8.0.0";
 import jpeg from "npm:jpeg-js@0.4.4";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { type FlagSpec, helpText, parseFlags, runMain } from "../src/cli/flags.ts";
 import { loadMnist } from "../src/data/dataset.ts";
 import { chooseModel } from "../src/cli/shipped_models.ts";
@@ -125,17 +125,23 @@ interface Mistake {
   pixels?: Float32Array;
 }
 
-async function fontFiles(dir: string): Promise<string[]> {
-  const fonts: string[] = [];
+// every font file under the folder, read once, in path order: its name (no extension) and bytes
+async function readFonts(dir: string): Promise<{ name: string; bytes: Uint8Array }[]> {
+  const paths: string[] = [];
   const walk = async (folder: string) => {
     for await (const entry of Deno.readDir(folder)) {
       const path = join(folder, entry.name);
       if (entry.isDirectory) await walk(path);
-      else if (/\.(ttf|otf)$/i.test(entry.name)) fonts.push(path);
+      else if (/\.(ttf|otf)$/i.test(entry.name)) paths.push(path);
     }
   };
   await walk(dir).catch(() => {});
-  return fonts.sort();
+  return await Promise.all(
+    paths.sort().map(async (path) => ({
+      name: basename(path).replace(/\.(ttf|otf)$/i, ""),
+      bytes: await Deno.readFile(path),
+    })),
+  );
 }
 
 async function printedDigits(
@@ -144,7 +150,7 @@ async function printedDigits(
   variants: number,
   mistakesFile: string | undefined,
 ): Promise<Record<string, number> | undefined> {
-  const fonts = await fontFiles(dir);
+  const fonts = await readFonts(dir);
   if (fonts.length === 0) {
     console.log(
       `printed: skipped, no font in ${dir} (apt-get install fonts-dejavu fonts-liberation, or --fonts DIR)`,
@@ -161,13 +167,11 @@ async function printedDigits(
     for (const [half, files] of Object.entries(halves)) {
       const random = mulberry32(half === "looked-at" ? 4321 : 8765);
       const mistakes: Mistake[] = [];
-      for (const font of files) {
-        const bytes = await Deno.readFile(font);
+      for (const { name, bytes } of files) {
         for (let digit = 0; digit < 10; digit++) {
           for (let v = 0; v < variants; v++) {
             let picture = await svgToPng(printedDigitSvg(digit, random, paper), 1, [bytes]);
             if (photo) picture = photoJpeg(picture, random);
-            const name = font.slice(font.lastIndexOf("/") + 1).replace(/\.(ttf|otf)$/i, "");
             try {
               const answer = await classifier.classifyImage(picture);
               if (answer.digit !== digit) {
