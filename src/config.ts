@@ -243,6 +243,24 @@ export function weightSlots(config: LeNetConfig): WeightSlot[] {
   return slots;
 }
 
+/**
+ * How many weights a LeNet of this configuration has: all its slots together.
+ *
+ * @param config The architecture.
+ * @returns The weight count (106,154 for the tutorial's LeNet).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DEFAULT_LENET, weightCount } from "./config.ts";
+ * assert.equal(weightCount(DEFAULT_LENET), 106_154);
+ * ```
+ */
+export function weightCount(config: LeNetConfig): number {
+  const last = weightSlots(config).at(-1)!;
+  return last.offset + last.size;
+}
+
 /** Raised when a configuration names an unknown key or holds a value out of range. */
 export class ConfigError extends LenetError {}
 
@@ -337,7 +355,7 @@ export function resolveLeNetConfig(overrides: Partial<LeNetConfig> = {}): LeNetC
     );
   }
   config.inputShape.forEach((d, i) => checkPositiveInt(d, "inputShape", i < 2 ? MAX_IMAGE_SIDE : 4));
-  const last = weightSlots(config).at(-1)!, params = last.offset + last.size;
+  const params = weightCount(config);
   if (params > MAX_PARAMETERS) {
     throw new ConfigError(
       `Invalid model: ${params.toLocaleString("en-US")} weights exceed the limit of ` +

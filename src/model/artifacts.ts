@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { type LeNetConfig, weightSlots } from "../config.ts";
+import { type LeNetConfig, weightCount, weightSlots } from "../config.ts";
 import type * as tf from "../_tfjs.ts";
 
 /** Optimizer tensors a checkpoint may carry beyond the weights (tfjs's Adam: 1 + 2 per weight). */
@@ -101,7 +101,7 @@ function weightsProblem(artifacts: tf.io.ModelArtifacts, config: LeNetConfig): s
       } is ${spec.name} [${shape}], the configuration needs ${slot.layer}/${slot.kind} [${slot.shape}]`;
     }
     bytes += 4 * shape.reduce((a, b) => a * b, 1);
-    if (bytes > 4 * (slots.at(-1)!.offset + slots.at(-1)!.size) * 4) {
+    if (bytes > 4 * weightCount(config) * 4) {
       return "its weight manifest declares too many bytes";
     }
   }

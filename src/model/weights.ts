@@ -7,7 +7,7 @@
  * @module
  */
 import { LenetError } from "../errors.ts";
-import { type LeNetConfig, resolveLeNetConfig, weightSlots } from "../config.ts";
+import { type LeNetConfig, resolveLeNetConfig, weightCount, weightSlots } from "../config.ts";
 import { mulberry32 } from "../data/shuffle.ts";
 
 /** A LeNet's architecture and its weights, flat, in tfjs's order. */
@@ -39,7 +39,7 @@ export class WeightsError extends LenetError {}
  */
 export function checkWeights(model: { config: Partial<LeNetConfig>; weights: Float32Array }): LeNetWeights {
   const config = resolveLeNetConfig(model.config);
-  const last = weightSlots(config).at(-1)!, expected = last.offset + last.size;
+  const expected = weightCount(config);
   if (!(model.weights instanceof Float32Array) || model.weights.length !== expected) {
     throw new WeightsError(
       `Expected ${expected} float32 weights for this LeNet, got ${model.weights?.length ?? "none"}`,
@@ -74,7 +74,7 @@ export function checkWeights(model: { config: Partial<LeNetConfig>; weights: Flo
 export function initialWeights(overrides: Partial<LeNetConfig>, seed: number): LeNetWeights {
   const config = resolveLeNetConfig(overrides);
   const slots = weightSlots(config), random = mulberry32(seed);
-  const weights = new Float32Array(slots.at(-1)!.offset + slots.at(-1)!.size);
+  const weights = new Float32Array(weightCount(config));
   for (const { kind, shape, offset, size } of slots) {
     if (kind === "bias") continue;
     const taps = shape.length === 4 ? shape[0]! * shape[1]! : 1;

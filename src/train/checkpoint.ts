@@ -13,7 +13,7 @@ import {
   resolveLeNetConfig,
   resolveTrainConfig,
   type TrainConfig,
-  weightSlots,
+  weightCount,
 } from "../config.ts";
 import { readBounded } from "../_bounded_read.ts";
 import { fromBase64, toBase64 } from "../_base64.ts";
@@ -192,8 +192,7 @@ function checkState(file: CheckpointFile, fail: (reason: string) => CheckpointEr
 
 function parameterCount(model: unknown, fail: (reason: string) => CheckpointError): number {
   try {
-    const last = weightSlots(resolveLeNetConfig(model as Partial<LeNetConfig>)).at(-1)!;
-    return last.offset + last.size;
+    return weightCount(resolveLeNetConfig(model as Partial<LeNetConfig>));
   } catch (error) {
     throw fail((error as Error).message);
   }
