@@ -4,7 +4,7 @@
 // predict picks one), and MNIST gzipped for in-page training. Nothing is fetched from a CDN.
 //   deno task build:web [--out dist/web] [--model FILE]
 import "npm:onnxruntime-web@1.30.0"; // installed, so that its browser build can be copied
-import { basename, dirname, join, resolve } from "node:path";
+import { basename, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type FlagSpec, helpText, parseFlags, runMain } from "../src/cli/flags.ts";
 import { chooseModel } from "../src/cli/shipped_models.ts";
@@ -74,11 +74,8 @@ async function main(): Promise<number> {
     mnistBytes += await gzip(source, join(out, "mnist", `${basename(source)}.gz`));
   }
   const { path, why } = await chooseModel(flags.model as string | undefined);
-  const name = flags.model
-    ? path
-    : why.startsWith("the newest local run")
-    ? "runs/latest"
-    : basename(dirname(path));
+  // named as predict names it: its path, relative to the repository when inside it
+  const name = relative(ROOT, path).startsWith("..") ? path : relative(ROOT, path);
   const file = `models/${name.replace(/\.onnx$/, "").replace(/[^\w.-]+/g, "-").replace(/^[-.]+/, "")}.onnx`;
   await Deno.copyFile(path, join(out, file));
   const build = { model: { file, name, why }, mnistBytes, built: new Date().toISOString() };
