@@ -62,6 +62,8 @@ async function main(): Promise<number> {
   const started = performance.now();
   await Deno.mkdir(join(out, "ort"), { recursive: true });
   await Deno.mkdir(join(out, "mnist"), { recursive: true });
+  // one model: the one this build starts the page with, not those of earlier builds
+  await Deno.remove(join(out, "models"), { recursive: true }).catch(() => {});
   await Deno.mkdir(join(out, "models"), { recursive: true });
   await bundle(out);
   for (const file of ["index.html", "style.css"]) {
