@@ -4,17 +4,44 @@
  *
  * @module
  */
-import { decode as decodePng } from "npm:fast-png@8.0.0";
 import jpeg from "npm:jpeg-js@0.4.4";
 
 import { readBounded } from "../_bounded_read.ts";
 import { ImageError } from "./digit.ts";
+import { jpegCost } from "./jpeg.ts";
+import { decodePng, isPng } from "./png.ts";
 
-/**
- * Largest image accepted, in pixels (16 MP: a phone photo is 12), checked from the header before
- * any decoding: decoding one costs about 12 bytes a pixel at its peak, so at most ~200 MB.
- */
-export const MAX_PIXELS = 16_000_000;
+/** The bounds every decoding stays within; each can be raised or lowered through `decodeImage`. */
+export interface ImageLimits {
+  /**
+   * Largest image, in pixels (16 MP: a phone photo is 12), checked from the header before any
+   * decoding. Decoding one costs at most about 12 bytes a pixel at its peak, so ~200 MB.
+   * @default {16_000_000}
+   */
+  maxPixels: number;
+  /**
+   * Most scans a JPEG may have (a progressive JPEG from a camera or an encoder has about 10).
+   * @default {1000}
+   */
+  maxJpegScans: number;
+  /**
+   * Most 8x8 blocks a JPEG decoder may visit over all its scans: 32 passes over the 750,000
+   * blocks of a 16 MP image in full colour (a progressive JPEG from an encoder makes about 5).
+   * Visiting a block costs jpeg-js about 22 ns here, so ~0.5 s at most.
+   * @default {24_000_000}
+   */
+  maxJpegBlockVisits: number;
+}
+
+/** The default {@linkcode ImageLimits}. */
+export const IMAGE_LIMITS: Readonly<ImageLimits> = Object.freeze({
+  maxPixels: 16_000_000,
+  maxJpegScans: 1000,
+  maxJpegBlockVisits: 24_000_000,
+});
+
+/** Largest image accepted by default, in pixels: {@linkcode IMAGE_LIMITS}' `maxPixels`. */
+export const MAX_PIXELS: number = IMAGE_LIMITS.maxPixels;
 /** Largest image file accepted, in bytes. */
 export const MAX_IMAGE_BYTES: number = 64 * 1024 * 1024;
 /** What a JPEG decoder may allocate, in MB (jpeg-js's own guard, for every frame it meets). */
@@ -34,45 +61,25 @@ export interface RasterImage {
   data: ArrayLike<number>;
 }
 
-const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
-
-function isPng(bytes: Uint8Array): boolean {
-  return PNG_SIGNATURE.every((b, i) => bytes[i] === b);
-}
-
 function isJpeg(bytes: Uint8Array): boolean {
   return bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
 }
 
-/** Width and height from the PNG IHDR chunk or the JPEG SOF marker, without decoding. */
-function headerSize(bytes: Uint8Array): { width: number; height: number } {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (isPng(bytes)) {
-    // the first chunk must be IHDR (13 bytes): its size is the one the decoder will use
-    const ihdr = bytes.length >= 33 && view.getUint32(8) === 13 &&
-      String.fromCharCode(...bytes.subarray(12, 16)) === "IHDR";
-    if (!ihdr) throw new ImageError("Corrupt PNG: the first chunk is not IHDR");
-    return { width: view.getUint32(16), height: view.getUint32(20) };
-  }
-  for (let i = 2; i + 9 < bytes.length;) {
-    if (bytes[i] !== 0xff) throw new ImageError("Corrupt JPEG: bad marker");
-    const marker = bytes[i + 1]!;
-    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
-      return { height: view.getUint16(i + 5), width: view.getUint16(i + 7) };
-    }
-    i += 2 + view.getUint16(i + 2);
-  }
-  throw new ImageError("Truncated JPEG: no frame header");
+function tooLarge(width: number, height: number, maxPixels: number): ImageError {
+  return new ImageError(
+    `Image too large: ${width}x${height} exceeds the limit of ${maxPixels.toLocaleString("en-US")} pixels`,
+  );
 }
 
 /**
- * Decodes a PNG (gray, gray+alpha, RGB, RGBA, palette; 1 to 16 bit; interlaced or not) or a JPEG,
- * refusing images over {@linkcode MAX_PIXELS} from their header alone.
+ * Decodes a PNG (gray, gray+alpha, RGB, RGBA, palette; 1 to 16 bit; interlaced or not) or a JPEG
+ * (baseline or progressive), within {@linkcode ImageLimits}: the size from the header, a PNG's
+ * inflated data against what that header needs, a JPEG's scans and block visits from its markers.
  *
  * @param bytes The file's content.
- * @param maxPixels Largest accepted width x height.
+ * @param limits Bounds other than {@linkcode IMAGE_LIMITS}.
  * @returns The decoded samples.
- * @throws {ImageError} When the bytes are not a PNG or JPEG, are corrupt, or the image is too big.
+ * @throws {ImageError} When the bytes are not a PNG or JPEG, are corrupt, or pass a limit.
  *
  * @example
  * ```ts
@@ -83,62 +90,32 @@ function headerSize(bytes: Uint8Array): { width: number; height: number } {
  * assert.equal(image.data.length, image.width * image.height * 3);
  * ```
  */
-export function decodeImage(bytes: Uint8Array, maxPixels = MAX_PIXELS): RasterImage {
-  if (!isPng(bytes) && !isJpeg(bytes)) throw new ImageError("Not a PNG or JPEG image");
-  const { width, height } = headerSize(bytes);
-  if (width === 0 || height === 0) throw new ImageError(`Empty image: ${width}x${height}`);
-  if (width * height > maxPixels) {
+export function decodeImage(bytes: Uint8Array, limits: Partial<ImageLimits> = {}): RasterImage {
+  const { maxPixels, maxJpegScans, maxJpegBlockVisits } = { ...IMAGE_LIMITS, ...limits };
+  if (isPng(bytes)) return decodePng(bytes, { maxPixels });
+  if (!isJpeg(bytes)) throw new ImageError("Not a PNG or JPEG image");
+  const cost = jpegCost(bytes);
+  if (cost.width === 0 || cost.height === 0) {
+    throw new ImageError(`Empty image: ${cost.width}x${cost.height}`);
+  }
+  if (cost.width * cost.height > maxPixels) throw tooLarge(cost.width, cost.height, maxPixels);
+  if (cost.scans > maxJpegScans) {
+    throw new ImageError(`JPEG has too many scans: ${cost.scans} exceeds the limit of ${maxJpegScans}`);
+  }
+  if (cost.blockVisits > maxJpegBlockVisits) {
     throw new ImageError(
-      `Image too large: ${width}x${height} exceeds the limit of ${maxPixels.toLocaleString("en-US")} pixels`,
+      `JPEG costs too much to decode: its ${cost.scans} scans visit ${
+        cost.blockVisits.toLocaleString("en-US")
+      } blocks, over the limit of ${maxJpegBlockVisits.toLocaleString("en-US")}`,
     );
   }
   try {
-    return isPng(bytes) ? fromPng(bytes) : fromJpeg(bytes, maxPixels);
+    return fromJpeg(bytes, maxPixels);
   } catch (error) {
     if (error instanceof ImageError) throw error;
-    const kind = isPng(bytes) ? "PNG" : "JPEG";
     const why = (error as Error).message.split("\n")[0]!.replace(/[:.\s]+$/, "");
-    throw new ImageError(`Corrupt ${kind}: ${why}`);
+    throw new ImageError(`Corrupt JPEG: ${why}`);
   }
-}
-
-/** Samples of 1, 2 or 4 bits come packed, each row padded to a byte; one sample per element here. */
-function unpackSamples(
-  packed: ArrayLike<number>,
-  width: number,
-  height: number,
-  channels: number,
-  depth: number,
-) {
-  if (depth >= 8) return packed;
-  const perRow = width * channels, rowBytes = Math.ceil(perRow * depth / 8), mask = (1 << depth) - 1;
-  const out = new Uint8Array(perRow * height);
-  for (let y = 0; y < height; y++) {
-    for (let i = 0; i < perRow; i++) {
-      const bit = i * depth;
-      out[y * perRow + i] = (packed[y * rowBytes + (bit >> 3)]! >> (8 - depth - (bit & 7))) & mask;
-    }
-  }
-  return out;
-}
-
-function fromPng(bytes: Uint8Array): RasterImage {
-  const png = decodePng(bytes);
-  const { width, height } = png;
-  const samples = unpackSamples(png.data, width, height, png.palette ? 1 : png.channels, png.depth);
-  if (png.palette) {
-    const palette = png.palette;
-    const hasAlpha = palette.some((entry) => entry.length === 4);
-    const channels = hasAlpha ? 4 : 3;
-    const data = new Uint8Array(width * height * channels);
-    const indices = samples;
-    for (let i = 0; i < width * height; i++) {
-      const entry = palette[indices[i]!] ?? [0, 0, 0, 255];
-      for (let c = 0; c < channels; c++) data[i * channels + c] = entry[c] ?? 255;
-    }
-    return { width, height, channels, maxValue: 255, data };
-  }
-  return { width, height, channels: png.channels, maxValue: (1 << png.depth) - 1, data: samples };
 }
 
 function fromJpeg(bytes: Uint8Array, maxPixels: number): RasterImage {

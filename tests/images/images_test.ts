@@ -3,9 +3,19 @@ import { assert, assertEquals, assertThrows } from "../_assert.ts";
 import { prepareDigit, resizeArea } from "../../src/images/digit.ts";
 import { decodeImage, toGray } from "../../src/images/decode.ts";
 import { ImageError } from "../../src/images/digit.ts";
+import { pngBytes, pngChunks } from "../../tools/fuzz/mutate.ts";
 
 const FIXTURES = new URL("../fixtures/", import.meta.url);
 const fixture = (name: string) => Deno.readFileSync(new URL(name, FIXTURES));
+
+// a PNG with one more chunk right after IHDR
+function withChunkAfterHeader(png: Uint8Array, type: string, data: Uint8Array): Uint8Array {
+  return pngBytes([
+    ...pngChunks(png)!.slice(0, 1),
+    { type, data },
+    ...pngChunks(png)!.slice(1),
+  ]);
+}
 
 Deno.test("decodeImage() reads every PNG colour type and depth, interlaced PNG and JPEG", () => {
   const cases: [string, number, number][] = [
@@ -27,9 +37,32 @@ Deno.test("decodeImage() reads every PNG colour type and depth, interlaced PNG a
 
 Deno.test("decodeImage() gives one clear error for non-images, corrupt files and huge headers", () => {
   assertThrows(() => decodeImage(fixture("not_an_image.png")), ImageError, "Not a PNG or JPEG image");
-  assertThrows(() => decodeImage(fixture("truncated.png")), ImageError, "Corrupt PNG");
+  assertThrows(() => decodeImage(fixture("truncated.png")), ImageError, "Truncated PNG");
   assertThrows(() => decodeImage(fixture("truncated.jpg")), ImageError, "JPEG");
   assertThrows(() => decodeImage(fixture("huge_header.png")), ImageError, "Image too large: 100000x100000");
+});
+
+Deno.test("decodeImage() reads interlaced PNGs of 1, 2 and 4 bits as their plain twins (made by pypng, checked with PIL)", () => {
+  for (const depth of [1, 2, 4]) {
+    const interlaced = decodeImage(fixture(`gray${depth}bit_interlaced_7.png`));
+    assertEquals([interlaced.width, interlaced.height, interlaced.maxValue], [23, 19, 2 ** depth - 1]);
+    const gray = toGray(interlaced);
+    // the 7's bar: dark ink at rows 3-5, columns 4-19; paper around it
+    assertEquals([gray[4 * 23 + 10], gray[0], gray[18 * 23 + 2]], [0, 1, 1], `${depth}-bit`);
+    const plain = decodeImage(fixture(`gray${depth}bit_plain_7.png`));
+    assertEquals(Array.from(interlaced.data), Array.from(plain.data), `${depth}-bit`);
+  }
+  const palette = decodeImage(fixture("palette2bit_interlaced_7.png"));
+  const gray = toGray(palette);
+  assertEquals([palette.channels, gray[4 * 23 + 10], gray[1]], [3, 0, 1]); // ink; paper
+});
+
+Deno.test("decodeImage() applies a gray PNG's tRNS colour key as transparency", () => {
+  // 2x1 gray, 8-bit: a black pixel, then a gray 100 that tRNS makes transparent (white paper)
+  const opaque = encodePng({ width: 2, height: 1, channels: 1, depth: 8, data: Uint8Array.of(0, 100) });
+  const keyed = withChunkAfterHeader(opaque, "tRNS", Uint8Array.of(0, 100));
+  assertEquals(Array.from(toGray(decodeImage(keyed))), [0, 1]);
+  assertEquals(Array.from(toGray(decodeImage(opaque))), [0, 100 / 255].map(Math.fround));
 });
 
 Deno.test("toGray() flattens transparency onto white paper", () => {

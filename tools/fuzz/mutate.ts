@@ -72,12 +72,14 @@ function crc32(bytes: Uint8Array): number {
   return (c ^ 0xffffffff) >>> 0;
 }
 
-interface Chunk {
+/** One PNG chunk. */
+export interface Chunk {
   type: string;
   data: Uint8Array;
 }
 
-function pngChunks(bytes: Uint8Array): Chunk[] | undefined {
+/** A PNG's chunks, or undefined when one is cut off. */
+export function pngChunks(bytes: Uint8Array): Chunk[] | undefined {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const chunks: Chunk[] = [];
   for (let at = 8; at + 12 <= bytes.length;) {
@@ -92,7 +94,8 @@ function pngChunks(bytes: Uint8Array): Chunk[] | undefined {
   return chunks;
 }
 
-function pngBytes(chunks: Chunk[]): Uint8Array {
+/** A PNG made of these chunks, each with its length and a right CRC. */
+export function pngBytes(chunks: Chunk[]): Uint8Array {
   const parts: Uint8Array[] = [Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a)];
   for (const { type, data } of chunks) {
     const head = new Uint8Array(8);
