@@ -247,17 +247,17 @@ function unfilter(raw: Uint8Array, start: number, rows: number, stride: number, 
   for (let y = 0; y < rows; y++) {
     const at = start + y * (stride + 1), line = at + 1, up = line - stride - 1;
     const filter = raw[at]!;
+    if (filter > 4) throw new ImageError(`Corrupt PNG: unknown row filter ${filter}`);
+    if (filter === 0) continue;
+    if (y === 0 && filter === 2) continue; // "up" on the first row adds zeros
     for (let i = 0; i < stride; i++) {
       const a = i >= bpp ? raw[line + i - bpp]! : 0;
       const b = y > 0 ? raw[up + i]! : 0;
-      const c = y > 0 && i >= bpp ? raw[up + i - bpp]! : 0;
       let predicted: number;
-      if (filter === 0) predicted = 0;
-      else if (filter === 1) predicted = a;
+      if (filter === 1) predicted = a;
       else if (filter === 2) predicted = b;
       else if (filter === 3) predicted = (a + b) >> 1;
-      else if (filter === 4) predicted = paeth(a, b, c);
-      else throw new ImageError(`Corrupt PNG: unknown row filter ${filter}`);
+      else predicted = paeth(a, b, y > 0 && i >= bpp ? raw[up + i - bpp]! : 0);
       raw[line + i] = (raw[line + i]! + predicted) & 0xff;
     }
   }
@@ -283,6 +283,10 @@ function samplesOf(header: PngHeader, raw: Uint8Array): Uint8Array | Uint16Array
     for (let y = 0; y < pass.h; y++) {
       const line = start + y * (stride + 1) + 1;
       const row = (pass.y0 + y * pass.dy) * width;
+      if (depth === 8 && pass.dx === 1) { // a whole row of bytes: one copy
+        out.set(raw.subarray(line, line + stride), row * channels);
+        continue;
+      }
       for (let x = 0; x < pass.w; x++) {
         const to = (row + pass.x0 + x * pass.dx) * channels;
         for (let c = 0; c < channels; c++) {

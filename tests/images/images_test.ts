@@ -1,8 +1,9 @@
-import { encode as encodePng } from "npm:fast-png@8.0.0";
+import { decode as decodeFastPng, encode as encodePng } from "npm:fast-png@8.0.0";
 import { assert, assertEquals, assertThrows } from "../_assert.ts";
 import { prepareDigit, resizeArea } from "../../src/images/digit.ts";
 import { decodeImage, toGray } from "../../src/images/decode.ts";
 import { ImageError } from "../../src/images/digit.ts";
+import { decodePng } from "../../src/images/png.ts";
 import { pngBytes, pngChunks } from "../../tools/fuzz/mutate.ts";
 
 const FIXTURES = new URL("../fixtures/", import.meta.url);
@@ -55,6 +56,18 @@ Deno.test("decodeImage() reads interlaced PNGs of 1, 2 and 4 bits as their plain
   const palette = decodeImage(fixture("palette2bit_interlaced_7.png"));
   const gray = toGray(palette);
   assertEquals([palette.channels, gray[4 * 23 + 10], gray[1]], [3, 0, 1]); // ink; paper
+});
+
+Deno.test("decodePng() gives fast-png's samples on every non-interlaced fixture of 8 and 16 bits, all five row filters included", () => {
+  for (const name of ["rgb_all_filters.png", "gray16_7.png", "canvas_rgba_2.png", "canvas_grayalpha_2.png"]) {
+    const ours = decodePng(fixture(name), { maxPixels: 1e6 }), theirs = decodeFastPng(fixture(name));
+    assertEquals(
+      [ours.width, ours.height, ours.channels],
+      [theirs.width, theirs.height, theirs.channels],
+      name,
+    );
+    assertEquals(Array.from(ours.data), Array.from(theirs.data), name);
+  }
 });
 
 Deno.test("decodeImage() applies a gray PNG's tRNS colour key as transparency", () => {
