@@ -48,6 +48,7 @@ export { ModelFileError } from "./src/model/files.ts";
 export { type LayerSummary, LeNet, type LeNetCreateOptions } from "./src/model/lenet.ts";
 export type { LayersModel, Tensor, Tensor2D } from "./src/tfjs_types.ts";
 export { evaluate } from "./src/train/evaluate.ts";
+export { DivergedError } from "./src/train/loop.ts";
 export { train, type TrainOptions, type TrainResult } from "./src/train/train.ts";
 export type { BatchProgress, EpochLog, Evaluation } from "./src/train/types.ts";
 export { type LeNetWeights, WeightsError } from "./src/model/weights.ts";

@@ -7,6 +7,7 @@ import "npm:onnxruntime-web@1.30.0"; // installed, so that its browser build can
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type FlagSpec, helpText, parseFlags, runMain } from "../src/cli/flags.ts";
+import { checkReplaceableFolder, writeOwnerMarker } from "../src/cli/ownership.ts";
 import { chooseModel } from "../src/cli/shipped_models.ts";
 import { mnistPaths } from "../src/data/dataset.ts";
 import { bundleForBrowser } from "../src/web/bundle.ts";
@@ -14,7 +15,7 @@ import { bundleForBrowser } from "../src/web/bundle.ts";
 const FLAGS: Record<string, FlagSpec> = {
   out: {
     type: "string",
-    description: "folder to write the page to",
+    description: "folder to write the page to (new, empty, or a page built here before)",
     default: "dist/web",
     placeholder: "DIR",
   },
@@ -59,8 +60,10 @@ async function main(): Promise<number> {
   const { flags, help } = parseFlags(FLAGS, Deno.args);
   if (help) return (console.log(helpText("deno task build:web [options]", FLAGS)), 0);
   const out = resolve(flags.out as string);
+  await checkReplaceableFolder(out, "page"); // absent, empty, or a page built here: nothing else is touched
   const started = performance.now();
   await Deno.mkdir(join(out, "ort"), { recursive: true });
+  await writeOwnerMarker(out, "page");
   await Deno.mkdir(join(out, "mnist"), { recursive: true });
   // one model: the one this build starts the page with, not those of earlier builds
   await Deno.remove(join(out, "models"), { recursive: true }).catch(() => {});

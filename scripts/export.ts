@@ -2,6 +2,7 @@
 //   deno task export <model dir> [--out FILE]   (default: <model dir>/model.onnx)
 import { join } from "node:path";
 import { type FlagSpec, helpText, parseFlags, runMain, UsageError } from "../src/cli/flags.ts";
+import { checkReplaceableFile } from "../src/cli/ownership.ts";
 import { RUN_FILES } from "../src/cli/run_dir.ts";
 import { writeFileAtomic } from "../src/_atomic.ts";
 import { LeNet } from "../src/model/lenet.ts";
@@ -10,7 +11,8 @@ import { exportOnnx } from "../src/onnx/export.ts";
 const FLAGS: Record<string, FlagSpec> = {
   out: {
     type: "string",
-    description: "ONNX file to write (default: <model dir>/model.onnx)",
+    description:
+      "ONNX file to write (default: <model dir>/model.onnx); an existing one only if lenet wrote it",
     placeholder: "FILE",
   },
 };
@@ -25,8 +27,9 @@ async function main(): Promise<number> {
     throw new UsageError("Expected one model directory: deno task export <model dir>");
   }
   const dir = positionals[0]!;
-  const lenet = await LeNet.load(dir);
   const out = (flags.out as string | undefined) ?? join(dir, RUN_FILES.onnx);
+  await checkReplaceableFile(out, "onnx"); // before anything is loaded
+  const lenet = await LeNet.load(dir);
   const bytes = exportOnnx(lenet.toWeights());
   await writeFileAtomic(out, bytes);
   console.log(

@@ -1,7 +1,7 @@
 // Redraw a run's training curves from its history.json:
 //   deno task plot <model dir>   (writes history.png and history.svg there)
 import { type FlagSpec, helpText, parseFlags, runMain, UsageError } from "../src/cli/flags.ts";
-import { readRunHistory } from "../src/cli/run_dir.ts";
+import { checkRunDir, readRunHistory } from "../src/cli/run_dir.ts";
 import { writeHistoryPlot } from "../src/figures/report.ts";
 
 const FLAGS: Record<string, FlagSpec> = {};
@@ -12,6 +12,7 @@ async function main(): Promise<number> {
   if (positionals.length !== 1) {
     throw new UsageError("Expected one model directory: deno task plot <model dir>");
   }
+  await checkRunDir(positionals[0]!); // it redraws files there: only in a run lenet wrote
   const { epochs } = await readRunHistory(positionals[0]!);
   const written = await writeHistoryPlot(positionals[0]!, epochs);
   console.log(`wrote ${written.join(" and ")} (${epochs.length} epochs)`);

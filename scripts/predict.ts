@@ -13,8 +13,8 @@ import {
 import { DEFAULT_RUN_DIR, RUN_FILES } from "../src/cli/run_dir.ts";
 import { IMAGE_SIDE } from "../src/config.ts";
 import { readImageFile } from "../src/images/decode.ts";
-import { chooseModel } from "../src/cli/shipped_models.ts";
-import { type Classification, OnnxClassifier } from "../src/onnx/classifier.ts";
+import { chooseModel, LOCAL_RUN_REASON } from "../src/cli/shipped_models.ts";
+import { type Classification, OnnxClassifier, OnnxModelError } from "../src/onnx/classifier.ts";
 import { grayToText, stdoutHasColor } from "../src/cli/terminal.ts";
 
 const IMAGE_EXTENSIONS = /\.(png|jpe?g)$/i;
@@ -53,6 +53,22 @@ async function expandInputs(paths: string[]): Promise<string[]> {
   return files;
 }
 
+// A model predict picked by itself (the newest local run) that cannot answer is named, with what
+// to do; predict does not silently answer with another model instead.
+async function loadNaming(path: string, why: string, threads: number): Promise<OnnxClassifier> {
+  try {
+    return await OnnxClassifier.load(path, { threads });
+  } catch (error) {
+    if (why === LOCAL_RUN_REASON && error instanceof OnnxModelError) {
+      throw new OnnxModelError(
+        `${error.message}; it is ${why} (${DEFAULT_RUN_DIR}): train again, or answer with a shipped ` +
+          "model: --model models/lenet-best/model.onnx",
+      );
+    }
+    throw error;
+  }
+}
+
 function describe(file: string, c: Classification): string {
   const top = c.top.map((t) => `${t.digit} ${(100 * t.probability).toFixed(1)}%`).join(" · ");
   return `${printable(file)}: ${c.digit} (${(100 * c.probability).toFixed(1)}%)  top ${c.top.length}: ${top}`;
@@ -66,7 +82,7 @@ async function main(): Promise<number> {
   }
   if (positionals.length === 0) throw new UsageError("No image given: deno task predict <image|dir>...");
   const { path: modelPath, why } = await chooseModel(flags.model as string | undefined);
-  const classifier = await OnnxClassifier.load(modelPath, { threads: flags.threads as number });
+  const classifier = await loadNaming(modelPath, why, flags.threads as number);
   if (!flags.json) console.log(`model: ${printable(modelPath)} (${why})`);
   const files = await expandInputs(positionals);
   if (files.length === 0) throw new UsageError(`No PNG or JPEG images in ${positionals.join(", ")}`);

@@ -2,7 +2,7 @@
 //   deno task report <model dir> [--index N]   (N: the test digit whose feature maps are drawn)
 import { confusionMatrix, confusionText } from "../src/figures/analysis.ts";
 import { type FlagSpec, helpText, parseFlags, runMain, UsageError } from "../src/cli/flags.ts";
-import { readRunHistory } from "../src/cli/run_dir.ts";
+import { checkRunDir, readRunHistory } from "../src/cli/run_dir.ts";
 import { loadMnist } from "../src/data/dataset.ts";
 import { LeNet } from "../src/model/lenet.ts";
 import { writeReport } from "../src/figures/report.ts";
@@ -19,6 +19,7 @@ async function main(): Promise<number> {
     throw new UsageError("Expected one model directory: deno task report <model dir>");
   }
   const dir = positionals[0]!;
+  await checkRunDir(dir); // it redraws files there: only in a run lenet wrote
   const lenet = await LeNet.load(dir);
   const { epochs: history, train: recipe } = await readRunHistory(dir);
   const { test } = await loadMnist();

@@ -7,6 +7,7 @@ import type { LabeledImages } from "../src/data/labeled_images.ts";
 import { type FlagSpec, helpText, parseFlags, runMain, UsageError } from "../src/cli/flags.ts";
 import { loadMnist } from "../src/data/dataset.ts";
 import { writeFileAtomic } from "../src/_atomic.ts";
+import { checkReplaceableFile } from "../src/cli/ownership.ts";
 import { imageGridSpec, renderSvg, svgToPng } from "../src/figures/chart.ts";
 import { grayToText, stdoutHasColor } from "../src/cli/terminal.ts";
 
@@ -14,7 +15,11 @@ const FLAGS: Record<string, FlagSpec> = {
   index: { type: "number", description: "first image to show", default: 0 },
   split: { type: "string", description: "train | test", default: "train" },
   grid: { type: "number", description: "show N images from --index on", default: 1 },
-  out: { type: "string", description: "also write them as a PNG", placeholder: "FILE" },
+  out: {
+    type: "string",
+    description: "also write them as a PNG (an existing file only if lenet wrote it)",
+    placeholder: "FILE",
+  },
   augment: {
     type: "integer",
     min: 1,
@@ -64,6 +69,7 @@ async function main(): Promise<number> {
   if (split !== "train" && split !== "test") {
     throw new UsageError(`Invalid --split: expected train or test, got "${split}"`);
   }
+  if (flags.out) await checkReplaceableFile(flags.out as string, "png"); // before loading anything
   const set = (await loadMnist())[split];
   const index = flags.index as number, grid = flags.grid as number;
   if (!Number.isInteger(index) || index < 0 || index >= set.count) {

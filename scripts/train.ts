@@ -15,6 +15,7 @@ import {
   FUSED_MAX_THREADS,
   type LeNetConfig,
   MAX_LAYER_SIZE,
+  MAX_SEED,
   RECIPES,
   resolveLeNetConfig,
   resolveTrainConfig,
@@ -27,6 +28,7 @@ import { confusionMatrix, confusionText } from "../src/figures/analysis.ts";
 import { LeNet } from "../src/model/lenet.ts";
 import { CHECKPOINT_FILE, loadCheckpoint, type TrainState } from "../src/train/checkpoint.ts";
 import { evaluate } from "../src/train/evaluate.ts";
+import { DivergedError } from "../src/train/loop.ts";
 import { train, type TrainResult } from "../src/train/train.ts";
 
 const size = { type: "integer", min: 1, max: MAX_LAYER_SIZE } as const;
@@ -71,7 +73,13 @@ const FLAGS: Record<string, FlagSpec> = {
     description: "share of training images held out for validation; 0 validates on the test set",
     default: DEFAULT_TRAIN.validationSplit,
   },
-  seed: { type: "integer", description: "seed of initialisation and shuffling", default: DEFAULT_TRAIN.seed },
+  seed: {
+    type: "integer",
+    min: 0,
+    max: MAX_SEED,
+    description: "seed of initialisation, shuffling and augmentation",
+    default: DEFAULT_TRAIN.seed,
+  },
   "train-size": { type: "integer", min: 1, description: "train on the first N images only (quick runs)" },
   out: {
     type: "string",
@@ -215,8 +223,15 @@ async function startRun(
     lenet.dispose();
     throw error;
   }
-  const epochs = (flags.explicit as Set<string>).has("epochs") ? { epochs: recipe.epochs } : {};
-  return { lenet, recipe: { ...state.train, ...epochs }, resume: state, from: claim.resumeFrom };
+  const epochs = (flags.explicit as Set<string>).has("epochs") ? recipe.epochs : state.train.epochs;
+  if (epochs <= state.epoch) {
+    lenet.dispose();
+    throw new UsageError(
+      `Nothing to resume: the checkpoint has done ${state.epoch} epoch${state.epoch === 1 ? "" : "s"}` +
+        ` of ${epochs}; give --epochs above ${state.epoch} to train on`,
+    );
+  }
+  return { lenet, recipe: { ...state.train, epochs }, resume: state, from: claim.resumeFrom };
 }
 
 function loadData(flags: Record<string, unknown>): Promise<MnistData> {
@@ -260,6 +275,9 @@ async function main(): Promise<number> {
     return await trainInto(claim, flags);
   } catch (error) {
     await claim.abandon(); // a staging directory with no completed epoch goes
+    if (error instanceof DivergedError) {
+      throw new DivergedError(`${error.message}; ${claim.dir} is as it was`, { cause: error });
+    }
     throw error;
   }
 }

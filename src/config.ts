@@ -6,6 +6,9 @@
  */
 import { LenetError } from "./errors.ts";
 
+/** The name this project writes into the files it makes: an ONNX model's producer, a PNG's `Software`. */
+export const SOFTWARE = "lenet";
+
 /** Side of an MNIST image and of the LeNet's input, in pixels. */
 export const IMAGE_SIDE = 28;
 /** Pixels of one image: 28 x 28. */
@@ -61,6 +64,9 @@ export const MAX_LAYER_SIZE = 4096;
 export const MAX_IMAGE_SIDE = 1024;
 /** Most weights a LeNet may have (16 M floats, 64 MB; the tutorial's has 106,154). */
 export const MAX_PARAMETERS = 16_000_000;
+
+/** Largest seed: seeds are used modulo 2^32 (mulberry32), so a larger one would repeat a smaller one's run. */
+export const MAX_SEED = 0xffffffff;
 
 /** Threads the fused engine can use: the trainer's own and one helper. */
 export const FUSED_MAX_THREADS = 2;
@@ -405,8 +411,8 @@ export function resolveTrainConfig(overrides: Partial<TrainConfig> = {}): TrainC
       `Invalid validationSplit: expected a number in [0, 1), got ${config.validationSplit}`,
     );
   }
-  if (!Number.isInteger(config.seed)) {
-    throw new ConfigError(`Invalid seed: expected an integer, got ${config.seed}`);
+  if (!Number.isInteger(config.seed) || config.seed < 0 || config.seed > MAX_SEED) {
+    throw new ConfigError(`Invalid seed: expected an integer from 0 to ${MAX_SEED}, got ${config.seed}`);
   }
   if (typeof config.augment !== "boolean") {
     throw new ConfigError(`Invalid augment: expected true or false, got ${config.augment}`);

@@ -44,7 +44,8 @@ export class UsageError extends LenetError {}
  * @param specs The flags, by long name.
  * @param args The command line (usually `Deno.args`).
  * @returns Values (defaults filled in), positionals, and whether `--help` was asked.
- * @throws {UsageError} On an unknown flag, a missing value or a malformed number.
+ * @throws {UsageError} On an unknown flag, a missing value, or a number that is not written in
+ *   decimal, is out of its range, or (an integer) is past 2^53 where it would be rounded.
  *
  * @example
  * ```ts
@@ -114,20 +115,30 @@ function joinNegativeValues(specs: Record<string, FlagSpec>, args: string[]): st
   return out;
 }
 
+// Decimal only: `Number()` would also read "0x10" as 16, "0b11" as 3 and " 5 " as 5.
+const DECIMAL_INTEGER = /^[+-]?\d+$/;
+const DECIMAL_NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
 function parseNumber(name: string, spec: FlagSpec, raw: string): number {
   const value = Number(raw);
   const integer = spec.type === "integer";
-  const { min = -Infinity, max = Infinity } = spec;
+  const {
+    min = integer ? Number.MIN_SAFE_INTEGER : -Infinity,
+    max = integer ? Number.MAX_SAFE_INTEGER : Infinity,
+  } = spec;
+  const written = integer ? DECIMAL_INTEGER.test(raw) : DECIMAL_NUMBER.test(raw);
+  // an integer past 2^53 would be silently rounded to another one: refused like any out-of-range value
   if (
-    raw.trim() === "" || !Number.isFinite(value) || (integer && !Number.isInteger(value)) || value < min ||
+    !written || !Number.isFinite(value) || (integer && !Number.isSafeInteger(value)) || value < min ||
     value > max
   ) {
     const kind = integer ? "an integer" : "a number";
-    const range = min > -Infinity && max < Infinity
+    const bounded = (v: number) => Number.isFinite(v) && Math.abs(v) < Number.MAX_SAFE_INTEGER;
+    const range = bounded(min) && bounded(max)
       ? ` from ${min} to ${max}`
-      : min > -Infinity
+      : bounded(min)
       ? ` of at least ${min}`
-      : max < Infinity
+      : bounded(max)
       ? ` of at most ${max}`
       : "";
     throw new UsageError(`Invalid --${name}: expected ${kind}${range}, got "${raw}"`);

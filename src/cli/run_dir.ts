@@ -3,16 +3,21 @@
  * writes, and what `plot`, `report`, `export` and `predict` read back. Every file name of a run
  * and the format of its JSON records are stated here, once.
  *
- * A run directory always holds one complete run. A training writes into `<dir>.partial/` (its
- * checkpoints after every epoch, then the final files, `metrics.json` last), and only then swaps
- * it in by two renames: `<dir>` to `<dir>.old`, `<dir>.partial` to `<dir>`. Killed at any moment,
- * a reader of `<dir>` finds the old run whole, the new run whole, or (between the renames) nothing;
- * the next training completes or undoes an interrupted swap. `<dir>.lock`, held with an OS lock
- * that dies with its process, keeps a second training from writing the same directory.
+ * A run directory always holds one complete run. A training writes into `<dir>.lenet-partial/`
+ * (its checkpoints after every epoch, then the final files, `metrics.json` last), and only then
+ * swaps it in by two renames: `<dir>` to `<dir>.lenet-old`, `<dir>.lenet-partial` to `<dir>`.
+ * Killed at any moment, a reader of `<dir>` finds the old run whole, the new run whole, or
+ * (between the renames) nothing; the next training completes or undoes an interrupted swap.
+ * `<dir>.lenet-lock`, held with an OS lock that dies with its process, keeps a second training
+ * from writing the same directory.
+ *
+ * Only what this project wrote is ever replaced or removed: `<dir>` and its two siblings must be
+ * absent, empty or marked as a lenet run (`ownership.ts`); anything else is refused before a file
+ * is made.
  *
  * @module
  */
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { writeFileAtomic, writeJsonAtomic } from "../_atomic.ts";
 import type { LeNetConfig, TrainConfig } from "../config.ts";
 import type { LabeledImages } from "../data/labeled_images.ts";
@@ -22,7 +27,10 @@ import { MODEL_JSON, WEIGHTS_BIN } from "../model/files.ts";
 import type { LeNet } from "../model/lenet.ts";
 import { exportOnnx } from "../onnx/export.ts";
 import { CHECKPOINT_FILE } from "../train/checkpoint.ts";
-import type { EpochLog, Evaluation } from "../train/types.ts";
+import { printable } from "./flags.ts";
+import { checkReplaceableFolder, writeOwnerMarker } from "./ownership.ts";
+import { type EpochLog, type Evaluation, isEpochLog } from "../train/types.ts";
+import { readBounded } from "../_bounded_read.ts";
 
 /** Where a run goes when no `--out` is given, and where `predict` looks for a trained model. */
 export const DEFAULT_RUN_DIR = "runs/latest";
@@ -118,40 +126,75 @@ export async function saveRun(dir: string, run: FinishedRun): Promise<string[]> 
   return [...files.map((name) => join(dir, name)), ...figures];
 }
 
+/** Largest `history.json` read, in bytes: 100,000 epochs (train's limit) of about 200 bytes. */
+export const MAX_HISTORY_BYTES: number = 32 * 1024 * 1024;
+
 /**
- * Reads a run's `history.json`.
+ * Reads a run's `history.json`: a regular file of at most {@linkcode MAX_HISTORY_BYTES}, JSON,
+ * with at least one well-formed epoch.
  *
  * @param dir The run directory.
- * @returns Its architecture, recipe and epochs (at least one).
- * @throws {RunDirError} When the file is missing, is not JSON, or holds no epoch.
+ * @returns Its architecture, recipe and epochs.
+ * @throws {RunDirError} When the file is missing, not a regular file, too large, not JSON, or
+ *   holds no well-formed epochs.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { readRunHistory, RunDirError } from "./run_dir.ts";
- * await assert.rejects(readRunHistory(await Deno.makeTempDir()), RunDirError);
+ * const dir = await Deno.makeTempDir();
+ * await assert.rejects(readRunHistory(dir), RunDirError);
+ * await Deno.writeTextFile(`${dir}/history.json`, '{"epochs": [{"loss": "junk"}]}');
+ * await assert.rejects(readRunHistory(dir), RunDirError, "epoch 1 is not");
  * ```
  */
 export async function readRunHistory(dir: string): Promise<RunHistory> {
   const path = join(dir, RUN_FILES.history);
+  const fail = (reason: string) => new RunDirError(`Cannot read ${path}: ${reason}`);
+  const bytes = await readBounded(path, MAX_HISTORY_BYTES, fail);
   let record: RunHistory;
   try {
-    record = JSON.parse(await Deno.readTextFile(path));
+    record = JSON.parse(new TextDecoder().decode(bytes));
   } catch (error) {
-    const why = error instanceof Deno.errors.NotFound ? "not found" : (error as Error).message.split("\n")[0];
-    throw new RunDirError(`Cannot read ${path}: ${why}`);
+    throw fail(`not JSON (${(error as Error).message.split("\n")[0]})`);
   }
-  if (!Array.isArray(record?.epochs) || record.epochs.length === 0) {
-    throw new RunDirError(`No epochs in ${path}`);
-  }
+  const epochs = (record as { epochs?: unknown } | null)?.epochs;
+  if (!Array.isArray(epochs) || epochs.length === 0) throw new RunDirError(`No epochs in ${path}`);
+  const bad = epochs.findIndex((log) => !isEpochLog(log));
+  if (bad >= 0) throw fail(`epoch ${bad + 1} is not a record of numbers`);
+  if (typeof record.model !== "object" || typeof record.train !== "object") throw fail("no model or recipe");
   return record;
 }
+
+/**
+ * The run directory a script redraws figures in: one this project wrote.
+ *
+ * @param dir The folder given.
+ * @throws {NotOursError} When it holds anything lenet did not write.
+ * @throws {RunDirError} When it does not exist or is empty.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { checkRunDir, RunDirError } from "./run_dir.ts";
+ * await assert.rejects(checkRunDir(await Deno.makeTempDir()), RunDirError, "holds no run");
+ * ```
+ */
+export async function checkRunDir(dir: string): Promise<void> {
+  const state = await checkReplaceableFolder(dir, "run");
+  if (state !== "ours") {
+    throw new RunDirError(`${printable(dir)} holds no run: train one with deno task train`);
+  }
+}
+
+/** The siblings of a run directory `<dir>`, by the suffix each adds to its name. */
+export const RUN_SIBLINGS = { staging: ".lenet-partial", old: ".lenet-old", lock: ".lenet-lock" } as const;
 
 /** A run directory held by this process: where its training writes, and how it ends. */
 export interface RunDirClaim extends Disposable {
   /** The run directory readers use. */
   dir: string;
-  /** Where this training writes until it completes: `<dir>.partial`. */
+  /** Where this training writes until it completes: `<dir>.lenet-partial`. */
   staging: string;
   /** With `resume`: the checkpoint to continue, the interrupted run's or else the completed run's. */
   resumeFrom: string | undefined;
@@ -162,15 +205,43 @@ export interface RunDirClaim extends Disposable {
 }
 
 /**
- * Takes a run directory for one training: locks `<dir>.lock` (failing at once if another process
- * holds it), finishes or undoes a swap a killed training left half done, and prepares
- * `<dir>.partial`: emptied for a new run, kept (less stale temp files) to resume one.
+ * An `--out` as a folder path: trailing slashes dropped (`runs/new/` is `runs/new`).
  *
- * @param dir The run directory (`--out`).
+ * @param out The path as typed.
+ * @returns The folder's path.
+ * @throws {RunDirError} When it names no folder a run can go to (empty, `.`, `..`, the root).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { runDirPath } from "./run_dir.ts";
+ * assert.equal(runDirPath("runs/latest/"), "runs/latest");
+ * assert.throws(() => runDirPath("."), /names no folder/);
+ * ```
+ */
+export function runDirPath(out: string): string {
+  const dir = out.replace(/\/+$/, "");
+  const name = basename(dir);
+  if (dir === "" || name === "." || name === "..") {
+    throw new RunDirError(
+      `--out "${printable(out)}" names no folder a run can go to: give one, e.g. runs/mine`,
+    );
+  }
+  return dir;
+}
+
+/**
+ * Takes a run directory for one training: checks that `<dir>` and its siblings are this
+ * project's to replace, locks `<dir>.lenet-lock` (failing at once if another process holds it),
+ * finishes or undoes a swap a killed training left half done, and prepares `<dir>.lenet-partial`:
+ * emptied for a new run, kept (less stale temp files) to resume one.
+ *
+ * @param out The run directory (`--out`).
  * @param resume Whether the training continues from a checkpoint.
  * @returns The claim; dispose it (or let the process end) to release the lock.
  * @throws {RunDirError} When another process writes the same directory, or there is nothing to
  *   resume.
+ * @throws {NotOursError} When `<dir>` or a sibling holds anything this project did not write.
  *
  * @example
  * ```ts
@@ -178,21 +249,23 @@ export interface RunDirClaim extends Disposable {
  * import { claimRunDir, RunDirError } from "./run_dir.ts";
  * const dir = `${await Deno.makeTempDir()}/latest`;
  * using claim = await claimRunDir(dir, false);
- * assert.equal(claim.staging, `${dir}.partial`);
+ * assert.equal(claim.staging, `${dir}.lenet-partial`);
  * await assert.rejects(claimRunDir(dir, false), RunDirError); // a second writer
  * ```
  */
-export async function claimRunDir(dir: string, resume: boolean): Promise<RunDirClaim> {
-  const staging = `${dir}.partial`, old = `${dir}.old`;
+export async function claimRunDir(out: string, resume: boolean): Promise<RunDirClaim> {
+  const dir = runDirPath(out);
+  const staging = dir + RUN_SIBLINGS.staging, old = dir + RUN_SIBLINGS.old;
   const checkpoints = [join(staging, RUN_FILES.checkpoint), join(dir, RUN_FILES.checkpoint)];
   const nothing = new RunDirError(`Nothing to resume: no ${RUN_FILES.checkpoint} in ${staging} or ${dir}`);
-  if (resume && !(await exists(checkpoints[0]!)) && !(await exists(checkpoints[1]!))) throw nothing; // makes no file
+  for (const path of [dir, staging, old]) await checkReplaceableFolder(path, "run"); // makes no file
+  if (resume && !(await exists(checkpoints[0]!)) && !(await exists(checkpoints[1]!))) throw nothing;
   await Deno.mkdir(dirname(dir), { recursive: true });
-  const lock = await Deno.open(`${dir}.lock`, { create: true, write: true });
+  const lock = await Deno.open(dir + RUN_SIBLINGS.lock, { create: true, write: true });
   if (!(await lock.tryLock(true))) {
     lock.close();
     throw new RunDirError(
-      `${dir} is being written by another training (${dir}.lock is held): wait, or use another --out`,
+      `${dir} is being written by another training (${dir}${RUN_SIBLINGS.lock} is held): wait, or use another --out`,
     );
   }
   // a swap cut short by a kill: the new set is whole if its metrics.json was written
@@ -200,7 +273,7 @@ export async function claimRunDir(dir: string, resume: boolean): Promise<RunDirC
     if (await exists(join(staging, RUN_FILES.metrics))) await Deno.rename(staging, dir);
     else if (await exists(old)) await Deno.rename(old, dir);
   }
-  await Deno.remove(old, { recursive: true }).catch(() => {});
+  await removeOurs(old);
   let resumeFrom: string | undefined;
   for (const path of resume ? checkpoints : []) {
     if (await exists(path)) resumeFrom ??= path;
@@ -209,8 +282,9 @@ export async function claimRunDir(dir: string, resume: boolean): Promise<RunDirC
     lock.close();
     throw nothing;
   }
-  if (!resume) await Deno.remove(staging, { recursive: true }).catch(() => {});
+  if (!resume) await removeOurs(staging);
   await Deno.mkdir(staging, { recursive: true });
+  await writeOwnerMarker(staging, "run");
   for await (const entry of Deno.readDir(staging)) {
     if (entry.name.includes(".tmp-")) await Deno.remove(join(staging, entry.name)).catch(() => {});
   }
@@ -220,20 +294,27 @@ export async function claimRunDir(dir: string, resume: boolean): Promise<RunDirC
     resumeFrom,
     async commit() {
       await testPause("commit");
-      if (await exists(dir)) await Deno.rename(dir, old);
+      // checked again: the folder may have changed while the run trained
+      const state = await checkReplaceableFolder(dir, "run");
+      if (state === "empty") await Deno.remove(dir); // fails, rather than deletes, if a file appeared
+      else if (state === "ours") await Deno.rename(dir, old);
       await testPause("swap");
       await Deno.rename(staging, dir);
-      await Deno.remove(old, { recursive: true }).catch(() => {});
+      await removeOurs(old);
     },
     async abandon() {
-      if (!(await exists(join(staging, RUN_FILES.checkpoint)))) {
-        await Deno.remove(staging, { recursive: true }).catch(() => {});
-      }
+      if (!(await exists(join(staging, RUN_FILES.checkpoint)))) await removeOurs(staging);
     },
     [Symbol.dispose]() {
       lock.close();
     },
   };
+}
+
+/** Removes a run folder if it is there and still this project's (checked just before). */
+async function removeOurs(path: string): Promise<void> {
+  if ((await checkReplaceableFolder(path, "run")) === "absent") return;
+  await Deno.remove(path, { recursive: true });
 }
 
 async function exists(path: string): Promise<boolean> {

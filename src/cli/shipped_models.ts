@@ -69,6 +69,9 @@ export async function readShippedModels(): Promise<Record<string, ShippedModel>>
   }
 }
 
+/** Why {@linkcode chooseModel} picks the newest local run. */
+export const LOCAL_RUN_REASON = "the newest local run";
+
 /** The model that answers, and why it is the one. */
 export interface ModelChoice {
   /** Its ONNX file. */
@@ -96,7 +99,7 @@ export async function chooseModel(given?: string): Promise<ModelChoice> {
   const local = join(DEFAULT_RUN_DIR, RUN_FILES.onnx);
   try {
     await Deno.stat(local);
-    return { path: local, why: "the newest local run" };
+    return { path: local, why: LOCAL_RUN_REASON };
   } catch { /* no local run: a shipped model */ }
   const [name, best] = Object.entries(await readShippedModels())
     .sort(([, a], [, b]) => b.testCorrect / b.testImages - a.testCorrect / a.testImages)[0]!;

@@ -9,6 +9,8 @@ import "npm:dejavu-fonts-ttf@2.37.3/package.json" with { type: "json" };
 import * as vega from "npm:vega@6.2.0";
 import * as vl from "npm:vega-lite@6.4.1";
 import { initWasm, Resvg } from "npm:@resvg/resvg-wasm@2.6.2";
+import { SOFTWARE } from "../config.ts";
+import { withPngText } from "../images/png.ts";
 
 /** A Vega-Lite specification (any top-level spec). */
 export type ChartSpec = Record<string, unknown>;
@@ -109,7 +111,7 @@ export async function svgToPng(svg: string, scale = 2, fonts?: Uint8Array[]): Pr
   });
   const png = resvg.render().asPng();
   resvg.free();
-  return png;
+  return withPngText(png, "Software", SOFTWARE); // so that a later --out may replace it, and nothing else
 }
 
 /**

@@ -25,7 +25,7 @@ import type { EpochLog } from "../train/types.ts";
  * ```
  */
 export function historySpec(history: EpochLog[]): ChartSpec {
-  const values = history.flatMap((e) => [
+  const values = thinned(history).flatMap((e) => [
     { epoch: e.epoch, metric: "loss", set: "training", value: e.loss },
     { epoch: e.epoch, metric: "loss", set: "validation", value: e.valLoss },
     { epoch: e.epoch, metric: "accuracy", set: "training", value: e.accuracy },
@@ -48,4 +48,14 @@ export function historySpec(history: EpochLog[]): ChartSpec {
     data: { values },
     hconcat: [panel("loss", "Loss (categorical cross-entropy)"), panel("accuracy", "Accuracy")],
   };
+}
+
+/** Most epochs a chart draws: a longer run is drawn at evenly spaced epochs, its last included. */
+export const MAX_PLOTTED_EPOCHS = 1000;
+
+function thinned(history: EpochLog[]): EpochLog[] {
+  if (history.length <= MAX_PLOTTED_EPOCHS) return history;
+  const step = history.length / MAX_PLOTTED_EPOCHS;
+  const kept = Array.from({ length: MAX_PLOTTED_EPOCHS - 1 }, (_, i) => history[Math.floor(i * step)]!);
+  return [...kept, history.at(-1)!];
 }

@@ -12,7 +12,7 @@
  */
 import { AttributeType, FLOAT, ModelProto } from "./_schema.ts";
 import type { Activation, LeNetConfig } from "../config.ts";
-import { weightSlots } from "../config.ts";
+import { SOFTWARE, weightSlots } from "../config.ts";
 import { checkWeights, type LeNetWeights } from "../model/weights.ts";
 
 /** The ONNX opset the exported graph declares. */
@@ -201,7 +201,7 @@ export function exportOnnx(model: LeNetWeights, options: ExportOptions = {}): Ui
   const { nodes, inits } = graphNodes(config, namedWeights(checked));
   const proto = {
     irVersion: IR_VERSION,
-    producerName: "lenet (Deno, tfjs 4.22)",
+    producerName: `${SOFTWARE} (Deno, tfjs 4.22)`,
     producerVersion: "1",
     docString: "LeNet trained on MNIST with the lenet Deno module",
     opsetImport: [{ domain: "", version: ONNX_OPSET }],

@@ -20,7 +20,7 @@ import { fromBase64, toBase64 } from "../_base64.ts";
 import { writeJsonAtomic } from "../_atomic.ts";
 import type { FusedAdamState } from "../engines/fused/trainer.ts";
 import { type LeNet, lenetFromArtifacts, saveWith } from "../model/lenet.ts";
-import type { EpochLog } from "./types.ts";
+import { type EpochLog, isEpochLog } from "./types.ts";
 
 /** File name of the checkpoint inside an output directory. */
 export const CHECKPOINT_FILE = "checkpoint.json";
@@ -143,15 +143,6 @@ export async function loadCheckpoint(path: string): Promise<{ lenet: LeNet; stat
 
 /** Largest checkpoint accepted, in bytes: the largest LeNet's weights and Adam state, in base64. */
 const MAX_CHECKPOINT_BYTES = 3 * 4 * MAX_PARAMETERS * 2 + 1024 * 1024;
-const EPOCH_FIELDS = [
-  "epoch",
-  "loss",
-  "accuracy",
-  "valLoss",
-  "valAccuracy",
-  "seconds",
-  "learningRate",
-] as const;
 
 // The recipe, the epoch count and the history, each checked: a checkpoint edited by hand (or cut
 // short) is refused with the field that is wrong.
@@ -164,11 +155,7 @@ function checkState(file: CheckpointFile, fail: (reason: string) => CheckpointEr
     throw fail((error as Error).message);
   }
   if (!Number.isInteger(epoch) || epoch < 1 || epoch > train.epochs) throw fail(`invalid epoch ${epoch}`);
-  const wellFormed = (log: EpochLog) =>
-    EPOCH_FIELDS.every((key) =>
-      typeof log?.[key] === "number" || (key.startsWith("val") && log?.[key] === null)
-    );
-  if (!Array.isArray(history) || history.length !== epoch || !history.every(wellFormed)) {
+  if (!Array.isArray(history) || history.length !== epoch || !history.every(isEpochLog)) {
     throw fail(`its history does not hold ${epoch} epochs`);
   }
   const state: TrainState = { epoch, train, history };

@@ -7,11 +7,31 @@
  * @module
  */
 import type { TrainConfig } from "../config.ts";
+import { LenetError } from "../errors.ts";
 import type { LabeledImages } from "../data/labeled_images.ts";
 import { epochPermutation } from "../data/shuffle.ts";
 import type { StepResult } from "../engines/fused/trainer.ts";
 import { learningRateAt } from "./schedule.ts";
 import type { BatchProgress, EpochLog, Evaluation } from "./types.ts";
+
+/**
+ * Raised when training diverges: a step's loss, or the validation loss after an epoch, is not a
+ * finite number. The epoch is not completed, so no checkpoint or model of it is written.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DivergedError } from "./loop.ts";
+ * assert.equal(new DivergedError("Training diverged").name, "DivergedError");
+ * ```
+ */
+export class DivergedError extends LenetError {}
+
+function diverged(where: string, loss: number, config: TrainConfig): DivergedError {
+  return new DivergedError(
+    `Training diverged at ${where}: the loss is ${loss}; try a smaller learning rate (this run's is ${config.learningRate})`,
+  );
+}
 
 /** What runs the steps: tfjs's `trainOnBatch`, or our fused WebAssembly step (disposed: stops its thread). */
 export interface StepEngine extends Disposable {
@@ -44,6 +64,8 @@ export interface EpochLoopOptions {
  * @param config The recipe (epochs, batch size, schedule, seed).
  * @param options Hooks and the history of a resumed run.
  * @returns Every epoch's log (a resumed run's first), and whether `signal` stopped the run.
+ * @throws {DivergedError} At the first step whose loss is not finite, or an epoch whose
+ *   validation loss is not: that epoch is neither logged nor handed to `onEpoch`.
  *
  * @example
  * ```ts
@@ -92,6 +114,9 @@ export async function runEpochs(
       learningRate = learningRateAt(config, (epoch - 1) * steps + step, epochs * steps);
       const indices = order.subarray(step * batchSize, Math.min(fitSet.count, (step + 1) * batchSize));
       const result = await engine.step(indices, learningRate, epoch);
+      if (!Number.isFinite(result.lossSum)) {
+        throw diverged(`epoch ${epoch}, step ${step + 1}`, result.lossSum / indices.length, config);
+      }
       lossSum += result.lossSum;
       correctSum += result.correct;
       seen += indices.length;
@@ -110,6 +135,7 @@ export async function runEpochs(
     const seconds = (performance.now() - started) / 1000;
     engine.sync();
     const val = valSet ? await engine.evaluate(valSet) : { loss: NaN, accuracy: NaN };
+    if (valSet && !Number.isFinite(val.loss)) throw diverged(`the end of epoch ${epoch}`, val.loss, config);
     const log: EpochLog = {
       epoch,
       loss: lossSum / seen,

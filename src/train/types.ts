@@ -24,6 +24,38 @@ export interface EpochLog {
   learningRate: number;
 }
 
+/** The fields of an {@linkcode EpochLog}, all numbers (the validation ones may be null in JSON). */
+export const EPOCH_FIELDS = [
+  "epoch",
+  "loss",
+  "accuracy",
+  "valLoss",
+  "valAccuracy",
+  "seconds",
+  "learningRate",
+] as const;
+
+/**
+ * Whether a value read from a file is an {@linkcode EpochLog}: every field a number (validation
+ * ones may be null, as JSON writes a NaN).
+ *
+ * @param value Anything parsed from JSON.
+ * @returns True for a well-formed record.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isEpochLog } from "./types.ts";
+ * assert.equal(isEpochLog({ epoch: 1, loss: 0.3, accuracy: 0.9, valLoss: null, valAccuracy: null, seconds: 6, learningRate: 1e-3 }), true);
+ * assert.equal(isEpochLog({ epoch: "1" }), false);
+ * ```
+ */
+export function isEpochLog(value: unknown): value is EpochLog {
+  const log = value as Record<string, unknown> | null;
+  return typeof log === "object" && log !== null &&
+    EPOCH_FIELDS.every((key) => typeof log[key] === "number" || (key.startsWith("val") && log[key] === null));
+}
+
 /** What {@linkcode TrainOptions.onBatch} receives after every step. */
 export interface BatchProgress {
   /** Current epoch, from 1. */

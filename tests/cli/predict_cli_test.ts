@@ -35,7 +35,7 @@ Deno.test("predict classifies the good images of a directory and reports each ba
   }
   const errors = stderr.trim().split("\n");
   assertEquals(errors.length, 5, stderr);
-  for (const expected of ["blank", "Image too large", "Not a PNG or JPEG", "Corrupt PNG", "JPEG"]) {
+  for (const expected of ["blank", "Image too large", "Not a PNG or JPEG", "Truncated PNG", "JPEG"]) {
     assert(
       errors.some((e) => e.startsWith("error: tests/fixtures/") && e.includes(expected)),
       `${expected}: ${stderr}`,
@@ -130,5 +130,39 @@ Deno.test("every script answers --version with lenet's and Deno's versions", asy
       0,
       `lenet ${version} (Deno ${Deno.version.deno})`,
     ]);
+  }
+});
+
+Deno.test("predict names a broken newest local run and what to do, instead of failing on every image", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await initBackend("wasm");
+    const lenet = await LeNet.create();
+    const { config, weights } = lenet.toWeights();
+    lenet.dispose();
+    await Deno.mkdir(`${dir}/runs/latest`, { recursive: true });
+    // finite weights so large that the softmax gets inf - inf: NaN probabilities
+    await Deno.writeFile(
+      `${dir}/runs/latest/model.onnx`,
+      exportOnnx({ config, weights: weights.map(() => 3e38) }),
+    );
+    const { code, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-read",
+        fileURLToPath(new URL("scripts/predict.ts", ROOT)),
+        fileURLToPath(new URL("tests/fixtures/photo_7.jpg", ROOT)),
+      ],
+      cwd: dir,
+    }).output();
+    const text = new TextDecoder().decode(stderr).trim();
+    assertEquals(code, 1, text);
+    assertEquals(text.split("\n").length, 1, text);
+    assert(
+      text.includes("the newest local run (runs/latest)") && text.includes("--model models/lenet-best"),
+      text,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });

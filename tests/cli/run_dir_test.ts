@@ -98,7 +98,10 @@ Deno.test("kill -9 at any moment leaves the old run whole, the new one whole, or
       }
       await run(out, [...RECIPE, "1", "--seed", "1"]); // the next training cleans up and completes
       assertEquals(await wholeRun(out), first);
-      assert(!existsSync(`${out}.partial`) && !existsSync(`${out}.old`), `killed at ${marker}: staging left`);
+      assert(
+        !existsSync(`${out}.lenet-partial`) && !existsSync(`${out}.lenet-old`),
+        `killed at ${marker}: staging left`,
+      );
     }
   } finally {
     await Deno.remove(parent, { recursive: true });

@@ -12,11 +12,14 @@ async function trainScript(args: string[], signalAfterEpoch = false) {
     stdout: "piped",
     stderr: "piped",
   }).spawn();
-  let stdout = "";
+  let stdout = "", signalled = false;
   const decoder = new TextDecoder();
   for await (const chunk of child.stdout) {
     stdout += decoder.decode(chunk);
-    if (signalAfterEpoch && stdout.includes("epoch 1/3 done")) child.kill("SIGINT");
+    if (signalAfterEpoch && !signalled && stdout.includes("epoch 1/3 done")) {
+      child.kill("SIGINT"); // once: a second Ctrl-C quits at once, without keeping the epoch
+      signalled = true;
+    }
   }
   const stderr = new TextDecoder().decode(await new Response(child.stderr).arrayBuffer());
   const { code } = await child.status;
@@ -24,7 +27,7 @@ async function trainScript(args: string[], signalAfterEpoch = false) {
 }
 
 /** Runs `fn` with a run directory `<temp>/run` inside the repo (train may write only there), then
- * removes the temporary folder with everything train put beside the run (.partial, .lock). */
+ * removes the temporary folder with everything train put beside the run (.lenet-partial, .lenet-lock). */
 async function withRunDir(fn: (out: string) => Promise<void>): Promise<void> {
   const parent = await Deno.makeTempDir({ dir: fileURLToPath(new URL(".", ROOT)), prefix: ".test-run-" });
   try {
@@ -74,7 +77,7 @@ Deno.test("train writes model, history, metrics and checkpoint; Ctrl-C keeps the
     assertEquals(stopped.code, 130, stopped.stdout + stopped.stderr);
     const kept = Number(/Interrupted: epoch (\d) is kept/.exec(stopped.stdout)?.[1]);
     assert(kept === 1 || kept === 2, stopped.stdout); // the signal lands during epoch 2 or 3
-    const state = JSON.parse(await Deno.readTextFile(`${out}.partial/checkpoint.json`));
+    const state = JSON.parse(await Deno.readTextFile(`${out}.lenet-partial/checkpoint.json`));
     assertEquals(state.epoch, kept);
     assert(!existsSync(out), "an interrupted first run left a run directory");
 
@@ -84,6 +87,7 @@ Deno.test("train writes model, history, metrics and checkpoint; Ctrl-C keeps the
     assert(/Test accuracy \d+\.\d\d% .* after 3 epochs/.test(resumed.stdout), resumed.stdout);
     const names = [...Deno.readDirSync(out)].map((e) => e.name).sort();
     assertEquals(names, [
+      ".lenet",
       "checkpoint.json",
       "confusion_matrix.png",
       "feature_maps.png",
@@ -100,7 +104,7 @@ Deno.test("train writes model, history, metrics and checkpoint; Ctrl-C keeps the
       "weights.bin",
     ]);
     assertEquals(JSON.parse(await Deno.readTextFile(`${out}/history.json`)).epochs.length, 3);
-    assert(!existsSync(`${out}.partial`) && !existsSync(`${out}.old`), "staging left behind");
+    assert(!existsSync(`${out}.lenet-partial`) && !existsSync(`${out}.lenet-old`), "staging left behind");
   });
 });
 
@@ -168,5 +172,107 @@ Deno.test("train --resume trains on as many images as the checkpoint's run did, 
     const other = await trainScript(["--resume", "--epochs", "3", "--train-size", "512", "--out", out]);
     assertEquals(other.code, 2, other.stderr);
     assert(other.stderr.includes("--train-size 512 contradicts the checkpoint (256)"), other.stderr);
+  });
+});
+
+Deno.test("train that diverges stops with one line at the first NaN, and the previous run stays as it was", async () => {
+  await withRunDir(async (out) => {
+    const args = ["--epochs", "1", "--train-size", "128", "--batch-size", "32", "--out", out];
+    const good = await trainScript(args);
+    assertEquals(good.code, 0, good.stderr);
+    const before = await Deno.readFile(`${out}/model.onnx`);
+    const bad = await trainScript([...args, "--learning-rate", "1e308"]);
+    assertEquals(bad.code, 1, bad.stderr);
+    assertEquals(bad.stderr.trim().split("\n").length, 1, bad.stderr);
+    assert(
+      /^error: Training diverged at epoch 1, step \d+: the loss is NaN; try a smaller learning rate/.test(
+        bad.stderr,
+      ),
+      bad.stderr,
+    );
+    assertEquals(await Deno.readFile(`${out}/model.onnx`), before);
+    assert(!existsSync(`${out}.lenet-partial`), "the diverged run left its staging folder");
+  });
+});
+
+Deno.test("train reads integers in decimal only, refuses seeds it would repeat, and --resume with no epoch left", async () => {
+  const bad: [string, string][] = [
+    ["--epochs", "0x10"],
+    ["--epochs", "1e1"],
+    ["--seed", "9007199254740993"],
+    ["--seed", "4294967296"],
+    ["--batch-size", " 32"],
+    ["--learning-rate", "0x1p-3"],
+  ];
+  for (
+    const [flag, value] of bad
+  ) {
+    const { code, stderr } = await trainScript([flag, value]);
+    assertEquals(code, 2, `${flag} ${value}: ${stderr}`);
+    assert(
+      stderr.startsWith(`error: Invalid ${flag}`) && !stderr.includes("\n", 1 + stderr.indexOf("\n")),
+      stderr,
+    );
+  }
+  await withRunDir(async (out) => {
+    const first = await trainScript([
+      "--epochs",
+      "2",
+      "--train-size",
+      "64",
+      "--batch-size",
+      "64",
+      "--out",
+      out,
+    ]);
+    assertEquals(first.code, 0, first.stderr);
+    for (const extra of [["--epochs", "1"], ["--epochs", "2"], []]) {
+      const resumed = await trainScript(["--resume", ...extra, "--out", out]);
+      assertEquals(resumed.code, 2, `${extra}: ${resumed.stderr}`);
+      assert(resumed.stderr.includes("the checkpoint has done 2 epochs"), resumed.stderr);
+    }
+  });
+});
+
+Deno.test("plot reads history.json bounded: junk, a FIFO and a huge file each get one line", async () => {
+  await withRunDir(async (out) => {
+    const first = await trainScript([
+      "--epochs",
+      "1",
+      "--train-size",
+      "64",
+      "--batch-size",
+      "64",
+      "--out",
+      out,
+    ]);
+    assertEquals(first.code, 0, first.stderr);
+    const plot = async () => {
+      const { code, stderr } = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "--allow-read=.", "--allow-write=.", "scripts/plot.ts", out],
+        cwd: ROOT,
+        stdout: "null",
+      }).output();
+      return { code, stderr: new TextDecoder().decode(stderr).trim() };
+    };
+    const history = `${out}/history.json`;
+    const cases: [() => Promise<unknown>, string][] = [
+      [
+        () => Deno.writeTextFile(history, '{"epochs": [{"epoch": 1, "loss": "junk"}]}'),
+        "epoch 1 is not a record",
+      ],
+      [() => Deno.writeTextFile(history, "[1, 2"), "not JSON"],
+      [() => Deno.writeTextFile(history, '{"epochs": 7}'), "No epochs"],
+      [() => new Deno.Command("mkfifo", { args: [history] }).output(), "Not a regular file"],
+      [() => Deno.writeFile(history, new Uint8Array(40 * 1024 * 1024)), "Larger than"],
+    ];
+    for (const [make, words] of cases) {
+      await Deno.remove(history).catch(() => {});
+      await make();
+      const { code, stderr } = await plot();
+      assertEquals(code, 1, stderr);
+      assertEquals(stderr.split("\n").length, 1, stderr);
+      assert(stderr.startsWith("error: ") && stderr.includes(words), `${words}: ${stderr}`);
+    }
   });
 });
