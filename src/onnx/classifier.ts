@@ -9,11 +9,10 @@
  *
  * @module
  */
-import { LenetError } from "../errors.ts";
 import * as ort from "npm:onnxruntime-web@1.30.0";
 import { readBounded } from "../_bounded_read.ts";
 import { checkThreads, IMAGE_SIDE } from "../config.ts";
-import { ModelProto } from "./_schema.ts";
+import { checkGraph, GRAPH_LIMITS, type GraphLimits, OnnxModelError } from "./graph_check.ts";
 import { type PreparedDigit, prepareDigit } from "../images/digit.ts";
 import { decodeImage, type RasterImage, toGray } from "../images/decode.ts";
 
@@ -44,7 +43,11 @@ export interface Classification extends ClassScore {
 /** Largest ONNX model file accepted, in bytes (the tutorial's LeNet is 0.4 MB). */
 export const MAX_MODEL_BYTES: number = 64 * 1024 * 1024;
 /** Largest input image a model may declare, in values (channels x height x width). */
-export const MAX_INPUT_VALUES: number = 1 << 16;
+export const MAX_INPUT_VALUES: number = GRAPH_LIMITS.maxInputValues;
+/** How long loading a model from a URL may take, its whole body included, in milliseconds. */
+export const FETCH_TIMEOUT_MS = 30_000;
+/** How long the first run of a model on one blank image may take, in milliseconds. */
+export const PROBE_LIMIT_MS = 2_000;
 
 /** The answer for one picture: the classification and the 28x28 digit the model saw. */
 export interface ImageClassification extends Classification {
@@ -64,10 +67,19 @@ export interface OnnxClassifierOptions {
    * @default 3
    */
   topK?: number;
+  /**
+   * Bounds of the graph check that runs before onnxruntime sees the model.
+   * @default GRAPH_LIMITS
+   */
+  limits?: Partial<GraphLimits>;
+  /**
+   * How long a URL load may take, whole body included, in milliseconds.
+   * @default {30_000}
+   */
+  fetchTimeoutMs?: number;
 }
 
-/** Raised when a model file is not ONNX or not a model this classifier can feed. */
-export class OnnxModelError extends LenetError {}
+export { OnnxModelError };
 
 /**
  * A digit classifier running an ONNX LeNet on onnxruntime-web.
@@ -131,11 +143,11 @@ export class OnnxClassifier {
     model: string | URL | Uint8Array = SHIPPED_MODEL,
     options: OnnxClassifierOptions = {},
   ): Promise<OnnxClassifier> {
-    const { threads = 1, topK = 3 } = options;
+    const { threads = 1, topK = 3, limits = {}, fetchTimeoutMs = FETCH_TIMEOUT_MS } = options;
     const name = model instanceof Uint8Array ? "<bytes>" : String(model);
-    const bytes = model instanceof Uint8Array ? model : await readModel(model);
+    const bytes = model instanceof Uint8Array ? model : await readModel(model, fetchTimeoutMs);
     ort.env.wasm.numThreads = checkThreads(threads, Math.max(1, navigator.hardwareConcurrency));
-    checkDeclaredInput(bytes, name); // before onnxruntime allocates anything for it
+    checkGraph(bytes, name, limits); // before onnxruntime allocates anything for it
     let session: ort.InferenceSession;
     try {
       session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: "all" });
@@ -153,6 +165,8 @@ export class OnnxClassifier {
     }
     const inputShape = dims as [number, number, number];
     try {
+      // the graph check bounds this run's cost; a run far slower than that bound is refused too
+      const started = performance.now();
       const probe = await runSession(
         session,
         new Float32Array(inputShape[0] * inputShape[1] * inputShape[2]),
@@ -161,6 +175,12 @@ export class OnnxClassifier {
           ...inputShape,
         ],
       );
+      const took = performance.now() - started;
+      if (took > PROBE_LIMIT_MS) {
+        throw new OnnxModelError(
+          `Model ${name} took ${Math.round(took)} ms for one image, over ${PROBE_LIMIT_MS} ms`,
+        );
+      }
       checkProbabilities(probe, probe.length, name);
       return new OnnxClassifier(session, inputShape, probe.length, topK, name);
     } catch (error) {
@@ -318,50 +338,46 @@ async function runSession(
   return outputs[session.outputNames[0]!]!.data as Float32Array;
 }
 
-async function readModel(model: string | URL): Promise<Uint8Array> {
+async function readModel(model: string | URL, timeoutMs: number): Promise<Uint8Array> {
   const errorOf = (reason: string) => new OnnxModelError(`Cannot read the model ${model}: ${reason}`);
   if (typeof model === "string") return await readBounded(model, MAX_MODEL_BYTES, errorOf);
   if (model.protocol === "file:") return await readBounded(model, MAX_MODEL_BYTES, errorOf);
-  const response = await fetch(model);
-  if (!response.ok) throw errorOf(`HTTP ${response.status}`);
-  const declared = Number(response.headers.get("content-length") ?? 0);
-  if (declared > MAX_MODEL_BYTES) throw errorOf(`larger than ${MAX_MODEL_BYTES} bytes`);
-  const bytes = new Uint8Array(await response.arrayBuffer());
-  if (bytes.length > MAX_MODEL_BYTES) throw errorOf(`larger than ${MAX_MODEL_BYTES} bytes`);
-  return bytes;
+  try {
+    return await fetchBounded(model, timeoutMs, errorOf);
+  } catch (error) {
+    if (error instanceof OnnxModelError) throw error;
+    const timedOut = (error as Error)?.name === "TimeoutError";
+    throw errorOf(timedOut ? `no whole answer within ${timeoutMs / 1000} s` : firstLine(error));
+  }
 }
 
-// The graph's declared input, read from the file before onnxruntime sees it: one input of
-// [batch, C, H, W] whose image is at most MAX_INPUT_VALUES floats (a crafted dimension of a
-// million would otherwise cost gigabytes at the first run).
-function checkDeclaredInput(bytes: Uint8Array, name: string): void {
-  let dims: (number | string)[];
-  let inputs = 0;
-  try {
-    const model = ModelProto.toObject(ModelProto.decode(bytes), { longs: Number, defaults: true }) as {
-      graph?: {
-        input?: {
-          type?: { tensorType?: { shape?: { dim?: { dimValue?: number; dimParam?: string }[] } } };
-        }[];
-      };
-    };
-    const input = model.graph?.input ?? [];
-    inputs = input.length;
-    dims = (input[0]?.type?.tensorType?.shape?.dim ?? []).map((d) => d.dimParam || (d.dimValue ?? 0));
-  } catch (error) {
-    throw new OnnxModelError(`Not an ONNX model: ${name} (${firstLine(error)})`);
+// The body is read as it streams, and dropped the moment it passes the limit: neither an endless
+// body nor a lying Content-Length gets further. The timeout covers the body too.
+async function fetchBounded(
+  url: URL,
+  timeoutMs: number,
+  errorOf: (reason: string) => Error,
+): Promise<Uint8Array> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+  if (!response.ok || !response.body) {
+    await response.body?.cancel();
+    throw errorOf(`HTTP ${response.status}`);
   }
-  const image = dims.slice(1);
-  const values = image.reduce<number>((n, d) => n * (typeof d === "number" ? d : Infinity), 1);
-  if (
-    inputs !== 1 || dims.length !== 4 || !image.every((d) => typeof d === "number" && d >= 1) ||
-    values > MAX_INPUT_VALUES
-  ) {
-    throw new OnnxModelError(
-      `Wrong input in ${name}: expected one input [batch, channels, height, width] of at most ` +
-        `${MAX_INPUT_VALUES.toLocaleString("en-US")} values an image, got [${dims}]`,
-    );
+  const tooLarge = () => errorOf(`larger than ${MAX_MODEL_BYTES.toLocaleString("en-US")} bytes`);
+  if (Number(response.headers.get("content-length") ?? 0) > MAX_MODEL_BYTES) {
+    await response.body.cancel();
+    throw tooLarge();
   }
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of response.body) {
+    total += chunk.length;
+    if (total > MAX_MODEL_BYTES) throw tooLarge(); // leaving the loop cancels the stream
+    chunks.push(chunk);
+  }
+  const bytes = new Uint8Array(total);
+  chunks.reduce((at, chunk) => (bytes.set(chunk, at), at + chunk.length), 0);
+  return bytes;
 }
 
 // Every row of a classifier's output must be probabilities: finite, in [0, 1], summing to 1.

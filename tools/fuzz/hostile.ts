@@ -131,3 +131,161 @@ export function jpegScanBomb(side: number, scans: number): Uint8Array {
   parts.push(Uint8Array.of(0xff, 0xd9));
   return concat(...parts);
 }
+
+// ---- ONNX graphs ------------------------------------------------------------------------------
+
+/** A node of an ONNX graph, as `_schema.ts` encodes it. */
+export interface OnnxNode {
+  opType: string;
+  domain?: string;
+  input: string[];
+  output: string[];
+  attribute?: Record<string, unknown>[];
+}
+
+/** A tensor of an ONNX graph: float32 or int64 values, or one boolean. */
+export type OnnxTensor =
+  & { name: string; dims: number[] }
+  & (
+    | { floats: Float32Array }
+    | { int64s: bigint[] }
+    | { bool: boolean }
+  );
+
+const FLOAT_TYPE = 1, INT64_TYPE = 7, BOOL_TYPE = 9;
+
+/** An initializer or attribute tensor, as `_schema.ts` encodes it. */
+export function tensorProto(tensor: OnnxTensor): Record<string, unknown> {
+  const { name, dims } = tensor;
+  if ("floats" in tensor) {
+    return { name, dims, dataType: FLOAT_TYPE, rawData: new Uint8Array(tensor.floats.slice().buffer) };
+  }
+  if ("int64s" in tensor) {
+    return {
+      name,
+      dims,
+      dataType: INT64_TYPE,
+      rawData: new Uint8Array(BigInt64Array.from(tensor.int64s).buffer),
+    };
+  }
+  return { name, dims, dataType: BOOL_TYPE, rawData: Uint8Array.of(tensor.bool ? 1 : 0) };
+}
+
+/** A graph's input or output: a name, an element type and dims (a string is a symbolic dim). */
+export function valueInfo(
+  name: string,
+  dims: (number | string)[],
+  elemType = FLOAT_TYPE,
+): Record<string, unknown> {
+  const dim = dims.map((d) => typeof d === "string" ? { dimParam: d } : { dimValue: d });
+  return { name, type: { tensorType: { elemType, shape: { dim } } } };
+}
+
+/**
+ * An ONNX model: one input `image` [batch, 1, 28, 28], these nodes and initializers, one output,
+ * at this opset.
+ */
+export async function onnxModel(
+  nodes: OnnxNode[],
+  initializers: OnnxTensor[],
+  output: { name: string; dims: (number | string)[] },
+  opset = 13,
+): Promise<Uint8Array> {
+  const { ModelProto } = await import("../../src/onnx/_schema.ts");
+  const model = {
+    irVersion: 8,
+    producerName: "hostile",
+    opsetImport: [{ domain: "", version: opset }],
+    graph: {
+      name: "hostile",
+      node: nodes,
+      initializer: initializers.map(tensorProto),
+      input: [valueInfo("image", ["batch", 1, 28, 28])],
+      output: [valueInfo(output.name, output.dims)],
+    },
+  };
+  return new Uint8Array(ModelProto.encode(model).finish());
+}
+
+/** A classifier head on 784 pixels: Flatten, a Gemm to `classes`, Softmax; its nodes and weights. */
+export function head(from: string, classes = 10): { nodes: OnnxNode[]; initializers: OnnxTensor[] } {
+  return {
+    nodes: [
+      { opType: "Flatten", input: [from], output: ["flat"], attribute: [{ name: "axis", i: 1, type: 2 }] },
+      { opType: "Gemm", input: ["flat", "w", "b"], output: ["logits"] },
+      {
+        opType: "Softmax",
+        input: ["logits"],
+        output: ["probabilities"],
+        attribute: [{ name: "axis", i: 1, type: 2 }],
+      },
+    ],
+    initializers: [
+      { name: "w", dims: [784, classes], floats: new Float32Array(784 * classes).fill(0.001) },
+      { name: "b", dims: [classes], floats: new Float32Array(classes) },
+    ],
+  };
+}
+
+/**
+ * A model that passes the image through a `Loop` of `trips` iterations (2^62: for ever) before a
+ * valid classifier head: the 495-byte model that hung predict.
+ */
+export function onnxLoopBomb(trips = 1n << 62n): Promise<Uint8Array> {
+  const body = {
+    name: "body",
+    node: [
+      { opType: "Identity", input: ["cond_in"], output: ["cond_out"] },
+      { opType: "Identity", input: ["v_in"], output: ["v_out"] },
+    ],
+    input: [
+      valueInfo("i", [], INT64_TYPE),
+      valueInfo("cond_in", [], BOOL_TYPE),
+      valueInfo("v_in", ["batch", 1, 28, 28]),
+    ],
+    output: [valueInfo("cond_out", [], BOOL_TYPE), valueInfo("v_out", ["batch", 1, 28, 28])],
+  };
+  const { nodes, initializers } = head("looped");
+  return onnxModel(
+    [{
+      opType: "Loop",
+      input: ["trips", "cond", "image"],
+      output: ["looped"],
+      attribute: [{ name: "body", g: body, type: 5 }],
+    }, ...nodes],
+    [{ name: "trips", dims: [], int64s: [trips] }, { name: "cond", dims: [], bool: true }, ...initializers],
+    { name: "probabilities", dims: ["batch", 10] },
+  );
+}
+
+/**
+ * A model that makes a tensor of `values` floats with `ConstantOfShape`, reduces it to one number
+ * and adds it to the logits: a valid answer, after gigabytes (the 424-byte model of 3.7 GB).
+ */
+export function onnxConstantOfShapeBomb(values: number): Promise<Uint8Array> {
+  const { nodes, initializers } = head("image");
+  const [flatten, gemm, softmax] = nodes as [OnnxNode, OnnxNode, OnnxNode];
+  return onnxModel(
+    [
+      flatten,
+      gemm,
+      { opType: "ConstantOfShape", input: ["size"], output: ["big"] },
+      {
+        opType: "ReduceMean",
+        input: ["big"],
+        output: ["mean"],
+        attribute: [{ name: "keepdims", i: 0, type: 2 }],
+      },
+      { opType: "Add", input: ["logits", "mean"], output: ["shifted"] },
+      { ...softmax, input: ["shifted"] },
+    ],
+    [{ name: "size", dims: [1], int64s: [BigInt(values)] }, ...initializers],
+    { name: "probabilities", dims: ["batch", 10] },
+  );
+}
+
+/** A valid classifier of `classes` classes (1 and 1000 are not digits). */
+export function onnxClasses(classes: number): Promise<Uint8Array> {
+  const { nodes, initializers } = head("image", classes);
+  return onnxModel(nodes, initializers, { name: "probabilities", dims: ["batch", classes] });
+}
