@@ -23,6 +23,10 @@ async function main(): Promise<number> {
   const index = await Deno.stat(`${dir}/index.html`).catch(() => undefined);
   if (!index?.isFile) throw new UsageError(`No page in ${dir}: run deno task build:web first`);
   const server = await serveStatic(dir, flags.port as number);
+  // Ctrl-C and kill stop it cleanly. Registered now, while file descriptors are free: Deno sets up
+  // its signal handling on first use and panics if the process is out of them by then.
+  const stop = () => void server.shutdown();
+  for (const signal of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(signal, stop);
   console.log(`lenet page: ${server.url} (Ctrl-C stops)`);
   await server.finished;
   return 0;
