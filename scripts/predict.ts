@@ -42,7 +42,8 @@ async function expandInputs(paths: string[]): Promise<string[]> {
     if (info?.isDirectory) {
       const names = [];
       for await (const entry of Deno.readDir(path)) {
-        if (entry.isFile && IMAGE_EXTENSIONS.test(entry.name)) names.push(entry.name);
+        // a link in a folder you name is followed (you chose the folder); a broken one gets its line
+        if ((entry.isFile || entry.isSymlink) && IMAGE_EXTENSIONS.test(entry.name)) names.push(entry.name);
       }
       // a directory with no image still gets its line: it is read as a file, and refused as one
       files.push(...(names.length > 0 ? names.sort().map((name) => join(path, name)) : [path]));

@@ -6,10 +6,10 @@
  */
 import { LenetError } from "../errors.ts";
 import * as tf from "../_tfjs.ts";
-import { join } from "node:path";
+import { join, sep as SEP } from "node:path";
 import type { IOHandler } from "../tfjs_types.ts";
 import { writeFileAtomic, writeJsonAtomic } from "../_atomic.ts";
-import { readBounded } from "../_bounded_read.ts";
+import { describeFsError, readBounded } from "../_bounded_read.ts";
 import { MAX_PARAMETERS } from "../config.ts";
 
 /** File name of a saved model's topology and weight manifest (tfjs layers format). */
@@ -72,6 +72,19 @@ const MAX_MODEL_JSON_BYTES = 1024 * 1024;
 /** Largest total of weight files accepted: the most weights a LeNet may have, with Adam's two moments. */
 const MAX_WEIGHT_BYTES = 3 * 4 * MAX_PARAMETERS + 1024;
 
+// A weight file must really be in the model's folder: a symbolic link named like one, pointing
+// elsewhere, would make a model folder read any file the process may read (Deno's permissions go
+// by the path asked for, not by where a link leads).
+async function checkInside(path: string, dir: string, errorOf: (reason: string) => ModelFileError): Promise<void> {
+  let real: string, folder: string;
+  try {
+    [real, folder] = await Promise.all([Deno.realPath(path), Deno.realPath(dir)]);
+  } catch (error) {
+    throw errorOf(describeFsError(error));
+  }
+  if (!real.startsWith(folder + SEP)) throw errorOf(`a link to ${real}, outside ${dir}`);
+}
+
 /**
  * Reads a model directory's files, checking everything that does not need the model's
  * configuration: regular files of bounded size, a JSON topology and weight manifest, weight files
@@ -123,6 +136,7 @@ export async function readModelArtifacts(dir: string): Promise<tf.io.ModelArtifa
   let total = 0;
   for (const path of paths) {
     const full = join(dir, path);
+    await checkInside(full, dir, fail(full));
     const part = await readBounded(full, declared - total, fail(full));
     parts.push(part);
     total += part.length;

@@ -166,3 +166,17 @@ Deno.test("predict names a broken newest local run and what to do, instead of fa
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("predict dir/ follows links to images in the folder, and gives a broken link its own line", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.symlink(fileURLToPath(new URL("tests/fixtures/photo_7.jpg", ROOT)), `${dir}/linked_7.jpg`);
+    await Deno.symlink(`${dir}/gone.png`, `${dir}/broken.png`);
+    const { code, stdout, stderr } = await predict("--model", "models/lenet-mnist/model.onnx", dir);
+    assertEquals(code, 1, stderr);
+    assert(/linked_7\.jpg: 7 /.test(stdout), stdout);
+    assert(/^error: .*broken\.png: No such file/.test(stderr.trim()), stderr);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

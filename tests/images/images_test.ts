@@ -45,21 +45,23 @@ Deno.test("decodeImage() gives one clear error for non-images, corrupt files and
 
 Deno.test("decodeImage() reads interlaced PNGs of 1, 2 and 4 bits as their plain twins (made by pypng, checked with PIL)", () => {
   for (const depth of [1, 2, 4]) {
-    const interlaced = decodeImage(fixture(`gray${depth}bit_interlaced_7.png`));
+    const interlaced = decodeImage(fixture(`png/gray${depth}bit_interlaced_7.png`));
     assertEquals([interlaced.width, interlaced.height, interlaced.maxValue], [23, 19, 2 ** depth - 1]);
     const gray = toGray(interlaced);
     // the 7's bar: dark ink at rows 3-5, columns 4-19; paper around it
     assertEquals([gray[4 * 23 + 10], gray[0], gray[18 * 23 + 2]], [0, 1, 1], `${depth}-bit`);
-    const plain = decodeImage(fixture(`gray${depth}bit_plain_7.png`));
+    const plain = decodeImage(fixture(`png/gray${depth}bit_plain_7.png`));
     assertEquals(Array.from(interlaced.data), Array.from(plain.data), `${depth}-bit`);
   }
-  const palette = decodeImage(fixture("palette2bit_interlaced_7.png"));
+  const palette = decodeImage(fixture("png/palette2bit_interlaced_7.png"));
   const gray = toGray(palette);
   assertEquals([palette.channels, gray[4 * 23 + 10], gray[1]], [3, 0, 1]); // ink; paper
 });
 
 Deno.test("decodePng() gives fast-png's samples on every non-interlaced fixture of 8 and 16 bits, all five row filters included", () => {
-  for (const name of ["rgb_all_filters.png", "gray16_7.png", "canvas_rgba_2.png", "canvas_grayalpha_2.png"]) {
+  for (
+    const name of ["png/rgb_all_filters.png", "gray16_7.png", "canvas_rgba_2.png", "canvas_grayalpha_2.png"]
+  ) {
     const ours = decodePng(fixture(name), { maxPixels: 1e6 }), theirs = decodeFastPng(fixture(name));
     assertEquals(
       [ours.width, ours.height, ours.channels],

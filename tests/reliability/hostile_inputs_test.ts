@@ -145,3 +145,21 @@ Deno.test("deno task fuzz, a short run: every target answers only with its own e
   }
   assertEquals(code, 0, err);
 });
+
+Deno.test("a model folder whose weights.bin is a link to a file outside it is refused, naming where it leads", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const model = `${dir}/model`;
+    await Deno.mkdir(model);
+    const shipped = fileURLToPath(new URL("models/lenet-mnist/", ROOT));
+    await Deno.copyFile(`${shipped}/model.json`, `${model}/model.json`);
+    await Deno.copyFile(`${shipped}/weights.bin`, `${dir}/elsewhere.bin`); // the very bytes: only the place is wrong
+    await Deno.symlink(`${dir}/elsewhere.bin`, `${model}/weights.bin`);
+    await assertRejects(() => LeNet.load(model), ModelFileError, "outside");
+    await Deno.remove(`${model}/weights.bin`);
+    await Deno.copyFile(`${dir}/elsewhere.bin`, `${model}/weights.bin`);
+    (await LeNet.load(model)).dispose(); // the same bytes in the folder load
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
