@@ -65,6 +65,7 @@ async function runBatch(
       "--allow-read",
       "--allow-write",
       "--allow-env",
+      "--allow-net=127.0.0.1", // the url target's own server
       "--v8-flags=--expose-gc", // the child collects garbage after each input: its peak is one load's
       new URL("./fuzz/child.ts", import.meta.url).href,
       target,

@@ -71,6 +71,8 @@ interface Tensor {
   dataType?: number;
   rawData?: Uint8Array;
   int64Data?: number[];
+  int32Data?: number[];
+  doubleData?: number[];
   floatData?: number[];
   dataLocation?: number;
   externalData?: unknown[];
@@ -347,6 +349,21 @@ const OPS: Record<string, Infer> = {
   Constant: constant,
 };
 
+/** Bytes of one element of each ONNX data type a classifier's tensors may have (float, uint8, int8,
+ * int16, int32, int64, bool, float16, double, bfloat16). */
+const ELEMENT_BYTES: Record<number, number> = {
+  1: 4,
+  2: 1,
+  3: 1,
+  5: 2,
+  6: 4,
+  7: 8,
+  9: 1,
+  10: 2,
+  11: 8,
+  16: 2,
+};
+
 /** A tensor of the file (an initializer, or a Constant's value): its shape, and its integers if int64. */
 function valueOfTensor(tensor: Tensor): Value {
   if (tensor.dataLocation === 1 || (tensor.externalData?.length ?? 0) > 0) {
@@ -355,6 +372,19 @@ function valueOfTensor(tensor: Tensor): Value {
   const shape = (tensor.dims ?? []).map(Number);
   if (!shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
     throw new OnnxModelError("Wrong graph: a tensor's dims");
+  }
+  // its data must all be there: onnxruntime sizes a tensor by its dims, whatever the file holds
+  const size = ELEMENT_BYTES[tensor.dataType ?? 0];
+  const held = tensor.rawData?.length
+    ? tensor.rawData.length / (size ?? 1)
+    : (tensor.floatData?.length ?? 0) + (tensor.int64Data?.length ?? 0) + (tensor.int32Data?.length ?? 0) +
+      (tensor.doubleData?.length ?? 0);
+  if (size === undefined || held !== product(shape)) {
+    throw new OnnxModelError(
+      `Wrong graph: tensor ${tensor.name ?? ""} (type ${tensor.dataType}) declares [${
+        shape.join(", ")
+      }] and holds ${held} values`,
+    );
   }
   if (tensor.dataType !== INT64) return { shape };
   const count = product(shape);

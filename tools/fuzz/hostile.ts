@@ -2,7 +2,7 @@
 // decompression bombs in PNG image data and in compressed ancillary chunks, a PNG whose second
 // IHDR disagrees with its first, a progressive JPEG of thousands of tiny scans. tools/fuzz.ts
 // draws from them with seeded parameters, and the tests use them at fixed sizes.
-import { type Chunk, concat, pngBytes } from "./mutate.ts";
+import { type Chunk, concat, NASTY, pick, pngBytes, pngChunks, type Random } from "./mutate.ts";
 
 /** zlib (RFC 1950) of `bytes` followed by `zeros` zero bytes, compressed as a stream: no big buffer. */
 export async function zlibOfZeros(zeros: number, bytes: Uint8Array = new Uint8Array(0)): Promise<Uint8Array> {
@@ -288,4 +288,175 @@ export function onnxConstantOfShapeBomb(values: number): Promise<Uint8Array> {
 export function onnxClasses(classes: number): Promise<Uint8Array> {
   const { nodes, initializers } = head("image", classes);
   return onnxModel(nodes, initializers, { name: "probabilities", dims: ["batch", classes] });
+}
+
+// ---- structure-aware generators for tools/fuzz.ts ---------------------------------------------
+
+/** Compressed bytes the PNG generators put where they do not belong: zlib of 1 MB, 16 MB, 256 MB. */
+export async function zlibBombs(): Promise<Uint8Array[]> {
+  return await Promise.all([1 << 20, 16 << 20, 256 << 20].map((size) => zlibOfZeros(size)));
+}
+
+const pickOf = <T>(random: Random, items: readonly T[]): T => items[pick(random, items.length)]!;
+
+/**
+ * A PNG with its chunks in a hostile arrangement: image data replaced by a bomb, a compressed
+ * ancillary chunk (iCCP, zTXt, iTXt) holding one, IHDR moved or repeated, IEND early, PLTE or tRNS
+ * twice or after the data, an unknown critical chunk.
+ */
+export function pngHostile(png: Uint8Array, random: Random, bombs: Uint8Array[]): Uint8Array {
+  const chunks = pngChunks(png);
+  if (!chunks) return png;
+  const at = (type: string) => chunks.findIndex((c) => c.type === type);
+  const bomb = pickOf(random, bombs);
+  switch (pick(random, 7)) {
+    case 0: // the image data: a bomb, with or without the real data before it
+      chunks[at("IDAT")]!.data = bomb;
+      break;
+    case 1: { // a compressed ancillary chunk holding a bomb
+      const type = pickOf(random, ["iCCP", "zTXt", "iTXt"] as const);
+      const head = type === "iTXt" ? "Comment\0\x01\0\0\0" : type === "iCCP" ? "icc\0\0" : "Comment\0\0";
+      chunks.splice(1 + pick(random, chunks.length - 1), 0, { type, data: concat(latin1(head), bomb) });
+      break;
+    }
+    case 2: { // IHDR again, declaring something else, anywhere
+      const other = chunks[0]!.data.slice();
+      new DataView(other.buffer).setUint32(4 * pick(random, 2), pickOf(random, NASTY));
+      chunks.splice(1 + pick(random, chunks.length - 1), 0, { type: "IHDR", data: other });
+      break;
+    }
+    case 3: // IHDR after the data
+      chunks.push(chunks.shift()!);
+      break;
+    case 4: // IEND before the data
+      chunks.splice(1, 0, { type: "IEND", data: new Uint8Array(0) });
+      break;
+    case 5: { // PLTE or tRNS, big, again, after IDAT
+      const type = pickOf(random, ["PLTE", "tRNS"] as const);
+      const data = new Uint8Array(pickOf(random, [0, 3, 768, 771, 1 << 16]));
+      chunks.splice(at("IDAT") + pick(random, 2), 0, { type, data });
+      break;
+    }
+    default: // a critical chunk no decoder knows
+      chunks.splice(1, 0, { type: "LENT", data: new Uint8Array(pick(random, 64)) });
+  }
+  return pngBytes(chunks);
+}
+
+/** A JPEG whose scans cost more than its bytes: a scan bomb, or a real scan repeated many times. */
+export function jpegHostile(jpeg: Uint8Array, random: Random): Uint8Array {
+  if (random() < 0.5) {
+    return jpegScanBomb(pickOf(random, [8, 64, 1000, 4000]), pickOf(random, [1, 16, 200, 1001, 5000]));
+  }
+  // the first scan (header and entropy-coded data up to the next marker), repeated before EOI
+  const start = jpeg.findIndex((b, i) => b === 0xff && jpeg[i + 1] === 0xda);
+  if (start < 0) return jpeg;
+  let end = start + 2;
+  while (
+    end + 1 < jpeg.length &&
+    !(jpeg[end] === 0xff && jpeg[end + 1] !== 0 && !(jpeg[end + 1]! >= 0xd0 && jpeg[end + 1]! <= 0xd7))
+  ) end++;
+  const scan = jpeg.subarray(start, end);
+  const copies = pickOf(random, [2, 100, 1500, 20_000]);
+  const repeated = new Uint8Array(scan.length * copies);
+  for (let i = 0; i < copies; i++) repeated.set(scan, i * scan.length);
+  return concat(jpeg.subarray(0, end), repeated, jpeg.subarray(end));
+}
+
+/** Ops an image classifier has, and ops that loop or make shapes from data. */
+const GRAPH_OPS = {
+  fine: [
+    "Relu",
+    "Sigmoid",
+    "Conv",
+    "MaxPool",
+    "AveragePool",
+    "Reshape",
+    "Transpose",
+    "Add",
+    "Concat",
+    "Identity",
+  ],
+  hostile: [
+    "Loop",
+    "Scan",
+    "If",
+    "ConstantOfShape",
+    "Expand",
+    "Tile",
+    "Range",
+    "Shape",
+    "Pad",
+    "Resize",
+    "NonZero",
+  ],
+} as const;
+
+function randomAttributes(op: string, random: Random): Record<string, unknown>[] {
+  const ints = (name: string, n: number) => ({
+    name,
+    ints: Array.from({ length: n }, () => pickOf(random, [0, 1, 2, 3, 7, 28, 1000, 65535, -1])),
+    type: 7,
+  });
+  switch (op) {
+    case "Conv":
+    case "MaxPool":
+    case "AveragePool":
+      return [
+        ints("kernel_shape", 2),
+        ints("strides", 2),
+        ints("pads", 4),
+        ...(random() < 0.3 ? [ints("dilations", 2)] : []),
+      ];
+    case "Transpose":
+      return [ints("perm", pickOf(random, [2, 4, 5]))];
+    case "Concat":
+      return [{ name: "axis", i: pickOf(random, [0, 1, 3, 9, -1]), type: 2 }];
+    case "Loop":
+    case "If":
+    case "Scan":
+      return [{ name: pickOf(random, ["body", "then_branch"]), g: { name: "g" }, type: 5 }];
+    default:
+      return [];
+  }
+}
+
+/**
+ * A random graph: a few nodes from image-classifier ops and hostile ones, with random attributes
+ * and initializers whose dims may claim more than they hold, then the classifier head.
+ */
+export function randomGraph(random: Random): Promise<Uint8Array> {
+  const nodes: OnnxNode[] = [];
+  const initializers: OnnxTensor[] = [];
+  let x = "image";
+  for (let i = 0, n = 1 + pick(random, 3); i < n; i++) {
+    const op = random() < 0.6 ? pickOf(random, GRAPH_OPS.fine) : pickOf(random, GRAPH_OPS.hostile);
+    const input = [x];
+    if (["Conv", "Add", "Reshape", "Expand", "Tile", "ConstantOfShape", "Pad", "Range"].includes(op)) {
+      const name = `k${i}`;
+      const dims = Array.from(
+        { length: 1 + pick(random, 4) },
+        () => pickOf(random, [1, 2, 3, 4, 28, 1 << 20]),
+      );
+      const held = random() < 0.8 ? dims.reduce((a, b) => a * b, 1) : pick(random, 16);
+      if (held > 1 << 16) continue; // a real weight that large would be a large file: not the attack here
+      initializers.push(
+        op === "Reshape" || op === "Expand" || op === "Tile" || op === "ConstantOfShape" || op === "Pad"
+          ? { name, dims: [dims.length], int64s: dims.map((d) => BigInt(random() < 0.1 ? -1 : d)) }
+          : {
+            name,
+            dims: held === dims.reduce((a, b) => a * b, 1) ? dims : [held],
+            floats: new Float32Array(held),
+          },
+      );
+      input.push(name);
+    }
+    nodes.push({ opType: op, input, output: [`n${i}`], attribute: randomAttributes(op, random) });
+    x = `n${i}`;
+  }
+  const tail = head(x);
+  return onnxModel([...nodes, ...tail.nodes], [...initializers, ...tail.initializers], {
+    name: "probabilities",
+    dims: ["batch", 10],
+  }, pickOf(random, [13, 13, 13, 6, 99]));
 }

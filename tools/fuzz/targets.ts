@@ -6,6 +6,7 @@ import { IdxError } from "../../src/data/idx.ts";
 import { ImageError } from "../../src/images/digit.ts";
 import { ModelFileError } from "../../src/model/files.ts";
 import { OnnxModelError } from "../../src/onnx/classifier.ts";
+import { jpegHostile, pngHostile, randomGraph, zlibBombs } from "./hostile.ts";
 import {
   concat,
   mutateBytes,
@@ -60,6 +61,47 @@ async function idxSeeds(): Promise<Uint8Array[]> {
 }
 
 let bombs: Uint8Array[] | undefined;
+let pngBombs: Uint8Array[] | undefined;
+let urlServer: { port: number } | undefined;
+
+/** What the url target's server answers: an endless body, a stalled one, a lying length, an error, a model. */
+const URL_BODIES = ["endless", "stall", "lying-length", "slow", "error", "model"] as const;
+
+// A server on 127.0.0.1 (a port of its own) with one hostile body per path, for the url target.
+function serveBodies(bytes: Uint8Array): { port: number } {
+  const model = bytes.slice() as Uint8Array<ArrayBuffer>;
+  const chunk = new Uint8Array(1 << 16);
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (request) => {
+    const path = new URL(request.url).pathname.slice(1);
+    const stream = (pull: (c: ReadableStreamDefaultController<Uint8Array>) => Promise<void> | void) =>
+      new ReadableStream<Uint8Array>({ pull });
+    switch (path) {
+      case "endless":
+        return new Response(stream((c) => c.enqueue(chunk)));
+      case "stall":
+        return new Response(stream(() => new Promise(() => {})));
+      case "lying-length": // Deno.serve would set the true length: the headers say 1 TB, the body is small
+        return new Response(stream((c) => (c.enqueue(model), c.close())), {
+          headers: { "content-length": String(2 ** 40) },
+        });
+      case "slow": { // 64 KB every 100 ms: 64 MB would take 100 s
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        return new Response(
+          new ReadableStream<Uint8Array>({
+            pull: (c) => new Promise((wake) => timer = setTimeout(() => (c.enqueue(chunk), wake()), 100)),
+            cancel: () => clearTimeout(timer),
+          }),
+        );
+      }
+      case "error":
+        return new Response("no", { status: 500 });
+      default:
+        return new Response(model);
+    }
+  });
+  server.unref(); // the child ends when its inputs do
+  return { port: server.addr.port };
+}
 
 // gzip of a header and then `zeros` zero bytes, made as a stream (so that making a bomb costs the
 // fuzzer no memory of its own)
@@ -154,16 +196,25 @@ export const TARGETS = {
         ["gray1bit_7.png", "gray16_7.png", "palette_7.png", "rgb_interlaced_7.png", "canvas_rgba_2.png"]
           .map((name) => Deno.readFile(new URL(name, FIXTURES))),
       ),
-    run: (seed, random) =>
-      loadImage(
-        random() < 0.8 ? mutatePng(seed as Uint8Array, random) : mutateBytes(seed as Uint8Array, random),
-      ),
+    async run(seed, random) {
+      const choice = random();
+      return await loadImage(
+        choice < 0.55
+          ? mutatePng(seed as Uint8Array, random)
+          : choice < 0.8
+          ? pngHostile(seed as Uint8Array, random, pngBombs ??= await zlibBombs())
+          : mutateBytes(seed as Uint8Array, random),
+      );
+    },
   },
   jpeg: {
     errorType: ImageError,
     seeds: () =>
       Promise.all(["photo_7.jpg", "progressive_7.jpg"].map((name) => Deno.readFile(new URL(name, FIXTURES)))),
-    run: (seed, random) => loadImage(mutateJpeg(seed as Uint8Array, random)),
+    run: (seed, random) =>
+      loadImage(
+        random() < 0.75 ? mutateJpeg(seed as Uint8Array, random) : jpegHostile(seed as Uint8Array, random),
+      ),
   },
   onnx: {
     errorType: OnnxModelError,
@@ -186,6 +237,40 @@ export const TARGETS = {
       } finally {
         await classifier.release();
       }
+      return true;
+    },
+  },
+  "onnx-graph": {
+    errorType: OnnxModelError,
+    seeds: () => Promise.resolve([new Uint8Array(0)]), // each graph is made from nothing but its random stream
+    async run(_, random) {
+      const { OnnxClassifier } = await import("../../src/onnx/classifier.ts");
+      const classifier = await OnnxClassifier.load(await randomGraph(random));
+      try {
+        await classifier.classify(new Float32Array(784));
+      } finally {
+        await classifier.release();
+      }
+      return true;
+    },
+  },
+  url: {
+    errorType: OnnxModelError,
+    async seeds() {
+      const { DEFAULT_LENET, weightCount } = await import("../../src/config.ts");
+      const { exportOnnx } = await import("../../src/onnx/export.ts");
+      const model = exportOnnx({
+        config: DEFAULT_LENET,
+        weights: new Float32Array(weightCount(DEFAULT_LENET)),
+      });
+      urlServer ??= serveBodies(model);
+      return [model];
+    },
+    async run(_, random) {
+      const { OnnxClassifier } = await import("../../src/onnx/classifier.ts");
+      const path = URL_BODIES[pick(random, URL_BODIES.length)]!;
+      const url = new URL(path, `http://127.0.0.1:${urlServer!.port}/`);
+      (await OnnxClassifier.load(url, { fetchTimeoutMs: 300 })).release();
       return true;
     },
   },
