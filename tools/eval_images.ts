@@ -22,6 +22,7 @@ import {
 import { imageGridSpec, renderSvg, svgToPng } from "../src/figures/chart.ts";
 import { decodeImage } from "../src/images/decode.ts";
 import { writeFileAtomic } from "../src/_atomic.ts";
+import { checkReplaceableFile } from "../src/cli/ownership.ts";
 import { ImageError } from "../src/images/digit.ts";
 
 const FLAGS: Record<string, FlagSpec> = {
@@ -93,6 +94,7 @@ async function main(): Promise<number> {
     report[kind] = correct / count;
     console.log(`${kind}: ${(100 * correct / count).toFixed(2)}% of ${count} MNIST test digits`);
   }
+  if (flags.mistakes) await checkReplaceableFile(flags.mistakes as string, "png"); // before minutes of work
   const printed = await printedDigits(
     classifier,
     flags.fonts as string,

@@ -5,7 +5,11 @@
 //   deno task web:figures [--runs 2] [--screenshot docs/page.png]
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { writeFileAtomic } from "../src/_atomic.ts";
 import { type FlagSpec, helpText, parseFlags, runMain } from "../src/cli/flags.ts";
+import { checkReplaceableFile } from "../src/cli/ownership.ts";
+import { SOFTWARE } from "../src/config.ts";
+import { withPngText } from "../src/images/png.ts";
 import { bundleForBrowser } from "../src/web/bundle.ts";
 import { serveStatic } from "../src/web/static_server.ts";
 import { Chromium, type Page } from "./browser/chromium.ts";
@@ -84,6 +88,7 @@ async function denoEpoch(): Promise<number> {
 async function main(): Promise<number> {
   const { flags, help } = parseFlags(FLAGS, Deno.args);
   if (help) return (console.log(helpText("deno task web:figures [options]", FLAGS)), 0);
+  if (flags.screenshot) await checkReplaceableFile(flags.screenshot as string, "png");
   await build();
   const server = await serveStatic(join(ROOT, OUT), 0);
   const chromium = await Chromium.launch(1100, 1250, join(ROOT, "dist"));
@@ -129,7 +134,8 @@ async function main(): Promise<number> {
         deviceScaleFactor: 1,
         mobile: false,
       });
-      await Deno.writeFile(flags.screenshot as string, await page.screenshot(false));
+      const png = withPngText(await page.screenshot(false), "Software", SOFTWARE); // ours to replace next time
+      await writeFileAtomic(flags.screenshot as string, png);
       console.log(`wrote ${flags.screenshot}`);
     }
     const pageImagesPerSecond = 60_000 / Math.min(...page_);
