@@ -13,6 +13,7 @@ import {
   DEFAULT_LENET,
   DEFAULT_TRAIN,
   FUSED_MAX_THREADS,
+  IMAGES_PER_THREAD,
   type LeNetConfig,
   MAX_LAYER_SIZE,
   MAX_SEED,
@@ -56,9 +57,10 @@ const FLAGS: Record<string, FlagSpec> = {
   },
   threads: {
     type: "integer",
-    min: 1,
+    min: 0,
     max: FUSED_MAX_THREADS,
-    description: "threads of the fused engine",
+    description:
+      `threads of the fused engine (0: every core, at most one per ${IMAGES_PER_THREAD} images of a batch)`,
     default: DEFAULT_TRAIN.threads,
   },
   activation: { type: "string", description: ACTIVATIONS.join(" | "), default: DEFAULT_LENET.activation },

@@ -68,8 +68,36 @@ export const MAX_PARAMETERS = 16_000_000;
 /** Largest seed: seeds are used modulo 2^32 (mulberry32), so a larger one would repeat a smaller one's run. */
 export const MAX_SEED = 0xffffffff;
 
-/** Threads the fused engine can use: the trainer's own and one helper. */
-export const FUSED_MAX_THREADS = 2;
+/** Most threads the fused engine takes: its own and 63 helpers (lenet.c's MAX_NETS). */
+export const FUSED_MAX_THREADS = 64;
+
+/** Images of a batch below which one more fused-engine thread does not pay for its hand-offs. */
+export const IMAGES_PER_THREAD = 8;
+
+/**
+ * The fused engine's thread count when none is given: every core the runtime reports, but at most
+ * one thread per {@linkcode IMAGES_PER_THREAD} images of a batch, and at least one.
+ *
+ * @param batchSize Images per step.
+ * @param cores Cores to use.
+ * @returns Threads.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { defaultThreads } from "./config.ts";
+ * assert.equal(defaultThreads(32, 2), 2);
+ * assert.equal(defaultThreads(32, 16), 4); // 8 images a thread
+ * assert.equal(defaultThreads(4, 16), 1);
+ * ```
+ */
+export function defaultThreads(
+  batchSize: number,
+  cores: number = navigator.hardwareConcurrency ?? 1,
+): number {
+  const byBatch = Math.floor(batchSize / IMAGES_PER_THREAD);
+  return Math.max(1, Math.min(FUSED_MAX_THREADS, cores, byBatch));
+}
 
 /** The largest value of each augmentation range a recipe may ask for (the smallest is 0). */
 export const AUGMENT_LIMITS: Readonly<{
@@ -104,7 +132,7 @@ export interface TrainConfig {
    * SIMD module, `FusedTrainer`) or `tfjs` (tfjs's wasm SIMD backend with our kernels, ~10x slower).
    */
   engine: "tfjs" | "fused";
-  /** Threads of the fused engine: 1, or 2 (a worker takes half of every batch). */
+  /** Threads of the fused engine, each taking a share of every batch; 0 for {@linkcode defaultThreads}. */
   threads: number;
   /** Fraction of the training set held out for validation; 0 validates on the test set. */
   validationSplit: number;
@@ -145,7 +173,7 @@ export const DEFAULT_TRAIN: Readonly<TrainConfig> = Object.freeze<TrainConfig>({
   learningRate: 1e-3,
   schedule: "constant",
   engine: "fused",
-  threads: 2,
+  threads: 0,
   validationSplit: 0,
   seed: 42,
   augment: false,
@@ -405,7 +433,7 @@ export function resolveTrainConfig(overrides: Partial<TrainConfig> = {}): TrainC
   if (config.engine !== "tfjs" && config.engine !== "fused") {
     throw new ConfigError(`Unknown engine "${config.engine}": expected tfjs or fused`);
   }
-  checkThreads(config.threads, FUSED_MAX_THREADS);
+  if (config.threads !== 0) checkThreads(config.threads, FUSED_MAX_THREADS); // 0: defaultThreads
   if (!(config.validationSplit >= 0 && config.validationSplit < 1)) {
     throw new ConfigError(
       `Invalid validationSplit: expected a number in [0, 1), got ${config.validationSplit}`,

@@ -15,8 +15,9 @@
 //   lenet_backward  categorical cross-entropy's gradient, then every layer's backward in reverse:
 //                   output, fc2, fc1, pool2, conv2, then pool1 and conv1 in one pass
 //   lenet_adam      Adam on the summed gradients, exactly as tfjs computes it
-// A second thread runs another instance of this module on the same shared memory with its own Net
-// (src/engines/fused/_worker.ts): each takes half of the batch, and half of Adam.
+// Further threads run other instances of this module on the same shared memory, each with its own
+// Net (src/engines/fused/_worker.ts): each takes a share of the batch, and a share of Adam, which
+// sums every Net's gradients.
 //
 // Every layer, forward and backward, is a matrix product (convolutions through im2col). Two pairs
 // of layers are fused because that is the speed: max-pooling runs before the activation (the
@@ -24,9 +25,12 @@
 // the values), and conv1's filter gradient comes straight from pool1's gradient (only a window's
 // max has one). Functions are named for what they fuse.
 //
+// Two builds: lenet.wasm with plain SIMD, whose multiply-add is two instructions, so that results
+// are the same on every CPU; lenet_relaxed.wasm, whose matrix products use relaxed SIMD's fused
+// multiply-add (rounded once where the CPU has FMA, twice where it has not: faster, and not the
+// same bits everywhere). src/engines/fused/_wasm.ts picks one.
+//
 // What it avoids, and why:
-// - Relaxed SIMD and fused multiply-add: a multiply-add is two instructions, so results are the
-//   same on every CPU (relaxed_madd may or may not round once, depending on the hardware).
 // - libc: the few math functions needed (exp) are written here, vectorised.
 // - C globals: every buffer lives in a Net in linear memory, so two instances, one per thread,
 //   can share one memory and each run its own Net.
@@ -159,7 +163,14 @@ static void transpose(const float *src, int rows, int cols, float *dst) {
 // reach columns that are never stored, and every buffer is followed by slack so the reads stay
 // inside memory.
 
+// One multiply-add into an accumulator: two instructions in the plain build (the same bits on every
+// CPU); one fused multiply-add in the relaxed build (lenet_relaxed.wasm) where the CPU has one,
+// rounded once, so its results differ from the plain build's in the last bits.
+#ifdef __wasm_relaxed_simd__
+#define MADD(acc, x, b) acc = wasm_f32x4_relaxed_madd(x, b, acc)
+#else
 #define MADD(acc, x, b) acc = wasm_f32x4_add(acc, wasm_f32x4_mul(x, b))
+#endif
 
 // row i of A, or its last row past the end
 static inline const float *row_of(const float *A, int i, int M, int ars) { return A + (i < M ? i : M - 1) * ars; }
@@ -568,18 +579,20 @@ static void softmax_crossentropy_backward(const float *p, const int *labels, flo
 // ----------------------------------------------------------------------------------------------
 // adam
 
-// Adam as tfjs computes it, on g + g2 (g2 may be 0), for parameters [from, to) (from a multiple
-// of 4, so two threads can split the work); accB1 and accB2 are beta1^t and beta2^t:
+// Adam as tfjs computes it, on the sum of the gradients gs[0] + gs[1] + ... + gs[count-1], added in
+// that order (so a given thread count always gives the same bits), for parameters [from, to)
+// (from a multiple of 4, so that threads can split the work); accB1 and accB2 are beta1^t and
+// beta2^t:
 //   m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2;  w -= lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)
-static void adam_update(float *w, float *m1, float *m2, const float *g, const float *g2, float lr, float b1, float b2,
-                        float eps, float accB1, float accB2, int from, int to) {
+static void adam_update(float *w, float *m1, float *m2, const float *const *gs, int count, float lr, float b1,
+                        float b2, float eps, float accB1, float accB2, int from, int to) {
   const v128_t vb1 = wasm_f32x4_splat(b1), vb2 = wasm_f32x4_splat(b2), nb1 = wasm_f32x4_splat(1.0f - b1),
                nb2 = wasm_f32x4_splat(1.0f - b2), c1 = wasm_f32x4_splat(1.0f / (1.0f - accB1)),
                c2 = wasm_f32x4_splat(1.0f / (1.0f - accB2)), veps = wasm_f32x4_splat(eps), vlr = wasm_f32x4_splat(lr);
   int i = from;
   for (; i + 4 <= to; i += 4) {
-    v128_t gi = wasm_v128_load(g + i);
-    if (g2) gi = wasm_f32x4_add(gi, wasm_v128_load(g2 + i));
+    v128_t gi = wasm_v128_load(gs[0] + i);
+    for (int t = 1; t < count; t++) gi = wasm_f32x4_add(gi, wasm_v128_load(gs[t] + i));
     v128_t m = wasm_f32x4_add(wasm_f32x4_mul(vb1, wasm_v128_load(m1 + i)), wasm_f32x4_mul(nb1, gi));
     v128_t v = wasm_f32x4_add(wasm_f32x4_mul(vb2, wasm_v128_load(m2 + i)), wasm_f32x4_mul(wasm_f32x4_mul(nb2, gi), gi));
     wasm_v128_store(m1 + i, m), wasm_v128_store(m2 + i, v);
@@ -589,7 +602,8 @@ static void adam_update(float *w, float *m1, float *m2, const float *g, const fl
   }
   float s1 = 1.0f / (1.0f - accB1), s2 = 1.0f / (1.0f - accB2);
   for (; i < to; i++) {
-    float gi = g[i] + (g2 ? g2[i] : 0.0f);
+    float gi = gs[0][i];
+    for (int t = 1; t < count; t++) gi += gs[t][i];
     float m = m1[i] = b1 * m1[i] + (1.0f - b1) * gi;
     float v = m2[i] = b2 * m2[i] + (1.0f - b2) * gi * gi;
     w[i] -= lr * (m * s1) / (__builtin_sqrtf(v * s2) + eps);
@@ -751,9 +765,16 @@ void lenet_backward(Net *n, const int *labels, int B, float scale) {
   conv1_maxpool_act_backward(n->X, n->DP1, n->P1, n->ARG1, n->ACC, g->conv1w, B, C1, kind);
 }
 
-// Adam on the sum of the gradients of `n` and `other` (when not 0), for parameters [from, to).
+// The most threads (Nets) a training can have.
+#define MAX_NETS 64
+
+// Adam on the sum of the gradients of nets[0..count) (every thread's Net, in thread order: the
+// same order every step), for parameters [from, to).
 EXPORT(lenet_adam)
-void lenet_adam(Net *n, const Net *other, float lr, float b1, float b2, float eps, float accB1, float accB2, int from,
-                int to) {
-  adam_update(n->P, n->M1, n->M2, n->G, other ? other->G : 0, lr, b1, b2, eps, accB1, accB2, from, to);
+void lenet_adam(Net *n, Net *const *nets, int count, float lr, float b1, float b2, float eps, float accB1,
+                float accB2, int from, int to) {
+  const float *gs[MAX_NETS];
+  if (count > MAX_NETS) count = MAX_NETS;
+  for (int t = 0; t < count; t++) gs[t] = nets[t]->G;
+  adam_update(n->P, n->M1, n->M2, gs, count, lr, b1, b2, eps, accB1, accB2, from, to);
 }

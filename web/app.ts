@@ -16,7 +16,10 @@ const answer = $<HTMLOutputElement>("answer"), top = $<HTMLOListElement>("top");
 const modelLine = $<HTMLParagraphElement>("model"), errorLine = $<HTMLParagraphElement>("error");
 const ink = pad.getContext("2d", { willReadFrequently: true })!;
 const isolated = globalThis.crossOriginIsolated === true;
-const threads = isolated ? Math.max(1, Math.min(2, navigator.hardwareConcurrency)) : 1;
+// onnxruntime: a second thread helps a batch, not one drawing; the trainer: every core the batch
+// keeps busy (0 lets it choose), which needs isolation (shared memory) as well
+const ortThreads = isolated ? Math.max(1, Math.min(2, navigator.hardwareConcurrency)) : 1;
+const trainThreads = isolated ? 0 : 1;
 
 /** What the page is doing, for people (the status lines) and for tests (data-state). */
 function setState(state: "loading" | "ready" | "training" | "trained"): void {
@@ -53,7 +56,7 @@ async function loadShippedModel(): Promise<void> {
 }
 
 async function useModel(bytes: Uint8Array, label: string): Promise<void> {
-  const next = await OnnxClassifier.load(bytes, { threads, topK: 3 });
+  const next = await OnnxClassifier.load(bytes, { threads: ortThreads, topK: 3 });
   const previous = classifier;
   classifier = next;
   await previous?.release();
@@ -314,7 +317,7 @@ form.addEventListener("submit", (event) => {
   setState("training");
   const helperUrl = new URL("fused_worker.js", location.href).href;
   errorLine.hidden = true;
-  worker.postMessage({ type: "train", recipe: asked, threads, helperUrl } satisfies ToWorker);
+  worker.postMessage({ type: "train", recipe: asked, threads: trainThreads, helperUrl } satisfies ToWorker);
 });
 stopButton.addEventListener("click", () => worker?.postMessage({ type: "stop" } satisfies ToWorker));
 useButton.addEventListener("click", () => {

@@ -2,7 +2,7 @@
 // a LeNet with the fused WebAssembly engine (two threads when the page is cross-origin isolated)
 // through the same epoch loop as `deno task train`, reports every step and epoch, and exports the
 // result to ONNX for the page to classify with. No TensorFlow.js.
-import { resolveTrainConfig } from "../src/config.ts";
+import { defaultThreads, resolveTrainConfig } from "../src/config.ts";
 import { IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, pairIdx, parseIdx } from "../src/data/idx.ts";
 import type { LabeledImages } from "../src/data/labeled_images.ts";
 import { FusedTrainer } from "../src/engines/fused/trainer.ts";
@@ -84,7 +84,10 @@ async function train(recipe: PageRecipe, threads: number, helperUrl: string): Pr
   const { activation, ...steps } = recipe;
   const config = resolveTrainConfig({ ...steps, seed: 1, threads });
   const model = initialWeights({ activation }, config.seed);
-  const trainer = await FusedTrainer.create(model, config.batchSize, { threads, workerUrl: helperUrl });
+  const trainer = await FusedTrainer.create(model, config.batchSize, {
+    threads: threads || defaultThreads(config.batchSize),
+    workerUrl: helperUrl,
+  });
   using engine = fusedSteps(trainer, config, trainSet);
   // what this worker fetched besides MNIST: the trainer's second thread's module
   const scriptBytes = (performance.getEntriesByType("resource") as PerformanceResourceTiming[])

@@ -75,7 +75,11 @@ const MAX_WEIGHT_BYTES = 3 * 4 * MAX_PARAMETERS + 1024;
 // A weight file must really be in the model's folder: a symbolic link named like one, pointing
 // elsewhere, would make a model folder read any file the process may read (Deno's permissions go
 // by the path asked for, not by where a link leads).
-async function checkInside(path: string, dir: string, errorOf: (reason: string) => ModelFileError): Promise<void> {
+async function checkInside(
+  path: string,
+  dir: string,
+  errorOf: (reason: string) => ModelFileError,
+): Promise<void> {
   let real: string, folder: string;
   try {
     [real, folder] = await Promise.all([Deno.realPath(path), Deno.realPath(dir)]);

@@ -2,7 +2,7 @@
 // take the epoch's image indices and return the batch's loss sum and correct count, so the loop in
 // train.ts does not know which runs.
 import * as tf from "../_tfjs.ts";
-import type { TrainConfig } from "../config.ts";
+import { defaultThreads, type TrainConfig } from "../config.ts";
 import { augmentBatch, augmentKey, augmentRanges } from "../data/augment.ts";
 import { gatherBatch } from "../data/batch.ts";
 import type { LabeledImages } from "../data/labeled_images.ts";
@@ -38,7 +38,7 @@ export async function stepEngine(
   const imageSize = set.rows * set.cols, numClasses = lenet.config.numClasses;
   if (config.engine === "fused") {
     const trainer = await FusedTrainer.create(lenet.toWeights(), config.batchSize, {
-      threads: config.threads,
+      threads: config.threads || defaultThreads(config.batchSize),
     });
     if (resume?.fusedAdam) trainer.restoreAdam(resume.fusedAdam);
     const steps = fusedSteps(trainer, config, set, () => lenet.setWeights(trainer.weights()));

@@ -57,7 +57,7 @@ Deno.test("train rejects an unknown flag and a bad value with one line and a non
     ["--epochs", "1.5"],
     ["--train-size=-5"],
     ["--train-size", "0"],
-    ["--threads", "3"],
+    ["--threads", "65"],
     ["--validation-split", "1"],
     ["--conv1-filters", "16000000"],
     ["--resume", "--out", "runs/no-such-run"],

@@ -39,19 +39,41 @@ async function checkGradientsOnCpu(
 // odd channel counts: vectors of 4 do not fill them
 const SMALL = { conv1Filters: 5, conv2Filters: 7, fc1Units: 30, fc2Units: 20 };
 for (const activation of ACTIVATIONS) {
-  for (const threads of [1, 2]) {
+  for (const threads of [1, 2, 3, 4]) {
     Deno.test(`FusedTrainer gradients match tfjs cpu with ${activation}, ${threads} thread(s)`, () =>
       checkGradients({ ...SMALL, activation }, threads, BATCH));
   }
 }
 
-Deno.test("FusedTrainer gradients match tfjs cpu with under 4 channels and an odd batch on 2 threads", async () => {
-  await checkGradients({ conv1Filters: 3, conv2Filters: 2, fc1Units: 9, fc2Units: 5 }, 2, 15);
-  await checkGradients(
-    { conv1Filters: 1, conv2Filters: 4, fc1Units: 9, fc2Units: 5, activation: "tanh" },
-    2,
-    1,
-  );
+Deno.test("FusedTrainer gradients match tfjs cpu with under 4 channels and odd batches, on 2 to 4 threads", async () => {
+  for (const threads of [2, 3, 4]) {
+    await checkGradients({ conv1Filters: 3, conv2Filters: 2, fc1Units: 9, fc2Units: 5 }, threads, 15);
+    // fewer images than threads: each image on a thread of its own, the others idle
+    for (const count of [1, 2]) {
+      await checkGradients(
+        { conv1Filters: 1, conv2Filters: 4, fc1Units: 9, fc2Units: 5, activation: "tanh" },
+        threads,
+        count,
+      );
+    }
+  }
+});
+
+Deno.test("FusedTrainer steps are the same bits run after run for a thread count, and agree across counts", async () => {
+  const lenet = await LeNet.create({ activation: "relu" }, { seed: 5 });
+  const run = async (threads: number) => {
+    using trainer = await FusedTrainer.create(lenet.toWeights(), BATCH, { threads });
+    for (let step = 0; step < 20; step++) trainer.step(x, labels, 1e-3);
+    return trainer.weights();
+  };
+  const byThreads = new Map<number, Float32Array>();
+  for (const threads of [1, 2, 3, 4]) {
+    const weights = await run(threads);
+    assertEquals(await run(threads), weights, `${threads} threads: two runs differ`);
+    byThreads.set(threads, weights);
+  }
+  for (const threads of [2, 3, 4]) assertAllClose(byThreads.get(threads)!, byThreads.get(1)!, 1e-5, 1e-3);
+  lenet.dispose();
 });
 
 Deno.test("FusedTrainer on 8-bit pixels computes exactly what it computes on normalizePixels' floats", () =>
@@ -72,7 +94,7 @@ Deno.test("FusedTrainer.predict gives tfjs's probabilities, in chunks, on both t
     const some = takeRange(test, 0, 75); // chunks of 32, 32 and 11 images
     const all = gatherBatch(some.images, some.labels, [...Array(some.count).keys()], 784);
     const expected = tf.tidy(() => lenet.predict(tf.tensor4d(all.x, [some.count, 28, 28, 1])).dataSync());
-    for (const threads of [1, 2]) {
+    for (const threads of [1, 2, 3, 4]) {
       using trainer = await FusedTrainer.create(lenet.toWeights(), 32, { threads });
       assertAllClose(trainer.predict(some.images), expected, 1e-5);
       assertAllClose(trainer.predict(all.x), expected, 1e-5);
@@ -81,11 +103,18 @@ Deno.test("FusedTrainer.predict gives tfjs's probabilities, in chunks, on both t
     lenet.dispose();
   }));
 
-Deno.test("FusedTrainer refuses a thread count other than 1 or 2, and a batch its memory cannot hold", async () => {
+Deno.test("FusedTrainer refuses a thread count outside 1 to 64, and a batch its memory cannot hold", async () => {
   const model = { config: DEFAULT_LENET, weights: new Float32Array(106_154) };
-  await assertRejects(() => FusedTrainer.create(model, 8, { threads: 3 }), ConfigError, "threads");
+  for (const threads of [0, 1.5, 65]) {
+    await assertRejects(() => FusedTrainer.create(model, 8, { threads }), ConfigError, "threads");
+  }
   await assertRejects(() => FusedTrainer.create(model, 20000), ConfigError, "does not fit");
   await assertRejects(() => FusedTrainer.create(model, 0), ConfigError, "does not fit");
+  // the largest batch it names does fit
+  const message = await FusedTrainer.create(model, 20000, { threads: 3 }).catch((e) => (e as Error).message);
+  const largest = Number(/use 1 to (\d+)/.exec(message as string)?.[1]);
+  assert(largest > 1000, message as string);
+  (await FusedTrainer.create(model, largest, { threads: 3 })).dispose();
 });
 
 Deno.test("FusedTrainer steps match tfjs Adam steps on cpu to float tolerance", () =>

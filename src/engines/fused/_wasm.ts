@@ -39,7 +39,8 @@ export interface LenetExports {
   lenet_backward(net: number, labels: number, batch: number, scale: number): void;
   lenet_adam(
     net: number,
-    other: number,
+    nets: number,
+    count: number,
     lr: number,
     b1: number,
     b2: number,
@@ -56,8 +57,8 @@ export interface WorkerSetup {
   memory: WebAssembly.Memory;
   /** The worker's Net. */
   net: number;
-  /** The Net whose gradients Adam adds to the worker's. */
-  mainNet: number;
+  /** Every thread's Net, as an array of pointers in thread order: Adam sums their gradients. */
+  nets: number;
   /** The batch's images; the worker's share starts at the image `Control.first`. */
   x: number;
   labels: number;
@@ -66,8 +67,8 @@ export interface WorkerSetup {
   stackTop: number;
 }
 
-/** Size of the control block through which the two threads hand each other work. */
-export const CONTROL_WORDS = 16;
+/** Size of the control block through which the trainer hands a helper thread its work. */
+export const CONTROL_WORDS = 32;
 
 /** The words of the control block (ints, then floats). */
 export const Control = {
@@ -88,6 +89,8 @@ export const Control = {
   /** Floats: the gradient scale (1 / batch), then Adam's lr, b1, b2, eps, b1^t, b2^t. */
   scale: 8,
   adam: 9,
+  /** How many threads' gradients Adam sums this step (the first, in thread order). */
+  nets: 16,
   /** Set by the worker when a task threw. */
   failed: 15,
 } as const;

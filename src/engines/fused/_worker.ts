@@ -1,11 +1,12 @@
-// The second thread of a FusedTrainer: a WebAssembly instance of wasm/lenet.c on the trainer's
-// shared memory that, each time the control block's generation moves, does the task it finds
-// there (forward, and backward, on its share of the batch, or its half of Adam) and reports back.
+// A helper thread of a FusedTrainer: a WebAssembly instance of wasm/lenet.c on the trainer's
+// shared memory that, each time its control block's generation moves, does the task it finds
+// there (forward, and backward, on its share of the batch, or its share of Adam) and reports back.
 // See trainer.ts.
 import { IMAGE_PIXELS } from "../../config.ts";
 import { TRANSFORM_FLOATS } from "../../data/augment.ts";
 import {
   Control,
+  CONTROL_WORDS,
   instantiateLenet,
   Pixels,
   Task,
@@ -16,11 +17,11 @@ import {
 import { onSetup } from "./_thread.ts";
 
 await onSetup(async (data: WorkerSetup) => {
-  const { memory, net, mainNet, x, labels, control, stackTop } = data;
+  const { memory, net, nets, x, labels, control, stackTop } = data;
   const wasm = await instantiateLenet(memory);
   wasm.__stack_pointer.value = stackTop;
-  const ints = new Int32Array(memory.buffer, control, 16),
-    floats = new Float32Array(memory.buffer, control, 16);
+  const ints = new Int32Array(memory.buffer, control, CONTROL_WORDS),
+    floats = new Float32Array(memory.buffer, control, CONTROL_WORDS);
   return loop;
 
   function loop(): void {
@@ -55,8 +56,9 @@ await onSetup(async (data: WorkerSetup) => {
     } else {
       const [lr, b1, b2, eps, accB1, accB2] = floats.subarray(Control.adam, Control.adam + 6);
       wasm.lenet_adam(
-        mainNet,
         net,
+        nets,
+        ints[Control.nets]!,
         lr!,
         b1!,
         b2!,

@@ -2,9 +2,10 @@
  * The fast training engine: a whole LeNet training step (forward, categorical cross-entropy,
  * backward, Adam) in ONE call into our C/WebAssembly SIMD module (`wasm/lenet.c`), with the
  * weights, Adam's moments and every activation kept in that module's memory. tfjs-wasm spends
- * most of a step dispatching ~320 small operations; here a step is one call per thread: a second
- * thread (`_worker.ts`) runs another instance of the module on the same shared memory and
- * takes half of every batch, and half of Adam.
+ * most of a step dispatching ~320 small operations; here a step is one call per thread: helper
+ * threads (`_worker.ts`) run other instances of the module on the same shared memory, and each
+ * thread takes a share of every batch, then a share of Adam (which sums every thread's
+ * gradients, always in thread order: a given thread count gives the same bits every run).
  *
  * The arithmetic is tfjs's: the same weight layout (weights copy in and out unchanged), Keras'
  * loss, and tfjs's Adam update (ε added after bias correction). It needs no TensorFlow.js: it
@@ -15,14 +16,14 @@
  */
 import { startThread, type Thread } from "./_thread.ts";
 import {
-  type Activation,
-  ACTIVATIONS,
   checkThreads,
   ConfigError,
   DEFAULT_LENET,
+  defaultThreads,
   FUSED_MAX_THREADS,
   IMAGE_PIXELS,
 } from "../../config.ts";
+import { layOut } from "./_layout.ts";
 import { TRANSFORM_FLOATS } from "../../data/augment.ts";
 import { checkLabels } from "../../data/labeled_images.ts";
 import {
@@ -58,27 +59,21 @@ export interface StepResult {
   correct: number;
 }
 
-function kindOf(activation: Activation): number {
-  return (ACTIVATIONS as readonly string[]).indexOf(activation); // sigmoid 0, relu 1, tanh 2, elu 3 as in C
-}
-
 /** Options of {@linkcode FusedTrainer.create}. */
 export interface FusedOptions {
   /**
-   * Threads that share each batch: 1, or 2 (a worker thread takes half of every batch).
-   * Defaults to 2 when the machine has two cores or more.
+   * Threads that share each batch, from 1 to {@linkcode FUSED_MAX_THREADS}.
+   * @default defaultThreads(maxBatch): the cores, at most one per 8 images of a batch
    */
   threads?: number;
   /**
-   * The second thread's module, for a bundle that moves it (the browser page's build bundles
+   * The helper threads' module, for a bundle that moves it (the browser page's build bundles
    * `_worker.ts` on its own); by default `_worker.ts` beside this module.
    */
   workerUrl?: URL | string;
 }
 
-const PAGE = 65536, STACK_BYTES = 65536;
-
-/** The second thread: its worker, its Net and the control words it waits on. */
+/** A helper thread: its worker, its Net and the control words it waits on. */
 interface Helper {
   worker: Thread;
   net: number;
@@ -87,8 +82,8 @@ interface Helper {
 }
 
 /**
- * A LeNet training in WebAssembly memory, one call per step (two threads: one call each, on
- * halves of the batch, then Adam on the sum of both halves' gradients).
+ * A LeNet training in WebAssembly memory, one call per step and thread (each thread on its share
+ * of the batch, then Adam, split between the threads, on the sum of their gradients).
  *
  * @example
  * ```ts
@@ -110,15 +105,16 @@ export class FusedTrainer {
   readonly #numClasses: number;
   readonly #x: number;
   readonly #labels: number;
-  readonly #helper: Helper | undefined;
+  readonly #netList: number;
+  readonly #helpers: Helper[];
   #steps = 0;
 
   private constructor(
     wasm: LenetExports,
     memory: WebAssembly.Memory,
     net: number,
-    sizes: { maxBatch: number; numClasses: number; x: number; labels: number },
-    helper: Helper | undefined,
+    sizes: { maxBatch: number; numClasses: number; x: number; labels: number; netList: number },
+    helpers: Helper[],
   ) {
     this.#wasm = wasm;
     this.#memory = memory;
@@ -127,7 +123,8 @@ export class FusedTrainer {
     this.#numClasses = sizes.numClasses;
     this.#x = sizes.x;
     this.#labels = sizes.labels;
-    this.#helper = helper;
+    this.#netList = sizes.netList;
+    this.#helpers = helpers;
   }
 
   /**
@@ -137,7 +134,7 @@ export class FusedTrainer {
    *   `lenet.toWeights()`.
    * @param maxBatch Largest batch `step` will get.
    * @param options Threads.
-   * @returns The trainer; `dispose` it (or declare it with `using`) to stop its worker.
+   * @returns The trainer; `dispose` it (or declare it with `using`) to stop its helper threads.
    * @throws {ConfigError} For another input shape, thread count, or a batch that does not fit.
    * @throws {WeightsError} When the weights do not fit the configuration.
    */
@@ -150,52 +147,28 @@ export class FusedTrainer {
     if (config.inputShape.join() !== DEFAULT_LENET.inputShape.join()) {
       throw new ConfigError(`The fused engine trains 28x28x1 inputs, got [${config.inputShape}]`);
     }
-    const threads = checkThreads(
-      options.threads ?? (navigator.hardwareConcurrency >= 2 ? 2 : 1),
-      FUSED_MAX_THREADS,
-    );
+    const threads = checkThreads(options.threads ?? defaultThreads(maxBatch), FUSED_MAX_THREADS);
     const memory = new WebAssembly.Memory({ initial: 2, maximum: MAX_PAGES, shared: true });
     const wasm = await instantiateLenet(memory);
-    const grow = (end: number) => {
-      const missing = end - memory.buffer.byteLength;
-      if (missing > 0) memory.grow(Math.ceil(missing / PAGE));
-    };
-    const { conv1Filters: c1, conv2Filters: c2, fc1Units: h1, fc2Units: h2, numClasses: k } = config;
-    const kind = kindOf(config.activation);
-    // cache lines of their own for what each thread writes, so neither evicts the other's
-    const align = (at: number) => (at + 63) & ~63;
-    // Layout: control words | Net 0 | Net 1 (shares Net 0's weights) | worker stack | images | labels
-    const control = align(wasm.heap_base()), net = control + CONTROL_WORDS * 4;
-    const layout = (batch: number, share = 0) =>
-      wasm.lenet_init(net, c1, c2, h1, h2, k, kind, batch, share) >>> 0;
-    // The layout grows linearly with the batch: check that it fits before laying it out for real.
-    const perImage = layout(2) - layout(1), fixed = layout(1) - perImage;
-    const bytesPerImage = perImage * (threads === 2 ? 1.5 : 1) + IMAGE_PIXELS * 4 + 4; // nets, images, labels
-    const largest = Math.floor((MAX_PAGES * PAGE - 2 * fixed - STACK_BYTES - 2 * PAGE) / bytesPerImage) - 1;
-    if (!Number.isInteger(maxBatch) || maxBatch < 1 || maxBatch > largest) {
-      throw new ConfigError(
-        `A batch of ${maxBatch} images does not fit the fused engine's 2 GiB of WebAssembly memory: ` +
-          `use 1 to ${largest}`,
-      );
-    }
-    let end = layout(maxBatch);
-    let helperNet = 0, stackTop = 0;
-    if (threads === 2) {
-      grow(end + PAGE);
-      helperNet = align(end) + 64;
-      end = wasm.lenet_init(helperNet, c1, c2, h1, h2, k, kind, Math.ceil(maxBatch / 2), net);
-      stackTop = align(end) + STACK_BYTES;
-      end = stackTop;
-    }
-    const x = align(end), labels = x + maxBatch * IMAGE_PIXELS * 4;
-    grow(labels + maxBatch * 4);
-    const helper = threads === 2
-      ? await startHelper(
-        { memory, net: helperNet, mainNet: net, x, labels, control, stackTop },
-        new URL(options.workerUrl ?? new URL("./_worker.ts", import.meta.url)),
-      )
-      : undefined;
-    const trainer = new FusedTrainer(wasm, memory, net, { maxBatch, numClasses: k, x, labels }, helper);
+    const layout = layOut(wasm, memory, config, maxBatch, threads);
+    const { nets, netList, controls, stacks, x, labels } = layout;
+    const url = new URL(options.workerUrl ?? new URL("./_worker.ts", import.meta.url));
+    const helpers = await Promise.all(
+      nets.slice(1).map((net, i) =>
+        startHelper(
+          { memory, net, nets: netList, x, labels, control: controls[i]!, stackTop: stacks[i]! },
+          url,
+        )
+      ),
+    );
+    const k = config.numClasses;
+    const trainer = new FusedTrainer(
+      wasm,
+      memory,
+      nets[0]!,
+      { maxBatch, numClasses: k, x, labels, netList },
+      helpers,
+    );
     trainer.#params().set(weights);
     return trainer;
   }
@@ -207,7 +180,7 @@ export class FusedTrainer {
 
   /** Threads that share each batch. */
   get threads(): number {
-    return this.#helper ? 2 : 1;
+    return 1 + this.#helpers.length;
   }
 
   #view(at: number, length: number): Float32Array {
@@ -222,13 +195,14 @@ export class FusedTrainer {
     return this.#view(this.#wasm.lenet_params(this.#net), this.#count());
   }
 
-  // How many of n images this thread takes; the helper takes the rest.
-  #share(n: number): number {
-    return this.#helper && n >= 2 ? Math.ceil(n / 2) : n;
+  // Threads that work on a batch of n images: all of them, or one per image when n is smaller.
+  #active(n: number): number {
+    return Math.min(this.threads, n);
   }
 
-  // Copies n images in and runs the forward pass (and, given labels, the backward pass) on both
-  // threads; returns how many images this thread took.
+  // Copies n images in and runs the forward pass (and, given labels, the backward pass) on the
+  // active threads, thread t on images [chunk(t), chunk(t + 1)); returns how many images this
+  // (the first) thread took.
   #run(pixels: Float32Array | Uint8Array, n: number, labels?: Int32Array, transforms?: Float32Array): number {
     if (transforms && (!(pixels instanceof Uint8Array) || transforms.length !== TRANSFORM_FLOATS * n)) {
       throw new RangeError(
@@ -252,18 +226,18 @@ export class FusedTrainer {
     // the transforms go right after the bytes, in the room a batch of floats would take
     const at = transforms ? transformsAt(this.#x, n) : 0;
     if (transforms) this.#view(at, transforms.length).set(transforms);
-    const mine = this.#share(n), helper = this.#helper;
-    let generation = 0;
-    if (mine < n) {
-      const { ints, floats } = helper!;
-      ints[Control.count] = n - mine, ints[Control.first] = mine;
+    const active = this.#active(n), chunk = (t: number) => Math.ceil(t * n / active);
+    const generations = this.#helpers.slice(0, active - 1).map((helper, i) => {
+      const { ints, floats } = helper;
+      ints[Control.first] = chunk(i + 1), ints[Control.count] = chunk(i + 2) - chunk(i + 1);
       ints[Control.bytes] = transforms ? Pixels.transformedBytes : bytes;
       floats[Control.scale] = 1 / n;
-      generation = hand(helper!, labels ? Task.forwardBackward : Task.forward);
-    }
+      return hand(helper, labels ? Task.forwardBackward : Task.forward);
+    });
+    const mine = chunk(1);
     this.#wasm.lenet_forward(this.#net, this.#x, mine, bytes, at);
     if (labels) this.#wasm.lenet_backward(this.#net, this.#labels, mine, 1 / n);
-    if (generation) finish(helper!, generation);
+    generations.forEach((generation, i) => finish(this.#helpers[i]!, generation));
     return mine;
   }
 
@@ -279,13 +253,17 @@ export class FusedTrainer {
     return { lossSum, correct };
   }
 
-  // The softmax outputs of the last #run's n images: this thread's `mine`, then the helper's.
+  // The softmax outputs of the last #run's n images, thread after thread.
   #probabilities(n: number, mine: number): Float32Array {
     const k = this.#numClasses, own = this.#view(this.#wasm.lenet_probs(this.#net), mine * k);
     if (mine === n) return own;
     const all = new Float32Array(n * k);
     all.set(own);
-    all.set(this.#view(this.#wasm.lenet_probs(this.#helper!.net), (n - mine) * k), mine * k);
+    const active = this.#active(n);
+    for (let t = 1; t < active; t++) {
+      const first = Math.ceil(t * n / active), count = Math.ceil((t + 1) * n / active) - first;
+      all.set(this.#view(this.#wasm.lenet_probs(this.#helpers[t - 1]!.net), count * k), first * k);
+    }
     return all;
   }
 
@@ -311,11 +289,6 @@ export class FusedTrainer {
     return out;
   }
 
-  // the helper's Net when it worked on this batch (its gradients are then part of the sum), else 0
-  #otherNet(n: number): number {
-    return this.#share(n) < n ? this.#helper!.net : 0;
-  }
-
   /**
    * One Adam step on a batch.
    *
@@ -338,15 +311,17 @@ export class FusedTrainer {
     this.#steps++;
     const { beta1, beta2, epsilon } = ADAM;
     const adam = [learningRate, beta1, beta2, epsilon, beta1 ** this.#steps, beta2 ** this.#steps] as const;
-    const other = this.#otherNet(labels.length), count = this.#count(), helper = this.#helper;
-    if (!other) return (this.#wasm.lenet_adam(this.#net, 0, ...adam, 0, count), result);
-    // both threads: the helper updates the second half of the parameters
-    const half = (count >> 1) & ~3;
-    helper!.ints[Control.from] = half, helper!.ints[Control.to] = count;
-    helper!.floats.set(adam, Control.adam);
-    const generation = hand(helper!, Task.adam);
-    this.#wasm.lenet_adam(this.#net, other, ...adam, 0, half);
-    finish(helper!, generation);
+    // every active thread updates its share of the parameters, summing all active threads' gradients
+    const active = this.#active(labels.length), count = this.#count();
+    const from = (t: number) => t === active ? count : Math.floor(t * count / active) & ~3;
+    const generations = this.#helpers.slice(0, active - 1).map((helper, i) => {
+      helper.ints[Control.from] = from(i + 1), helper.ints[Control.to] = from(i + 2);
+      helper.ints[Control.nets] = active;
+      helper.floats.set(adam, Control.adam);
+      return hand(helper, Task.adam);
+    });
+    this.#wasm.lenet_adam(this.#net, this.#netList, active, ...adam, 0, from(1));
+    generations.forEach((generation, i) => finish(this.#helpers[i]!, generation));
     return result;
   }
 
@@ -362,9 +337,8 @@ export class FusedTrainer {
   gradients(pixels: Float32Array | Uint8Array, labels: Int32Array, transforms?: Float32Array): Float32Array {
     this.#forwardBackward(pixels, labels, transforms);
     const sum = this.#view(this.#wasm.lenet_grads(this.#net), this.#count()).slice();
-    const other = this.#otherNet(labels.length);
-    if (other) {
-      const theirs = this.#view(this.#wasm.lenet_grads(other), sum.length);
+    for (const helper of this.#helpers.slice(0, this.#active(labels.length) - 1)) {
+      const theirs = this.#view(this.#wasm.lenet_grads(helper.net), sum.length);
       for (let i = 0; i < sum.length; i++) sum[i]! += theirs[i]!;
     }
     return sum;
@@ -409,12 +383,12 @@ export class FusedTrainer {
     return this.#params().slice();
   }
 
-  /** Stops the worker thread, if any. The trainer is not usable afterwards. */
+  /** Stops the helper threads, if any. The trainer is not usable afterwards. */
   dispose(): void {
-    const helper = this.#helper;
-    if (!helper) return;
-    hand(helper, Task.quit);
-    helper.worker.terminate();
+    for (const helper of this.#helpers) {
+      hand(helper, Task.quit);
+      helper.worker.terminate();
+    }
   }
 
   /** Same as {@linkcode FusedTrainer.dispose}, for `using`. */
