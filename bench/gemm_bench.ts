@@ -1,4 +1,4 @@
-// The matrix product at the heart of FusedTrainer (wasm/lenet.c: 4x8 or 3x16 register blocks,
+// The matrix product at the heart of FusedTrainer (wasm/lenet.c: 4x8 register blocks,
 // f32x4 multiply and add), alone, on the shapes one thread meets in a batch-32 step of the default
 // LeNet (16 images per thread). After the run it prints each shape's GMAC/s: the ceiling the
 // whole training step could approach on one core.

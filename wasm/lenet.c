@@ -19,8 +19,9 @@
 // Net (src/engines/fused/_worker.ts): each takes a share of the batch, and a share of Adam, which
 // sums every Net's gradients.
 //
-// Every layer, forward and backward, is a matrix product (convolutions through im2col). Two pairs
-// of layers are fused because that is the speed: max-pooling runs before the activation (the
+// Every layer, forward and backward, is a matrix product in 4x8 register blocks: the dense layers
+// and conv2 on a patches matrix (im2col); conv1's forward pass and conv2's input gradient read
+// their input in place (conv3x3_direct). Two pairs of layers are fused because that is the speed: max-pooling runs before the activation (the
 // activations all increase, so the max commutes with them, and act is evaluated on a quarter of
 // the values), and conv1's filter gradient comes straight from pool1's gradient (only a window's
 // max has one). Functions are named for what they fuse.
@@ -155,11 +156,11 @@ static void transpose(const float *src, int rows, int cols, float *dst) {
 // ----------------------------------------------------------------------------------------------
 // matrix product
 // Every layer, forward and backward, is one matrix product C = A B (convolutions through im2col).
-// A 4x8 block of C stays in eight SIMD registers while k runs over the whole inner dimension:
+// A 4x8 block of C stays in eight SIMD registers while k runs over the inner dimension:
 // each step loads one row of B (two vectors) and four scalars of A, and does eight multiply-adds,
 // so the arithmetic is not starved by loads. A is read through strides, so A or A^T serve alike.
 // Edges: the last rows of a block repeat row M-1 (computed, not stored); the last columns read
-// up to 7 floats past a row of B (15 with 3x16 blocks). Lanes are independent, so those floats only
+// up to 7 floats past a row of B. Lanes are independent, so those floats only
 // reach columns that are never stored, and every buffer is followed by slack so the reads stay
 // inside memory.
 
@@ -176,9 +177,9 @@ static void transpose(const float *src, int rows, int cols, float *dst) {
 static inline const float *row_of(const float *A, int i, int M, int ars) { return A + (i < M ? i : M - 1) * ars; }
 
 // C[i, j] = act(bias[j] + sum_k A[i*ars + k*aks] * B[k*ldb + j]), i < M, j < N; bias may be 0,
-// kind NO_ACT for no activation.
+// kind NO_ACT for no activation. With `accumulate`, C's own values take the bias's place.
 static void gemm_4x8(int M, int N, int K, const float *A, int ars, int aks, const float *B, int ldb, float *C,
-                     int ldc, const float *bias, int kind) {
+                     int ldc, const float *bias, int kind, int accumulate) {
   for (int i = 0; i < M; i += 4) {
     const float *a0 = A + i * ars, *a1 = row_of(A, i + 1, M, ars);
     const float *a2 = row_of(A, i + 2, M, ars), *a3 = row_of(A, i + 3, M, ars);
@@ -186,6 +187,13 @@ static void gemm_4x8(int M, int N, int K, const float *A, int ars, int aks, cons
       v128_t init0 = wasm_f32x4_splat(0.0f), init1 = init0;
       if (bias) init0 = wasm_v128_load(bias + j), init1 = wasm_v128_load(bias + j + 4);
       v128_t c00 = init0, c01 = init1, c10 = init0, c11 = init1, c20 = init0, c21 = init1, c30 = init0, c31 = init1;
+      if (accumulate) {  // rows past M read row M-1 (never stored); columns past N read C's slack
+        const float *r0 = C + i * ldc + j, *r1 = row_of(C + j, i + 1, M, ldc);
+        const float *r2 = row_of(C + j, i + 2, M, ldc), *r3 = row_of(C + j, i + 3, M, ldc);
+        c00 = wasm_v128_load(r0), c01 = wasm_v128_load(r0 + 4), c10 = wasm_v128_load(r1);
+        c11 = wasm_v128_load(r1 + 4), c20 = wasm_v128_load(r2), c21 = wasm_v128_load(r2 + 4);
+        c30 = wasm_v128_load(r3), c31 = wasm_v128_load(r3 + 4);
+      }
       const float *b = B + j;
       for (int k = 0, ak = 0; k < K; k++, ak += aks, b += ldb) {
         v128_t b0 = wasm_v128_load(b), b1 = wasm_v128_load(b + 4);
@@ -211,52 +219,25 @@ static void gemm_4x8(int M, int N, int K, const float *A, int ars, int aks, cons
   }
 }
 
-// The same product in blocks of 3x16 (twelve accumulators): for N = 16 (conv2's filters) each row
-// of B is four vectors, and a block covers all columns.
-static void gemm_3x16(int M, int N, int K, const float *A, int ars, int aks, const float *B, int ldb, float *C,
-                      int ldc, const float *bias, int kind) {
-  for (int i = 0; i < M; i += 3) {
-    const float *a0 = A + i * ars, *a1 = row_of(A, i + 1, M, ars), *a2 = row_of(A, i + 2, M, ars);
-    for (int j = 0; j < N; j += 16) {
-      v128_t i0 = wasm_f32x4_splat(0.0f), i1 = i0, i2 = i0, i3 = i0;
-      if (bias) {
-        i0 = wasm_v128_load(bias + j), i1 = wasm_v128_load(bias + j + 4);
-        i2 = wasm_v128_load(bias + j + 8), i3 = wasm_v128_load(bias + j + 12);
-      }
-      v128_t c00 = i0, c01 = i1, c02 = i2, c03 = i3, c10 = i0, c11 = i1, c12 = i2, c13 = i3;
-      v128_t c20 = i0, c21 = i1, c22 = i2, c23 = i3;
-      const float *b = B + j;
-      for (int k = 0, ak = 0; k < K; k++, ak += aks, b += ldb) {
-        v128_t b0 = wasm_v128_load(b), b1 = wasm_v128_load(b + 4), b2 = wasm_v128_load(b + 8);
-        v128_t b3 = wasm_v128_load(b + 12);
-        v128_t x = wasm_v128_load32_splat(a0 + ak);
-        MADD(c00, x, b0), MADD(c01, x, b1), MADD(c02, x, b2), MADD(c03, x, b3);
-        x = wasm_v128_load32_splat(a1 + ak);
-        MADD(c10, x, b0), MADD(c11, x, b1), MADD(c12, x, b2), MADD(c13, x, b3);
-        x = wasm_v128_load32_splat(a2 + ak);
-        MADD(c20, x, b0), MADD(c21, x, b1), MADD(c22, x, b2), MADD(c23, x, b3);
-      }
-      int n = N - j;
-      float *c = C + i * ldc + j;
-#define STORE_ROW(r, v0, v1, v2, v3)                                         \
-  if (i + r < M) {                                                           \
-    store_lanes(c + r * ldc, act4(v0, kind), n);                             \
-    if (n > 4) store_lanes(c + r * ldc + 4, act4(v1, kind), n - 4);          \
-    if (n > 8) store_lanes(c + r * ldc + 8, act4(v2, kind), n - 8);          \
-    if (n > 12) store_lanes(c + r * ldc + 12, act4(v3, kind), n - 12);       \
-  }
-      STORE_ROW(0, c00, c01, c02, c03) STORE_ROW(1, c10, c11, c12, c13) STORE_ROW(2, c20, c21, c22, c23)
-#undef STORE_ROW
-    }
-  }
-}
+// The inner dimension is walked in chunks of this many steps when it is long (conv2's filter
+// gradient sums over every pixel of the batch: 6,272 at 32 images) and the product adds nothing
+// else: a chunk of A's and B's rows then stays in the L1 cache for every block of C that reads it,
+// and C's block is reloaded between chunks (the same additions in the same order: the same bits).
+enum { K_CHUNK = 128 };
 
-// C = act(A B + bias) in the block shape that wastes fewest lanes: 3x16 for 9..16 columns, else 4x8
-// (measured: 3x16 is ~15% faster at N = 16, slower at N = 6 or 54).
+// C = act(A B + bias). Always in 4x8 blocks: blocks of 3x16 (twelve accumulators and four rows of
+// B live at once) need more than the sixteen SIMD registers V8 allocates on x86-64, and spill:
+// measured 4x8 at 47 GFLOP/s against 3x16's 26 on conv2's forward product, the same bits.
 static void gemm(int M, int N, int K, const float *A, int ars, int aks, const float *B, int ldb, float *C, int ldc,
                  const float *bias, int kind) {
-  if (N > 8 && N <= 16) gemm_3x16(M, N, K, A, ars, aks, B, ldb, C, ldc, bias, kind);
-  else gemm_4x8(M, N, K, A, ars, aks, B, ldb, C, ldc, bias, kind);
+  if (K <= 2 * K_CHUNK || bias || kind != NO_ACT) {
+    gemm_4x8(M, N, K, A, ars, aks, B, ldb, C, ldc, bias, kind, 0);
+    return;
+  }
+  for (int k0 = 0; k0 < K; k0 += K_CHUNK) {
+    int kc = K - k0 < K_CHUNK ? K - k0 : K_CHUNK;
+    gemm_4x8(M, N, kc, A + k0 * aks, ars, aks, B + k0 * ldb, ldb, C, ldc, 0, NO_ACT, k0 > 0);
+  }
 }
 
 // The matrix product alone, for bench/gemm_bench.ts: C[M,N] = A B with A(i,k) = A[i*ars + k*aks].
@@ -358,7 +339,7 @@ static void augment_bytes_forward(const unsigned char *x, const float *m, float 
 }
 
 // ----------------------------------------------------------------------------------------------
-// conv3x3: a 3x3 'same' convolution as im2col and one matrix product
+// conv3x3: a 3x3 'same' convolution as im2col and one matrix product, or read in place
 
 // 3x3 'same' patches, one row per pixel, from an input with a zero border of one pixel
 // (B,H+2,W+2,C): col[(b,h,w), (kh*3+kw)*C + c] = in[b, h+kh, w+kw, c]. With `ones`, a last
@@ -380,33 +361,6 @@ static void im2col(const float *in, float *col, int B, int H, int Wd, int C, int
       }
 }
 
-// The adjoint of im2col (without the ones): each pixel's gradient gathers, from the patches of its
-// 3x3 neighbours, the columns that were copies of it. out is (B,H+2,W+2,C); only its interior is
-// written. Four channels at a time (overlapping the last group, as in maxpool_act_forward) when
-// C >= 4.
-static void col2im(const float *col, float *out, int B, int H, int Wd, int C) {
-  int row = TAPS * C;
-  for (int b = 0; b < B; b++)
-    for (int h = 0; h < H; h++)
-      for (int w = 0; w < Wd; w++) {
-        float *o = out + ((b * (H + 2) + h + 1) * (Wd + 2) + w + 1) * C;
-        for (int c = 0; c < C; c += 4) {
-          int at = C < 4 ? c : (c + 4 <= C ? c : C - 4);
-          v128_t sum = wasm_f32x4_splat(0.0f);
-          for (int kh = 0; kh < 3; kh++) {
-            int ph = h + 1 - kh;  // the neighbour whose tap (kh, kw) read this pixel
-            if (ph < 0 || ph >= H) continue;
-            for (int kw = 0; kw < 3; kw++) {
-              int pw = w + 1 - kw;
-              if (pw < 0 || pw >= Wd) continue;
-              sum = wasm_f32x4_add(sum, wasm_v128_load(col + ((b * H + ph) * Wd + pw) * row + (kh * 3 + kw) * C + at));
-            }
-          }
-          store_lanes(o + at, sum, C - at);
-        }
-      }
-}
-
 // out (B,H,W,F) = conv3x3(in, w, bias) before the activation; in is zero-bordered (B,H+2,W+2,C),
 // w is (3,3,C,F), col receives the patches (B*H*W rows of 9C + ones floats).
 static void conv3x3_forward(const float *in, float *col, const float *w, const float *bias, float *out, int B, int H,
@@ -415,15 +369,79 @@ static void conv3x3_forward(const float *in, float *col, const float *w, const f
   gemm(B * H * Wd, F, TAPS * C, col, TAPS * C + ones, 1, w, F, out, F, bias, NO_ACT);
 }
 
+// A 3x3 'same' convolution read in place (no im2col): out[b,h,w,f] = bias[f] + sum over
+// (kh, kw, c) of in[b,h+kh,w+kw,c] w[kh,kw,c,f], in 4x8 blocks of (4 pixels of a row) x (8
+// filters), the inner dimension walked tap by tap and channel by channel. `in` has a zero border
+// (B,H+2,W+2,C); w's rows are `ldw` floats apart (at least F; the last block reads up to 7 floats
+// past a row: slack). out is (B,H+2*pad,W+2*pad,F), only its interior written; bias may be 0.
+// Used for conv1's forward pass (one channel: its inner dimension of 9 is too short for the
+// patches matrix to pay for itself) and for conv2's input gradient, which is the convolution of the
+// output gradient (with a zero border) by the kernel turned half a turn:
+//   din[b,h,w,c] = sum_{kh,kw,f} doutp[b,h+kh,w+kw,f] w[2-kh,2-kw,c,f]
+static void conv3x3_direct(const float *in, const float *w, int ldw, const float *bias, float *out, int pad, int B,
+                           int H, int Wd, int C, int F) {
+  int PW = Wd + 2, OW = Wd + 2 * pad;
+  for (int b = 0; b < B; b++)
+    for (int h = 0; h < H; h++)
+      for (int w0 = 0; w0 < Wd; w0 += 4) {
+        // the window of pixel w0 + r starts at in[b, h, w0 + r]; pixels past the row repeat its last
+        const float *a[4];
+        for (int r = 0; r < 4; r++) a[r] = in + ((b * (H + 2) + h) * PW + (w0 + r < Wd ? w0 + r : Wd - 1)) * C;
+        for (int j = 0; j < F; j += 8) {
+          v128_t init0 = wasm_f32x4_splat(0.0f), init1 = init0;
+          if (bias) init0 = wasm_v128_load(bias + j), init1 = wasm_v128_load(bias + j + 4);
+          v128_t c00 = init0, c01 = init1, c10 = init0, c11 = init1, c20 = init0, c21 = init1, c30 = init0, c31 = init1;
+          const float *bk = w + j;
+          for (int kh = 0; kh < 3; kh++)
+            for (int kw = 0; kw < 3; kw++) {
+              int off = (kh * PW + kw) * C;
+              for (int c = 0; c < C; c++, bk += ldw) {
+                v128_t b0 = wasm_v128_load(bk), b1 = wasm_v128_load(bk + 4);
+                v128_t x = wasm_v128_load32_splat(a[0] + off + c);
+                MADD(c00, x, b0), MADD(c01, x, b1);
+                x = wasm_v128_load32_splat(a[1] + off + c);
+                MADD(c10, x, b0), MADD(c11, x, b1);
+                x = wasm_v128_load32_splat(a[2] + off + c);
+                MADD(c20, x, b0), MADD(c21, x, b1);
+                x = wasm_v128_load32_splat(a[3] + off + c);
+                MADD(c30, x, b0), MADD(c31, x, b1);
+              }
+            }
+          int n = F - j;
+          float *o = out + ((b * (H + 2 * pad) + h + pad) * OW + w0 + pad) * F + j;
+#define STORE_PIXEL(r, lo, hi)                                   \
+  if (w0 + r < Wd) {                                             \
+    store_lanes(o + r * F, lo, n);                               \
+    if (n > 4) store_lanes(o + r * F + 4, hi, n - 4);            \
+  }
+          STORE_PIXEL(0, c00, c01) STORE_PIXEL(1, c10, c11) STORE_PIXEL(2, c20, c21) STORE_PIXEL(3, c30, c31)
+#undef STORE_PIXEL
+        }
+      }
+}
+
+// w (3,3,C,F) turned half a turn and transposed for conv3x3_direct: wf (3,3,F,cp), lanes past C
+// zero.
+static void turn_kernel(const float *w, float *wf, int C, int F, int cp) {
+  for (int kh = 0; kh < 3; kh++)
+    for (int kw = 0; kw < 3; kw++)
+      for (int f = 0; f < F; f++)
+        for (int c = 0; c < cp; c++)
+          wf[((kh * 3 + kw) * F + f) * cp + c] = c < C ? w[(((2 - kh) * 3 + 2 - kw) * C + c) * F + f] : 0.0f;
+}
+
 // From dout (B,H,W,F), the gradient of conv3x3_forward's output: dw and dbias in one product over
-// the patches' ones column (dbias follows dw in memory, as the 9C+1-th row), then din as the
-// adjoint of im2col of dout w^T (wt: scratch for w^T, dcol: for the patches' gradient).
-static void conv3x3_backward(const float *col, const float *w, const float *dout, float *dw_dbias, float *wt,
-                             float *dcol, float *din, int B, int H, int Wd, int C, int F) {
+// the patches' ones column (dbias follows dw in memory, as the 9C+1-th row); then din (the interior
+// of (B,H+2,W+2,C)) as the convolution of dout, copied into the interior of doutp (its zero border
+// is never written), by the kernel turned half a turn into wf (scratch). (Measured: reading the
+// patches again beats an in-place filter gradient like conv3x3_direct's, by ~2%.)
+static void conv3x3_backward(const float *col, const float *w, const float *dout, float *dw_dbias, float *doutp,
+                             float *wf, float *din, int B, int H, int Wd, int C, int F) {
   gemm(TAPS * C + 1, F, B * H * Wd, col, 1, TAPS * C + 1, dout, F, dw_dbias, F, 0, NO_ACT);
-  transpose(w, TAPS * C, F, wt);
-  gemm(B * H * Wd, TAPS * C, F, dout, F, 1, wt, TAPS * C, dcol, TAPS * C, 0, NO_ACT);
-  col2im(dcol, din, B, H, Wd, C);
+  pad_forward(dout, doutp, B, H, Wd, F);
+  int cp = (C + 7) & ~7;
+  turn_kernel(w, wf, C, F, cp);
+  conv3x3_direct(doutp, wf, cp, 0, din, 1, B, H, Wd, F, C);
 }
 
 // ----------------------------------------------------------------------------------------------
@@ -454,7 +472,7 @@ static void maxpool_act_forward(const float *in, float *out, int pad, int *win, 
             int best = 0;
             for (int k = 1; k < 4; k++)
               if (q[window_offset(k, Wd, C) + c] > q[window_offset(best, Wd, C) + c]) best = k;
-            o[c] = wasm_f32x4_extract_lane(act4(wasm_f32x4_splat(q[window_offset(best, Wd, C) + c]), kind), 0);
+            o[c] = q[window_offset(best, Wd, C) + c];
             wi[c] = best;
           }
           continue;
@@ -467,10 +485,24 @@ static void maxpool_act_forward(const float *in, float *out, int pad, int *win, 
             best = wasm_v128_bitselect(v, best, more);
             which = wasm_v128_bitselect(wasm_i32x4_splat(k), which, more);
           }
-          wasm_v128_store(o + at, act4(best, kind));
+          wasm_v128_store(o + at, best);
           wasm_v128_store(wi + at, which);
         }
       }
+  // the activation, on each output row's OW*C values at once (no lanes wasted on a window's
+  // last, overlapping group of channels)
+  for (int b = 0; b < B; b++)
+    for (int oh = 0; oh < OH; oh++) {
+      float *row = out + ((b * (OH + 2 * pad) + oh + pad) * PW + pad) * C;
+      int m = OW * C, i = 0;
+      for (; i + 4 <= m; i += 4) wasm_v128_store(row + i, act4(wasm_v128_load(row + i), kind));
+      if (i < m) {
+        v128_t v = act4(wasm_v128_load(row + m - 4), kind);  // ends at the row's end; lanes done above are not stored
+        float last[4];
+        wasm_v128_store(last, v);
+        for (; i < m; i++) row[i] = last[i - (m - 4)];
+      }
+    }
 }
 
 // The gradient of maxpool_act_forward: each input gets act'(y) times its window's gradient if it
@@ -509,28 +541,32 @@ static void maxpool_act_backward(const float *dout, const float *y, int pad, con
 // its max's 3x3 input patch times its gradient. Per channel, three vectors in `acc` (12 * C floats)
 // hold the filter gradient's rows (lane 3 unused). x is the zero-bordered input (B,30,30), dout and
 // y (pool1's gradient and output) are (B,16,16,C) with their border, dw_dbias is (3,3,1,C) then (C).
-static void conv1_maxpool_act_backward(const float *x, const float *dout, const float *y, const int *win, float *acc,
+static void conv1_maxpool_act_backward(const float *x, const float *dout, const float *y, const int *win,
                                        float *dw_dbias, int B, int C, int kind) {
   float *db = dw_dbias + TAPS * C;
-  zero(acc, 12 * C), zero(db, C);
-  for (int b = 0; b < B; b++)
-    for (int oh = 0; oh < POOL1; oh++)
-      for (int ow = 0; ow < POOL1; ow++) {
-        int at = ((b * POOL1_PADDED + oh + 1) * POOL1_PADDED + ow + 1) * C;
-        const int *wi = win + ((b * POOL1 + oh) * POOL1 + ow) * C;
-        for (int c = 0; c < C; c++) {
-          float g = dout[at + c] * act_grad(y[at + c], kind);
+  // channel by channel, so that its filter's three rows stay in registers over the whole batch
+  for (int c = 0; c < C; c++) {
+    v128_t r0 = wasm_f32x4_splat(0.0f), r1 = r0, r2 = r0;
+    float bias = 0.0f;
+    for (int b = 0; b < B; b++)
+      for (int oh = 0; oh < POOL1; oh++)
+        for (int ow = 0; ow < POOL1; ow++) {
+          int at = ((b * POOL1_PADDED + oh + 1) * POOL1_PADDED + ow + 1) * C + c;
+          float g = dout[at] * act_grad(y[at], kind);
           if (g == 0.0f) continue;
-          db[c] += g;
-          const float *p = x + (b * IMG_PADDED + 2 * oh + (wi[c] >> 1)) * IMG_PADDED + 2 * ow + (wi[c] & 1);
+          bias += g;
+          int k = win[((b * POOL1 + oh) * POOL1 + ow) * C + c];
+          const float *p = x + (b * IMG_PADDED + 2 * oh + (k >> 1)) * IMG_PADDED + 2 * ow + (k & 1);
           v128_t gv = wasm_f32x4_splat(g);
-          for (int r = 0; r < 3; r++)
-            wasm_v128_store(acc + (c * 3 + r) * 4, wasm_f32x4_add(wasm_v128_load(acc + (c * 3 + r) * 4),
-                                                                  wasm_f32x4_mul(wasm_v128_load(p + r * IMG_PADDED), gv)));
+          r0 = wasm_f32x4_add(r0, wasm_f32x4_mul(wasm_v128_load(p), gv));
+          r1 = wasm_f32x4_add(r1, wasm_f32x4_mul(wasm_v128_load(p + IMG_PADDED), gv));
+          r2 = wasm_f32x4_add(r2, wasm_f32x4_mul(wasm_v128_load(p + 2 * IMG_PADDED), gv));
         }
-      }
-  for (int c = 0; c < C; c++)
-    for (int tap = 0; tap < TAPS; tap++) dw_dbias[tap * C + c] = acc[(c * 3 + tap / 3) * 4 + tap % 3];
+    float rows[12];
+    wasm_v128_store(rows, r0), wasm_v128_store(rows + 4, r1), wasm_v128_store(rows + 8, r2);
+    for (int tap = 0; tap < TAPS; tap++) dw_dbias[tap * C + c] = rows[(tap / 3) * 4 + tap % 3];
+    db[c] = bias;
+  }
 }
 
 // ----------------------------------------------------------------------------------------------
@@ -657,7 +693,6 @@ typedef struct {
   float *G;                    // gradients of this Net's images (scaled by 1 / the whole batch)
   // forward
   float *X;                    // (B,30,30)      input with a zero border
-  float *COL1;                 // (B*784, 9)     conv1's patches
   float *A1;                   // (B,28,28,C1)   conv1, before the activation
   float *P1;                   // (B,16,16,C1)   pool1 + act, with a zero border for conv2
   float *COL2;                 // (B*196, 9C1+1) conv2's patches and a ones column
@@ -667,10 +702,10 @@ typedef struct {
   float *Z;                    // (B,K)          softmax probabilities
   int *ARG1, *ARG2;            // (B,14,14,C1), (B,7,7,C2): which input of each window was its max
   // backward: the gradient of each of the above, and scratch
-  float *DP1, *DCOL2, *DA2, *DP2, *DD1, *DD2, *DZ;
-  float *WT;                   // (9C1, C2)      conv2's w transposed
+  float *DP1, *DA2, *DP2, *DD1, *DD2, *DZ;
+  float *DA2P;                 // (B,16,16,C2)   DA2 with a zero border, for conv2's input gradient
+  float *WF;                   // (3,3,C2,C1 rounded up to 8) conv2's w turned half a turn
   float *DT, *XT;              // (B * widest)   dense_backward's transposes
-  float *ACC;                  // (12 C1)        conv1_maxpool_act_backward's filter rows
   float *FIELD;                // (28,28,2)      an image's elastic displacements (augmentation)
 } Net;
 
@@ -699,15 +734,16 @@ unsigned int lenet_init(Net *n, int c1, int c2, int h1, int h2, int k, int kind,
   if (h1 > widest) widest = h1;
   if (h2 > widest) widest = h2;
   if (k > widest) widest = k;
-  n->X = take(&heap, B * IMG_PADDED * IMG_PADDED), n->COL1 = take(&heap, B * IMG_PIXELS * TAPS);
-  n->A1 = take(&heap, B * IMG_PIXELS * c1), n->ACC = take(&heap, 12 * c1);
+  n->X = take(&heap, B * IMG_PADDED * IMG_PADDED);
+  n->A1 = take(&heap, B * IMG_PIXELS * c1);
   n->P1 = take(&heap, B * POOL1_PADDED * POOL1_PADDED * c1);
   n->DP1 = take(&heap, B * POOL1_PADDED * POOL1_PADDED * c1), n->ARG1 = take(&heap, B * POOL1_PIXELS * c1);
-  n->COL2 = take(&heap, B * POOL1_PIXELS * (TAPS * c1 + 1)), n->DCOL2 = take(&heap, B * POOL1_PIXELS * TAPS * c1);
+  n->COL2 = take(&heap, B * POOL1_PIXELS * (TAPS * c1 + 1));
+  n->DA2P = take(&heap, B * POOL1_PADDED * POOL1_PADDED * c2);
   n->A2 = take(&heap, B * POOL1_PIXELS * c2), n->DA2 = take(&heap, B * POOL1_PIXELS * c2);
   n->P2 = take(&heap, B * F), n->DP2 = take(&heap, B * F), n->ARG2 = take(&heap, B * F);
   n->D1 = take(&heap, B * h1), n->DD1 = take(&heap, B * h1), n->D2 = take(&heap, B * h2), n->DD2 = take(&heap, B * h2);
-  n->Z = take(&heap, B * k), n->DZ = take(&heap, B * k), n->WT = take(&heap, TAPS * c1 * c2);
+  n->Z = take(&heap, B * k), n->DZ = take(&heap, B * k), n->WF = take(&heap, TAPS * c2 * ((c1 + 7) & ~7));
   n->DT = take(&heap, B * widest), n->XT = take(&heap, B * widest);
   n->FIELD = take(&heap, 2 * IMG_PIXELS);
   return (unsigned int)heap;
@@ -734,7 +770,7 @@ void lenet_forward(Net *n, const void *x, int B, int bytes, const float *affine)
   if (affine) augment_bytes_forward(x, affine, n->X, n->FIELD, B);
   else if (bytes) pad_bytes_forward(x, n->X, B, IMG, IMG);
   else pad_forward(x, n->X, B, IMG, IMG, 1);
-  conv3x3_forward(n->X, n->COL1, p->conv1w, p->conv1b, n->A1, B, IMG, IMG, 1, C1, 0);
+  conv3x3_direct(n->X, p->conv1w, C1, p->conv1b, n->A1, 0, B, IMG, IMG, 1, C1);
   maxpool_act_forward(n->A1, n->P1, 1, n->ARG1, B, IMG, IMG, C1, kind);
   conv3x3_forward(n->P1, n->COL2, p->conv2w, p->conv2b, n->A2, B, POOL1, POOL1, C1, C2, 1);
   maxpool_act_forward(n->A2, n->P2, 0, n->ARG2, B, POOL1, POOL1, C2, kind);
@@ -761,8 +797,8 @@ void lenet_backward(Net *n, const int *labels, int B, float scale) {
   act_backward(n->DD1, n->D1, B * n->h1, kind);
   dense_backward(n->P2, p->fc1w, n->DD1, g->fc1w, g->fc1b, n->DP2, n->DT, n->XT, B, F, n->h1);
   maxpool_act_backward(n->DP2, n->P2, 0, n->ARG2, n->DA2, B, POOL1, POOL1, C2, kind);
-  conv3x3_backward(n->COL2, p->conv2w, n->DA2, g->conv2w, n->WT, n->DCOL2, n->DP1, B, POOL1, POOL1, C1, C2);
-  conv1_maxpool_act_backward(n->X, n->DP1, n->P1, n->ARG1, n->ACC, g->conv1w, B, C1, kind);
+  conv3x3_backward(n->COL2, p->conv2w, n->DA2, g->conv2w, n->DA2P, n->WF, n->DP1, B, POOL1, POOL1, C1, C2);
+  conv1_maxpool_act_backward(n->X, n->DP1, n->P1, n->ARG1, g->conv1w, B, C1, kind);
 }
 
 // The most threads (Nets) a training can have.

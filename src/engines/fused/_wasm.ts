@@ -2,7 +2,7 @@
 // the FusedTrainer (trainer.ts) and its worker thread (_worker.ts). The module imports
 // a shared memory, so that instances on two threads can work on one set of weights.
 import { IMAGE_PIXELS } from "../../config.ts";
-import { LENET_WASM_BASE64 } from "../_wasm_modules.ts";
+import { LENET_RELAXED_WASM_BASE64, LENET_WASM_BASE64 } from "../_wasm_modules.ts";
 import { fromBase64 } from "../../_base64.ts";
 
 /** The module's exports; pointers are byte offsets into the shared memory, `net` a Net's. */
@@ -65,6 +65,8 @@ export interface WorkerSetup {
   /** The control block: {@linkcode CONTROL_WORDS} 32-bit words, indexed by {@linkcode Control}. */
   control: number;
   stackTop: number;
+  /** The build every thread runs. */
+  build: LenetBuild;
 }
 
 /** Size of the control block through which the trainer hands a helper thread its work. */
@@ -131,11 +133,19 @@ export const Task = { forwardBackward: 1, adam: 2, forward: 3, quit: -1 } as con
 /** The most memory the module declares (2 GiB), in 64 KiB pages. */
 export const MAX_PAGES = 32768;
 
-let compiled: Promise<WebAssembly.Module> | undefined;
+/** Which build of the module: plain SIMD (the same bits on every CPU) or relaxed (fused multiply-adds). */
+export type LenetBuild = "plain" | "relaxed";
 
-/** Instantiates the module on a shared memory (compiled once per thread). */
-export async function instantiateLenet(memory: WebAssembly.Memory): Promise<LenetExports> {
-  compiled ??= WebAssembly.compile(fromBase64(LENET_WASM_BASE64));
-  const instance = await WebAssembly.instantiate(await compiled, { env: { memory } });
+const compiled: Partial<Record<LenetBuild, Promise<WebAssembly.Module>>> = {};
+
+/** Instantiates the module on a shared memory (each build compiled once per thread). */
+export async function instantiateLenet(
+  memory: WebAssembly.Memory,
+  build: LenetBuild = "plain",
+): Promise<LenetExports> {
+  compiled[build] ??= WebAssembly.compile(
+    fromBase64(build === "relaxed" ? LENET_RELAXED_WASM_BASE64 : LENET_WASM_BASE64),
+  );
+  const instance = await WebAssembly.instantiate(await compiled[build]!, { env: { memory } });
   return instance.exports as unknown as LenetExports;
 }

@@ -17,8 +17,8 @@ import {
 import { onSetup } from "./_thread.ts";
 
 await onSetup(async (data: WorkerSetup) => {
-  const { memory, net, nets, x, labels, control, stackTop } = data;
-  const wasm = await instantiateLenet(memory);
+  const { memory, net, nets, x, labels, control, stackTop, build } = data;
+  const wasm = await instantiateLenet(memory, build);
   wasm.__stack_pointer.value = stackTop;
   const ints = new Int32Array(memory.buffer, control, CONTROL_WORDS),
     floats = new Float32Array(memory.buffer, control, CONTROL_WORDS);

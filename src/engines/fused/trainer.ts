@@ -24,12 +24,14 @@ import {
   IMAGE_PIXELS,
 } from "../../config.ts";
 import { layOut } from "./_layout.ts";
+import { hasRelaxedSimd } from "./peak.ts";
 import { TRANSFORM_FLOATS } from "../../data/augment.ts";
 import { checkLabels } from "../../data/labeled_images.ts";
 import {
   Control,
   CONTROL_WORDS,
   instantiateLenet,
+  type LenetBuild,
   type LenetExports,
   MAX_PAGES,
   Pixels,
@@ -66,6 +68,14 @@ export interface FusedOptions {
    * @default defaultThreads(maxBatch): the cores, at most one per 8 images of a batch
    */
   threads?: number;
+  /**
+   * Which build of the WebAssembly module runs the steps: `plain` (a multiply and an add: the same
+   * bits on every CPU) or `relaxed` (relaxed SIMD's fused multiply-add: faster, rounded once where
+   * the CPU has FMA, so the last bits depend on the CPU). `relaxed` needs a runtime that has
+   * relaxed SIMD (not Safari).
+   * @default "relaxed" where the runtime has relaxed SIMD, else "plain"
+   */
+  simd?: LenetBuild;
   /**
    * The helper threads' module, for a bundle that moves it (the browser page's build bundles
    * `_worker.ts` on its own); by default `_worker.ts` beside this module.
@@ -148,15 +158,19 @@ export class FusedTrainer {
       throw new ConfigError(`The fused engine trains 28x28x1 inputs, got [${config.inputShape}]`);
     }
     const threads = checkThreads(options.threads ?? defaultThreads(maxBatch), FUSED_MAX_THREADS);
+    const build = options.simd ?? (hasRelaxedSimd() ? "relaxed" : "plain");
+    if (build === "relaxed" && !hasRelaxedSimd()) {
+      throw new ConfigError("This runtime has no relaxed SIMD: use simd plain");
+    }
     const memory = new WebAssembly.Memory({ initial: 2, maximum: MAX_PAGES, shared: true });
-    const wasm = await instantiateLenet(memory);
+    const wasm = await instantiateLenet(memory, build);
     const layout = layOut(wasm, memory, config, maxBatch, threads);
     const { nets, netList, controls, stacks, x, labels } = layout;
     const url = new URL(options.workerUrl ?? new URL("./_worker.ts", import.meta.url));
     const helpers = await Promise.all(
       nets.slice(1).map((net, i) =>
         startHelper(
-          { memory, net, nets: netList, x, labels, control: controls[i]!, stackTop: stacks[i]! },
+          { memory, net, nets: netList, x, labels, control: controls[i]!, stackTop: stacks[i]!, build },
           url,
         )
       ),
