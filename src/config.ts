@@ -122,11 +122,17 @@ export interface TrainConfig {
   batchSize: number;
   /** Adam's peak learning rate. */
   learningRate: number;
+  /** Adam's decay of its first moment, β1 (0.9 in Keras and tfjs). */
+  adamBeta1: number;
+  /** Adam's decay of its second moment, β2 (0.999 in Keras and tfjs). */
+  adamBeta2: number;
   /**
    * Learning-rate schedule over all steps: constant; cosine decay to zero; or one-cycle (linear
-   * warm-up to the peak over the first quarter of the steps, then cosine decay to zero).
+   * warm-up to the peak over the first `warmup` share of the steps, then cosine decay to zero).
    */
   schedule: "constant" | "cosine" | "one-cycle";
+  /** One-cycle's linear warm-up, as a share of all steps. */
+  warmup: number;
   /**
    * What runs the training steps: `fused` (the whole step in one call into our own WebAssembly
    * SIMD module, `FusedTrainer`) or `tfjs` (tfjs's wasm SIMD backend with our kernels, ~10x slower).
@@ -171,7 +177,10 @@ export const DEFAULT_TRAIN: Readonly<TrainConfig> = Object.freeze<TrainConfig>({
   epochs: 30,
   batchSize: 32,
   learningRate: 1e-3,
+  adamBeta1: 0.9,
+  adamBeta2: 0.999,
   schedule: "constant",
+  warmup: 0.25,
   engine: "fused",
   threads: 0,
   validationSplit: 0,
@@ -426,6 +435,14 @@ export function resolveTrainConfig(overrides: Partial<TrainConfig> = {}): TrainC
   checkPositiveInt(config.batchSize, "batchSize");
   if (!(config.learningRate > 0 && Number.isFinite(config.learningRate))) {
     throw new ConfigError(`Invalid learningRate: expected a positive number, got ${config.learningRate}`);
+  }
+  for (const key of ["adamBeta1", "adamBeta2"] as const) {
+    if (!(config[key] >= 0 && config[key] < 1)) {
+      throw new ConfigError(`Invalid ${key}: expected a number in [0, 1), got ${config[key]}`);
+    }
+  }
+  if (!(config.warmup >= 0 && config.warmup < 1)) {
+    throw new ConfigError(`Invalid warmup: expected a number in [0, 1), got ${config.warmup}`);
   }
   if (!["constant", "cosine", "one-cycle"].includes(config.schedule)) {
     throw new ConfigError(`Unknown schedule "${config.schedule}": expected constant, cosine or one-cycle`);

@@ -17,7 +17,7 @@ import { ADAM } from "./loss.ts";
 function compileIfNeeded(lenet: LeNet, config: TrainConfig): void {
   if (lenet.model.optimizer) return;
   lenet.model.compile({
-    optimizer: tf.train.adam(config.learningRate, ADAM.beta1, ADAM.beta2, ADAM.epsilon),
+    optimizer: tf.train.adam(config.learningRate, config.adamBeta1, config.adamBeta2, ADAM.epsilon),
     loss: "categoricalCrossentropy",
     metrics: ["accuracy"],
   });
@@ -39,6 +39,7 @@ export async function stepEngine(
   if (config.engine === "fused") {
     const trainer = await FusedTrainer.create(lenet.toWeights(), config.batchSize, {
       threads: config.threads || defaultThreads(config.batchSize),
+      adam: { beta1: config.adamBeta1, beta2: config.adamBeta2 },
     });
     if (resume?.fusedAdam) trainer.restoreAdam(resume.fusedAdam);
     const steps = fusedSteps(trainer, config, set, () => lenet.setWeights(trainer.weights()));

@@ -1,6 +1,6 @@
 /**
  * The learning rate of each step: constant, cosine decay to zero, or one-cycle (a linear warm-up
- * over the first quarter of the steps, then cosine decay).
+ * over the recipe's `warmup` share of the steps, a quarter by default, then cosine decay).
  *
  * @module
  */
@@ -29,7 +29,7 @@ import type { TrainConfig } from "../config.ts";
 export function learningRateAt(config: TrainConfig, step: number, totalSteps: number): number {
   const peak = config.learningRate;
   if (config.schedule === "constant") return peak;
-  const warm = config.schedule === "one-cycle" ? Math.floor(totalSteps / 4) : 0;
+  const warm = config.schedule === "one-cycle" ? Math.floor(totalSteps * config.warmup) : 0;
   if (step < warm) return peak * (step + 1) / warm;
   return peak * 0.5 * (1 + Math.cos(Math.PI * (step - warm) / (totalSteps - warm)));
 }

@@ -69,6 +69,11 @@ export interface FusedOptions {
    */
   threads?: number;
   /**
+   * Adam's moment decays.
+   * @default {{ beta1: 0.9, beta2: 0.999 }}
+   */
+  adam?: { beta1?: number; beta2?: number };
+  /**
    * Which build of the WebAssembly module runs the steps: `plain` (a multiply and an add: the same
    * bits on every CPU) or `relaxed` (relaxed SIMD's fused multiply-add: faster, rounded once where
    * the CPU has FMA, so the last bits depend on the CPU). `relaxed` needs a runtime that has
@@ -117,6 +122,7 @@ export class FusedTrainer {
   readonly #labels: number;
   readonly #netList: number;
   readonly #helpers: Helper[];
+  readonly #betas: [number, number];
   #steps = 0;
 
   private constructor(
@@ -125,7 +131,9 @@ export class FusedTrainer {
     net: number,
     sizes: { maxBatch: number; numClasses: number; x: number; labels: number; netList: number },
     helpers: Helper[],
+    betas: [number, number],
   ) {
+    this.#betas = betas;
     this.#wasm = wasm;
     this.#memory = memory;
     this.#net = net;
@@ -176,13 +184,9 @@ export class FusedTrainer {
       ),
     );
     const k = config.numClasses;
-    const trainer = new FusedTrainer(
-      wasm,
-      memory,
-      nets[0]!,
-      { maxBatch, numClasses: k, x, labels, netList },
-      helpers,
-    );
+    const { beta1 = ADAM.beta1, beta2 = ADAM.beta2 } = options.adam ?? {};
+    const sizes = { maxBatch, numClasses: k, x, labels, netList };
+    const trainer = new FusedTrainer(wasm, memory, nets[0]!, sizes, helpers, [beta1, beta2]);
     trainer.#params().set(weights);
     return trainer;
   }
@@ -323,7 +327,7 @@ export class FusedTrainer {
   ): StepResult {
     const result = this.#forwardBackward(pixels, labels, transforms);
     this.#steps++;
-    const { beta1, beta2, epsilon } = ADAM;
+    const [beta1, beta2] = this.#betas, { epsilon } = ADAM;
     const adam = [learningRate, beta1, beta2, epsilon, beta1 ** this.#steps, beta2 ** this.#steps] as const;
     // every active thread updates its share of the parameters, summing all active threads' gradients
     const active = this.#active(labels.length), count = this.#count();
