@@ -1,6 +1,7 @@
 // Look at MNIST digits in the terminal, or write them as an upscaled PNG:
 //   deno task show --index 123 [--split test] [--grid 16] [--out digits.png]
-//   deno task show --index 123 --augment 15 [--elastic 2] [--out augmented.png]   (one digit, as training augments it)
+//   deno task show --index 123 --augment 15 [--elastic 2] [--alpha 34] [--out augmented.png]
+//     (one digit, as training augments it: a row for each elastic distortion asked for)
 import { AUGMENT_LIMITS, DEFAULT_TRAIN, IMAGE_PIXELS } from "../src/config.ts";
 import { augmentBatch, augmentKey, augmentRanges } from "../src/data/augment.ts";
 import type { LabeledImages } from "../src/data/labeled_images.ts";
@@ -34,6 +35,21 @@ const FLAGS: Record<string, FlagSpec> = {
     description:
       "with --augment: also an elastic distortion this large, pixels (as train's --augment-elastic)",
     default: DEFAULT_TRAIN.augmentElastic,
+  },
+  alpha: {
+    type: "number",
+    min: 0,
+    max: AUGMENT_LIMITS.augmentAlpha,
+    description:
+      "with --augment: also Simard's elastic distortion of this scale (as train's --augment-alpha)",
+    default: DEFAULT_TRAIN.augmentAlpha,
+  },
+  sigma: {
+    type: "number",
+    min: 0.5,
+    max: AUGMENT_LIMITS.augmentSigma,
+    description: "with --alpha: the Gaussian smoothing its field, pixels",
+    default: DEFAULT_TRAIN.augmentSigma,
   },
 };
 const PER_ROW = 8;
@@ -80,20 +96,28 @@ async function main(): Promise<number> {
   if (!Number.isInteger(grid) || grid < 1) {
     throw new UsageError(`Invalid --grid: expected a positive integer, got ${grid}`);
   }
-  const { images, captions, title } = flags.augment
-    ? augmentations(set, index, flags.augment as number, flags.seed as number, flags.elastic as number)
+  const { images, captions, title, columns } = flags.augment
+    ? augmentations(set, index, flags.augment as number, flags.seed as number, {
+      elastic: flags.elastic as number,
+      alpha: flags.alpha as number,
+      sigma: flags.sigma as number,
+    })
     : plainImages(set, index, grid, split);
   console.log(terminalGrid(images, captions, stdoutHasColor()));
   if (flags.out) {
     const tiles = images.map((values, i) => ({ title: captions[i]!, width: 28, height: 28, values }));
-    const spec = imageGridSpec(tiles, { title, columns: Math.min(PER_ROW, images.length), cellSize: 4 });
+    const spec = imageGridSpec(tiles, {
+      title,
+      columns: columns ?? Math.min(PER_ROW, images.length),
+      cellSize: 4,
+    });
     await writeFileAtomic(flags.out as string, await svgToPng(await renderSvg(spec), 3));
     console.log(`wrote ${flags.out}`);
   }
   return 0;
 }
 
-type Shown = { images: Float32Array[]; captions: string[]; title: string };
+type Shown = { images: Float32Array[]; captions: string[]; title: string; columns?: number };
 
 function plainImages(set: LabeledImages, index: number, grid: number, split: string): Shown {
   const indices = Array.from({ length: Math.min(grid, set.count - index) }, (_, k) => index + k);
@@ -106,20 +130,45 @@ function plainImages(set: LabeledImages, index: number, grid: number, split: str
   };
 }
 
-// the digit, then what training shows of it in epochs 1..n (augmentKey: seed, epoch, index)
-function augmentations(set: LabeledImages, index: number, n: number, seed: number, elastic: number): Shown {
-  const ranges = { ...augmentRanges(DEFAULT_TRAIN), elastic };
+// the digit, then what training shows of it in epochs 1..n (augmentKey: seed, epoch, index): a row
+// for each elastic distortion asked for (the grid's, Simard's), or one of the affine transform alone
+function augmentations(
+  set: LabeledImages,
+  index: number,
+  n: number,
+  seed: number,
+  elastic: { elastic: number; alpha: number; sigma: number },
+): Shown {
+  const affine = { ...augmentRanges(DEFAULT_TRAIN), elastic: 0, alpha: 0 };
+  const rows: [string, typeof affine][] = [];
+  if (elastic.elastic > 0) {
+    rows.push([`grid ±${elastic.elastic} px`, { ...affine, elastic: elastic.elastic }]);
+  }
+  if (elastic.alpha > 0) {
+    rows.push([`Simard α ${elastic.alpha}, σ ${elastic.sigma}`, {
+      ...affine,
+      alpha: elastic.alpha,
+      sigma: elastic.sigma,
+    }]);
+  }
+  if (rows.length === 0) rows.push(["affine", affine]);
   const epochs = Array.from({ length: n }, (_, k) => k + 1);
-  const images = [
-    ...plainImages(set, index, 1, "train").images,
-    ...epochs.map((epoch) => augmentBatch(set.images, [index], (i) => augmentKey(seed, epoch, i), ranges)),
-  ];
-  const captions = [`#${index}: ${set.labels[index]}`, ...epochs.map((e) => `epoch ${e}`)];
-  const r = ranges;
-  const title = `Augmentations: ±${r.rotation}°, scale ±${
-    r.scale * 100
-  }%, shear ±${r.shear}, shift ±${r.shift} px${elastic ? `, elastic ±${elastic} px` : ""}`;
-  return { images, captions, title };
+  const images: Float32Array[] = [], captions: string[] = [];
+  for (const [name, ranges] of rows) {
+    images.push(...plainImages(set, index, 1, "train").images);
+    captions.push(`#${index}: ${set.labels[index]}, ${name}`);
+    for (const epoch of epochs) {
+      images.push(augmentBatch(set.images, [index], (i) => augmentKey(seed, epoch, i), ranges));
+      captions.push(`epoch ${epoch}`);
+    }
+  }
+  const r = affine;
+  const title =
+    `Augmentations: ±${r.rotation}°, scale ±${r.scale * 100}%, shear ±${r.shear}, shift ±${r.shift} px` +
+    (rows.length > 1 || elastic.elastic > 0 || elastic.alpha > 0
+      ? `; rows: ${rows.map(([name]) => name).join(" | ")}`
+      : "");
+  return { images, captions, title, columns: n + 1 };
 }
 
 await runMain(main);

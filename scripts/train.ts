@@ -89,6 +89,14 @@ const FLAGS: Record<string, FlagSpec> = {
   "conv2-filters": { ...size, description: "filters of conv 2", default: DEFAULT_LENET.conv2Filters },
   "fc1-units": { ...size, description: "units of dense 1", default: DEFAULT_LENET.fc1Units },
   "fc2-units": { ...size, description: "units of dense 2", default: DEFAULT_LENET.fc2Units },
+  "average-decay": {
+    type: "number",
+    min: 0,
+    max: 0.99999,
+    description:
+      "weight averaging: decay of the weights' moving average, which is validated and saved (0 none)",
+    default: DEFAULT_TRAIN.averageDecay,
+  },
   "validation-split": {
     type: "number",
     min: 0,
@@ -153,6 +161,21 @@ const FLAGS: Record<string, FlagSpec> = {
     description: "with --augment, elastic distortion: largest displacement, pixels (0 none, 2 sensible)",
     default: DEFAULT_TRAIN.augmentElastic,
   },
+  "augment-alpha": {
+    type: "number",
+    min: 0,
+    max: AUGMENT_LIMITS.augmentAlpha,
+    description:
+      "with --augment, Simard's elastic distortion: scale of its smoothed field (0 none, 34 in the paper)",
+    default: DEFAULT_TRAIN.augmentAlpha,
+  },
+  "augment-sigma": {
+    type: "number",
+    min: 0.5,
+    max: AUGMENT_LIMITS.augmentSigma,
+    description: "with --augment-alpha, the Gaussian smoothing its field, pixels",
+    default: DEFAULT_TRAIN.augmentSigma,
+  },
   recipe: {
     type: "string",
     description: Object.entries(RECIPES).map(([name, r]) => `${name}: ${r.description}`).join("; ") +
@@ -183,6 +206,7 @@ const SETS: Record<string, [keyof LeNetConfig | keyof TrainConfig, "model" | "re
   engine: ["engine", "recipe"],
   threads: ["threads", "recipe"],
   "validation-split": ["validationSplit", "recipe"],
+  "average-decay": ["averageDecay", "recipe"],
   seed: ["seed", "recipe"],
   augment: ["augment", "recipe"],
   "augment-rotation": ["augmentRotation", "recipe"],
@@ -190,6 +214,8 @@ const SETS: Record<string, [keyof LeNetConfig | keyof TrainConfig, "model" | "re
   "augment-shear": ["augmentShear", "recipe"],
   "augment-shift": ["augmentShift", "recipe"],
   "augment-elastic": ["augmentElastic", "recipe"],
+  "augment-alpha": ["augmentAlpha", "recipe"],
+  "augment-sigma": ["augmentSigma", "recipe"],
   activation: ["activation", "model"],
   "conv1-filters": ["conv1Filters", "model"],
   "conv2-filters": ["conv2Filters", "model"],

@@ -106,12 +106,16 @@ export const AUGMENT_LIMITS: Readonly<{
   augmentShear: number;
   augmentShift: number;
   augmentElastic: number;
+  augmentAlpha: number;
+  augmentSigma: number;
 }> = Object.freeze({
   augmentRotation: 180,
   augmentScale: 0.9,
   augmentShear: 1,
   augmentShift: IMAGE_SIDE / 2,
   augmentElastic: 4,
+  augmentAlpha: 100,
+  augmentSigma: 8,
 });
 
 /** The training recipe: Adam on categorical cross-entropy, its learning rate on a schedule. */
@@ -140,6 +144,12 @@ export interface TrainConfig {
   engine: "tfjs" | "fused";
   /** Threads of the fused engine, each taking a share of every batch; 0 for {@linkcode defaultThreads}. */
   threads: number;
+  /**
+   * Weight averaging (fused engine): an exponential moving average of the weights with this decay,
+   * updated after every step, is what validation measures and what the run saves (0: none; 0.999
+   * averages about the last thousand steps).
+   */
+  averageDecay: number;
   /** Fraction of the training set held out for validation; 0 validates on the test set. */
   validationSplit: number;
   /** Seed of weight initialisation and shuffling: the same seed gives the same run. */
@@ -161,6 +171,12 @@ export interface TrainConfig {
   /** Elastic distortion: largest displacement of a smooth random field, in pixels (0: none; 2 is a
    * sensible amount, `deno task show --augment 15 --elastic 2` shows it). */
   augmentElastic: number;
+  /** Simard's elastic distortion: the scale α of its smoothed per-pixel field, in pixels (0: none;
+   * the paper used 34). */
+  augmentAlpha: number;
+  /** Simard's elastic distortion: the standard deviation σ of the Gaussian smoothing its field, in
+   * pixels (the paper used 4; from 0.5 to 8). */
+  augmentSigma: number;
 }
 
 /**
@@ -183,6 +199,7 @@ export const DEFAULT_TRAIN: Readonly<TrainConfig> = Object.freeze<TrainConfig>({
   warmup: 0.25,
   engine: "fused",
   threads: 0,
+  averageDecay: 0,
   validationSplit: 0,
   seed: 42,
   augment: false,
@@ -191,6 +208,8 @@ export const DEFAULT_TRAIN: Readonly<TrainConfig> = Object.freeze<TrainConfig>({
   augmentShear: 0.15,
   augmentShift: 2.5,
   augmentElastic: 0,
+  augmentAlpha: 0,
+  augmentSigma: 4,
 });
 
 /** A named starting point for `deno task train --recipe`: what it changes from the defaults. */
@@ -451,6 +470,12 @@ export function resolveTrainConfig(overrides: Partial<TrainConfig> = {}): TrainC
     throw new ConfigError(`Unknown engine "${config.engine}": expected tfjs or fused`);
   }
   if (config.threads !== 0) checkThreads(config.threads, FUSED_MAX_THREADS); // 0: defaultThreads
+  if (!(config.averageDecay >= 0 && config.averageDecay < 1)) {
+    throw new ConfigError(`Invalid averageDecay: expected a number in [0, 1), got ${config.averageDecay}`);
+  }
+  if (config.averageDecay > 0 && config.engine !== "fused") {
+    throw new ConfigError("Weight averaging (averageDecay) needs the fused engine");
+  }
   if (!(config.validationSplit >= 0 && config.validationSplit < 1)) {
     throw new ConfigError(
       `Invalid validationSplit: expected a number in [0, 1), got ${config.validationSplit}`,
@@ -463,8 +488,9 @@ export function resolveTrainConfig(overrides: Partial<TrainConfig> = {}): TrainC
     throw new ConfigError(`Invalid augment: expected true or false, got ${config.augment}`);
   }
   for (const [key, max] of Object.entries(AUGMENT_LIMITS) as [keyof typeof AUGMENT_LIMITS, number][]) {
-    if (!(config[key] >= 0 && config[key] <= max)) {
-      throw new ConfigError(`Invalid ${key}: expected a number from 0 to ${max}, got ${config[key]}`);
+    const min = key === "augmentSigma" ? 0.5 : 0;
+    if (!(config[key] >= min && config[key] <= max)) {
+      throw new ConfigError(`Invalid ${key}: expected a number from ${min} to ${max}, got ${config[key]}`);
     }
   }
   return config;

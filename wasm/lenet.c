@@ -277,15 +277,17 @@ static void pad_bytes_forward(const unsigned char *x, float *out, int B, int H, 
 }
 
 // the same for 8-bit pixels each through its own transform (data augmentation): output pixel p =
-// (x, y) is sampled, bilinearly, at M p + t + d(p) of its input, 0 outside, where t holds per image
-// [a, b, c, d, tx, ty] (M = [[a, b], [c, d]], t = (tx, ty)) and then the elastic displacements
-// d of an ELASTIC_GRID x ELASTIC_GRID grid over the image (x's, then y's), interpolated bilinearly
-// at p. src/data/augment.ts draws them, and is the reference this is tested against. Pixels whose
-// four neighbours all lie outside are 0.
+// (x, y) is sampled, bilinearly, at M p + t + d(p) of its input, 0 outside. Per image, the
+// transform holds [a, b, c, d, tx, ty] (M = [[a, b], [c, d]], t = (tx, ty)); then the elastic
+// displacements of an ELASTIC_GRID x ELASTIC_GRID grid over the image (x's, then y's),
+// interpolated bilinearly at p; then Simard's field: its noise key (two 16-bit halves), alpha and
+// sigma. d(p) is the sum of the two fields. src/data/augment.ts draws all of it, and is the
+// reference this is tested against. Pixels whose four neighbours all lie outside are 0.
 #define ELASTIC_GRID 5
-#define TRANSFORM_FLOATS (6 + 2 * ELASTIC_GRID * ELASTIC_GRID)
+#define SIMARD_AT (6 + 2 * ELASTIC_GRID * ELASTIC_GRID)
+#define TRANSFORM_FLOATS (SIMARD_AT + 4)
 
-// d(p) for every pixel into field (x, y interleaved); 0 when the grid is all zeros
+// the grid's d(p) for every pixel into field (x, y interleaved); 0 when the grid is all zeros
 static int elastic_field(const float *grid, float *field) {
   const int G = ELASTIC_GRID;
   int any = 0;
@@ -310,11 +312,72 @@ static int elastic_field(const float *grid, float *field) {
   return 1;
 }
 
-static void augment_bytes_forward(const unsigned char *x, const float *m, float *out, float *field, int B) {
+// Simard's elastic distortion (Simard, Steinkraus and Platt, ICDAR 2003): a uniform displacement
+// in [-1, 1) at every pixel on each axis (the x field, then the y field, pixel by pixel, from the
+// key by splitmix32 as augment.ts's `uniforms` draws them), each field smoothed by a Gaussian of
+// standard deviation sigma (radius ceil(3 sigma), weights summing to 1, zero outside the image)
+// and scaled by alpha; added to field (x, y interleaved). The blur is separable, four pixels at a
+// time: along each row from a copy with a zero margin of `radius` on both sides, then down each
+// column, skipping the rows outside the image.
+#define SIMARD_MAX_RADIUS 24
+#define SIMARD_ROW (IMG + 2 * SIMARD_MAX_RADIUS)
+static void simard_field(unsigned key, float alpha, float sigma, float *field, int any, float *noise) {
+  float *rows = noise + 2 * IMG_PIXELS, weights[2 * SIMARD_MAX_RADIUS + 1], padded[SIMARD_ROW + 4];
+  int radius = (int)__builtin_ceilf(3.0f * sigma);
+  if (radius > SIMARD_MAX_RADIUS) radius = SIMARD_MAX_RADIUS;
+  float total = 0.0f;
+  for (int t = -radius; t <= radius; t++) total += weights[t + radius] = expf_(-(t * t) / (2.0f * sigma * sigma));
+  for (int t = 0; t <= 2 * radius; t++) weights[t] /= total;
+  unsigned state = key;
+  for (int i = 0; i < 2 * IMG_PIXELS; i++) {
+    state += 0x9e3779b9u;
+    unsigned z = state;
+    z = (z ^ (z >> 16)) * 0x85ebca6bu;
+    z = (z ^ (z >> 13)) * 0xc2b2ae35u;
+    noise[i] = (float)((double)(z ^ (z >> 16)) / 2147483648.0 - 1.0);
+  }
+  for (int i = 0; i < SIMARD_ROW + 4; i++) padded[i] = 0.0f;
+  for (int axis = 0; axis < 2; axis++) {
+    const float *u = noise + axis * IMG_PIXELS;
+    for (int y = 0; y < IMG; y++) {  // along rows
+      for (int x = 0; x < IMG; x++) padded[radius + x] = u[y * IMG + x];
+      for (int x = 0; x < IMG; x += 4) {
+        v128_t sum = wasm_f32x4_splat(0.0f);
+        for (int t = 0; t <= 2 * radius; t++)
+          sum = wasm_f32x4_add(sum, wasm_f32x4_mul(wasm_f32x4_splat(weights[t]), wasm_v128_load(padded + x + t)));
+        wasm_v128_store(rows + y * IMG + x, sum);
+      }
+    }
+    for (int y = 0; y < IMG; y++)  // then down columns
+      for (int x = 0; x < IMG; x += 4) {
+        v128_t sum = wasm_f32x4_splat(0.0f);
+        for (int t = -radius; t <= radius; t++)
+          if (y + t >= 0 && y + t < IMG)
+            sum = wasm_f32x4_add(sum, wasm_f32x4_mul(wasm_f32x4_splat(weights[t + radius]),
+                                                     wasm_v128_load(rows + (y + t) * IMG + x)));
+        float s4[4];
+        wasm_v128_store(s4, sum);
+        for (int l = 0; l < 4; l++) {
+          float *d = field + 2 * (y * IMG + x + l) + axis;
+          *d = (any ? *d : 0.0f) + alpha * s4[l];
+        }
+      }
+  }
+}
+
+// field: 2 * IMG_PIXELS floats; noise: scratch for 3 * IMG_PIXELS
+static void augment_bytes_forward(const unsigned char *x, const float *m, float *out, float *field, float *noise,
+                                  int B) {
   for (int b = 0; b < B; b++, m += TRANSFORM_FLOATS) {
     const unsigned char *src = x + b * IMG_PIXELS;
     float *dst = out + b * IMG_PADDED * IMG_PADDED + IMG_PADDED + 1;
     int elastic = elastic_field(m + 6, field);
+    const float *simard = m + SIMARD_AT;
+    if (simard[2] > 0.0f) {
+      unsigned key = ((unsigned)simard[0] << 16) | (unsigned)simard[1];
+      simard_field(key, simard[2], simard[3], field, elastic, noise);
+      elastic = 1;
+    }
     for (int y = 0; y < IMG; y++)
       for (int w = 0; w < IMG; w++) {
         float sx = m[0] * w + m[1] * y + m[4], sy = m[2] * w + m[3] * y + m[5], v = 0.0f;
@@ -620,11 +683,13 @@ static void softmax_crossentropy_backward(const float *p, const int *labels, flo
 // (from a multiple of 4, so that threads can split the work); accB1 and accB2 are beta1^t and
 // beta2^t:
 //   m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2;  w -= lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)
-static void adam_update(float *w, float *m1, float *m2, const float *const *gs, int count, float lr, float b1,
-                        float b2, float eps, float accB1, float accB2, int from, int to) {
+// and, with a decay above 0, the weights' exponential moving average: avg = decay avg + (1 - decay) w.
+static void adam_update(float *w, float *m1, float *m2, float *avg, float decay, const float *const *gs, int count,
+                        float lr, float b1, float b2, float eps, float accB1, float accB2, int from, int to) {
   const v128_t vb1 = wasm_f32x4_splat(b1), vb2 = wasm_f32x4_splat(b2), nb1 = wasm_f32x4_splat(1.0f - b1),
                nb2 = wasm_f32x4_splat(1.0f - b2), c1 = wasm_f32x4_splat(1.0f / (1.0f - accB1)),
-               c2 = wasm_f32x4_splat(1.0f / (1.0f - accB2)), veps = wasm_f32x4_splat(eps), vlr = wasm_f32x4_splat(lr);
+               c2 = wasm_f32x4_splat(1.0f / (1.0f - accB2)), veps = wasm_f32x4_splat(eps), vlr = wasm_f32x4_splat(lr),
+               vd = wasm_f32x4_splat(decay), nd = wasm_f32x4_splat(1.0f - decay);
   int i = from;
   for (; i + 4 <= to; i += 4) {
     v128_t gi = wasm_v128_load(gs[0] + i);
@@ -634,7 +699,10 @@ static void adam_update(float *w, float *m1, float *m2, const float *const *gs, 
     wasm_v128_store(m1 + i, m), wasm_v128_store(m2 + i, v);
     v128_t step = wasm_f32x4_div(wasm_f32x4_mul(vlr, wasm_f32x4_mul(m, c1)),
                                  wasm_f32x4_add(wasm_f32x4_sqrt(wasm_f32x4_mul(v, c2)), veps));
-    wasm_v128_store(w + i, wasm_f32x4_sub(wasm_v128_load(w + i), step));
+    v128_t next = wasm_f32x4_sub(wasm_v128_load(w + i), step);
+    wasm_v128_store(w + i, next);
+    if (decay > 0.0f)
+      wasm_v128_store(avg + i, wasm_f32x4_add(wasm_f32x4_mul(vd, wasm_v128_load(avg + i)), wasm_f32x4_mul(nd, next)));
   }
   float s1 = 1.0f / (1.0f - accB1), s2 = 1.0f / (1.0f - accB2);
   for (; i < to; i++) {
@@ -643,6 +711,7 @@ static void adam_update(float *w, float *m1, float *m2, const float *const *gs, 
     float m = m1[i] = b1 * m1[i] + (1.0f - b1) * gi;
     float v = m2[i] = b2 * m2[i] + (1.0f - b2) * gi * gi;
     w[i] -= lr * (m * s1) / (__builtin_sqrtf(v * s2) + eps);
+    if (decay > 0.0f) avg[i] = decay * avg[i] + (1.0f - decay) * w[i];
   }
 }
 
@@ -690,6 +759,7 @@ typedef struct {
   int c1, c2, h1, h2, k, kind, max_batch, count;
   int sizes[10];               // of the ten tensors, which lie back to back in P (and in G)
   float *P, *M1, *M2;          // parameters and Adam's two moments (count floats each), shared
+  float *AVG;                  // the parameters' moving average (count floats), shared
   float *G;                    // gradients of this Net's images (scaled by 1 / the whole batch)
   // forward
   float *X;                    // (B,30,30)      input with a zero border
@@ -707,6 +777,7 @@ typedef struct {
   float *WF;                   // (3,3,C2,C1 rounded up to 8) conv2's w turned half a turn
   float *DT, *XT;              // (B * widest)   dense_backward's transposes
   float *FIELD;                // (28,28,2)      an image's elastic displacements (augmentation)
+  float *NOISE;                // (3,28,28)      Simard's noise fields and a blur pass (augmentation)
 } Net;
 
 // the next `floats` floats from *heap (16-byte aligned), and 64 bytes of slack after them (see the
@@ -727,8 +798,11 @@ unsigned int lenet_init(Net *n, int c1, int c2, int h1, int h2, int k, int kind,
   int F = POOL2_PIXELS * c2;
   n->count = tensor_sizes(n->sizes, c1, c2, h1, h2, k);
   unsigned char *heap = (unsigned char *)n + ((sizeof(Net) + 15) & ~15);
-  if (share) n->P = share->P, n->M1 = share->M1, n->M2 = share->M2;
-  else n->P = take(&heap, n->count), n->M1 = take(&heap, n->count), n->M2 = take(&heap, n->count);
+  if (share) n->P = share->P, n->M1 = share->M1, n->M2 = share->M2, n->AVG = share->AVG;
+  else {
+    n->P = take(&heap, n->count), n->M1 = take(&heap, n->count), n->M2 = take(&heap, n->count);
+    n->AVG = take(&heap, n->count);
+  }
   n->G = take(&heap, n->count);
   int B = max_batch, widest = F;  // the widest dense layer
   if (h1 > widest) widest = h1;
@@ -745,7 +819,7 @@ unsigned int lenet_init(Net *n, int c1, int c2, int h1, int h2, int k, int kind,
   n->D1 = take(&heap, B * h1), n->DD1 = take(&heap, B * h1), n->D2 = take(&heap, B * h2), n->DD2 = take(&heap, B * h2);
   n->Z = take(&heap, B * k), n->DZ = take(&heap, B * k), n->WF = take(&heap, TAPS * c2 * ((c1 + 7) & ~7));
   n->DT = take(&heap, B * widest), n->XT = take(&heap, B * widest);
-  n->FIELD = take(&heap, 2 * IMG_PIXELS);
+  n->FIELD = take(&heap, 2 * IMG_PIXELS), n->NOISE = take(&heap, 3 * IMG_PIXELS);
   return (unsigned int)heap;
 }
 
@@ -753,6 +827,7 @@ EXPORT(lenet_params) float *lenet_params(const Net *n) { return n->P; }
 EXPORT(lenet_param_count) int lenet_param_count(const Net *n) { return n->count; }
 EXPORT(lenet_grads) float *lenet_grads(const Net *n) { return n->G; }
 EXPORT(lenet_moments) float *lenet_moments(const Net *n, int second) { return second ? n->M2 : n->M1; }
+EXPORT(lenet_average) float *lenet_average(const Net *n) { return n->AVG; }
 EXPORT(lenet_probs) float *lenet_probs(const Net *n) { return n->Z; }
 
 // ----------------------------------------------------------------------------------------------
@@ -767,7 +842,7 @@ void lenet_forward(Net *n, const void *x, int B, int bytes, const float *affine)
   tensors_at(&params, n->P, n->sizes);
   const Tensors *p = &params;
   int C1 = n->c1, C2 = n->c2, F = POOL2_PIXELS * C2, kind = n->kind;
-  if (affine) augment_bytes_forward(x, affine, n->X, n->FIELD, B);
+  if (affine) augment_bytes_forward(x, affine, n->X, n->FIELD, n->NOISE, B);
   else if (bytes) pad_bytes_forward(x, n->X, B, IMG, IMG);
   else pad_forward(x, n->X, B, IMG, IMG, 1);
   conv3x3_direct(n->X, p->conv1w, C1, p->conv1b, n->A1, 0, B, IMG, IMG, 1, C1);
@@ -805,12 +880,12 @@ void lenet_backward(Net *n, const int *labels, int B, float scale) {
 #define MAX_NETS 64
 
 // Adam on the sum of the gradients of nets[0..count) (every thread's Net, in thread order: the
-// same order every step), for parameters [from, to).
+// same order every step), for parameters [from, to); with `decay` above 0, the moving average too.
 EXPORT(lenet_adam)
 void lenet_adam(Net *n, Net *const *nets, int count, float lr, float b1, float b2, float eps, float accB1,
-                float accB2, int from, int to) {
+                float accB2, float decay, int from, int to) {
   const float *gs[MAX_NETS];
   if (count > MAX_NETS) count = MAX_NETS;
   for (int t = 0; t < count; t++) gs[t] = nets[t]->G;
-  adam_update(n->P, n->M1, n->M2, gs, count, lr, b1, b2, eps, accB1, accB2, from, to);
+  adam_update(n->P, n->M1, n->M2, n->AVG, decay, gs, count, lr, b1, b2, eps, accB1, accB2, from, to);
 }

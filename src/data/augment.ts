@@ -1,7 +1,8 @@
 /**
  * Data augmentation: each training image, each epoch, through its own random affine transform
- * (rotation, scale, shear, shift about the image's centre, bilinear sampling) and, optionally, an
- * elastic distortion (a smooth random displacement field, after Simard et al. 2003), so that the
+ * (rotation, scale, shear, shift about the image's centre, bilinear sampling) and, optionally,
+ * elastic distortions: a coarse one (a 5x5 grid of random displacements) and Simard's (Simard,
+ * Steinkraus and Platt, ICDAR 2003: random displacements at every pixel, Gaussian-smoothed), so that the
  * model sees digits slightly turned, larger, slanted, off-centre and wobbly, as real pictures are. One
  * implementation for both engines. The randomness is a function of (seed, epoch, image index)
  * alone: the same seed gives the same images in every run, and a resumed run continues exactly.
@@ -25,15 +26,28 @@ export interface AugmentRanges {
   /** Elastic distortion: the largest displacement, in pixels, at the points of a 5x5 grid over the
    * image (drawn in [-elastic, +elastic] on each axis, interpolated bilinearly between); 0 is off. */
   elastic: number;
+  /** Simard's elastic distortion: the scale α of the smoothed per-pixel field (34 in the paper);
+   * 0 is off. */
+  alpha: number;
+  /** Simard's elastic distortion: the standard deviation σ of the Gaussian that smooths the field,
+   * in pixels (4 in the paper). */
+  sigma: number;
 }
 
 /** The elastic distortion's grid: `ELASTIC_GRID` x `ELASTIC_GRID` points spread over the image, its
  * corners on the image's corners (about 7 pixels apart: the scale of a stroke's bend). */
 export const ELASTIC_GRID = 5;
 
-/** Floats in one image's transform ({@linkcode imageTransform}): the 2x3 sampling matrix, then the
- * grid's x displacements, then its y displacements. */
-export const TRANSFORM_FLOATS: number = 6 + 2 * ELASTIC_GRID * ELASTIC_GRID;
+/** Where Simard's part of a transform starts: after the sampling matrix and the grid. */
+const SIMARD_AT = 6 + 2 * ELASTIC_GRID * ELASTIC_GRID;
+
+/** Floats in one image's transform ({@linkcode imageTransform}): the 2x3 sampling matrix, the
+ * grid's x displacements, its y displacements, then Simard's field: its noise key (two 16-bit
+ * halves), α and σ. */
+export const TRANSFORM_FLOATS: number = SIMARD_AT + 4;
+
+/** The widest Gaussian Simard's field is smoothed with: radius ceil(3σ), at most this (σ ≤ 8). */
+const SIMARD_MAX_RADIUS = 24;
 
 /**
  * The ranges of a training recipe (`augmentRotation` and the rest of `TrainConfig`).
@@ -52,6 +66,8 @@ export const TRANSFORM_FLOATS: number = 6 + 2 * ELASTIC_GRID * ELASTIC_GRID;
  *   shear: 0.15,
  *   shift: 2.5,
  *   elastic: 0,
+ *   alpha: 0,
+ *   sigma: 4,
  * });
  * ```
  */
@@ -62,8 +78,10 @@ export function augmentRanges(config: TrainConfig): AugmentRanges {
     augmentShear: shear,
     augmentShift: shift,
     augmentElastic: elastic,
+    augmentAlpha: alpha,
+    augmentSigma: sigma,
   } = config;
-  return { rotation, scale, shear, shift, elastic };
+  return { rotation, scale, shear, shift, elastic, alpha, sigma };
 }
 
 /**
@@ -115,7 +133,7 @@ function uniforms(key: number, count = 5): number[] {
  * ```ts
  * import assert from "node:assert/strict";
  * import { samplingMatrix } from "./augment.ts";
- * const none = { rotation: 0, scale: 0, shear: 0, shift: 0, elastic: 0 };
+ * const none = { rotation: 0, scale: 0, shear: 0, shift: 0, elastic: 0, alpha: 0, sigma: 4 };
  * assert.deepEqual(samplingMatrix(123, none), [1, 0, 0, 1, 0, 0]);
  * ```
  */
@@ -135,7 +153,8 @@ export function samplingMatrix(key: number, ranges: AugmentRanges): number[] {
 /**
  * One image's whole transform: its sampling matrix ({@linkcode samplingMatrix}), then the elastic
  * grid's displacements (x for each point row by row, then y), drawn from a stream of the key of
- * its own; all zero when `ranges.elastic` is 0.
+ * its own (all zero when `ranges.elastic` is 0), then Simard's field as the key of its noise (in
+ * two 16-bit halves), α and σ (the field itself is made where the image is transformed).
  *
  * @param key The image's key ({@linkcode augmentKey}).
  * @param ranges The ranges drawn from.
@@ -145,10 +164,10 @@ export function samplingMatrix(key: number, ranges: AugmentRanges): number[] {
  * ```ts
  * import assert from "node:assert/strict";
  * import { imageTransform, TRANSFORM_FLOATS } from "./augment.ts";
- * const t = imageTransform(5, { rotation: 0, scale: 0, shear: 0, shift: 0, elastic: 2 });
+ * const t = imageTransform(5, { rotation: 0, scale: 0, shear: 0, shift: 0, elastic: 2, alpha: 0, sigma: 4 });
  * assert.equal(t.length, TRANSFORM_FLOATS);
  * assert.deepEqual(t.slice(0, 6), [1, 0, 0, 1, 0, 0]);
- * assert.ok(t.slice(6).every((d) => Math.abs(d) <= 2) && t.slice(6).some((d) => d !== 0));
+ * assert.ok(t.slice(6, 56).every((d) => Math.abs(d) <= 2) && t.slice(6, 56).some((d) => d !== 0));
  * ```
  */
 export function imageTransform(key: number, ranges: AugmentRanges): number[] {
@@ -156,7 +175,9 @@ export function imageTransform(key: number, ranges: AugmentRanges): number[] {
   const grid = ranges.elastic > 0
     ? uniforms(Math.imul(key ^ 0x5bd1e995, 0x9e3779b1) >>> 0, points).map((u) => u * ranges.elastic)
     : new Array<number>(points).fill(0);
-  return [...samplingMatrix(key, ranges), ...grid];
+  const noise = Math.imul(key ^ 0x68e31da4, 0x85ebca6b) >>> 0;
+  const simard = ranges.alpha > 0 ? [noise >>> 16, noise & 0xffff, ranges.alpha, ranges.sigma] : [0, 0, 0, 0];
+  return [...samplingMatrix(key, ranges), ...grid, ...simard];
 }
 
 /**
@@ -203,15 +224,32 @@ export function augmentImage(src: Uint8Array, out: Float32Array, transform: Arra
   }
 }
 
-// the elastic grid's displacement at every pixel (x then y, pixel by pixel), bilinear between the
-// grid's points; as lenet.c's augment_bytes_forward computes it
-function elasticField(transform: ArrayLike<number>): Float64Array | undefined {
+/**
+ * The elastic displacement of a transform at every pixel (x then y, pixel by pixel): the grid's,
+ * bilinear between its points, plus Simard's field; as lenet.c's augment_bytes_forward computes
+ * it. Undefined when the transform has neither.
+ *
+ * @param transform An image's transform ({@linkcode imageTransform}).
+ * @returns `2 * 28 * 28` displacements, in pixels.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { elasticField, imageTransform } from "./augment.ts";
+ * const none = { rotation: 0, scale: 0, shear: 0, shift: 0, elastic: 0, alpha: 0, sigma: 4 };
+ * assert.equal(elasticField(imageTransform(1, none)), undefined);
+ * const field = elasticField(imageTransform(1, { ...none, alpha: 34 }))!;
+ * assert.ok(field.some((d) => Math.abs(d) > 0.5)); // Simard's field moves pixels
+ * ```
+ */
+export function elasticField(transform: ArrayLike<number>): Float64Array | undefined {
   const g = ELASTIC_GRID, n = IMAGE_SIDE, dy0 = 6 + g * g;
-  let any = false;
-  for (let i = 6; i < TRANSFORM_FLOATS; i++) any ||= transform[i] !== 0;
-  if (!any) return undefined;
+  let grid = false;
+  for (let i = 6; i < SIMARD_AT; i++) grid ||= transform[i] !== 0;
+  const alpha = transform[SIMARD_AT + 2] ?? 0;
+  if (!grid && !(alpha > 0)) return undefined;
   const field = new Float64Array(2 * n * n), step = (g - 1) / (n - 1);
-  for (let y = 0; y < n; y++) {
+  for (let y = 0; grid && y < n; y++) {
     const gy = y * step, j = Math.min(Math.floor(gy), g - 2), fy = gy - j;
     for (let x = 0; x < n; x++) {
       const gx = x * step, i = Math.min(Math.floor(gx), g - 2), fx = gx - i;
@@ -223,7 +261,49 @@ function elasticField(transform: ArrayLike<number>): Float64Array | undefined {
       }
     }
   }
+  if (alpha > 0) {
+    const key = ((transform[SIMARD_AT]! << 16) | transform[SIMARD_AT + 1]!) >>> 0;
+    addSimardField(field, key, alpha, transform[SIMARD_AT + 3]!);
+  }
   return field;
+}
+
+/**
+ * Simard's elastic field, added to `field` (x, y interleaved): a uniform displacement in [-1, 1)
+ * at every pixel on each axis (the x field, then the y field, from `key`), each smoothed by a
+ * Gaussian of standard deviation σ (radius ⌈3σ⌉, weights summing to 1, zero outside the image),
+ * along rows then down columns, and scaled by α.
+ */
+function addSimardField(field: Float64Array, key: number, alpha: number, sigma: number): void {
+  const n = IMAGE_SIDE, radius = Math.min(Math.ceil(3 * sigma), SIMARD_MAX_RADIUS);
+  const weights = Array.from(
+    { length: 2 * radius + 1 },
+    (_, t) => Math.exp(-((t - radius) ** 2) / (2 * sigma ** 2)),
+  );
+  const total = weights.reduce((a, b) => a + b, 0);
+  const w = weights.map((v) => v / total);
+  const noise = uniforms(key, 2 * n * n), rows = new Float64Array(n * n);
+  for (let axis = 0; axis < 2; axis++) {
+    const u = noise.slice(axis * n * n, (axis + 1) * n * n);
+    for (let y = 0; y < n; y++) {
+      for (let x = 0; x < n; x++) {
+        let sum = 0;
+        for (let t = -radius; t <= radius; t++) {
+          if (x + t >= 0 && x + t < n) sum += w[t + radius]! * u[y * n + x + t]!;
+        }
+        rows[y * n + x] = sum;
+      }
+    }
+    for (let y = 0; y < n; y++) {
+      for (let x = 0; x < n; x++) {
+        let sum = 0;
+        for (let t = -radius; t <= radius; t++) {
+          if (y + t >= 0 && y + t < n) sum += w[t + radius]! * rows[(y + t) * n + x]!;
+        }
+        field[2 * (y * n + x) + axis] = field[2 * (y * n + x) + axis]! + alpha * sum;
+      }
+    }
+  }
 }
 
 const paddedScratch = new Float64Array((IMAGE_SIDE + 2) * (IMAGE_SIDE + 2));
@@ -249,7 +329,7 @@ function paddedImage(src: Uint8Array, n: number): Float64Array {
  * ```ts
  * import assert from "node:assert/strict";
  * import { imageTransforms, TRANSFORM_FLOATS } from "./augment.ts";
- * const none = { rotation: 0, scale: 0, shear: 0, shift: 0, elastic: 0 };
+ * const none = { rotation: 0, scale: 0, shear: 0, shift: 0, elastic: 0, alpha: 0, sigma: 4 };
  * const t = imageTransforms([3, 4], () => 1, none);
  * assert.equal(t.length, 2 * TRANSFORM_FLOATS);
  * assert.deepEqual([...t.subarray(TRANSFORM_FLOATS, TRANSFORM_FLOATS + 6)], [1, 0, 0, 1, 0, 0]);
@@ -260,10 +340,11 @@ export function imageTransforms(
   key: (index: number) => number,
   ranges: AugmentRanges,
 ): Float32Array {
-  const out = new Float32Array(TRANSFORM_FLOATS * indices.length); // an elastic grid of 0 unless drawn
+  const out = new Float32Array(TRANSFORM_FLOATS * indices.length); // no elastic field unless drawn
+  const elastic = ranges.elastic > 0 || ranges.alpha > 0;
   for (let i = 0; i < indices.length; i++) {
     const k = key(indices[i]!), at = TRANSFORM_FLOATS * i;
-    out.set(ranges.elastic > 0 ? imageTransform(k, ranges) : samplingMatrix(k, ranges), at);
+    out.set(elastic ? imageTransform(k, ranges) : samplingMatrix(k, ranges), at);
   }
   return out;
 }

@@ -27,6 +27,8 @@ function compileIfNeeded(lenet: LeNet, config: TrainConfig): void {
 export interface TrainStepEngine extends StepEngine {
   /** Adam's state to checkpoint, when tfjs does not hold it. */
   adamState(): FusedAdamState | undefined;
+  /** At the end of a run: the model takes its final weights (the moving average, when kept). */
+  finish(): void;
 }
 
 export async function stepEngine(
@@ -40,10 +42,15 @@ export async function stepEngine(
     const trainer = await FusedTrainer.create(lenet.toWeights(), config.batchSize, {
       threads: config.threads || defaultThreads(config.batchSize),
       adam: { beta1: config.adamBeta1, beta2: config.adamBeta2 },
+      averageDecay: config.averageDecay,
     });
     if (resume?.fusedAdam) trainer.restoreAdam(resume.fusedAdam);
     const steps = fusedSteps(trainer, config, set, () => lenet.setWeights(trainer.weights()));
-    return { ...steps, adamState: () => trainer.adamState() };
+    return {
+      ...steps,
+      adamState: () => trainer.adamState(),
+      finish: () => lenet.setWeights(trainer.averagedWeights()),
+    };
   }
   compileIfNeeded(lenet, config);
   const optimizer = lenet.model.optimizer as unknown as { learningRate: number };
@@ -61,6 +68,7 @@ export async function stepEngine(
     },
     sync: () => {},
     adamState: () => undefined,
+    finish: () => {},
     evaluate: (set) => evaluate(lenet, set),
     [Symbol.dispose]: () => {},
   };

@@ -42,7 +42,7 @@ export interface TrainState {
 
 interface CheckpointFile extends Omit<TrainState, "fusedAdam"> {
   format: string;
-  fusedAdam?: { steps: number; m: string; v: string };
+  fusedAdam?: { steps: number; m: string; v: string; average?: string };
   model: LeNetConfig;
   artifacts: Omit<tf.io.ModelArtifacts, "weightData"> & { weightData: string };
 }
@@ -93,7 +93,14 @@ export async function saveCheckpoint(path: string, lenet: LeNet, state: TrainSta
     format: FORMAT,
     ...rest2,
     ...(fusedAdam
-      ? { fusedAdam: { steps: fusedAdam.steps, m: base64(fusedAdam.m), v: base64(fusedAdam.v) } }
+      ? {
+        fusedAdam: {
+          steps: fusedAdam.steps,
+          m: base64(fusedAdam.m),
+          v: base64(fusedAdam.v),
+          ...(fusedAdam.average ? { average: base64(fusedAdam.average) } : {}),
+        },
+      }
       : {}),
     model: lenet.config,
     artifacts: { ...rest, weightData: toBase64(bytes) },
@@ -127,7 +134,11 @@ export async function loadCheckpoint(path: string): Promise<{ lenet: LeNet; stat
   if (file?.format !== FORMAT) throw fail(`not a ${FORMAT} file`);
   const state = checkState(file, fail);
   const count = parameterCount(file.model, fail);
-  if (state.fusedAdam && (state.fusedAdam.m.length !== count || state.fusedAdam.v.length !== count)) {
+  const adam = state.fusedAdam;
+  if (
+    adam &&
+    (adam.m.length !== count || adam.v.length !== count || (adam.average && adam.average.length !== count))
+  ) {
     throw fail(`its Adam moments do not fit a model of ${count} weights`);
   }
   const data = file.artifacts?.weightData;
@@ -172,6 +183,9 @@ function checkState(file: CheckpointFile, fail: (reason: string) => CheckpointEr
       steps: fusedAdam.steps,
       m: floatsOf(decodeBase64(fusedAdam.m, fail)),
       v: floatsOf(decodeBase64(fusedAdam.v, fail)),
+      ...(typeof fusedAdam.average === "string"
+        ? { average: floatsOf(decodeBase64(fusedAdam.average, fail)) }
+        : {}),
     };
   }
   return state;

@@ -60,7 +60,8 @@ export function fusedSteps(
     evaluate: (other) => {
       const images = other.images.subarray(0, other.count * imageSize);
       const labels = other.labels.subarray(0, other.count);
-      return Promise.resolve(scoreProbabilities(trainer.predict(images), labels, trainer.numClasses));
+      // under the weights' moving average, when the trainer keeps one: what the run will save
+      return Promise.resolve(scoreProbabilities(trainer.predict(images, true), labels, trainer.numClasses));
     },
     [Symbol.dispose]: () => trainer.dispose(),
   };

@@ -80,7 +80,7 @@ export async function train(
     checkLabels(set.labels.subarray(0, set.count), lenet.config.numClasses);
   }
   using engine = await stepEngine(lenet, config, fitSet, resume);
-  return await runEpochs(engine, fitSet, valSet, config, {
+  const result = await runEpochs(engine, fitSet, valSet, config, {
     history: resume?.history,
     onBatch,
     signal,
@@ -98,4 +98,6 @@ export async function train(
       onEpoch?.(log);
     },
   });
+  if (!result.interrupted) engine.finish(); // the moving average, when kept, is the model
+  return result;
 }

@@ -7,6 +7,7 @@ import {
   augmentKey,
   augmentRanges,
   ELASTIC_GRID,
+  elasticField,
   imageTransform,
   samplingMatrix,
   TRANSFORM_FLOATS,
@@ -20,8 +21,9 @@ import { evaluate } from "../../src/train/evaluate.ts";
 import { train } from "../../src/train/train.ts";
 
 const data = await loadMnist();
-const NONE = { rotation: 0, scale: 0, shear: 0, shift: 0, elastic: 0 };
+const NONE = { rotation: 0, scale: 0, shear: 0, shift: 0, elastic: 0, alpha: 0, sigma: 4 };
 const ELASTIC = { ...augmentRanges(DEFAULT_TRAIN), elastic: 2 };
+const SIMARD = { ...augmentRanges(DEFAULT_TRAIN), alpha: 34, sigma: 4 };
 const digit = (i: number) => data.train.images.subarray(i * 784, (i + 1) * 784);
 
 Deno.test("augmentImage() with zero ranges gives exactly normalizePixels' image", () => {
@@ -62,11 +64,44 @@ Deno.test("imageTransform(): the elastic grid stays within its range, varies ove
     const key = augmentKey(7, 3, i), t = imageTransform(key, ELASTIC);
     assertEquals(t.length, TRANSFORM_FLOATS);
     assertEquals(t.slice(0, 6), samplingMatrix(key, ELASTIC));
-    const grid = t.slice(6);
+    const grid = t.slice(6, 6 + 2 * ELASTIC_GRID ** 2);
     assert(grid.every((d) => Math.abs(d) <= 2), "within ±2 px");
     assert(new Set(grid).size > 40, "a displacement of its own at each point");
   }
   assert(imageTransform(augmentKey(7, 3, 0), NONE).slice(6).every((d) => d === 0), "elastic 0: no grid");
+});
+
+Deno.test("Simard's field: a smooth displacement of a size set by alpha and sigma, a function of the key, zero with alpha 0", () => {
+  const src = new Uint8Array(784).map((_, k) => (k * 37) % 256); // texture: every displacement shows
+  const displaced = (ranges: typeof SIMARD, key: number) => {
+    const out = new Float32Array(784);
+    augmentImage(src, out, imageTransform(key, { ...ranges, rotation: 0, scale: 0, shear: 0, shift: 0 }));
+    return out;
+  };
+  const a = displaced(SIMARD, 11);
+  assertEquals(a, displaced(SIMARD, 11));
+  assert(a.some((v, k) => v !== displaced(SIMARD, 12)[k]), "another key, another field");
+  assertEquals(displaced({ ...SIMARD, alpha: 0 }, 11), normalizePixels(src)); // off: the image as it is
+  // the field: uniform noise (variance 1/3) through a normalised Gaussian w twice, so at a pixel
+  // far from the edges its standard deviation is alpha * sqrt((sum of w^2)^2 / 3)
+  for (const sigma of [2, 4]) {
+    const radius = Math.ceil(3 * sigma);
+    const w = Array.from(
+      { length: 2 * radius + 1 },
+      (_, t) => Math.exp(-((t - radius) ** 2) / (2 * sigma ** 2)),
+    );
+    const total = w.reduce((x, y) => x + y), sumSquares = w.reduce((x, y) => x + (y / total) ** 2, 0);
+    const expected = 34 * Math.sqrt(sumSquares ** 2 / 3);
+    const at = 2 * (14 * 28 + 14); // the centre, x
+    const xs = Array.from(
+      { length: 400 },
+      (_, key) => elasticField(imageTransform(key, { ...NONE, alpha: 34, sigma }))![at]!,
+    );
+    const mean = xs.reduce((x, y) => x + y) / xs.length;
+    const std = Math.sqrt(xs.reduce((x, y) => x + (y - mean) ** 2, 0) / xs.length);
+    assert(Math.abs(std / expected - 1) < 0.15, `sigma ${sigma}: std ${std}, expected ${expected}`);
+    assert(Math.abs(mean) < 4 * expected / Math.sqrt(xs.length), `sigma ${sigma}: mean ${mean}`);
+  }
 });
 
 Deno.test("samplingMatrix() stays within its ranges: a shift-only draw is a translation of at most the range", () => {
@@ -100,7 +135,7 @@ Deno.test("a short augmented run still learns: relu, 6,000 images, one epoch, ov
   lenet.dispose();
 });
 
-Deno.test("the fused engine's augmentation, affine and elastic (in WebAssembly, on both threads), matches augmentBatch(), the reference", async () => {
+Deno.test("the fused engine's augmentation, affine, grid and Simard (in WebAssembly, on 1 to 3 threads), matches augmentBatch(), the reference", async () => {
   const { FusedTrainer } = await import("../../src/engines/fused/trainer.ts");
   const { gatherBytes } = await import("../../src/data/batch.ts");
   const { imageTransforms } = await import("../../src/data/augment.ts");
@@ -108,7 +143,16 @@ Deno.test("the fused engine's augmentation, affine and elastic (in WebAssembly, 
   const indices = Array.from({ length: 15 }, (_, i) => 100 + 7 * i); // odd: the threads split 8 + 7
   const { pixels, labels } = gatherBytes(data.train.images, data.train.labels, indices, 784);
   const key = (i: number) => augmentKey(42, 3, i);
-  for (const [ranges, threads] of [[ELASTIC, 1], [ELASTIC, 2], [augmentRanges(DEFAULT_TRAIN), 2]] as const) {
+  for (
+    const [ranges, threads] of [
+      [ELASTIC, 1],
+      [ELASTIC, 2],
+      [augmentRanges(DEFAULT_TRAIN), 2],
+      [SIMARD, 1],
+      [SIMARD, 3],
+      [{ ...SIMARD, elastic: 2, sigma: 6 }, 2],
+    ] as const
+  ) {
     const floats = augmentBatch(data.train.images, indices, key, ranges);
     using trainer = await FusedTrainer.create(lenet.toWeights(), 16, { threads });
     const expected = trainer.gradients(floats, labels);

@@ -176,3 +176,33 @@ Deno.test("FusedTrainer and train() refuse labels the model has no output for", 
     await assertRejects(() => trainLeNet(lenet, odd, { epochs: 1 }), DataError, "Invalid label 12");
     lenet.dispose();
   }));
+
+Deno.test("FusedTrainer keeps the weights' moving average after every step, on 1 and 3 threads, and restores it", async () => {
+  const lenet = await LeNet.create({ activation: "relu" }, { seed: 9 });
+  for (const threads of [1, 3]) {
+    using trainer = await FusedTrainer.create(lenet.toWeights(), BATCH, { threads, averageDecay: 0.9 });
+    const expected = Float64Array.from(lenet.toWeights().weights); // the average starts at the weights
+    for (let step = 0; step < 5; step++) {
+      trainer.step(x, labels, 1e-2);
+      const w = trainer.weights();
+      for (let i = 0; i < w.length; i++) expected[i] = 0.9 * expected[i]! + 0.1 * w[i]!;
+    }
+    const average = trainer.averagedWeights();
+    assertAllClose(average, Float32Array.from(expected), 1e-6, 1e-5);
+    assert(average.some((v, i) => v !== trainer.weights()[i]), "the average is not the weights");
+    // predict(images, true) answers with the average, and leaves the weights as they were
+    const before = trainer.weights();
+    using plain = await FusedTrainer.create({ config: lenet.config, weights: average }, BATCH, {
+      threads: 1,
+    });
+    assertAllClose(trainer.predict(x, true), plain.predict(x), 1e-5);
+    assertEquals(trainer.weights(), before);
+    using restored = await FusedTrainer.create({ config: lenet.config, weights: before }, BATCH, {
+      threads,
+      averageDecay: 0.9,
+    });
+    restored.restoreAdam(trainer.adamState());
+    assertEquals(restored.averagedWeights(), average);
+  }
+  lenet.dispose();
+});

@@ -98,10 +98,16 @@ Deno.test("train() (tfjs engine) resumed from a checkpoint ends where an uninter
     [straight, resumed].forEach((l) => l.dispose());
   }));
 
-for (const augment of [false, true]) {
-  Deno.test(`train() with the fused engine learns, checkpoints Adam's state and resumes where it stopped${augment ? ", augmenting" : ""}`, () =>
+for (const [augment, averageDecay] of [[false, 0], [true, 0], [true, 0.99]] as const) {
+  Deno.test(`train() with the fused engine learns, checkpoints Adam's state and resumes where it stopped${augment ? ", augmenting" : ""}${averageDecay ? ", averaging" : ""}`, () =>
     leakFree(async () => {
-      const recipe = { ...RESUMED_RECIPE, engine: "fused" as const, augment };
+      const recipe = {
+        ...RESUMED_RECIPE,
+        engine: "fused" as const,
+        augment,
+        averageDecay,
+        augmentAlpha: augment ? 34 : 0,
+      };
       const { straight, resumed, state, full } = await straightAndResumed(
         { ...recipe, validation: takeRange(data.test, 0, 200) },
         "relu",

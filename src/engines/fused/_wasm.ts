@@ -47,9 +47,11 @@ export interface LenetExports {
     eps: number,
     accB1: number,
     accB2: number,
+    decay: number,
     from: number,
     to: number,
   ): void;
+  lenet_average(net: number): number;
 }
 
 /** What a worker thread gets to start: the memory and where its Net, the batch and its stack are. */
@@ -93,6 +95,10 @@ export const Control = {
   adam: 9,
   /** How many threads' gradients Adam sums this step (the first, in thread order). */
   nets: 16,
+  /** Where the helper's images' transforms start (bytes), when they are transformed. */
+  transforms: 17,
+  /** Float: the decay of the weights' moving average (0: none). */
+  decay: 18,
   /** Set by the worker when a task threw. */
   failed: 15,
 } as const;

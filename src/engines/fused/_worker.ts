@@ -3,14 +3,12 @@
 // there (forward, and backward, on its share of the batch, or its share of Adam) and reports back.
 // See trainer.ts.
 import { IMAGE_PIXELS } from "../../config.ts";
-import { TRANSFORM_FLOATS } from "../../data/augment.ts";
 import {
   Control,
   CONTROL_WORDS,
   instantiateLenet,
   Pixels,
   Task,
-  transformsAt,
   waitWhile,
   type WorkerSetup,
 } from "./_wasm.ts";
@@ -45,10 +43,7 @@ await onSetup(async (data: WorkerSetup) => {
     if (task === Task.forwardBackward || task === Task.forward) {
       const first = ints[Control.first]!, count = ints[Control.count]!, pixels = ints[Control.bytes]!;
       const bytes = pixels === Pixels.floats ? 0 : 1;
-      // the transforms of all the batch's images follow its bytes; this thread's from image `first`
-      const transforms = pixels === Pixels.transformedBytes
-        ? transformsAt(x, first + count) + first * TRANSFORM_FLOATS * 4
-        : 0;
+      const transforms = pixels === Pixels.transformedBytes ? ints[Control.transforms]! : 0;
       wasm.lenet_forward(net, x + first * IMAGE_PIXELS * (bytes ? 1 : 4), count, bytes, transforms);
       if (task === Task.forwardBackward) {
         wasm.lenet_backward(net, labels + first * 4, ints[Control.count]!, floats[Control.scale]!);
@@ -65,6 +60,7 @@ await onSetup(async (data: WorkerSetup) => {
         eps!,
         accB1!,
         accB2!,
+        floats[Control.decay]!,
         ints[Control.from]!,
         ints[Control.to]!,
       );

@@ -51,6 +51,8 @@ export interface FusedAdamState {
   m: Float32Array;
   /** Second moments. */
   v: Float32Array;
+  /** The weights' moving average, when the trainer keeps one. */
+  average?: Float32Array;
 }
 
 /** Loss and correct predictions of one step's batch (before the update). */
@@ -73,6 +75,13 @@ export interface FusedOptions {
    * @default {{ beta1: 0.9, beta2: 0.999 }}
    */
   adam?: { beta1?: number; beta2?: number };
+  /**
+   * Keep an exponential moving average of the weights, updated after every step with this decay
+   * (0.999: about the last thousand steps), for {@linkcode FusedTrainer.averagedWeights} and
+   * `predict(images, true)`. 0 keeps none.
+   * @default 0
+   */
+  averageDecay?: number;
   /**
    * Which build of the WebAssembly module runs the steps: `plain` (a multiply and an add: the same
    * bits on every CPU) or `relaxed` (relaxed SIMD's fused multiply-add: faster, rounded once where
@@ -123,6 +132,7 @@ export class FusedTrainer {
   readonly #netList: number;
   readonly #helpers: Helper[];
   readonly #betas: [number, number];
+  readonly #decay: number;
   #steps = 0;
 
   private constructor(
@@ -132,8 +142,10 @@ export class FusedTrainer {
     sizes: { maxBatch: number; numClasses: number; x: number; labels: number; netList: number },
     helpers: Helper[],
     betas: [number, number],
+    decay: number,
   ) {
     this.#betas = betas;
+    this.#decay = decay;
     this.#wasm = wasm;
     this.#memory = memory;
     this.#net = net;
@@ -186,8 +198,13 @@ export class FusedTrainer {
     const k = config.numClasses;
     const { beta1 = ADAM.beta1, beta2 = ADAM.beta2 } = options.adam ?? {};
     const sizes = { maxBatch, numClasses: k, x, labels, netList };
-    const trainer = new FusedTrainer(wasm, memory, nets[0]!, sizes, helpers, [beta1, beta2]);
+    const decay = options.averageDecay ?? 0;
+    if (!(decay >= 0 && decay < 1)) {
+      throw new ConfigError(`Invalid averageDecay: expected [0, 1), got ${decay}`);
+    }
+    const trainer = new FusedTrainer(wasm, memory, nets[0]!, sizes, helpers, [beta1, beta2], decay);
     trainer.#params().set(weights);
+    trainer.#average().set(weights); // the average starts where the weights do
     return trainer;
   }
 
@@ -211,6 +228,10 @@ export class FusedTrainer {
 
   #params(): Float32Array {
     return this.#view(this.#wasm.lenet_params(this.#net), this.#count());
+  }
+
+  #average(): Float32Array {
+    return this.#view(this.#wasm.lenet_average(this.#net), this.#count());
   }
 
   // Threads that work on a batch of n images: all of them, or one per image when n is smaller.
@@ -249,6 +270,8 @@ export class FusedTrainer {
       const { ints, floats } = helper;
       ints[Control.first] = chunk(i + 1), ints[Control.count] = chunk(i + 2) - chunk(i + 1);
       ints[Control.bytes] = transforms ? Pixels.transformedBytes : bytes;
+      // the transforms of all the batch's images follow its bytes; this thread's from its first image
+      ints[Control.transforms] = transforms ? at + chunk(i + 1) * TRANSFORM_FLOATS * 4 : 0;
       floats[Control.scale] = 1 / n;
       return hand(helper, labels ? Task.forwardBackward : Task.forward);
     });
@@ -290,10 +313,12 @@ export class FusedTrainer {
    * on both threads, `maxBatch` images at a time): a fast evaluation between epochs.
    *
    * @param pixels Images of 784 pixels, floats in [0, 1] or bytes.
+   * @param averaged Under the weights' moving average, when the trainer keeps one.
    * @returns `numClasses` probabilities per image.
    * @throws {RangeError} When the pixels are not whole 28x28 images.
    */
-  predict(pixels: Float32Array | Uint8Array): Float32Array {
+  predict(pixels: Float32Array | Uint8Array, averaged = false): Float32Array {
+    if (averaged && this.#decay > 0) return this.#withAverage(() => this.predict(pixels));
     const count = pixels.length / IMAGE_PIXELS, k = this.#numClasses;
     if (!Number.isInteger(count)) {
       throw new RangeError(`Expected ${IMAGE_PIXELS} pixels per image, got ${pixels.length} in all`);
@@ -336,9 +361,10 @@ export class FusedTrainer {
       helper.ints[Control.from] = from(i + 1), helper.ints[Control.to] = from(i + 2);
       helper.ints[Control.nets] = active;
       helper.floats.set(adam, Control.adam);
+      helper.floats[Control.decay] = this.#decay;
       return hand(helper, Task.adam);
     });
-    this.#wasm.lenet_adam(this.#net, this.#netList, active, ...adam, 0, from(1));
+    this.#wasm.lenet_adam(this.#net, this.#netList, active, ...adam, this.#decay, 0, from(1));
     generations.forEach((generation, i) => finish(this.#helpers[i]!, generation));
     return result;
   }
@@ -362,6 +388,26 @@ export class FusedTrainer {
     return sum;
   }
 
+  // runs fn with the moving average in the weights' place, then puts the weights back
+  #withAverage<T>(fn: () => T): T {
+    const weights = this.#params().slice();
+    this.#params().set(this.#average());
+    try {
+      return fn();
+    } finally {
+      this.#params().set(weights);
+    }
+  }
+
+  /**
+   * A copy of the weights' moving average (the weights themselves when the trainer keeps none).
+   *
+   * @returns One float per parameter, in tfjs's order.
+   */
+  averagedWeights(): Float32Array {
+    return (this.#decay > 0 ? this.#average() : this.#params()).slice();
+  }
+
   /**
    * A copy of Adam's state, to checkpoint.
    *
@@ -373,6 +419,7 @@ export class FusedTrainer {
       steps: this.#steps,
       m: this.#view(this.#wasm.lenet_moments(this.#net, 0), n).slice(),
       v: this.#view(this.#wasm.lenet_moments(this.#net, 1), n).slice(),
+      ...(this.#decay > 0 ? { average: this.#average().slice() } : {}),
     };
   }
 
@@ -389,6 +436,12 @@ export class FusedTrainer {
     }
     this.#view(this.#wasm.lenet_moments(this.#net, 0), n).set(state.m);
     this.#view(this.#wasm.lenet_moments(this.#net, 1), n).set(state.v);
+    if (state.average) {
+      if (state.average.length !== n) {
+        throw new RangeError(`The moving average has ${state.average.length} weights`);
+      }
+      this.#average().set(state.average);
+    }
     this.#steps = state.steps;
   }
 
