@@ -188,7 +188,7 @@ function maxPoolGradWasm(
     attrs.pad,
     attrs.dimRoundingMode,
   );
-  return computeOnHeap(backend, input.shape, input, dy, info, maxPoolGradNHWC);
+  return computeOnHeap(backend, input.shape, input, dy, info, simd?.maxPoolGrad ?? maxPoolGradNHWC);
 }
 
 /** The geometry of the convolution a gradient kernel differentiates (NHWC only). */

@@ -17,6 +17,8 @@ export interface SimdKernels {
   conv2dBackpropInput(dy: Float32Array, filter: Float32Array, info: Conv2DInfo, dx: Float32Array): void;
   /** Batched matrix product `c = op(a) · op(b)`; a batch of 1 on either side is broadcast. */
   batchMatMul(a: Float32Array, b: Float32Array, c: Float32Array, shape: MatMulShape): void;
+  /** Input gradient of max pooling: `(x, dy, info, dx)`, NHWC. */
+  maxPoolGrad(x: Float32Array, dy: Float32Array, info: Conv2DInfo, dx: Float32Array): void;
 }
 
 /** The shape of a batched matrix product: `[batch, M, K] x [batch, K, N]`, before transposes. */
@@ -40,9 +42,11 @@ export interface MatMulShape {
 interface Exports {
   memory: WebAssembly.Memory;
   heap_base(): number;
-  conv2d_backprop_filter(a: number, b: number, out: number, ...geometry: number[]): void;
-  conv2d_backprop_input(a: number, b: number, out: number, ...geometry: number[]): void;
-  batch_matmul(a: number, b: number, out: number, ...shape: number[]): void;
+  conv2d_backprop_filter(a: number, b: number, out: number, ...geometryAndScratch: number[]): void;
+  conv2d_backprop_input(a: number, b: number, out: number, ...geometryAndScratch: number[]): void;
+  conv_scratch_floats(batch: number, h: number, w: number, inC: number, outC: number): number;
+  batch_matmul(a: number, b: number, out: number, ...shapeAndScratch: number[]): void;
+  max_pool_grad(a: number, b: number, out: number, ...geometry: number[]): void;
 }
 
 function geometry(info: Conv2DInfo): number[] {
@@ -85,31 +89,54 @@ export async function loadSimdKernels(bytes?: Uint8Array<ArrayBuffer>): Promise<
   const wasm = instance.exports as unknown as Exports;
   const base = wasm.heap_base();
 
-  /** Copies a and b in, runs `kernel`, copies `out.length` floats back into `out`. */
+  /**
+   * Copies a and b in, runs `kernel` with room for `scratch` floats after its output (its address
+   * goes last among the arguments, when asked for), copies `out.length` floats back into `out`.
+   */
   const call = (
     kernel: (a: number, b: number, out: number, ...args: number[]) => void,
     a: Float32Array,
     b: Float32Array,
     args: number[],
     out: Float32Array,
+    scratch?: number,
   ) => {
     const aAt = (base + 15) & ~15,
-      bAt = aAt + ((a.byteLength + 15) & ~15),
-      outAt = bAt + ((b.byteLength + 15) & ~15);
-    const end = outAt + out.byteLength;
+      bAt = aAt + ((a.byteLength + 64 + 15) & ~15), // 64 bytes of slack after each: the blocked
+      outAt = bAt + ((b.byteLength + 64 + 15) & ~15), // product reads a little past a row
+      scratchAt = outAt + ((out.byteLength + 64 + 15) & ~15);
+    const end = scratchAt + 4 * (scratch ?? 0) + 64;
     const missing = end - wasm.memory.buffer.byteLength;
     if (missing > 0) wasm.memory.grow(Math.ceil(missing / 65536));
     const heap = new Float32Array(wasm.memory.buffer);
     heap.set(a, aAt / 4);
     heap.set(b, bAt / 4);
-    kernel(aAt, bAt, outAt, ...args);
+    kernel(aAt, bAt, outAt, ...args, ...(scratch === undefined ? [] : [scratchAt]));
     out.set(heap.subarray(outAt / 4, outAt / 4 + out.length));
   };
+  const convScratch = (info: Conv2DInfo) =>
+    wasm.conv_scratch_floats(info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outChannels);
   return {
-    conv2dBackpropFilter: (x, dy, info, dw) => call(wasm.conv2d_backprop_filter, x, dy, geometry(info), dw),
+    conv2dBackpropFilter: (x, dy, info, dw) =>
+      call(wasm.conv2d_backprop_filter, x, dy, geometry(info), dw, convScratch(info)),
     conv2dBackpropInput: (dy, filter, info, dx) =>
-      call(wasm.conv2d_backprop_input, dy, filter, geometry(info), dx),
+      call(wasm.conv2d_backprop_input, dy, filter, geometry(info), dx, convScratch(info)),
     batchMatMul: (a, b, c, { batchA, batchB, m, k, n, transposeA, transposeB }) =>
-      call(wasm.batch_matmul, a, b, [batchA, batchB, m, k, n, +transposeA, +transposeB], c),
+      call(wasm.batch_matmul, a, b, [batchA, batchB, m, k, n, +transposeA, +transposeB], c, k * n),
+    maxPoolGrad: (x, dy, info, dx) =>
+      call(wasm.max_pool_grad, x, dy, [
+        info.batchSize,
+        info.inHeight,
+        info.inWidth,
+        info.inChannels,
+        info.outHeight,
+        info.outWidth,
+        info.filterHeight,
+        info.filterWidth,
+        info.strideHeight,
+        info.strideWidth,
+        info.padInfo.top,
+        info.padInfo.left,
+      ], dx),
   };
 }
