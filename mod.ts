@@ -44,6 +44,7 @@ export { loadMnist, type LoadMnistOptions, type MnistData, type MnistPaths } fro
 export type { FusedAdamState } from "./src/engines/fused/trainer.ts";
 export { IdxError } from "./src/data/idx.ts";
 export { DataError, type LabeledImages, takeRange } from "./src/data/labeled_images.ts";
+export { normalizePixels, oneHot } from "./src/data/batch.ts";
 export { ModelFileError } from "./src/model/files.ts";
 export { type LayerSummary, LeNet, type LeNetCreateOptions } from "./src/model/lenet.ts";
 export type { LayersModel, Tensor, Tensor2D } from "./src/tfjs_types.ts";

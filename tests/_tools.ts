@@ -9,6 +9,13 @@ const tools = {
   "python3-onnx": () => runs(PYTHON, ["-c", "import onnx"]),
   chromium: () => runs("chromium", ["--version"]),
   "dataset-fashion-mnist": () => exists("/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz"),
+  // Deno's kernel and what runs a notebook headless (deno jupyter --install registers the kernel)
+  "jupyter-nbconvert python3-nbclient": () =>
+    runs("jupyter", ["nbconvert", "--version"]) && runs("jupyter", ["kernelspec", "list"]) &&
+    new TextDecoder().decode(
+      new Deno.Command("jupyter", { args: ["kernelspec", "list"] }).outputSync().stdout,
+    )
+      .includes("deno"),
 } as const;
 
 /** A Debian package a test needs. */
@@ -41,7 +48,10 @@ export function missing(tool: Tool): boolean {
   if (Deno.env.get("CI") === "true") return false; // CI installs every tool: run, and fail loudly
   if (!said.has(tool)) {
     said.add(tool);
-    console.error(`skipping tests that need ${tool}: not installed (apt-get install ${tool})`);
+    const hint = tool.startsWith("jupyter")
+      ? `apt-get install ${tool}, then deno jupyter --install`
+      : `apt-get install ${tool}`;
+    console.error(`skipping tests that need ${tool}: not installed (${hint})`);
   }
   return true;
 }

@@ -7,7 +7,7 @@
  */
 import { LenetError } from "../errors.ts";
 import { readBounded, statRegular } from "../_bounded_read.ts";
-import type { LabeledImages } from "./labeled_images.ts";
+import { type LabeledImages, showable } from "./labeled_images.ts";
 
 /** Magic number of an IDX file of unsigned-byte images with three dimensions (count, rows, cols). */
 export const IDX_IMAGES_MAGIC = 2051;
@@ -298,5 +298,5 @@ export function pairIdx(
       } labels`,
     );
   }
-  return { images: images.data, labels: labels.data, count, rows, cols };
+  return showable({ images: images.data, labels: labels.data, count, rows, cols });
 }

@@ -5,6 +5,8 @@
  * @module
  */
 import { LenetError } from "../errors.ts";
+import { imagesBundle } from "../notebook/bundles.ts";
+import { displayable } from "../notebook/display.ts";
 
 /** Images and labels read from an IDX pair: `count` images of `rows` x `cols` bytes. */
 export interface LabeledImages {
@@ -66,12 +68,30 @@ export function splitValidation(
  */
 export function takeRange(set: LabeledImages, start: number, end: number): LabeledImages {
   const size = set.rows * set.cols;
-  return {
+  return showable({
     ...set,
     images: set.images.subarray(start * size, end * size),
     labels: set.labels.subarray(start, end),
     count: end - start,
-  };
+  });
+}
+
+/**
+ * A set that shows itself in a Jupyter notebook as a grid of its first images and their labels.
+ *
+ * @param set The set.
+ * @returns The same set.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { showable } from "./labeled_images.ts";
+ * const set = showable({ images: new Uint8Array(4), labels: Uint8Array.of(1), count: 1, rows: 2, cols: 2 });
+ * assert.deepEqual(Object.keys(set), ["images", "labels", "count", "rows", "cols"]); // nothing else seen
+ * ```
+ */
+export function showable(set: LabeledImages): LabeledImages {
+  return displayable(set, () => imagesBundle(set));
 }
 
 /** Raised when data do not fit the model, such as a label the model has no output for. */

@@ -1,15 +1,40 @@
 /**
  * The tutorial's pictures as Vega-Lite specs: training curves, first- and second-layer filters,
  * feature maps of one digit, confusion matrix, most confident mistakes and sample grids.
- * Render them with `renderSvg` and `svgToPng` from `chart.ts`.
+ * Render them with `renderSvg` and `svgToPng` from `chart.ts`; in a Jupyter notebook each spec
+ * shows itself as its chart.
  *
  * @module
  */
 import * as tf from "../_tfjs.ts";
 import type { LabeledImages } from "../data/labeled_images.ts";
 import type { LeNet } from "../model/lenet.ts";
+import { chartBundle } from "../notebook/chart_bundles.ts";
+import { displayable } from "../notebook/display.ts";
 import { type ChartSpec, imageGridSpec, type ImageTile } from "./chart.ts";
-export { historySpec } from "./history.ts";
+import { historySpec as historyChart } from "./history.ts";
+import type { EpochLog } from "../train/types.ts";
+
+// A spec that shows itself in a Jupyter notebook as its chart.
+const shown = (spec: ChartSpec): ChartSpec => displayable(spec, () => chartBundle(spec));
+
+/**
+ * Loss and accuracy per epoch, training against validation, side by side.
+ *
+ * @param history The run's epochs.
+ * @returns A Vega-Lite spec (which a notebook shows as its chart).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { historySpec } from "./specs.ts";
+ * const log = { epoch: 1, loss: 0.3, accuracy: 0.9, valLoss: 0.2, valAccuracy: 0.95, seconds: 6, learningRate: 1e-3 };
+ * assert.equal(historySpec([log]).title, "Training curves");
+ * ```
+ */
+export function historySpec(history: EpochLog[]): ChartSpec {
+  return shown(historyChart(history));
+}
 
 /**
  * A convolution's filters on one diverging, shared scale: layer 1 (`getWeights(1)`, 6 filters of
@@ -44,7 +69,9 @@ export function filtersSpec(lenet: LeNet, layerIndex: 1 | 3): ChartSpec {
   }
   const name = layerIndex === 1 ? "conv1" : "conv2";
   const title = ci === 1 ? `${name} filters` : `${name} filters (column: output filter, row: input channel)`;
-  return imageGridSpec(tiles, { title, columns: co, cellSize: ci === 1 ? 24 : 12, colors: "diverging" });
+  return shown(
+    imageGridSpec(tiles, { title, columns: co, cellSize: ci === 1 ? 24 : 12, colors: "diverging" }),
+  );
 }
 
 /**
@@ -98,7 +125,7 @@ export function featureMapsSpec(lenet: LeNet, image: Float32Array, label: string
     );
   }
   x.dispose();
-  return { title: "Feature maps", vconcat: rows };
+  return shown({ title: "Feature maps", vconcat: rows });
 }
 
 /**
@@ -120,7 +147,7 @@ export function confusionSpec(matrix: number[][]): ChartSpec {
     row.map((n, p) => ({ true: t, predicted: p, n, off: t !== p && n > 0 }))
   );
   const total = values.reduce((a, v) => a + v.n, 0);
-  return {
+  return shown({
     title: `Confusion matrix (${total.toLocaleString("en-US")} test images)`,
     data: { values },
     width: 360,
@@ -149,7 +176,7 @@ export function confusionSpec(matrix: number[][]): ChartSpec {
         },
       },
     ],
-  };
+  });
 }
 
 /**
@@ -188,5 +215,5 @@ export function digitsSpec(
     height: set.rows,
     values: Array.from(set.images.subarray(i * size, (i + 1) * size), (v) => v / 255),
   }));
-  return imageGridSpec(tiles, { title, columns, cellSize: 3 });
+  return shown(imageGridSpec(tiles, { title, columns, cellSize: 3 }));
 }

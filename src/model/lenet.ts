@@ -14,6 +14,8 @@ import { artifactsProblem } from "./artifacts.ts";
 import { fileSaveHandler, ModelFileError, readModelArtifacts } from "./files.ts";
 import type { IOHandler, LayersModel, Tensor, Tensor2D } from "../tfjs_types.ts";
 import { checkWeights, type LeNetWeights } from "./weights.ts";
+import { summaryBundle } from "../notebook/bundles.ts";
+import { JUPYTER_DISPLAY, type MimeBundle } from "../notebook/display.ts";
 
 /** One row of {@linkcode LeNet.summary}. */
 export interface LayerSummary {
@@ -208,6 +210,25 @@ export class LeNet {
       });
     });
     return rows;
+  }
+
+  /**
+   * What a Jupyter notebook shows for a LeNet: its summary as a table (Deno's kernel calls this).
+   *
+   * @returns HTML and text.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { LeNet } from "./lenet.ts";
+   * import { JUPYTER_DISPLAY } from "../notebook/display.ts";
+   * const lenet = await LeNet.create();
+   * assert.match(lenet[JUPYTER_DISPLAY]()["text/html"] as string, /Total params: 106,154/);
+   * lenet.dispose();
+   * ```
+   */
+  [JUPYTER_DISPLAY](): MimeBundle {
+    return summaryBundle(this.summary(), this.summaryText());
   }
 
   /**

@@ -15,6 +15,8 @@ import { checkThreads, IMAGE_SIDE } from "../config.ts";
 import { checkGraph, GRAPH_LIMITS, type GraphLimits, OnnxModelError } from "./graph_check.ts";
 import { type PreparedDigit, prepareDigit } from "../images/digit.ts";
 import { decodeImage, type RasterImage, toGray } from "../images/decode.ts";
+import { classificationBundle } from "../notebook/bundles.ts";
+import { displayable } from "../notebook/display.ts";
 
 /**
  * The model `OnnxClassifier.load()` loads when given none: the most accurate LeNet this repository
@@ -250,7 +252,8 @@ export class OnnxClassifier {
       const row = Array.from(probs.subarray(i * this.numClasses, (i + 1) * this.numClasses));
       const ranked = row.map((probability, digit) => ({ digit, probability }))
         .sort((a, b) => b.probability - a.probability);
-      return { ...ranked[0]!, probabilities: row, top: ranked.slice(0, this.#topK) };
+      const answer = { ...ranked[0]!, probabilities: row, top: ranked.slice(0, this.#topK) };
+      return displayable(answer, () => classificationBundle(answer)); // in a notebook: bars
     });
   }
 
@@ -309,7 +312,9 @@ export class OnnxClassifier {
   async #classifyChecked(image: RasterImage): Promise<ImageClassification> {
     const prepared = prepareDigit(toGray(image), image.width, image.height);
     const [answer] = await this.classify(prepared.pixels);
-    return { ...answer!, prepared };
+    const result = { ...answer!, prepared };
+    // in a notebook: the 28x28 the model saw, beside its top classes
+    return displayable(result, () => classificationBundle({ ...result, pixels: prepared.pixels }));
   }
 
   #checkDigitInput(): void {

@@ -12,6 +12,8 @@ import { saveCheckpoint, type TrainState } from "./checkpoint.ts";
 import { stepEngine } from "./_step_engine.ts";
 import { runEpochs } from "./loop.ts";
 import type { BatchProgress, EpochLog } from "./types.ts";
+import { historyBundle } from "../notebook/chart_bundles.ts";
+import { displayable } from "../notebook/display.ts";
 
 /** Options of {@linkcode train}: the recipe (defaults in `DEFAULT_TRAIN`) and the run's hooks. */
 export interface TrainOptions extends Partial<TrainConfig> {
@@ -99,5 +101,5 @@ export async function train(
     },
   });
   if (!result.interrupted) engine.finish(); // the moving average, when kept, is the model
-  return result;
+  return displayable(result, () => historyBundle(result.history)); // in a notebook: its curves
 }

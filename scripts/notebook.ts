@@ -1,0 +1,98 @@
+// Runs the tutorial notebook headless on Deno's Jupyter kernel and writes it back with its outputs
+// (Debian: apt-get install jupyter-nbconvert python3-nbclient, then deno jupyter --install):
+//   deno task notebook [--epochs 30] [--out notebooks/tutorial.ipynb]
+// It then checks what every code cell printed: an error in any of them fails the task.
+import { fileURLToPath } from "node:url";
+import { type FlagSpec, helpText, parseFlags, runMain, UsageError } from "../src/cli/flags.ts";
+import { NotOursError } from "../src/cli/ownership.ts";
+import { LenetError } from "../src/errors.ts";
+
+const NOTEBOOK = fileURLToPath(new URL("../notebooks/tutorial.ipynb", import.meta.url));
+
+const FLAGS: Record<string, FlagSpec> = {
+  epochs: { type: "integer", min: 1, max: 1000, description: "epochs the notebook trains", default: 30 },
+  out: {
+    type: "string",
+    description: "where the executed notebook goes (new, or a lenet notebook)",
+    default: "notebooks/tutorial.ipynb",
+    placeholder: "FILE",
+  },
+};
+
+/** A notebook as nbformat 4 writes it: what this script reads of it. */
+interface Notebook {
+  metadata?: { lenet?: string };
+  cells: {
+    cell_type: string;
+    outputs?: { output_type: string; ename?: string; evalue?: string; data?: object }[];
+  }[];
+}
+
+/** Raised when the notebook cannot run, or a cell of it failed. */
+class NotebookError extends LenetError {}
+
+async function refuseForeign(path: string): Promise<void> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return;
+    throw error;
+  }
+  let ours = false;
+  try {
+    ours = (JSON.parse(text) as Notebook).metadata?.lenet === "tutorial";
+  } catch { /* not JSON: not ours */ }
+  if (!ours) throw new NotOursError(`${path} exists and is not lenet's notebook: choose another --out`);
+}
+
+async function main(): Promise<number> {
+  const { flags, positionals, help } = parseFlags(FLAGS, Deno.args);
+  if (help) return (console.log(helpText("deno task notebook [options]", FLAGS)), 0);
+  if (positionals.length > 0) throw new UsageError(`Unexpected argument "${positionals[0]}"`);
+  const out = flags.out as string;
+  await refuseForeign(out);
+  const started = performance.now();
+  let result: Deno.CommandOutput;
+  try {
+    result = await new Deno.Command("jupyter", {
+      args: [
+        "nbconvert",
+        "--to",
+        "notebook",
+        "--execute",
+        "--ExecutePreprocessor.timeout=7200",
+        "--ExecutePreprocessor.kernel_name=deno",
+        NOTEBOOK,
+        "--output",
+        await Deno.realPath(".").then((cwd) => `${cwd}/${out}`),
+      ],
+      env: { LENET_NOTEBOOK_EPOCHS: String(flags.epochs) },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+    throw new NotebookError(
+      "jupyter not found: install it (Debian: apt-get install jupyter-nbconvert python3-nbclient), then deno jupyter --install",
+    );
+  }
+  const notebook = JSON.parse(await Deno.readTextFile(out).catch(() => '{"cells":[]}')) as Notebook;
+  const failed = notebook.cells.flatMap((cell, i) =>
+    (cell.outputs ?? []).filter((o) => o.output_type === "error").map((o) =>
+      `cell ${i}: ${o.ename}: ${o.evalue}`
+    )
+  );
+  if (!result.success || failed.length > 0) {
+    const why = failed[0] ?? new TextDecoder().decode(result.stderr).trim().split("\n").at(-1);
+    throw new NotebookError(`The notebook did not run through: ${why}`);
+  }
+  const code = notebook.cells.filter((cell) => cell.cell_type === "code");
+  console.log(
+    `ran ${NOTEBOOK} (${flags.epochs} epochs) in ${((performance.now() - started) / 1000).toFixed(0)} s: ` +
+      `${code.length} code cells, every one without an error; wrote ${out}`,
+  );
+  return 0;
+}
+
+await runMain(main);
