@@ -24,7 +24,8 @@
  */
 export type { Activation, LeNetConfig } from "./src/config.ts";
 export { ImageError, type PreparedDigit, prepareDigit } from "./src/images/digit.ts";
-export { decodeImage, type RasterImage, toGray } from "./src/images/decode.ts";
+export { decodeImage, type ImageLimits, type RasterImage, toGray } from "./src/images/decode.ts";
+export type { GraphLimits } from "./src/onnx/graph_check.ts";
 export {
   type Classification,
   type ClassScore,
@@ -35,5 +36,6 @@ export {
   SHIPPED_MODEL,
 } from "./src/onnx/classifier.ts";
 export { exportOnnx, type ExportOptions } from "./src/onnx/export.ts";
+export { configureOnnxRuntime, type OnnxRuntimeSettings, onnxThreads } from "./src/onnx/runtime.ts";
 export { LenetError } from "./src/errors.ts";
 export { type LeNetWeights, WeightsError } from "./src/model/weights.ts";

@@ -34,10 +34,18 @@ export { LenetError } from "./src/errors.ts";
 export { CheckpointError, loadCheckpoint, type TrainState } from "./src/train/checkpoint.ts";
 export {
   type Activation,
+  ACTIVATIONS,
   ConfigError,
   DEFAULT_LENET,
   DEFAULT_TRAIN,
+  type Engine,
+  ENGINES,
   type LeNetConfig,
+  type Recipe,
+  type RecipeName,
+  RECIPES,
+  type Schedule,
+  SCHEDULES,
   type TrainConfig,
 } from "./src/config.ts";
 export { loadMnist, type LoadMnistOptions, type MnistData, type MnistPaths } from "./src/data/dataset.ts";
@@ -50,6 +58,8 @@ export { type LayerSummary, LeNet, type LeNetCreateOptions } from "./src/model/l
 export type { LayersModel, Tensor, Tensor2D } from "./src/tfjs_types.ts";
 export { evaluate } from "./src/train/evaluate.ts";
 export { DivergedError } from "./src/train/loop.ts";
-export { train, type TrainOptions, type TrainResult } from "./src/train/train.ts";
+export { train, type TrainOptions, type TrainResult } from "./src/train.ts";
+export type { AdamState } from "./src/train/step_engine.ts";
+export type { MimeBundle } from "./src/notebook/display.ts";
 export type { BatchProgress, EpochLog, Evaluation } from "./src/train/types.ts";
 export { type LeNetWeights, WeightsError } from "./src/model/weights.ts";

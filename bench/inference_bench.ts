@@ -8,6 +8,7 @@ import * as ortNode from "npm:onnxruntime-node@1.30.0";
 import { initBackend } from "../src/engines/tfjs/backend.ts";
 import { loadMnist } from "../src/data/dataset.ts";
 import { OnnxClassifier } from "../src/onnx/classifier.ts";
+import { configureOnnxRuntime } from "../src/onnx/runtime.ts";
 import { LeNet } from "../src/model/lenet.ts";
 import { normalizePixels } from "../src/data/batch.ts";
 
@@ -19,7 +20,8 @@ const lenet = await LeNet.load(MODEL);
 const onnxBytes = await Deno.readFile(`${MODEL}/model.onnx`);
 // onnxruntime-web's thread count is fixed when its wasm starts: one process per setting.
 const threads = Number(Deno.env.get("ORT_THREADS") ?? "1");
-const web = await OnnxClassifier.load(onnxBytes, { threads });
+configureOnnxRuntime({ threads });
+const web = await OnnxClassifier.load(onnxBytes);
 const native = await ortNode.InferenceSession.create(onnxBytes, { intraOpNumThreads: 1 });
 
 const batch = (n: number) => pixels.subarray(0, n * IMAGE_PIXELS);

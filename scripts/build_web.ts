@@ -10,9 +10,9 @@ import { type FlagSpec, helpText, parseFlags, runMain } from "../src/cli/flags.t
 import { checkReplaceableFolder, writeOwnerMarker } from "../src/cli/ownership.ts";
 import { chooseModel } from "../src/cli/shipped_models.ts";
 import { mnistPaths } from "../src/data/dataset.ts";
-import { bundleForBrowser } from "../src/web/bundle.ts";
+import { bundleForBrowser } from "../web/bundle.ts";
 
-const FLAGS: Record<string, FlagSpec> = {
+const FLAGS = {
   out: {
     type: "string",
     description: "folder to write the page to (new, empty, or a page built here before)",
@@ -24,14 +24,14 @@ const FLAGS: Record<string, FlagSpec> = {
     description: "ONNX model the page starts with (default: as predict picks it)",
     placeholder: "FILE",
   },
-};
+} satisfies Record<string, FlagSpec>;
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 /** The page's bundles: entry point → file in the output. */
 const BUNDLES: Record<string, string> = {
-  "web/app.ts": "app.js",
-  "web/train_worker.ts": "train_worker.js",
-  "web/curves.ts": "curves.js",
+  "web/page/app.ts": "app.js",
+  "web/page/train_worker.ts": "train_worker.js",
+  "web/page/curves.ts": "curves.js",
   "src/engines/fused/_worker.ts": "fused_worker.js", // the trainer's second thread
 };
 /** onnxruntime-web's WebAssembly-only browser build: its module, the loader and the binary. */
@@ -59,7 +59,7 @@ async function gzip(source: string, target: string): Promise<number> {
 async function main(): Promise<number> {
   const { flags, help } = parseFlags(FLAGS, Deno.args);
   if (help) return (console.log(helpText("deno task build:web [options]", FLAGS)), 0);
-  const out = resolve(flags.out as string);
+  const out = resolve(flags.out);
   await checkReplaceableFolder(out, "page"); // absent, empty, or a page built here: nothing else is touched
   const started = performance.now();
   await Deno.mkdir(join(out, "ort"), { recursive: true });
@@ -70,7 +70,7 @@ async function main(): Promise<number> {
   await Deno.mkdir(join(out, "models"), { recursive: true });
   await bundle(out);
   for (const file of ["index.html", "style.css"]) {
-    await Deno.copyFile(join(ROOT, "web", file), join(out, file));
+    await Deno.copyFile(join(ROOT, "web", "page", file), join(out, file));
   }
   const ortDir = dirname(fileURLToPath(import.meta.resolve("npm:onnxruntime-web@1.30.0")));
   for (const file of ORT_FILES) await Deno.copyFile(join(ortDir, file), join(out, "ort", file));
@@ -78,7 +78,7 @@ async function main(): Promise<number> {
   for (const source of Object.values(mnistPaths())) {
     mnistBytes += await gzip(source, join(out, "mnist", `${basename(source)}.gz`));
   }
-  const { path, why } = await chooseModel(flags.model as string | undefined);
+  const { path, why } = await chooseModel(flags.model);
   // named as predict names it: its path, relative to the repository when inside it
   const name = relative(ROOT, path).startsWith("..") ? path : relative(ROOT, path);
   const file = `models/${name.replace(/\.onnx$/, "").replace(/[^\w.-]+/g, "-").replace(/^[-.]+/, "")}.onnx`;

@@ -8,14 +8,14 @@ import { writeFileAtomic } from "../src/_atomic.ts";
 import { LeNet } from "../src/model/lenet.ts";
 import { exportOnnx } from "../src/onnx/export.ts";
 
-const FLAGS: Record<string, FlagSpec> = {
+const FLAGS = {
   out: {
     type: "string",
     description:
       "ONNX file to write (default: <model dir>/model.onnx); an existing one only if lenet wrote it",
     placeholder: "FILE",
   },
-};
+} satisfies Record<string, FlagSpec>;
 
 async function main(): Promise<number> {
   const { flags, positionals, help } = parseFlags(FLAGS, Deno.args);
@@ -27,7 +27,7 @@ async function main(): Promise<number> {
     throw new UsageError("Expected one model directory: deno task export <model dir>");
   }
   const dir = positionals[0]!;
-  const out = (flags.out as string | undefined) ?? join(dir, RUN_FILES.onnx);
+  const out = flags.out ?? join(dir, RUN_FILES.onnx);
   await checkReplaceableFile(out, "onnx"); // before anything is loaded
   const lenet = await LeNet.load(dir);
   const bytes = exportOnnx(lenet.toWeights());

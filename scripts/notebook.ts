@@ -9,7 +9,7 @@ import { LenetError } from "../src/errors.ts";
 
 const NOTEBOOK = fileURLToPath(new URL("../notebooks/tutorial.ipynb", import.meta.url));
 
-const FLAGS: Record<string, FlagSpec> = {
+const FLAGS = {
   epochs: { type: "integer", min: 1, max: 1000, description: "epochs the notebook trains", default: 30 },
   out: {
     type: "string",
@@ -17,7 +17,7 @@ const FLAGS: Record<string, FlagSpec> = {
     default: "notebooks/tutorial.ipynb",
     placeholder: "FILE",
   },
-};
+} satisfies Record<string, FlagSpec>;
 
 /** A notebook as nbformat 4 writes it: what this script reads of it. */
 interface Notebook {
@@ -50,7 +50,7 @@ async function main(): Promise<number> {
   const { flags, positionals, help } = parseFlags(FLAGS, Deno.args);
   if (help) return (console.log(helpText("deno task notebook [options]", FLAGS)), 0);
   if (positionals.length > 0) throw new UsageError(`Unexpected argument "${positionals[0]}"`);
-  const out = flags.out as string;
+  const out = flags.out;
   await refuseForeign(out);
   const started = performance.now();
   let result: Deno.CommandOutput;

@@ -4,7 +4,7 @@ import { type FlagSpec, helpText, parseFlags, runMain, UsageError } from "../src
 import { checkRunDir, readRunHistory } from "../src/cli/run_dir.ts";
 import { writeHistoryPlot } from "../src/figures/report.ts";
 
-const FLAGS: Record<string, FlagSpec> = {};
+const FLAGS = {} satisfies Record<string, FlagSpec>;
 
 async function main(): Promise<number> {
   const { positionals, help } = parseFlags(FLAGS, Deno.args);

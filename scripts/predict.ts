@@ -15,11 +15,12 @@ import { IMAGE_SIDE } from "../src/config.ts";
 import { readImageFile } from "../src/images/decode.ts";
 import { chooseModel, LOCAL_RUN_REASON } from "../src/cli/shipped_models.ts";
 import { type Classification, OnnxClassifier, OnnxModelError } from "../src/onnx/classifier.ts";
+import { configureOnnxRuntime } from "../src/onnx/runtime.ts";
 import { grayToText, stdoutHasColor } from "../src/cli/terminal.ts";
 
 const IMAGE_EXTENSIONS = /\.(png|jpe?g)$/i;
 
-const FLAGS: Record<string, FlagSpec> = {
+const FLAGS = {
   model: {
     type: "string",
     description:
@@ -30,7 +31,7 @@ const FLAGS: Record<string, FlagSpec> = {
   json: { type: "boolean", description: "print one JSON array of results" },
   show: { type: "boolean", description: "print the 28x28 the model saw" },
   threads: { type: "integer", min: 1, description: "onnxruntime-web threads", default: 1 },
-};
+} satisfies Record<string, FlagSpec>;
 
 async function expandInputs(paths: string[]): Promise<string[]> {
   const files: string[] = [];
@@ -56,9 +57,9 @@ async function expandInputs(paths: string[]): Promise<string[]> {
 
 // A model predict picked by itself (the newest local run) that cannot answer is named, with what
 // to do; predict does not silently answer with another model instead.
-async function loadNaming(path: string, why: string, threads: number): Promise<OnnxClassifier> {
+async function loadNaming(path: string, why: string): Promise<OnnxClassifier> {
   try {
-    return await OnnxClassifier.load(path, { threads });
+    return await OnnxClassifier.load(path);
   } catch (error) {
     if (why === LOCAL_RUN_REASON && error instanceof OnnxModelError) {
       throw new OnnxModelError(
@@ -82,8 +83,9 @@ async function main(): Promise<number> {
     return 0;
   }
   if (positionals.length === 0) throw new UsageError("No image given: deno task predict <image|dir>...");
-  const { path: modelPath, why } = await chooseModel(flags.model as string | undefined);
-  const classifier = await loadNaming(modelPath, why, flags.threads as number);
+  const { path: modelPath, why } = await chooseModel(flags.model);
+  configureOnnxRuntime({ threads: flags.threads });
+  const classifier = await loadNaming(modelPath, why);
   if (!flags.json) console.log(`model: ${printable(modelPath)} (${why})`);
   const files = await expandInputs(positionals);
   if (files.length === 0) throw new UsageError(`No PNG or JPEG images in ${positionals.join(", ")}`);

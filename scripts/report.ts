@@ -8,9 +8,9 @@ import { LeNet } from "../src/model/lenet.ts";
 import { writeReport } from "../src/figures/report.ts";
 import { evaluate } from "../src/train/evaluate.ts";
 
-const FLAGS: Record<string, FlagSpec> = {
+const FLAGS = {
   index: { type: "number", description: "test image whose feature maps are drawn", default: 0 },
-};
+} satisfies Record<string, FlagSpec>;
 
 async function main(): Promise<number> {
   const { flags, positionals, help } = parseFlags(FLAGS, Deno.args);
@@ -23,7 +23,7 @@ async function main(): Promise<number> {
   const lenet = await LeNet.load(dir);
   const { epochs: history, train: recipe } = await readRunHistory(dir);
   const { test } = await loadMnist();
-  const featureIndex = flags.index as number;
+  const featureIndex = flags.index;
   if (!Number.isInteger(featureIndex) || featureIndex < 0 || featureIndex >= test.count) {
     throw new UsageError(`Invalid --index: expected 0..${test.count - 1}, got ${featureIndex}`);
   }

@@ -3,9 +3,9 @@
 // two threads) on every response.
 //   deno task serve [--port 8000] [--dir dist/web]
 import { type FlagSpec, helpText, parseFlags, runMain, UsageError } from "../src/cli/flags.ts";
-import { serveStatic } from "../src/web/static_server.ts";
+import { serveStatic } from "../web/static_server.ts";
 
-const FLAGS: Record<string, FlagSpec> = {
+const FLAGS = {
   port: {
     type: "integer",
     min: 0,
@@ -14,15 +14,15 @@ const FLAGS: Record<string, FlagSpec> = {
     default: 8000,
   },
   dir: { type: "string", description: "folder to serve", default: "dist/web", placeholder: "DIR" },
-};
+} satisfies Record<string, FlagSpec>;
 
 async function main(): Promise<number> {
   const { flags, help } = parseFlags(FLAGS, Deno.args);
   if (help) return (console.log(helpText("deno task serve [options]", FLAGS)), 0);
-  const dir = flags.dir as string;
+  const dir = flags.dir;
   const index = await Deno.stat(`${dir}/index.html`).catch(() => undefined);
   if (!index?.isFile) throw new UsageError(`No page in ${dir}: run deno task build:web first`);
-  const server = await serveStatic(dir, flags.port as number);
+  const server = await serveStatic(dir, flags.port);
   // Ctrl-C and kill stop it cleanly. Registered now, while file descriptors are free: Deno sets up
   // its signal handling on first use and panics if the process is out of them by then.
   const stop = () => void server.shutdown();

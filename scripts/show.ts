@@ -12,9 +12,14 @@ import { checkReplaceableFile } from "../src/cli/ownership.ts";
 import { imageGridSpec, renderSvg, svgToPng } from "../src/figures/chart.ts";
 import { grayToText, stdoutHasColor } from "../src/cli/terminal.ts";
 
-const FLAGS: Record<string, FlagSpec> = {
+const FLAGS = {
   index: { type: "number", description: "first image to show", default: 0 },
-  split: { type: "string", description: "train | test", default: "train" },
+  split: {
+    type: "string",
+    choices: ["train", "test"] as const,
+    description: "which MNIST set",
+    default: "train",
+  },
   grid: { type: "number", description: "show N images from --index on", default: 1 },
   out: {
     type: "string",
@@ -51,7 +56,7 @@ const FLAGS: Record<string, FlagSpec> = {
     description: "with --alpha: the Gaussian smoothing its field, pixels",
     default: DEFAULT_TRAIN.augmentSigma,
   },
-};
+} satisfies Record<string, FlagSpec>;
 const PER_ROW = 8;
 
 function columnsAvailable(): number {
@@ -81,13 +86,10 @@ async function main(): Promise<number> {
   const { flags, positionals, help } = parseFlags(FLAGS, Deno.args);
   if (help) return (console.log(helpText("deno task show [options]", FLAGS)), 0);
   if (positionals.length > 0) throw new UsageError(`Unexpected argument "${positionals[0]}"`);
-  const split = flags.split as string;
-  if (split !== "train" && split !== "test") {
-    throw new UsageError(`Invalid --split: expected train or test, got "${split}"`);
-  }
-  if (flags.out) await checkReplaceableFile(flags.out as string, "png"); // before loading anything
+  const split = flags.split;
+  if (flags.out) await checkReplaceableFile(flags.out, "png"); // before loading anything
   const set = (await loadMnist())[split];
-  const index = flags.index as number, grid = flags.grid as number;
+  const index = flags.index, grid = flags.grid;
   if (!Number.isInteger(index) || index < 0 || index >= set.count) {
     throw new UsageError(
       `Invalid --index: expected 0..${set.count - 1} for the ${split} split, got ${index}`,
@@ -97,10 +99,10 @@ async function main(): Promise<number> {
     throw new UsageError(`Invalid --grid: expected a positive integer, got ${grid}`);
   }
   const { images, captions, title, columns } = flags.augment
-    ? augmentations(set, index, flags.augment as number, flags.seed as number, {
-      elastic: flags.elastic as number,
-      alpha: flags.alpha as number,
-      sigma: flags.sigma as number,
+    ? augmentations(set, index, flags.augment, flags.seed, {
+      elastic: flags.elastic,
+      alpha: flags.alpha,
+      sigma: flags.sigma,
     })
     : plainImages(set, index, grid, split);
   console.log(terminalGrid(images, captions, stdoutHasColor()));
@@ -111,7 +113,7 @@ async function main(): Promise<number> {
       columns: columns ?? Math.min(PER_ROW, images.length),
       cellSize: 4,
     });
-    await writeFileAtomic(flags.out as string, await svgToPng(await renderSvg(spec), 3));
+    await writeFileAtomic(flags.out, await svgToPng(await renderSvg(spec), 3));
     console.log(`wrote ${flags.out}`);
   }
   return 0;

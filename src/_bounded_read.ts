@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { LenetError } from "./errors.ts";
+import { firstLine, LenetError } from "./errors.ts";
 
 /** Makes the loader's own error from a one-line reason (which does not name the file). */
 export type ErrorOf = (message: string) => LenetError;
@@ -99,5 +99,5 @@ export function describeFsError(error: unknown): string {
   if (error instanceof Deno.errors.PermissionDenied) return "Permission denied";
   if (error instanceof Deno.errors.NotCapable) return "Outside the permissions this task runs with";
   if (error instanceof Deno.errors.IsADirectory) return "Is a directory";
-  return (error instanceof Error ? error.message : String(error)).split("\n")[0]!;
+  return firstLine(error);
 }

@@ -20,6 +20,21 @@ export type Activation = "sigmoid" | "relu" | "tanh" | "elu";
 /** Every {@linkcode Activation}, in the order the C engine numbers them. */
 export const ACTIVATIONS: readonly Activation[] = Object.freeze(["sigmoid", "relu", "tanh", "elu"]);
 
+/** A learning-rate schedule (see {@linkcode TrainConfig.schedule}). */
+export type Schedule = "constant" | "cosine" | "one-cycle";
+
+/** Every {@linkcode Schedule}. */
+export const SCHEDULES: readonly Schedule[] = Object.freeze(["constant", "cosine", "one-cycle"]);
+
+/** What runs the training steps (see {@linkcode TrainConfig.engine}). */
+export type Engine = "fused" | "tfjs";
+
+/** Every {@linkcode Engine}, the default first. */
+export const ENGINES: readonly Engine[] = Object.freeze(["fused", "tfjs"]);
+
+// "a, b or c", for the error that lists what a setting takes
+const oneOf = (names: readonly string[]) => `${names.slice(0, -1).join(", ")} or ${names.at(-1)}`;
+
 /** The architecture of a LeNet: every size the classic tutorial fixes, made configurable. */
 export interface LeNetConfig {
   /** Input image shape, height x width x channels. */
@@ -134,14 +149,14 @@ export interface TrainConfig {
    * Learning-rate schedule over all steps: constant; cosine decay to zero; or one-cycle (linear
    * warm-up to the peak over the first `warmup` share of the steps, then cosine decay to zero).
    */
-  schedule: "constant" | "cosine" | "one-cycle";
+  schedule: Schedule;
   /** One-cycle's linear warm-up, as a share of all steps. */
   warmup: number;
   /**
    * What runs the training steps: `fused` (the whole step in one call into our own WebAssembly
    * SIMD module, `FusedTrainer`) or `tfjs` (tfjs's wasm SIMD backend with our kernels, ~10x slower).
    */
-  engine: "tfjs" | "fused";
+  engine: Engine;
   /** Threads of the fused engine, each taking a share of every batch; 0 for {@linkcode defaultThreads}. */
   threads: number;
   /**
@@ -222,6 +237,12 @@ export interface Recipe {
   train: Partial<TrainConfig>;
 }
 
+/** A recipe's name (see {@linkcode RECIPES}). */
+export type RecipeName = "tutorial" | "cosine" | "best";
+
+/** Every {@linkcode RecipeName}, the default first. */
+export const RECIPE_NAMES: readonly RecipeName[] = Object.freeze(["tutorial", "cosine", "best"]);
+
 /**
  * The recipes `--recipe` names. Flags given beside one override it.
  *
@@ -233,7 +254,7 @@ export interface Recipe {
  * assert.equal(resolveTrainConfig(RECIPES.cosine.train).schedule, "cosine");
  * ```
  */
-export const RECIPES: Readonly<Record<"tutorial" | "cosine" | "best", Recipe>> = Object.freeze({
+export const RECIPES: Readonly<Record<RecipeName, Recipe>> = Object.freeze({
   tutorial: {
     description:
       "the default, as the tutorial video runs it: 30 epochs, Adam 1e-3 constant, batch 32, sigmoid",
@@ -463,11 +484,11 @@ export function resolveTrainConfig(overrides: Partial<TrainConfig> = {}): TrainC
   if (!(config.warmup >= 0 && config.warmup < 1)) {
     throw new ConfigError(`Invalid warmup: expected a number in [0, 1), got ${config.warmup}`);
   }
-  if (!["constant", "cosine", "one-cycle"].includes(config.schedule)) {
-    throw new ConfigError(`Unknown schedule "${config.schedule}": expected constant, cosine or one-cycle`);
+  if (!SCHEDULES.includes(config.schedule)) {
+    throw new ConfigError(`Unknown schedule "${config.schedule}": expected ${oneOf(SCHEDULES)}`);
   }
-  if (config.engine !== "tfjs" && config.engine !== "fused") {
-    throw new ConfigError(`Unknown engine "${config.engine}": expected tfjs or fused`);
+  if (!ENGINES.includes(config.engine)) {
+    throw new ConfigError(`Unknown engine "${config.engine}": expected ${oneOf(ENGINES)}`);
   }
   if (config.threads !== 0) checkThreads(config.threads, FUSED_MAX_THREADS); // 0: defaultThreads
   if (!(config.averageDecay >= 0 && config.averageDecay < 1)) {

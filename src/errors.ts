@@ -31,3 +31,22 @@ export class LenetError extends Error {
     this.name = new.target.name;
   }
 }
+
+/**
+ * The first line of an error's message (or of what was thrown): what a message of ours quotes
+ * from a library's error, whose later lines are its stack or its context.
+ *
+ * @param error What was thrown.
+ * @returns Its message's first line.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { firstLine } from "./errors.ts";
+ * assert.equal(firstLine(new SyntaxError("Unexpected token\n    at JSON.parse")), "Unexpected token");
+ * assert.equal(firstLine("plain"), "plain");
+ * ```
+ */
+export function firstLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split("\n")[0]!;
+}

@@ -18,14 +18,14 @@ import {
   photographed,
   photoOfDigit,
   printedDigitSvg,
-} from "../src/images/synthetic.ts";
+} from "../testing/synthetic.ts";
 import { imageGridSpec, renderSvg, svgToPng } from "../src/figures/chart.ts";
 import { decodeImage } from "../src/images/decode.ts";
 import { writeFileAtomic } from "../src/_atomic.ts";
 import { checkReplaceableFile } from "../src/cli/ownership.ts";
 import { ImageError } from "../src/images/digit.ts";
 
-const FLAGS: Record<string, FlagSpec> = {
+const FLAGS = {
   model: {
     type: "string",
     description: "ONNX model (default: as predict picks it)",
@@ -54,16 +54,16 @@ const FLAGS: Record<string, FlagSpec> = {
     description: "also write the first 20 renderings of each kind here",
     placeholder: "DIR",
   },
-};
+} satisfies Record<string, FlagSpec>;
 
 async function main(): Promise<number> {
   const { flags, help } = parseFlags(FLAGS, Deno.args);
   if (help) return (console.log(helpText("deno task eval:images [options]", FLAGS)), 0);
   const { test } = await loadMnist();
-  const { path: model, why } = await chooseModel(flags.model as string | undefined);
+  const { path: model, why } = await chooseModel(flags.model);
   console.log(`model: ${model} (${why})`);
   const classifier = await OnnxClassifier.load(model);
-  const count = Math.min(test.count, flags.count as number);
+  const count = Math.min(test.count, flags.count);
   const random = mulberry32(1234);
   const kinds = {
     photo: (digit: Uint8Array) => {
@@ -75,7 +75,7 @@ async function main(): Promise<number> {
       return encodePng({ width: img.width, height: img.height, data: img.data, channels: 4, depth: 8 });
     },
   };
-  const write = flags.write as string | undefined;
+  const write = flags.write;
   if (write) await Deno.mkdir(write, { recursive: true });
   const report: Record<string, number> = {};
   for (const [kind, render] of Object.entries(kinds)) {
@@ -94,12 +94,12 @@ async function main(): Promise<number> {
     report[kind] = correct / count;
     console.log(`${kind}: ${(100 * correct / count).toFixed(2)}% of ${count} MNIST test digits`);
   }
-  if (flags.mistakes) await checkReplaceableFile(flags.mistakes as string, "png"); // before minutes of work
+  if (flags.mistakes) await checkReplaceableFile(flags.mistakes, "png"); // before minutes of work
   const printed = await printedDigits(
     classifier,
-    flags.fonts as string,
-    flags["printed-variants"] as number,
-    flags.mistakes as string | undefined,
+    flags.fonts,
+    flags["printed-variants"],
+    flags.mistakes,
   );
   Object.assign(report, printed);
   console.log(JSON.stringify({ model, count, ...report }));

@@ -8,9 +8,9 @@
 // progress for --timeout seconds is killed, and its input counted. Prints a table; exits 1 when an
 // input ended in an error of another type, a crash or a hang.
 import { type FlagSpec, helpText, parseFlags, runMain } from "../src/cli/flags.ts";
-import { type TargetName, TARGETS } from "./fuzz/targets.ts";
+import { type TargetName, TARGETS } from "../testing/fuzz_targets.ts";
 
-const FLAGS: Record<string, FlagSpec> = {
+const FLAGS = {
   count: { type: "integer", min: 1, description: "inputs per target", default: 10_000 },
   targets: {
     type: "string",
@@ -22,7 +22,7 @@ const FLAGS: Record<string, FlagSpec> = {
   "max-rss-mb": { type: "integer", min: 64, description: "memory cap of a child (peak RSS)", default: 1024 },
   timeout: { type: "number", min: 1, description: "seconds an input may take", default: 10 },
   json: { type: "boolean", description: "print the table as one JSON line" },
-};
+} satisfies Record<string, FlagSpec>;
 
 /** What one target's inputs came to. */
 interface Tally {
@@ -166,11 +166,11 @@ async function main(): Promise<number> {
   if (help) return (console.log(helpText("deno task fuzz [options]", FLAGS)), 0);
   const names = flags.targets === "all"
     ? Object.keys(TARGETS) as TargetName[]
-    : (flags.targets as string).split(",") as TargetName[];
+    : flags.targets.split(",") as TargetName[];
   const unknown = names.find((n) => !(n in TARGETS));
   if (unknown) throw new Error(`Unknown target "${unknown}": expected ${Object.keys(TARGETS).join(", ")}`);
-  const count = flags.count as number, batch = flags.batch as number, seed = flags.seed as number;
-  const options = { maxRssMb: flags["max-rss-mb"] as number, timeoutMs: (flags.timeout as number) * 1000 };
+  const count = flags.count, batch = flags.batch, seed = flags.seed;
+  const options = { maxRssMb: flags["max-rss-mb"], timeoutMs: flags.timeout * 1000 };
   const rows: [string, Tally][] = [];
   for (const name of names) {
     const tally: Tally = {

@@ -9,15 +9,15 @@ import { loadMnist } from "../src/data/dataset.ts";
 import { LeNet } from "../src/model/lenet.ts";
 import { gatherBatch } from "../src/data/batch.ts";
 
-const FLAGS: Record<string, FlagSpec> = {
+const FLAGS = {
   "batch-size": { type: "number", description: "images per step", default: 128 },
   steps: { type: "number", description: "timed steps", default: 20 },
-};
+} satisfies Record<string, FlagSpec>;
 
 async function main(): Promise<number> {
   const { flags, help } = parseFlags(FLAGS, Deno.args);
   if (help) return (console.log(helpText("deno task profile [options]", FLAGS)), 0);
-  const batch = flags["batch-size"] as number, steps = flags.steps as number;
+  const batch = flags["batch-size"], steps = flags.steps;
   await initBackend("wasm");
   const { train } = await loadMnist();
   const lenet = await LeNet.create();

@@ -10,7 +10,7 @@
 // Prints one JSON line. With --seeds 1,2,3 it runs the fast recipe once per seed, each in a
 // process of its own (so that each time counts from its own process start), and prints a line each.
 //   deno task speedrun [--epochs 3] [--batch-size 64] [--max-lr 4e-3] [--seed 1] [--seeds 1,2,3]
-import { type FlagSpec, helpText, parseFlags, runMain, UsageError } from "../src/cli/flags.ts";
+import { type FlagSpec, helpText, parseFlags, runMain } from "../src/cli/flags.ts";
 import {
   type Activation,
   ACTIVATIONS,
@@ -22,7 +22,7 @@ import {
 import { loadMnist, type MnistData } from "../src/data/dataset.ts";
 import { FusedTrainer } from "../src/engines/fused/trainer.ts";
 import { initialWeights } from "../src/model/weights.ts";
-import { fusedSteps } from "../src/train/fused_steps.ts";
+import { fusedSteps } from "../src/engines/fused/steps.ts";
 import { runEpochs } from "../src/train/loop.ts";
 import type { EpochLog } from "../src/train/types.ts";
 
@@ -37,7 +37,7 @@ const FAST = {
   activation: "relu",
 };
 
-const FLAGS: Record<string, FlagSpec> = {
+const FLAGS = {
   epochs: { type: "integer", min: 1, description: "epochs of the fast recipe", default: FAST.epochs },
   "batch-size": { type: "integer", min: 1, description: "images per step", default: FAST.batchSize },
   "max-lr": { type: "number", min: 1e-9, description: "peak learning rate", default: FAST.learningRate },
@@ -50,7 +50,12 @@ const FLAGS: Record<string, FlagSpec> = {
     description: "one-cycle's warm-up share",
     default: FAST.warmup,
   },
-  activation: { type: "string", description: ACTIVATIONS.join(" | "), default: FAST.activation },
+  activation: {
+    type: "string",
+    choices: ACTIVATIONS,
+    description: "of the hidden layers",
+    default: FAST.activation,
+  },
   target: { type: "number", min: 0, max: 1, description: "test accuracy to reach", default: 0.99 },
   seed: { type: "integer", min: 0, description: "seed of the fast recipe", default: 1 },
   seeds: {
@@ -59,7 +64,7 @@ const FLAGS: Record<string, FlagSpec> = {
     placeholder: "LIST",
   },
   "skip-default": { type: "boolean", description: "skip the default model's epoch" },
-};
+} satisfies Record<string, FlagSpec>;
 
 const elapsed = () => performance.now() / 1000; // since the process started
 
@@ -110,21 +115,20 @@ async function eachSeed(seeds: number[]): Promise<number> {
 async function main(): Promise<number> {
   const { flags, help } = parseFlags(FLAGS, Deno.args);
   if (help) return (console.log(helpText("deno task speedrun [options]", FLAGS)), 0);
-  const activation = flags.activation as Activation;
-  if (!ACTIVATIONS.includes(activation)) throw new UsageError(`Unknown --activation "${activation}"`);
-  if (flags.seeds) return await eachSeed((flags.seeds as string).split(",").map(Number));
+  const activation = flags.activation;
+  if (flags.seeds) return await eachSeed(flags.seeds.split(",").map(Number));
   const data = await loadMnist();
   const recipe = {
-    epochs: flags.epochs as number,
-    batchSize: flags["batch-size"] as number,
-    learningRate: flags["max-lr"] as number,
-    adamBeta1: flags["adam-beta1"] as number,
-    adamBeta2: flags["adam-beta2"] as number,
-    warmup: flags.warmup as number,
+    epochs: flags.epochs,
+    batchSize: flags["batch-size"],
+    learningRate: flags["max-lr"],
+    adamBeta1: flags["adam-beta1"],
+    adamBeta2: flags["adam-beta2"],
+    warmup: flags.warmup,
     schedule: "one-cycle" as const,
-    seed: flags.seed as number,
+    seed: flags.seed,
   };
-  const target = flags.target as number;
+  const target = flags.target;
   let reachedAt: number | null = null;
   const fast = await trainFused(data, activation, recipe, (log) => {
     console.log(

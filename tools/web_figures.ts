@@ -10,13 +10,13 @@ import { type FlagSpec, helpText, parseFlags, runMain } from "../src/cli/flags.t
 import { checkReplaceableFile } from "../src/cli/ownership.ts";
 import { SOFTWARE } from "../src/config.ts";
 import { withPngText } from "../src/images/png.ts";
-import { bundleForBrowser } from "../src/web/bundle.ts";
-import { serveStatic } from "../src/web/static_server.ts";
-import { Chromium, type Page } from "./browser/chromium.ts";
-import { drawStrokes } from "./browser/pad.ts";
-import { DIGIT_STROKES } from "../tests/web/strokes.ts";
+import { bundleForBrowser } from "../web/bundle.ts";
+import { serveStatic } from "../web/static_server.ts";
+import { Chromium, type Page } from "../testing/chromium.ts";
+import { drawStrokes } from "../testing/pad.ts";
+import { DIGIT_STROKES } from "../testing/strokes.ts";
 
-const FLAGS: Record<string, FlagSpec> = {
+const FLAGS = {
   runs: {
     type: "integer",
     min: 1,
@@ -25,7 +25,7 @@ const FLAGS: Record<string, FlagSpec> = {
     default: 2,
   },
   screenshot: { type: "string", description: "write README's screenshot here", placeholder: "FILE" },
-};
+} satisfies Record<string, FlagSpec>;
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const OUT = "dist/web-figures";
@@ -88,7 +88,7 @@ async function denoEpoch(): Promise<number> {
 async function main(): Promise<number> {
   const { flags, help } = parseFlags(FLAGS, Deno.args);
   if (help) return (console.log(helpText("deno task web:figures [options]", FLAGS)), 0);
-  if (flags.screenshot) await checkReplaceableFile(flags.screenshot as string, "png");
+  if (flags.screenshot) await checkReplaceableFile(flags.screenshot, "png");
   await build();
   const server = await serveStatic(join(ROOT, OUT), 0);
   const chromium = await Chromium.launch(1100, 1250, join(ROOT, "dist"));
@@ -109,7 +109,7 @@ async function main(): Promise<number> {
     console.log(`one prediction (pad pixels, preparation, onnxruntime-web): ${perPrediction.toFixed(1)} ms`);
     console.log(`threads: onnxruntime-web ${await page.evaluate("document.body.dataset.ortThreads")}`);
     const page_: number[] = [], deno: number[] = [];
-    for (let i = 0; i < (flags.runs as number); i++) {
+    for (let i = 0; i < flags.runs; i++) {
       deno.push(await denoEpoch());
       page_.push(await pageEpochs(page));
     }
@@ -135,7 +135,7 @@ async function main(): Promise<number> {
         mobile: false,
       });
       const png = withPngText(await page.screenshot(false), "Software", SOFTWARE); // ours to replace next time
-      await writeFileAtomic(flags.screenshot as string, png);
+      await writeFileAtomic(flags.screenshot, png);
       console.log(`wrote ${flags.screenshot}`);
     }
     const pageImagesPerSecond = 60_000 / Math.min(...page_);

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { LenetError } from "../errors.ts";
+import { firstLine, LenetError } from "../errors.ts";
 import { parseArgs } from "node:util";
 import denoJson from "../../deno.json" with { type: "json" };
 
@@ -18,6 +18,8 @@ export const MIN_DENO = "2.7.0";
 export interface FlagSpec {
   /** Value kind: numbers and integers are parsed and checked here. */
   type: "string" | "number" | "integer" | "boolean";
+  /** The values a string flag takes (any other is refused, naming them); its type is their union. */
+  choices?: readonly string[];
   /** Smallest value a number or integer may take. */
   min?: number;
   /** Largest value a number or integer may take. */
@@ -32,8 +34,23 @@ export interface FlagSpec {
   placeholder?: string;
 }
 
-/** Flag values by name; `explicit` lists the flags the user actually gave. */
-export type ParsedFlags = Record<string, string | number | boolean | undefined> & { explicit: Set<string> };
+/** The value a flag of spec `S` parses to: a number, a boolean, a string or one of its choices. */
+export type FlagValue<S extends FlagSpec> = [S["type"]] extends ["boolean"] ? boolean
+  : [S["type"]] extends ["string"] ? (S["choices"] extends readonly (infer C)[] ? C : string)
+  : [S["type"]] extends ["number" | "integer"] ? number
+  : string | number | boolean; // a table typed only as Record<string, FlagSpec>
+
+/**
+ * The values of a flag table, typed from it: a flag with a default (or a boolean) always has a
+ * value, any other may be `undefined`; `explicit` lists the flags the user actually gave.
+ */
+export type ParsedFlags<T extends Record<string, FlagSpec> = Record<string, FlagSpec>> =
+  & {
+    -readonly [K in keyof T]: T[K] extends { default: string | number | boolean } | { type: "boolean" }
+      ? FlagValue<T[K]>
+      : FlagValue<T[K]> | undefined;
+  }
+  & { explicit: Set<string> };
 
 /** Raised for a bad command line; scripts print its message and exit with status 2. */
 export class UsageError extends LenetError {}
@@ -55,10 +72,10 @@ export class UsageError extends LenetError {}
  * assert.equal(flags.epochs, 5);
  * ```
  */
-export function parseFlags(
-  specs: Record<string, FlagSpec>,
+export function parseFlags<const T extends Record<string, FlagSpec>>(
+  specs: T,
   args: string[],
-): { flags: ParsedFlags; positionals: string[]; help: boolean } {
+): { flags: ParsedFlags<T>; positionals: string[]; help: boolean } {
   const options: Record<string, { type: "string" | "boolean"; short?: string }> = {
     help: { type: "boolean", short: "h" },
     version: { type: "boolean", short: "V" },
@@ -78,23 +95,30 @@ export function parseFlags(
       strict: true,
     });
   } catch (error) {
-    throw new UsageError((error as Error).message.split("\n")[0]!.replace(/\. To specify.*$/, ""));
+    throw new UsageError(firstLine(error).replace(/\. To specify.*$/, ""));
   }
-  const flags = { explicit: new Set<string>() } as ParsedFlags;
+  const values: Record<string, string | number | boolean | undefined> = {}, explicit = new Set<string>();
   for (const [name, spec] of Object.entries(specs)) {
     const raw = (parsed.values as Record<string, string | boolean | undefined>)[name];
     if (raw === undefined) {
-      flags[name] = spec.default;
+      values[name] = spec.default ?? (spec.type === "boolean" ? false : undefined);
       continue;
     }
-    flags.explicit.add(name);
-    if (spec.type === "number" || spec.type === "integer") {
-      flags[name] = parseNumber(name, spec, String(raw));
-    } else {
-      flags[name] = raw;
-    }
+    explicit.add(name);
+    values[name] = spec.type === "number" || spec.type === "integer"
+      ? parseNumber(name, spec, String(raw))
+      : checkChoice(name, spec, raw);
   }
+  // the one place the values meet their table's types: each was parsed and checked against its spec
+  const flags = { ...values, explicit } as ParsedFlags<T>;
   return { flags, positionals: parsed.positionals, help: parsed.values.help === true };
+}
+
+function checkChoice(name: string, spec: FlagSpec, raw: string | boolean): string | boolean {
+  if (typeof raw === "string" && spec.choices && !spec.choices.includes(raw)) {
+    throw new UsageError(`Unknown --${name} "${raw}": expected ${spec.choices.join(", ")}`);
+  }
+  return raw;
 }
 
 // `--epochs -1` would read as an unknown flag `-1`: a value that looks like a negative number is
@@ -165,7 +189,7 @@ export function helpText(usage: string, specs: Record<string, FlagSpec>): string
   const rows = Object.entries(specs).map(([name, spec]) => {
     const value = spec.type === "boolean"
       ? ""
-      : ` ${spec.placeholder ?? (spec.type === "string" ? "VALUE" : "N")}`;
+      : ` ${spec.placeholder ?? spec.choices?.join("|") ?? (spec.type === "string" ? "VALUE" : "N")}`;
     const flag = `${spec.short ? `-${spec.short}, ` : "    "}--${name}${value}`;
     const def = spec.default === undefined || spec.default === false ? "" : ` (default: ${spec.default})`;
     return [flag, spec.description + def] as const;

@@ -21,7 +21,7 @@ import { basename, dirname, join } from "node:path";
 import { writeFileAtomic, writeJsonAtomic } from "../_atomic.ts";
 import type { LeNetConfig, TrainConfig } from "../config.ts";
 import type { LabeledImages } from "../data/labeled_images.ts";
-import { LenetError } from "../errors.ts";
+import { firstLine, LenetError } from "../errors.ts";
 import { REPORT_FILES, writeReport } from "../figures/report.ts";
 import { MODEL_JSON, WEIGHTS_BIN } from "../model/files.ts";
 import type { LeNet } from "../model/lenet.ts";
@@ -156,7 +156,7 @@ export async function readRunHistory(dir: string): Promise<RunHistory> {
   try {
     record = JSON.parse(new TextDecoder().decode(bytes));
   } catch (error) {
-    throw fail(`not JSON (${(error as Error).message.split("\n")[0]})`);
+    throw fail(`not JSON (${firstLine(error)})`);
   }
   const epochs = (record as { epochs?: unknown } | null)?.epochs;
   if (!Array.isArray(epochs) || epochs.length === 0) throw new RunDirError(`No epochs in ${path}`);
@@ -330,7 +330,7 @@ async function exists(path: string): Promise<boolean> {
  * For the kill tests only: when `LENET_TEST_PAUSE` names this point, print it and wait to be
  * killed. Without the variable (or the permission to read it) this does nothing.
  *
- * @param point Where the run is: `checkpoint`, `save`, `commit` or `swap`.
+ * @param point Where the run is: `save` (its files written), `commit` or `swap` (see `commit`).
  */
 export async function testPause(point: string): Promise<void> {
   let wanted: string | undefined;

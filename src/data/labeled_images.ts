@@ -7,20 +7,9 @@
 import { LenetError } from "../errors.ts";
 import { imagesBundle } from "../notebook/bundles.ts";
 import { displayable } from "../notebook/display.ts";
+import type { LabeledImages } from "./types.ts";
 
-/** Images and labels read from an IDX pair: `count` images of `rows` x `cols` bytes. */
-export interface LabeledImages {
-  /** Pixels, `count * rows * cols` bytes, image after image, 0 = background. */
-  images: Uint8Array;
-  /** One class index per image. */
-  labels: Uint8Array;
-  /** Number of images. */
-  count: number;
-  /** Image height. */
-  rows: number;
-  /** Image width. */
-  cols: number;
-}
+export type { LabeledImages } from "./types.ts";
 
 /**
  * Splits the last `fraction` of a set off as validation data, as Keras' `validation_split` does.

@@ -6,6 +6,7 @@
  */
 import jpeg from "npm:jpeg-js@0.4.4";
 
+import { firstLine } from "../errors.ts";
 import { readBounded } from "../_bounded_read.ts";
 import { ImageError } from "./digit.ts";
 import { jpegCost } from "./jpeg.ts";
@@ -113,7 +114,7 @@ export function decodeImage(bytes: Uint8Array, limits: Partial<ImageLimits> = {}
     return fromJpeg(bytes, maxPixels);
   } catch (error) {
     if (error instanceof ImageError) throw error;
-    const why = (error as Error).message.split("\n")[0]!.replace(/[:.\s]+$/, "");
+    const why = firstLine(error).replace(/[:.\s]+$/, "");
     throw new ImageError(`Corrupt JPEG: ${why}`);
   }
 }

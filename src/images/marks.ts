@@ -71,41 +71,70 @@ function digitMarks(marks: Mark[]): boolean[] {
   });
 }
 
-// the kept marks' pixels grown by `r` (a square), as a mask
+// the kept marks' pixels grown by `r` (a square), as a mask: along the rows, then down the
+// columns, each pass marking what lies within `r` of the nearest set pixel on either side
 function grow(mask: Uint8Array, width: number, height: number, r: number): Uint8Array {
   const rows = new Uint8Array(mask.length), out = new Uint8Array(mask.length);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      if (!mask[y * width + x]) continue;
-      for (let xx = Math.max(0, x - r); xx <= Math.min(width - 1, x + r); xx++) rows[y * width + xx] = 1;
-    }
-  }
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      if (!rows[y * width + x]) continue;
-      for (let yy = Math.max(0, y - r); yy <= Math.min(height - 1, y + r); yy++) out[yy * width + x] = 1;
-    }
-  }
+  dilateLines(mask, rows, height, width, width, 1, r);
+  dilateLines(rows, out, width, height, 1, width, r);
   return out;
 }
 
-// Rows (or, transposed, columns) inked along most of their length, in bands no thicker than a
-// rule: a ruled line or a margin, whatever crosses it. Their indices.
-function ruledBands(ink: Float32Array, width: number, height: number, rows: boolean): number[] {
-  const lines = rows ? height : width, length = rows ? width : height;
-  const covered = Array.from({ length: lines }, (_, i) => {
-    let n = 0;
-    for (let j = 0; j < length; j++) if (ink[rows ? i * width + j : j * width + i]! > 0) n++;
-    return n >= LINE_COVER * length;
-  });
-  const thin = Math.max(1, Math.round(LINE_THIN * length)), out: number[] = [];
+// `lines` lines of `length` pixels (the first at `i * lineStep`, the next pixel `step` on)
+function dilateLines(
+  from: Uint8Array,
+  to: Uint8Array,
+  lines: number,
+  length: number,
+  lineStep: number,
+  step: number,
+  r: number,
+): void {
+  for (let line = 0; line < lines; line++) {
+    const first = line * lineStep;
+    let last = -Infinity; // the last set pixel before, then the next one after
+    for (let k = 0; k < length; k++) {
+      if (from[first + k * step]) last = k;
+      if (k - last <= r) to[first + k * step] = 1;
+    }
+    last = Infinity;
+    for (let k = length - 1; k >= 0; k--) {
+      if (from[first + k * step]) last = k;
+      if (last - k <= r) to[first + k * step] = 1;
+    }
+  }
+}
+
+// Runs of lines (rows or columns) inked along most of their length, no thicker than a rule: a
+// ruled line or a margin, whatever crosses it. Their indices.
+function ruledBands(inked: Uint32Array, length: number): number[] {
+  const lines = inked.length, thin = Math.max(1, Math.round(LINE_THIN * length)), out: number[] = [];
+  const covered = (i: number) => inked[i]! >= LINE_COVER * length;
   for (let i = 0; i < lines;) {
     let end = i;
-    while (end < lines && covered[end]) end++;
+    while (end < lines && covered(end)) end++;
     if (end > i && end - i <= thin) { for (let k = i; k < end; k++) out.push(k); }
     i = Math.max(end, i + 1);
   }
   return out;
+}
+
+// How many inked pixels each row and each column has, in one pass.
+function inkedCounts(
+  ink: Float32Array,
+  width: number,
+  height: number,
+): { rows: Uint32Array; columns: Uint32Array } {
+  const rows = new Uint32Array(height), columns = new Uint32Array(width);
+  for (let y = 0; y < height; y++) {
+    const row = y * width;
+    let n = 0;
+    for (let x = 0; x < width; x++) {
+      if (ink[row + x]! > 0) n++, columns[x]!++;
+    }
+    rows[y] = n;
+  }
+  return { rows, columns };
 }
 
 /**
@@ -130,7 +159,8 @@ function ruledBands(ink: Float32Array, width: number, height: number, rows: bool
  * ```
  */
 export function clearRuledLines(ink: Float32Array, width: number, height: number): number {
-  const rows = ruledBands(ink, width, height, true), columns = ruledBands(ink, width, height, false);
+  const counts = inkedCounts(ink, width, height);
+  const rows = ruledBands(counts.rows, width), columns = ruledBands(counts.columns, height);
   if (rows.length + columns.length === 0) return 0;
   const cleared = ink.slice();
   for (const y of rows) cleared.fill(0, y * width, (y + 1) * width);

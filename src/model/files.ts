@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { LenetError } from "../errors.ts";
+import { firstLine, LenetError } from "../errors.ts";
 import * as tf from "../_tfjs.ts";
 import { join, sep as SEP } from "node:path";
 import type { IOHandler } from "../tfjs_types.ts";
@@ -116,7 +116,7 @@ export async function readModelArtifacts(dir: string): Promise<tf.io.ModelArtifa
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new ModelFileError(`${jsonPath}: not JSON (${(error as Error).message.split("\n")[0]})`);
+    throw new ModelFileError(`${jsonPath}: not JSON (${firstLine(error)})`);
   }
   const manifest = json?.weightsManifest;
   const wellFormed = typeof json?.modelTopology === "object" && json.modelTopology !== null &&

@@ -1,6 +1,7 @@
 /**
- * The LeNet of the classic tutorial, built (and only built) here: two 3x3 `same` convolutions,
- * each followed by 2x2 max-pooling, then three dense layers ending in a softmax.
+ * The LeNet of the classic tutorial as a TensorFlow.js model (its layers built by `layers.ts`:
+ * two 3x3 `same` convolutions, each followed by 2x2 max-pooling, then three dense layers ending
+ * in a softmax), with what a user does to one: create, predict, summarise, save and load.
  *
  * @module
  */
@@ -9,7 +10,7 @@ import * as tf from "../_tfjs.ts";
 import { lenetLayers } from "./layers.ts";
 import { ensureBackend } from "../engines/tfjs/backend.ts";
 import { type LeNetConfig, resolveLeNetConfig } from "../config.ts";
-import type { LenetError } from "../errors.ts";
+import { firstLine, type LenetError } from "../errors.ts";
 import { artifactsProblem } from "./artifacts.ts";
 import { fileSaveHandler, ModelFileError, readModelArtifacts } from "./files.ts";
 import type { IOHandler, LayersModel, Tensor, Tensor2D } from "../tfjs_types.ts";
@@ -441,10 +442,6 @@ export async function lenetFromArtifacts(
   } finally {
     engine.endScope();
   }
-}
-
-function firstLine(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).split("\n")[0]!;
 }
 
 /**

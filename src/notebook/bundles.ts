@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { LabeledImages } from "../data/labeled_images.ts";
+import type { LabeledImages } from "../data/types.ts";
 import { toBase64 } from "../_base64.ts";
 import { barsSvg, grayGridSvg, htmlTable, type MimeBundle } from "./display.ts";
 

@@ -4,14 +4,16 @@
  * Deno resolves `onnxruntime-web` to its Node export, which loads `ort-wasm-simd-threaded.wasm`
  * from the installed package (also when this module is imported by URL) and runs extra threads
  * as `node:worker_threads`, which Deno has; browser-style classic workers, which Deno lacks, are
- * never used. SIMD is always on in that build. One thread is the default: on a 2-core machine a
- * single image gains nothing from a second thread, and a batch gains ~1.3x.
+ * never used. SIMD is always on in that build. Its process-wide settings (threads, where its
+ * `.wasm` comes from) are `runtime.ts`'s.
  *
  * @module
  */
+import { firstLine } from "../errors.ts";
 import * as ort from "npm:onnxruntime-web@1.30.0";
 import { readBounded } from "../_bounded_read.ts";
-import { checkThreads, IMAGE_SIDE } from "../config.ts";
+import { IMAGE_SIDE } from "../config.ts";
+import { startOnnxRuntime } from "./runtime.ts";
 import { checkGraph, GRAPH_LIMITS, type GraphLimits, OnnxModelError } from "./graph_check.ts";
 import { type PreparedDigit, prepareDigit } from "../images/digit.ts";
 import { decodeImage, type RasterImage, toGray } from "../images/decode.ts";
@@ -60,11 +62,6 @@ export interface ImageClassification extends Classification {
 /** Options of {@linkcode OnnxClassifier.load}. */
 export interface OnnxClassifierOptions {
   /**
-   * Threads of onnxruntime-web's WebAssembly backend (set once per process).
-   * @default 1
-   */
-  threads?: number;
-  /**
    * How many classes `top` lists.
    * @default 3
    */
@@ -107,6 +104,9 @@ export class OnnxClassifier {
   readonly source: string;
   readonly #session: ort.InferenceSession;
   readonly #topK: number;
+  // one image's input, reused by every single-image call: ort-web reads a tensor's data at each
+  // run, so refilling it saves a tensor per call (a preallocated output it ignores on the CPU)
+  readonly #single: { pixels: Float32Array; tensor: ort.Tensor; busy: boolean };
 
   private constructor(
     session: ort.InferenceSession,
@@ -120,6 +120,8 @@ export class OnnxClassifier {
     this.inputShape = inputShape;
     this.numClasses = numClasses;
     this.#topK = topK;
+    const pixels = new Float32Array(inputShape[0] * inputShape[1] * inputShape[2]);
+    this.#single = { pixels, tensor: new ort.Tensor("float32", pixels, [1, ...inputShape]), busy: false };
   }
 
   /**
@@ -127,10 +129,9 @@ export class OnnxClassifier {
    *
    * @param model A file path, a `file:` or `http(s):` URL, or the model's bytes; by default the
    *   shipped model ({@linkcode SHIPPED_MODEL}).
-   * @param options Threads and top-k.
+   * @param options Top-k, the graph check's limits, a URL's timeout.
    * @returns The classifier.
    * @throws {OnnxModelError} When the file is not an ONNX model or has the wrong input shape.
-   * @throws {ConfigError} When `threads` is not an integer from 1 to the machine's core count.
    *
    * @example
    * ```ts
@@ -145,10 +146,10 @@ export class OnnxClassifier {
     model: string | URL | Uint8Array = SHIPPED_MODEL,
     options: OnnxClassifierOptions = {},
   ): Promise<OnnxClassifier> {
-    const { threads = 1, topK = 3, limits = {}, fetchTimeoutMs = FETCH_TIMEOUT_MS } = options;
+    const { topK = 3, limits = {}, fetchTimeoutMs = FETCH_TIMEOUT_MS } = options;
     const name = model instanceof Uint8Array ? "<bytes>" : String(model);
     const bytes = model instanceof Uint8Array ? model : await readModel(model, fetchTimeoutMs);
-    ort.env.wasm.numThreads = checkThreads(threads, Math.max(1, navigator.hardwareConcurrency));
+    startOnnxRuntime(); // its settings are fixed from here on
     checkGraph(bytes, name, limits); // before onnxruntime allocates anything for it
     let session: ort.InferenceSession;
     try {
@@ -169,14 +170,8 @@ export class OnnxClassifier {
     try {
       // the graph check bounds this run's cost; a run far slower than that bound is refused too
       const started = performance.now();
-      const probe = await runSession(
-        session,
-        new Float32Array(inputShape[0] * inputShape[1] * inputShape[2]),
-        [
-          1,
-          ...inputShape,
-        ],
-      );
+      const blank = new Float32Array(inputShape[0] * inputShape[1] * inputShape[2]);
+      const probe = await runSession(session, new ort.Tensor("float32", blank, [1, ...inputShape]));
       const took = performance.now() - started;
       if (took > PROBE_LIMIT_MS) {
         throw new OnnxModelError(
@@ -218,10 +213,18 @@ export class OnnxClassifier {
       );
     }
     let probs: Float32Array;
+    // the reused tensor serves one call at a time; a call that overlaps another gets its own
+    const reuse = count === 1 && !this.#single.busy;
     try {
-      probs = await runSession(this.#session, pixels, [count, ...this.inputShape]);
+      if (reuse) this.#single.busy = true, this.#single.pixels.set(pixels);
+      const input = reuse
+        ? this.#single.tensor
+        : new ort.Tensor("float32", pixels, [count, ...this.inputShape]);
+      probs = await runSession(this.#session, input);
     } catch (error) {
       throw new OnnxModelError(`Model ${this.source} failed on ${count} image(s): ${firstLine(error)}`);
+    } finally {
+      if (reuse) this.#single.busy = false;
     }
     checkProbabilities(probs, this.numClasses, this.source);
     return probs;
@@ -333,12 +336,7 @@ export class OnnxClassifier {
   }
 }
 
-async function runSession(
-  session: ort.InferenceSession,
-  pixels: Float32Array,
-  shape: number[],
-): Promise<Float32Array> {
-  const input = new ort.Tensor("float32", pixels, shape);
+async function runSession(session: ort.InferenceSession, input: ort.Tensor): Promise<Float32Array> {
   const outputs = await session.run({ [session.inputNames[0]!]: input });
   return outputs[session.outputNames[0]!]!.data as Float32Array;
 }
@@ -400,8 +398,4 @@ function checkProbabilities(probs: Float32Array, numClasses: number, name: strin
       throw new OnnxModelError(`Model ${name} does not output class probabilities: a row sums to ${sum}`);
     }
   }
-}
-
-function firstLine(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).split("\n")[0]!;
 }

@@ -1,5 +1,5 @@
 /**
- * Export of a trained LeNet to a standard ONNX model (opset 13), serialised with protobufjs (`_onnx_schema.ts`).
+ * Export of a trained LeNet to a standard ONNX model (opset 13), serialised with protobufjs (`_schema.ts`).
  *
  * The graph takes ONNX's usual NCHW layout, `image: float32[batch, C, H, W]`, pixels in [0, 1], white
  * ink on black as MNIST has it, and returns `probabilities: float32[batch, classes]` (softmax). NCHW

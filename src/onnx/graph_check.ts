@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { LenetError } from "../errors.ts";
+import { firstLine, LenetError } from "../errors.ts";
 import { FLOAT, INT64, ModelProto } from "./_schema.ts";
 
 /** Raised when a model file is not ONNX or not a model this classifier can feed. */
@@ -408,7 +408,7 @@ function decodeModel(bytes: Uint8Array, name: string): Model {
   try {
     return ModelProto.toObject(ModelProto.decode(bytes), { longs: Number }) as Model;
   } catch (error) {
-    throw new OnnxModelError(`Not an ONNX model: ${name} (${(error as Error).message.split("\n")[0]})`);
+    throw new OnnxModelError(`Not an ONNX model: ${name} (${firstLine(error)})`);
   }
 }
 

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { LenetError } from "../errors.ts";
+import { firstLine, LenetError } from "../errors.ts";
 import * as tf from "../_tfjs.ts";
 import {
   type LeNetConfig,
@@ -18,8 +18,8 @@ import {
 import { readBounded } from "../_bounded_read.ts";
 import { fromBase64, toBase64 } from "../_base64.ts";
 import { writeJsonAtomic } from "../_atomic.ts";
-import type { FusedAdamState } from "../engines/fused/trainer.ts";
 import { type LeNet, lenetFromArtifacts, saveWith } from "../model/lenet.ts";
+import type { AdamState } from "./step_engine.ts";
 import { type EpochLog, isEpochLog } from "./types.ts";
 
 /** File name of the checkpoint inside an output directory. */
@@ -35,7 +35,7 @@ export interface TrainState {
   /** Per-epoch metrics so far. */
   history: EpochLog[];
   /** Adam's state when the fused engine trains (tfjs keeps its own in the model). */
-  fusedAdam?: FusedAdamState;
+  fusedAdam?: AdamState;
   /** How many training images the run trains on (the first of its set): a resumed run takes as many. */
   trainCount?: number;
 }
@@ -129,7 +129,7 @@ export async function loadCheckpoint(path: string): Promise<{ lenet: LeNet; stat
   try {
     file = JSON.parse(text);
   } catch (error) {
-    throw fail(`not JSON (${(error as Error).message.split("\n")[0]})`);
+    throw fail(`not JSON (${firstLine(error)})`);
   }
   if (file?.format !== FORMAT) throw fail(`not a ${FORMAT} file`);
   const state = checkState(file, fail);

@@ -7,7 +7,6 @@
 import * as tf from "../_tfjs.ts";
 import { gatherBatch } from "../data/batch.ts";
 import type { LabeledImages } from "../data/labeled_images.ts";
-import { ensureBackend } from "../engines/tfjs/backend.ts";
 import type { LeNet } from "../model/lenet.ts";
 import { scoreProbabilities } from "./loss.ts";
 import type { Evaluation } from "./types.ts";
@@ -40,7 +39,6 @@ export function imageTensor(x: Float32Array, count: number, set: LabeledImages):
  * ```
  */
 export async function evaluate(lenet: LeNet, set: LabeledImages, batchSize = 1000): Promise<Evaluation> {
-  await ensureBackend();
   const numClasses = lenet.config.numClasses;
   const probabilities = new Float32Array(set.count * numClasses);
   for (let start = 0; start < set.count; start += batchSize) {

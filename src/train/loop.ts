@@ -1,8 +1,8 @@
 /**
  * The epoch loop every training run goes through — `train()` in Deno and the browser page's
  * worker alike: seeded shuffling per epoch, the learning-rate schedule, per-step progress, a
- * validation after every epoch, and a clean stop. What runs a step is a {@linkcode StepEngine}:
- * TensorFlow.js or the fused WebAssembly trainer; this module imports neither.
+ * validation after every epoch, and a clean stop. What runs a step is a `StepEngine`
+ * (`step_engine.ts`): TensorFlow.js or the fused WebAssembly trainer; this module imports neither.
  *
  * @module
  */
@@ -10,9 +10,9 @@ import type { TrainConfig } from "../config.ts";
 import { LenetError } from "../errors.ts";
 import type { LabeledImages } from "../data/labeled_images.ts";
 import { epochPermutation } from "../data/shuffle.ts";
-import type { StepResult } from "../engines/fused/trainer.ts";
 import { learningRateAt } from "./schedule.ts";
-import type { BatchProgress, EpochLog, Evaluation } from "./types.ts";
+import type { StepEngine } from "./step_engine.ts";
+import type { BatchProgress, EpochLog } from "./types.ts";
 
 /**
  * Raised when training diverges: a step's loss, or the validation loss after an epoch, is not a
@@ -31,16 +31,6 @@ function diverged(where: string, loss: number, config: TrainConfig): DivergedErr
   return new DivergedError(
     `Training diverged at ${where}: the loss is ${loss}; try a smaller learning rate (this run's is ${config.learningRate})`,
   );
-}
-
-/** What runs the steps: tfjs's `trainOnBatch`, or our fused WebAssembly step (disposed: stops its thread). */
-export interface StepEngine extends Disposable {
-  /** One Adam step on the images at `indices` in `epoch`; the batch's loss sum and correct count. */
-  step(indices: ArrayLike<number>, learningRate: number, epoch: number): Promise<StepResult>;
-  /** Makes the model hold the current weights (before they are validated or saved). */
-  sync(): void;
-  /** Evaluates the current weights on a set. */
-  evaluate(set: LabeledImages): Promise<Pick<Evaluation, "loss" | "accuracy">>;
 }
 
 /** Hooks and state of {@linkcode runEpochs}. */

@@ -1,10 +1,13 @@
 // The architecture as a checked fact: the modules of src/ import each other without a cycle
-// (type-only imports included), and the entry points that promise no TensorFlow.js reach none.
+// (type-only imports included); the entry points that promise no TensorFlow.js reach none; the
+// training loop (src/train/) imports no engine; tests/ and tools/ share helpers only through
+// testing/; and everything in src/ is there for the library, the tasks or the page.
 import { assertEquals } from "../_assert.ts";
 
 const ROOT = new URL("../../", import.meta.url);
+// static and dynamic imports, and a worker's module (`new URL("./_worker.ts", import.meta.url)`)
 const IMPORT =
-  /(?:import|export)\s+(?:type\s+)?(?:[\w*{}\s,]+\s+from\s+)?"(\.{1,2}\/[^"]+)"|import\("(\.{1,2}\/[^"]+)"\)/g;
+  /(?:import|export)\s+(?:type\s+)?(?:[\w*{}\s,]+\s+from\s+)?"(\.{1,2}\/[^"]+)"|(?:import\(|new URL\()"(\.{1,2}\/[^"]+\.ts)"/g;
 
 /** Every module reachable from `entries` through relative imports, with the modules it imports. */
 export async function importGraph(entries: string[]): Promise<Map<string, string[]>> {
@@ -52,6 +55,46 @@ Deno.test("inference.ts and fused.ts reach no TensorFlow.js module", async () =>
     const reached = [...(await importGraph([entry])).keys()].map(short);
     assertEquals(reached.filter((m) => /_tfjs|tfjs_types|engines\/tfjs/.test(m)), [], entry);
   }
+});
+
+/** The modules under a folder, relative to the repository, e.g. `src/train/loop.ts`. */
+async function modulesIn(folder: string): Promise<string[]> {
+  const found: string[] = [];
+  for await (const entry of walk(new URL(folder, ROOT))) found.push(short(entry));
+  return found.sort();
+}
+
+/** What the modules under `folder` import directly (their own folder's modules left out). */
+async function importsOf(folder: string): Promise<{ from: string; to: string }[]> {
+  const edges: { from: string; to: string }[] = [];
+  for (const module of await modulesIn(folder)) {
+    const code = (await Deno.readTextFile(new URL(module, ROOT))).replace(/^\s*\*.*$/gm, "");
+    for (const m of code.matchAll(IMPORT)) {
+      const to = short(new URL(m[1] ?? m[2]!, new URL(module, ROOT)).href);
+      if (!to.startsWith(folder)) edges.push({ from: module, to });
+    }
+  }
+  return edges;
+}
+
+Deno.test("the training loop (src/train/) imports no engine: engines implement its step_engine.ts", async () => {
+  const edges = await importsOf("src/train/");
+  assertEquals(edges.filter(({ to }) => to.startsWith("src/engines/")), []);
+});
+
+Deno.test("tests/ and tools/ do not import each other: what both use lives in testing/", async () => {
+  const crossing = [
+    ...(await importsOf("tests/")).filter(({ to }) => to.startsWith("tools/")),
+    ...(await importsOf("tools/")).filter(({ to }) => to.startsWith("tests/")),
+    ...(await importsOf("testing/")).filter(({ to }) => /^(tests|tools)\//.test(to)),
+  ];
+  assertEquals(crossing, []);
+});
+
+Deno.test("every module of src/ serves the library, a task or the page, not only tools or tests", async () => {
+  const users = [...ENTRIES, ...await modulesIn("scripts/"), ...await modulesIn("web/")];
+  const reached = new Set([...(await importGraph(users)).keys()].map(short));
+  assertEquals((await modulesIn("src/")).filter((module) => !reached.has(module)), []);
 });
 
 async function* walk(dir: URL): AsyncGenerator<string> {

@@ -18,7 +18,7 @@ import { takeRange } from "../../src/data/labeled_images.ts";
 import { DEFAULT_TRAIN } from "../../src/config.ts";
 import { LeNet } from "../../src/model/lenet.ts";
 import { evaluate } from "../../src/train/evaluate.ts";
-import { train } from "../../src/train/train.ts";
+import { train } from "../../src/train.ts";
 
 const data = await loadMnist();
 const NONE = { rotation: 0, scale: 0, shear: 0, shift: 0, elastic: 0, alpha: 0, sigma: 4 };

@@ -8,7 +8,7 @@ import { loadMnist } from "../../src/data/dataset.ts";
 import { FusedTrainer } from "../../src/engines/fused/trainer.ts";
 import { LeNet } from "../../src/model/lenet.ts";
 import { gatherBatch, gatherBytes, normalizePixels } from "../../src/data/batch.ts";
-import { train as trainLeNet } from "../../src/train/train.ts";
+import { train as trainLeNet } from "../../src/train.ts";
 
 const { train, test } = await loadMnist();
 const BATCH = 16;

@@ -4,7 +4,7 @@ import { prepareDigit, resizeArea } from "../../src/images/digit.ts";
 import { decodeImage, toGray } from "../../src/images/decode.ts";
 import { ImageError } from "../../src/images/digit.ts";
 import { decodePng } from "../../src/images/png.ts";
-import { pngBytes, pngChunks } from "../../tools/fuzz/mutate.ts";
+import { pngBytes, pngChunks } from "../../testing/mutate.ts";
 
 const FIXTURES = new URL("../fixtures/", import.meta.url);
 const fixture = (name: string) => Deno.readFileSync(new URL(name, FIXTURES));
@@ -131,7 +131,7 @@ Deno.test("prepareDigit() refuses a blank picture", () => {
 });
 
 Deno.test("prepareDigit() clears ruled lines, a margin and specks: the digit prepares as on clean paper", async () => {
-  const { printedDigitSvg } = await import("../../src/images/synthetic.ts");
+  const { printedDigitSvg } = await import("../../testing/synthetic.ts");
   const { svgToPng } = await import("../../src/figures/chart.ts");
   const { mulberry32 } = await import("../../src/data/shuffle.ts");
   const box = async (svg: string) => {

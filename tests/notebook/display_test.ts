@@ -8,7 +8,7 @@ import { filtersSpec, historySpec } from "../../src/figures/specs.ts";
 import { LeNet } from "../../src/model/lenet.ts";
 import { JUPYTER_DISPLAY, type MimeBundle } from "../../src/notebook/display.ts";
 import { OnnxClassifier } from "../../src/onnx/classifier.ts";
-import { train } from "../../src/train/train.ts";
+import { train } from "../../src/train.ts";
 
 const show = (value: unknown): Promise<MimeBundle> =>
   Promise.resolve((value as Record<symbol, () => MimeBundle | Promise<MimeBundle>>)[JUPYTER_DISPLAY]!());

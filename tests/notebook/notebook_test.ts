@@ -26,9 +26,10 @@ const entry = (o: Output | undefined, mime: string) => {
   const value = o?.data?.[mime];
   return Array.isArray(value) ? value.join("") : String(value ?? "");
 };
-/** The outputs of the code cell whose source contains `marker`. */
+/** The outputs of the code cell whose source contains `marker` (whitespace aside: the formatter may wrap it). */
 function outputsOf(nb: Notebook, marker: string): Output[] {
-  const cell = codeCells(nb).find((c) => c.source.join("").includes(marker));
+  const squeeze = (text: string) => text.replace(/\s+/g, "");
+  const cell = codeCells(nb).find((c) => squeeze(c.source.join("")).includes(squeeze(marker)));
   assert(cell, `no cell with ${marker}`);
   return cell.outputs ?? [];
 }
@@ -42,7 +43,9 @@ function checkExecuted(nb: Notebook, epochs: string): void {
     assert(!error, `code cell ${i}: ${error?.ename}: ${error?.evalue}`);
   }
   assert(
-    entry(codeCells(nb)[0]!.outputs![0], "text/plain").match(new RegExp(`^ran \\d{4}-\\d\\d-\\d\\d .* ${epochs} epochs`)),
+    entry(codeCells(nb)[0]!.outputs![0], "text/plain").match(
+      new RegExp(`^ran \\d{4}-\\d\\d-\\d\\d .* ${epochs} epochs`),
+    ),
     "first cell: when and where",
   );
   const kinds = (marker: string) => outputsOf(nb, marker).flatMap((o) => Object.keys(o.data ?? {}));

@@ -11,7 +11,7 @@ import {
   onnxLoopBomb,
   onnxModel,
   type OnnxNode,
-} from "../../tools/fuzz/hostile.ts";
+} from "../../testing/hostile.ts";
 
 const SHIPPED = new URL("../../models/lenet-mnist/model.onnx", import.meta.url);
 

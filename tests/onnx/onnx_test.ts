@@ -118,3 +118,26 @@ Deno.test("exportOnnx() output runs on onnxruntime-node with the same outputs as
     assertAllClose(native, web, 1e-5);
     await session.release();
   }));
+
+Deno.test("single images classified at once each get their own answer (the reused input is not shared)", async () => {
+  const { test } = await loadMnist();
+  const classifier = await OnnxClassifier.load(
+    new URL("../../models/lenet-best/model.onnx", import.meta.url),
+  );
+  try {
+    const images = Array.from(
+      { length: 64 },
+      (_, i) => normalizePixels(test.images.subarray(i * 784, (i + 1) * 784)),
+    );
+    const one = async (pixels: Float32Array) => [...await classifier.probabilities(pixels, 1)];
+    const sequential: number[][] = [];
+    for (const pixels of images) sequential.push(await one(pixels));
+    assertEquals(await Promise.all(images.map(one)), sequential);
+    assert(
+      new Set(sequential.map((p) => p.indexOf(Math.max(...p)))).size > 5,
+      "the images are of many digits",
+    );
+  } finally {
+    await classifier.release();
+  }
+});

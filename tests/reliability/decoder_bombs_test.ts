@@ -1,11 +1,11 @@
 // Decoders bounded by what they allocate, not by what a header claims: PNG image data that
 // inflates past its header's needs, compressed ancillary chunks, a second IHDR, and a progressive
-// JPEG of thousands of tiny scans. Each file is made here (tools/fuzz/hostile.ts) and decoded in
+// JPEG of thousands of tiny scans. Each file is made here (testing/hostile.ts) and decoded in
 // a child process whose peak memory is read from /proc.
 import { assert, assertEquals, assertThrows } from "../_assert.ts";
 import { decodeImage } from "../../src/images/decode.ts";
 import { ImageError } from "../../src/images/digit.ts";
-import { jpegScanBomb, pngBomb, type PngBombPlace, pngTwoHeaders } from "../../tools/fuzz/hostile.ts";
+import { jpegScanBomb, pngBomb, type PngBombPlace, pngTwoHeaders } from "../../testing/hostile.ts";
 
 const CHILD = new URL("./_decode_child.ts", import.meta.url);
 const MB = 1 << 20;

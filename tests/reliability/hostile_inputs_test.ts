@@ -10,8 +10,8 @@ import { LeNet } from "../../src/model/lenet.ts";
 import { OnnxClassifier, OnnxModelError } from "../../src/onnx/classifier.ts";
 import { CheckpointError, loadCheckpoint } from "../../src/train/checkpoint.ts";
 import { mulberry32 } from "../../src/data/shuffle.ts";
-import { mutateBytes, mutateJson } from "../../tools/fuzz/mutate.ts";
-import { TARGETS } from "../../tools/fuzz/targets.ts";
+import { mutateBytes, mutateJson } from "../../testing/mutate.ts";
+import { TARGETS } from "../../testing/fuzz_targets.ts";
 import { fileURLToPath } from "node:url";
 
 const HOSTILE = new URL("../fixtures/hostile/", import.meta.url);
@@ -95,7 +95,7 @@ Deno.test("a hundred mutated checkpoints and model folders fail typed, leave no 
     assert(failures > 50, `only ${failures} of 100 mutations failed`);
   });
   const lenet = await LeNet.create();
-  const { train } = await import("../../src/train/train.ts");
+  const { train } = await import("../../src/train.ts");
   const { loadMnist } = await import("../../src/data/dataset.ts");
   const { takeRange } = await import("../../src/data/labeled_images.ts");
   const { history } = await train(lenet, takeRange((await loadMnist()).train, 0, 64), { epochs: 1 });

@@ -6,7 +6,7 @@ import { CHECKPOINT_FILE, loadCheckpoint } from "../../src/train/checkpoint.ts";
 import { loadMnist } from "../../src/data/dataset.ts";
 import { LeNet } from "../../src/model/lenet.ts";
 import { evaluate } from "../../src/train/evaluate.ts";
-import { train, type TrainOptions } from "../../src/train/train.ts";
+import { train, type TrainOptions } from "../../src/train.ts";
 import type { Activation } from "../../src/config.ts";
 import { takeRange } from "../../src/data/labeled_images.ts";
 

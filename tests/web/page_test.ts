@@ -6,10 +6,10 @@
 // by their process ids.
 import { assert, assertEquals } from "../_assert.ts";
 import { missing } from "../_tools.ts";
-import { Chromium, type Page } from "../../tools/browser/chromium.ts";
-import { drawStrokes, padBox } from "../../tools/browser/pad.ts";
+import { Chromium, type Page } from "../../testing/chromium.ts";
+import { drawStrokes, padBox } from "../../testing/pad.ts";
 import { OnnxClassifier } from "../../src/onnx/classifier.ts";
-import { DIGIT_STROKES } from "./strokes.ts";
+import { DIGIT_STROKES } from "../../testing/strokes.ts";
 
 const ROOT = new URL("../../", import.meta.url);
 const OUT = "dist/web-test"; // inside dist/, where build:web may write

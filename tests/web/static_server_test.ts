@@ -2,7 +2,7 @@
 // browsers insist on for modules and WebAssembly, nothing outside its folder, read-only.
 import { fileURLToPath } from "node:url";
 import { assert, assertEquals } from "../_assert.ts";
-import { ISOLATION_HEADERS, serveStatic } from "../../src/web/static_server.ts";
+import { ISOLATION_HEADERS, serveStatic } from "../../web/static_server.ts";
 
 async function withServer(fn: (url: string, dir: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "lenet-serve-" });

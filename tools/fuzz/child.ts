@@ -3,7 +3,7 @@
 //   deno run --allow-read --allow-write --allow-env tools/fuzz/child.ts <target> <seed> <from> <to>
 import process from "node:process";
 import { mulberry32 } from "../../src/data/shuffle.ts";
-import { type TargetName, TARGETS } from "./targets.ts";
+import { type TargetName, TARGETS } from "../../testing/fuzz_targets.ts";
 
 const [name, seedText, fromText, toText] = Deno.args as [TargetName, string, string, string];
 const target = TARGETS[name];

@@ -41,27 +41,11 @@ import {
   type WorkerSetup,
 } from "./_wasm.ts";
 import { ADAM, score } from "../../train/loss.ts";
+import type { AdamState, StepResult } from "../../train/step_engine.ts";
 import { checkWeights, type LeNetWeights } from "../../model/weights.ts";
 
-/** Adam's state in a {@linkcode FusedTrainer}: for checkpoints. */
-export interface FusedAdamState {
-  /** Steps taken (Adam's t). */
-  steps: number;
-  /** First moments, in tfjs's weight order. */
-  m: Float32Array;
-  /** Second moments. */
-  v: Float32Array;
-  /** The weights' moving average, when the trainer keeps one. */
-  average?: Float32Array;
-}
-
-/** Loss and correct predictions of one step's batch (before the update). */
-export interface StepResult {
-  /** Sum of the per-image categorical cross-entropy. */
-  lossSum: number;
-  /** Images whose most probable class is their label. */
-  correct: number;
-}
+/** Adam's state in a {@linkcode FusedTrainer}: for checkpoints (the training loop's {@linkcode AdamState}). */
+export type FusedAdamState = AdamState;
 
 /** Options of {@linkcode FusedTrainer.create}. */
 export interface FusedOptions {

@@ -1,6 +1,6 @@
 // The messages between the page (app.ts) and its training worker (train_worker.ts).
-import type { Activation } from "../src/config.ts";
-import type { BatchProgress, EpochLog } from "../src/train/types.ts";
+import type { Activation } from "../../src/config.ts";
+import type { BatchProgress, EpochLog } from "../../src/train/types.ts";
 
 /** The recipe the page's form sets. */
 export interface PageRecipe {

@@ -191,7 +191,7 @@ export async function onnxModel(
   output: { name: string; dims: (number | string)[] },
   opset = 13,
 ): Promise<Uint8Array> {
-  const { ModelProto } = await import("../../src/onnx/_schema.ts");
+  const { ModelProto } = await import("../src/onnx/_schema.ts");
   const model = {
     irVersion: 8,
     producerName: "hostile",

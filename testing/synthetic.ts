@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { IMAGE_SIDE } from "../config.ts";
+import { IMAGE_SIDE } from "../src/config.ts";
 
 /** An 8-bit RGBA image (photographs are opaque: alpha 255). */
 export interface SyntheticImage {
@@ -35,7 +35,7 @@ function bilinear(src: Uint8Array, size: number, x: number, y: number): number {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { mulberry32 } from "../data/shuffle.ts";
+ * import { mulberry32 } from "../src/data/shuffle.ts";
  * import { photoOfDigit } from "./synthetic.ts";
  * const digit = new Uint8Array(784);
  * for (let y = 4; y < 24; y++) digit[y * 28 + 14] = 255; // a "1"
@@ -112,7 +112,7 @@ export interface PaperOptions {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { mulberry32 } from "../data/shuffle.ts";
+ * import { mulberry32 } from "../src/data/shuffle.ts";
  * import { printedDigitSvg } from "./synthetic.ts";
  * const svg = printedDigitSvg(7, mulberry32(1));
  * assert.match(svg, />7<\/text>/);
@@ -168,7 +168,7 @@ function specks(count: number, random: () => number): string {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { mulberry32 } from "../data/shuffle.ts";
+ * import { mulberry32 } from "../src/data/shuffle.ts";
  * import { photographed } from "./synthetic.ts";
  * const white = { width: 8, height: 8, data: new Uint8Array(8 * 8 * 4).fill(255) };
  * const photo = photographed(white, mulberry32(1));

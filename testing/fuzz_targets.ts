@@ -1,11 +1,11 @@
 // The loaders tools/fuzz.ts attacks: for each, valid seed files, how to mutate them, how to load
 // one, and the one error type it may answer with.
-import { CheckpointError } from "../../src/train/checkpoint.ts";
-import { DEFAULT_TRAIN, type LeNetConfig } from "../../src/config.ts";
-import { IdxError } from "../../src/data/idx.ts";
-import { ImageError } from "../../src/images/digit.ts";
-import { ModelFileError } from "../../src/model/files.ts";
-import { OnnxModelError } from "../../src/onnx/classifier.ts";
+import { CheckpointError } from "../src/train/checkpoint.ts";
+import { DEFAULT_TRAIN, type LeNetConfig } from "../src/config.ts";
+import { IdxError } from "../src/data/idx.ts";
+import { ImageError } from "../src/images/digit.ts";
+import { ModelFileError } from "../src/model/files.ts";
+import { OnnxModelError } from "../src/onnx/classifier.ts";
 import { jpegHostile, pngHostile, randomGraph, zlibBombs } from "./hostile.ts";
 import {
   concat,
@@ -21,7 +21,7 @@ import {
 /** A tiny LeNet, so that thousands of models load in seconds. */
 export const TINY: Partial<LeNetConfig> = { conv1Filters: 2, conv2Filters: 3, fc1Units: 5, fc2Units: 4 };
 
-const FIXTURES = new URL("../../tests/fixtures/", import.meta.url);
+const FIXTURES = new URL("../tests/fixtures/", import.meta.url);
 
 /** One loader under attack. */
 export interface Target {
@@ -52,7 +52,7 @@ function idxHeader(dims: number[]): Uint8Array {
 }
 
 async function idxSeeds(): Promise<Uint8Array[]> {
-  const { mnistPaths } = await import("../../src/data/dataset.ts");
+  const { mnistPaths } = await import("../src/data/dataset.ts");
   const images = await Deno.readFile(mnistPaths().testImages);
   return [
     concat(idxHeader([20, 28, 28]), images.subarray(16, 16 + 20 * 784)),
@@ -132,7 +132,7 @@ async function gzipBombs(): Promise<Uint8Array[]> {
 }
 
 async function loadIdxFile(bytes: Uint8Array, dir: string): Promise<boolean> {
-  const { readIdx } = await import("../../src/data/idx.ts");
+  const { readIdx } = await import("../src/data/idx.ts");
   const path = `${dir}/input.idx`;
   await Deno.writeFile(path, bytes);
   await readIdx(path);
@@ -141,8 +141,8 @@ async function loadIdxFile(bytes: Uint8Array, dir: string): Promise<boolean> {
 
 async function loadImage(bytes: Uint8Array): Promise<boolean> {
   const [{ decodeImage, toGray }, { prepareDigit }] = await Promise.all([
-    import("../../src/images/decode.ts"),
-    import("../../src/images/digit.ts"),
+    import("../src/images/decode.ts"),
+    import("../src/images/digit.ts"),
   ]);
   const image = decodeImage(bytes);
   prepareDigit(toGray(image), image.width, image.height);
@@ -151,8 +151,8 @@ async function loadImage(bytes: Uint8Array): Promise<boolean> {
 
 // A model loader must free what a failed load built: tfjs's tensor count is checked after each.
 async function withoutLeaks(load: () => Promise<{ dispose(): void }>): Promise<boolean> {
-  const tf = await import("../../src/_tfjs.ts");
-  const { ensureBackend } = await import("../../src/engines/tfjs/backend.ts");
+  const tf = await import("../src/_tfjs.ts");
+  const { ensureBackend } = await import("../src/engines/tfjs/backend.ts");
   await ensureBackend();
   const before = tf.memory().numTensors;
   const leaked = () => {
@@ -220,8 +220,8 @@ export const TARGETS = {
     errorType: OnnxModelError,
     async seeds() {
       const [{ exportOnnx }, { resolveLeNetConfig, weightSlots }] = await Promise.all([
-        import("../../src/onnx/export.ts"),
-        import("../../src/config.ts"),
+        import("../src/onnx/export.ts"),
+        import("../src/config.ts"),
       ]);
       const config = resolveLeNetConfig(TINY);
       const last = weightSlots(config).at(-1)!;
@@ -229,7 +229,7 @@ export const TARGETS = {
       return [exportOnnx({ config, weights })];
     },
     async run(seed, random) {
-      const { OnnxClassifier } = await import("../../src/onnx/classifier.ts");
+      const { OnnxClassifier } = await import("../src/onnx/classifier.ts");
       const classifier = await OnnxClassifier.load(mutateBytes(seed as Uint8Array, random));
       try {
         const [c, h, w] = classifier.inputShape;
@@ -244,7 +244,7 @@ export const TARGETS = {
     errorType: OnnxModelError,
     seeds: () => Promise.resolve([new Uint8Array(0)]), // each graph is made from nothing but its random stream
     async run(_, random) {
-      const { OnnxClassifier } = await import("../../src/onnx/classifier.ts");
+      const { OnnxClassifier } = await import("../src/onnx/classifier.ts");
       const classifier = await OnnxClassifier.load(await randomGraph(random));
       try {
         await classifier.classify(new Float32Array(784));
@@ -257,8 +257,8 @@ export const TARGETS = {
   url: {
     errorType: OnnxModelError,
     async seeds() {
-      const { DEFAULT_LENET, weightCount } = await import("../../src/config.ts");
-      const { exportOnnx } = await import("../../src/onnx/export.ts");
+      const { DEFAULT_LENET, weightCount } = await import("../src/config.ts");
+      const { exportOnnx } = await import("../src/onnx/export.ts");
       const model = exportOnnx({
         config: DEFAULT_LENET,
         weights: new Float32Array(weightCount(DEFAULT_LENET)),
@@ -267,7 +267,7 @@ export const TARGETS = {
       return [model];
     },
     async run(_, random) {
-      const { OnnxClassifier } = await import("../../src/onnx/classifier.ts");
+      const { OnnxClassifier } = await import("../src/onnx/classifier.ts");
       const path = URL_BODIES[pick(random, URL_BODIES.length)]!;
       const url = new URL(path, `http://127.0.0.1:${urlServer!.port}/`);
       (await OnnxClassifier.load(url, { fetchTimeoutMs: 300 })).release();
@@ -278,8 +278,8 @@ export const TARGETS = {
     errorType: CheckpointError,
     async seeds(dir) {
       const [{ LeNet }, { saveCheckpoint }] = await Promise.all([
-        import("../../src/model/lenet.ts"),
-        import("../../src/train/checkpoint.ts"),
+        import("../src/model/lenet.ts"),
+        import("../src/train/checkpoint.ts"),
       ]);
       const lenet = await LeNet.create(TINY);
       const path = `${dir}/seed.json`;
@@ -297,7 +297,7 @@ export const TARGETS = {
       return [await Deno.readTextFile(path)];
     },
     async run(seed, random, dir) {
-      const { loadCheckpoint } = await import("../../src/train/checkpoint.ts");
+      const { loadCheckpoint } = await import("../src/train/checkpoint.ts");
       const path = `${dir}/checkpoint.json`;
       await Deno.writeTextFile(
         path,
@@ -311,14 +311,14 @@ export const TARGETS = {
   model: {
     errorType: ModelFileError,
     async seeds(dir) {
-      const { LeNet } = await import("../../src/model/lenet.ts");
+      const { LeNet } = await import("../src/model/lenet.ts");
       const lenet = await LeNet.create(TINY);
       await lenet.save(`${dir}/seed`);
       lenet.dispose();
       return [await Deno.readTextFile(`${dir}/seed/model.json`)];
     },
     async run(seed, random, dir) {
-      const { LeNet } = await import("../../src/model/lenet.ts");
+      const { LeNet } = await import("../src/model/lenet.ts");
       const model = `${dir}/model`;
       await Deno.mkdir(model, { recursive: true });
       const weights = await Deno.readFile(`${dir}/seed/weights.bin`);

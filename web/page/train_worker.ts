@@ -2,14 +2,14 @@
 // a LeNet with the fused WebAssembly engine (two threads when the page is cross-origin isolated)
 // through the same epoch loop as `deno task train`, reports every step and epoch, and exports the
 // result to ONNX for the page to classify with. No TensorFlow.js.
-import { defaultThreads, resolveTrainConfig } from "../src/config.ts";
-import { IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, pairIdx, parseIdx } from "../src/data/idx.ts";
-import type { LabeledImages } from "../src/data/labeled_images.ts";
-import { FusedTrainer } from "../src/engines/fused/trainer.ts";
-import { initialWeights } from "../src/model/weights.ts";
-import { exportOnnx } from "../src/onnx/export.ts";
-import { fusedSteps } from "../src/train/fused_steps.ts";
-import { runEpochs } from "../src/train/loop.ts";
+import { defaultThreads, resolveTrainConfig } from "../../src/config.ts";
+import { IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, pairIdx, parseIdx } from "../../src/data/idx.ts";
+import type { LabeledImages } from "../../src/data/labeled_images.ts";
+import { FusedTrainer } from "../../src/engines/fused/trainer.ts";
+import { initialWeights } from "../../src/model/weights.ts";
+import { exportOnnx } from "../../src/onnx/export.ts";
+import { fusedSteps } from "../../src/engines/fused/steps.ts";
+import { runEpochs } from "../../src/train/loop.ts";
 import type { FromWorker, PageRecipe, ToWorker } from "./protocol.ts";
 
 const scope = globalThis as unknown as {

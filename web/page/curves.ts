@@ -5,8 +5,8 @@
 // when the first epoch ends, so that the page does not fetch Vega before it needs it.
 import * as vega from "npm:vega@6.2.0";
 import * as vl from "npm:vega-lite@6.4.1";
-import { historySpec } from "../src/figures/history.ts";
-import type { EpochLog } from "../src/train/types.ts";
+import { historySpec } from "../../src/figures/history.ts";
+import type { EpochLog } from "../../src/train/types.ts";
 
 /** Draws the curves of the epochs so far into `element`, replacing what was there. */
 export async function renderCurves(element: HTMLElement, history: EpochLog[]): Promise<void> {

@@ -1,19 +1,28 @@
 /**
- * Training and evaluation: Adam on categorical cross-entropy, seeded shuffling, a per-epoch
- * history, a checkpoint after every epoch, and a clean stop when asked.
+ * `train()`: the epoch loop of `src/train/` on a step engine of `src/engines/` (Adam on
+ * categorical cross-entropy, seeded shuffling, a per-epoch history, a checkpoint after every
+ * epoch, and a clean stop when asked). The one place that joins the two: the loop imports no
+ * engine, and each engine implements the loop's `TrainStepEngine`.
  *
  * @module
  */
-import { resolveTrainConfig, type TrainConfig } from "../config.ts";
-import { checkImagesFit, checkLabels, type LabeledImages, splitValidation } from "../data/labeled_images.ts";
-import { ensureBackend } from "../engines/tfjs/backend.ts";
-import type { LeNet } from "../model/lenet.ts";
-import { saveCheckpoint, type TrainState } from "./checkpoint.ts";
-import { stepEngine } from "./_step_engine.ts";
-import { runEpochs } from "./loop.ts";
-import type { BatchProgress, EpochLog } from "./types.ts";
-import { historyBundle } from "../notebook/chart_bundles.ts";
-import { displayable } from "../notebook/display.ts";
+import { type Engine, resolveTrainConfig, type TrainConfig } from "./config.ts";
+import { checkImagesFit, checkLabels, type LabeledImages, splitValidation } from "./data/labeled_images.ts";
+import { fusedStepEngine } from "./engines/fused/steps.ts";
+import { tfjsStepEngine } from "./engines/tfjs/steps.ts";
+import type { LeNet } from "./model/lenet.ts";
+import { historyBundle } from "./notebook/chart_bundles.ts";
+import { displayable } from "./notebook/display.ts";
+import { saveCheckpoint, type TrainState } from "./train/checkpoint.ts";
+import { runEpochs } from "./train/loop.ts";
+import type { AdamState, TrainStepEngine } from "./train/step_engine.ts";
+import type { BatchProgress, EpochLog } from "./train/types.ts";
+
+/** Each engine's step engine, built on the model, the recipe, the training set and Adam's state. */
+const STEP_ENGINES: Record<
+  Engine,
+  (lenet: LeNet, config: TrainConfig, set: LabeledImages, resume?: AdamState) => Promise<TrainStepEngine>
+> = { fused: fusedStepEngine, tfjs: tfjsStepEngine };
 
 /** Options of {@linkcode train}: the recipe (defaults in `DEFAULT_TRAIN`) and the run's hooks. */
 export interface TrainOptions extends Partial<TrainConfig> {
@@ -51,10 +60,10 @@ export interface TrainResult {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { loadMnist } from "../data/dataset.ts";
- * import { LeNet } from "../model/lenet.ts";
+ * import { loadMnist } from "./data/dataset.ts";
+ * import { takeRange } from "./data/labeled_images.ts";
+ * import { LeNet } from "./model/lenet.ts";
  * import { train } from "./train.ts";
- * import { takeRange } from "../data/labeled_images.ts";
  * const data = await loadMnist();
  * const lenet = await LeNet.create({ activation: "relu" });
  * const { history } = await train(lenet, takeRange(data.train, 0, 2000), { epochs: 2, validation: takeRange(data.test, 0, 500) });
@@ -71,7 +80,6 @@ export async function train(
 ): Promise<TrainResult> {
   const { validation, checkpointPath, resume, onBatch, onEpoch, signal, ...overrides } = options;
   const config = resolveTrainConfig(overrides);
-  await ensureBackend();
   const split = config.validationSplit > 0 ? splitValidation(trainSet, config.validationSplit) : undefined;
   const fitSet = split?.train ?? trainSet;
   const valSet = split?.validation ?? validation;
@@ -81,7 +89,7 @@ export async function train(
     checkImagesFit(set, lenet.config.inputShape, what);
     checkLabels(set.labels.subarray(0, set.count), lenet.config.numClasses);
   }
-  using engine = await stepEngine(lenet, config, fitSet, resume);
+  using engine = await STEP_ENGINES[config.engine](lenet, config, fitSet, resume?.fusedAdam);
   const result = await runEpochs(engine, fitSet, valSet, config, {
     history: resume?.history,
     onBatch,

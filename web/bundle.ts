@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { LenetError } from "../errors.ts";
+import { LenetError } from "../src/errors.ts";
 
 /** Raised when a module cannot be bundled; the message gives the bundler's first line. */
 export class BundleError extends LenetError {}

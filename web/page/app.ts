@@ -4,10 +4,10 @@
 // preparation as `deno task predict`: src/images/digit.ts through OnnxClassifier), an image file
 // classified exactly as predict classifies it, and a form that trains a LeNet in a worker and
 // then classifies with it.
-import * as ort from "npm:onnxruntime-web@1.30.0";
-import { ImageError } from "../src/images/digit.ts";
-import { type ImageClassification, OnnxClassifier } from "../src/onnx/classifier.ts";
-import type { EpochLog } from "../src/train/types.ts";
+import { ImageError } from "../../src/images/digit.ts";
+import { type ImageClassification, OnnxClassifier } from "../../src/onnx/classifier.ts";
+import { configureOnnxRuntime, onnxThreads } from "../../src/onnx/runtime.ts";
+import type { EpochLog } from "../../src/train/types.ts";
 import type { FromWorker, PageRecipe, ToWorker } from "./protocol.ts";
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -16,9 +16,10 @@ const answer = $<HTMLOutputElement>("answer"), top = $<HTMLOListElement>("top");
 const modelLine = $<HTMLParagraphElement>("model"), errorLine = $<HTMLParagraphElement>("error");
 const ink = pad.getContext("2d", { willReadFrequently: true })!;
 const isolated = globalThis.crossOriginIsolated === true;
-// onnxruntime: a second thread helps a batch, not one drawing; the trainer: every core the batch
-// keeps busy (0 lets it choose), which needs isolation (shared memory) as well
-const ortThreads = isolated ? Math.max(1, Math.min(2, navigator.hardwareConcurrency)) : 1;
+// onnxruntime-web's threads, set once for the page: two where the page may share memory with
+// workers (isolated); the trainer: every core the batch keeps busy (0 lets it choose), which
+// needs isolation as well
+configureOnnxRuntime({ threads: isolated ? Math.max(1, Math.min(2, navigator.hardwareConcurrency)) : 1 });
 const trainThreads = isolated ? 0 : 1;
 
 /** What the page is doing, for people (the status lines) and for tests (data-state). */
@@ -56,11 +57,11 @@ async function loadShippedModel(): Promise<void> {
 }
 
 async function useModel(bytes: Uint8Array, label: string): Promise<void> {
-  const next = await OnnxClassifier.load(bytes, { threads: ortThreads, topK: 3 });
+  const next = await OnnxClassifier.load(bytes, { topK: 3 });
   const previous = classifier;
   classifier = next;
   await previous?.release();
-  const used = ort.env.wasm.numThreads ?? 1;
+  const used = onnxThreads();
   document.body.dataset.ortThreads = String(used);
   modelLine.textContent = `model: ${label} · onnxruntime-web, ${used} thread${used === 1 ? "" : "s"}` +
     (isolated ? "" : " (the page is not cross-origin isolated: see README)");
