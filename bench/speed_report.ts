@@ -4,7 +4,7 @@
 // GFLOP/s of model arithmetic, share of the peak of the same build and thread count), the plain
 // build beside the default relaxed one, and the tfjs engine beside FusedTrainer on one thread.
 // Every trainer is built first; then rounds alternate between them, and each figure is a median.
-//   deno task bench   (or: deno run --allow-read=. bench/speed_report.ts [--rounds 7] [--json])
+//   deno task report:speed   (deno run --allow-read bench/speed_report.ts [--rounds 7] [--json] [--record])
 import * as tf from "../src/_tfjs.ts";
 import { parseFlags } from "../src/cli/flags.ts";
 import { DEFAULT_LENET, IMAGE_PIXELS } from "../src/config.ts";
@@ -13,14 +13,17 @@ import { loadMnist } from "../src/data/dataset.ts";
 import { hasRelaxedSimd, measurePeak, type SimdKind } from "../src/engines/fused/peak.ts";
 import { FusedTrainer } from "../src/engines/fused/trainer.ts";
 import { initBackend } from "../src/engines/tfjs/backend.ts";
-import { LeNet, multiplyAdds } from "../src/model/lenet.ts";
+import { LeNet } from "../src/model/lenet.ts";
+import { multiplyAdds } from "../src/model/weights.ts";
 import { initialWeights } from "../src/model/weights.ts";
+import { type TrainingSpeed, writeRecord } from "../testing/records.ts";
 
 const { flags } = parseFlags({
   rounds: { type: "integer", min: 1, description: "rounds of alternation", default: 7 },
   json: { type: "boolean", description: "print one JSON record" },
+  record: { type: "boolean", description: "write a result record to results/" },
 }, Deno.args);
-const rounds = flags.rounds as number;
+const rounds = flags.rounds;
 const cores = navigator.hardwareConcurrency;
 const FLOP_PER_IMAGE = 2 * multiplyAdds(DEFAULT_LENET).trainingStep;
 const { train } = await loadMnist();
@@ -133,5 +136,10 @@ if (flags.json) {
       (tfjsRow.imagesPerSecond / fusedOne.imagesPerSecond).toFixed(2)
     }x`,
   );
+}
+if (flags.record) {
+  const peakRecord = Object.fromEntries([...peaks.keys()].map((key) => [key, median(peaks.get(key)!)]));
+  const record: TrainingSpeed = { cores, peak: peakRecord, training: results };
+  console.log(`recorded in ${await writeRecord("training-speed", "deno task report:speed", record)}`);
 }
 Deno.exit(0); // trainers' helper threads are unref'd, tfjs's backend is not

@@ -10,21 +10,27 @@ import {
   runMain,
   UsageError,
 } from "../src/cli/flags.ts";
-import { DEFAULT_RUN_DIR, RUN_FILES } from "../src/cli/run_dir.ts";
+import { DEFAULT_RUN_DIR, ONNX_FILE } from "../src/cli/run_names.ts";
 import { IMAGE_SIDE } from "../src/config.ts";
-import { readImageFile } from "../src/images/decode.ts";
 import { chooseModel, LOCAL_RUN_REASON } from "../src/cli/shipped_models.ts";
-import { type Classification, OnnxClassifier, OnnxModelError } from "../src/onnx/classifier.ts";
-import { configureOnnxRuntime } from "../src/onnx/runtime.ts";
-import { grayToText, stdoutHasColor } from "../src/cli/terminal.ts";
+import type { Classification, OnnxClassifier } from "../src/onnx/classifier.ts";
+import { configureOnnxRuntime, startOnnxRuntime } from "../src/onnx/runtime.ts";
+
+// What predict loads once onnxruntime-web has started: its runtime compiles its .wasm on V8's
+// background threads meanwhile, so a cold start costs little more than the runtime's own.
+const loadRest = () =>
+  Promise.all([
+    import("../src/onnx/classifier.ts"),
+    import("../src/images/decode.ts"),
+    import("../src/cli/terminal.ts"),
+  ]);
 
 const IMAGE_EXTENSIONS = /\.(png|jpe?g)$/i;
 
 const FLAGS = {
   model: {
     type: "string",
-    description:
-      `ONNX model (default: ${join(DEFAULT_RUN_DIR, RUN_FILES.onnx)} if it exists, else the most ` +
+    description: `ONNX model (default: ${join(DEFAULT_RUN_DIR, ONNX_FILE)} if it exists, else the most ` +
       "accurate shipped model, models/lenet-best); the first line says which model answers",
     placeholder: "FILE",
   },
@@ -57,7 +63,11 @@ async function expandInputs(paths: string[]): Promise<string[]> {
 
 // A model predict picked by itself (the newest local run) that cannot answer is named, with what
 // to do; predict does not silently answer with another model instead.
-async function loadNaming(path: string, why: string): Promise<OnnxClassifier> {
+async function loadNaming(
+  { OnnxClassifier, OnnxModelError }: typeof import("../src/onnx/classifier.ts"),
+  path: string,
+  why: string,
+): Promise<OnnxClassifier> {
   try {
     return await OnnxClassifier.load(path);
   } catch (error) {
@@ -83,9 +93,11 @@ async function main(): Promise<number> {
     return 0;
   }
   if (positionals.length === 0) throw new UsageError("No image given: deno task predict <image|dir>...");
-  const { path: modelPath, why } = await chooseModel(flags.model);
   configureOnnxRuntime({ threads: flags.threads });
-  const classifier = await loadNaming(modelPath, why);
+  void startOnnxRuntime();
+  const [classifierModule, { readImageFile }, { grayToText, stdoutHasColor }] = await loadRest();
+  const { path: modelPath, why } = await chooseModel(flags.model);
+  const classifier = await loadNaming(classifierModule, modelPath, why);
   if (!flags.json) console.log(`model: ${printable(modelPath)} (${why})`);
   const files = await expandInputs(positionals);
   if (files.length === 0) throw new UsageError(`No PNG or JPEG images in ${positionals.join(", ")}`);

@@ -6,7 +6,7 @@
 import { IMAGE_PIXELS, IMAGE_SIDE } from "../src/config.ts";
 import { encode as encodePng } from "npm:fast-png@8.0.0";
 import jpeg from "npm:jpeg-js@0.4.4";
-import { basename, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { type FlagSpec, helpText, parseFlags, runMain } from "../src/cli/flags.ts";
 import { loadMnist } from "../src/data/dataset.ts";
 import { chooseModel } from "../src/cli/shipped_models.ts";
@@ -24,6 +24,7 @@ import { decodeImage } from "../src/images/decode.ts";
 import { writeFileAtomic } from "../src/_atomic.ts";
 import { checkReplaceableFile } from "../src/cli/ownership.ts";
 import { ImageError } from "../src/images/digit.ts";
+import { writeRecord } from "../testing/records.ts";
 
 const FLAGS = {
   model: {
@@ -54,7 +55,21 @@ const FLAGS = {
     description: "also write the first 20 renderings of each kind here",
     placeholder: "DIR",
   },
+  record: { type: "boolean", description: "write a result record to results/" },
 } satisfies Record<string, FlagSpec>;
+
+// the sets as the docs name them
+const SET_NAMES: Record<string, string> = {
+  photo: "MNIST test digits as photographs",
+  canvas: "MNIST test digits as canvas drawings",
+  ...Object.fromEntries(
+    ["clean", "lined", "specks", "photo"].flatMap((page) =>
+      ["looked-at", "held-out"].map((
+        half,
+      ) => [`printed-${page}-${half}`, `printed, ${page} page, ${half} fonts`])
+    ),
+  ),
+};
 
 async function main(): Promise<number> {
   const { flags, help } = parseFlags(FLAGS, Deno.args);
@@ -103,6 +118,16 @@ async function main(): Promise<number> {
   );
   Object.assign(report, printed);
   console.log(JSON.stringify({ model, count, ...report }));
+  if (flags.record) {
+    const name = basename(dirname(model));
+    const sets = Object.entries(report).map(([set, accuracy]) => ({
+      name: SET_NAMES[set] ?? set,
+      pictures: pictures.get(set) ?? count,
+      accuracy,
+    }));
+    const command = `deno task eval:images ${Deno.args.join(" ")}`.trim();
+    console.log(`recorded in ${await writeRecord(`eval-images.${name}`, command, { model: name, sets })}`);
+  }
   return 0;
 }
 
@@ -164,6 +189,7 @@ async function printedDigits(
     "held-out": fonts.filter((_, i) => i % 2),
   };
   const report: Record<string, number> = {}, seen: Mistake[] = [];
+  pictures.clear();
   for (const [page, { paper, photo }] of Object.entries(PAGES)) {
     const line: string[] = [];
     for (const [half, files] of Object.entries(halves)) {
@@ -194,6 +220,7 @@ async function printedDigits(
       }
       const total = files.length * 10 * variants, accuracy = 1 - mistakes.length / total;
       report[`printed-${page}-${half}`] = accuracy;
+      pictures.set(`printed-${page}-${half}`, total);
       line.push(`${half} ${(100 * accuracy).toFixed(2)}% of ${total}`);
       if (half === "looked-at") seen.push(...mistakes);
     }
@@ -204,6 +231,9 @@ async function printedDigits(
   if (mistakesFile) await writeMistakes(mistakesFile, seen);
   return report;
 }
+
+// how many pictures each printed set had (its accuracy is in the report)
+const pictures = new Map<string, number>();
 
 // a printed picture as a phone photo of it: decoded, photographed, JPEG at quality 55-85
 function photoJpeg(png: Uint8Array, random: () => number): Uint8Array {

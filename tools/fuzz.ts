@@ -8,6 +8,7 @@
 // progress for --timeout seconds is killed, and its input counted. Prints a table; exits 1 when an
 // input ended in an error of another type, a crash or a hang.
 import { type FlagSpec, helpText, parseFlags, runMain } from "../src/cli/flags.ts";
+import { writeRecord } from "../testing/records.ts";
 import { type TargetName, TARGETS } from "../testing/fuzz_targets.ts";
 
 const FLAGS = {
@@ -22,6 +23,7 @@ const FLAGS = {
   "max-rss-mb": { type: "integer", min: 64, description: "memory cap of a child (peak RSS)", default: 1024 },
   timeout: { type: "number", min: 1, description: "seconds an input may take", default: 10 },
   json: { type: "boolean", description: "print the table as one JSON line" },
+  record: { type: "boolean", description: "write a result record to results/" },
 } satisfies Record<string, FlagSpec>;
 
 /** What one target's inputs came to. */
@@ -198,6 +200,11 @@ async function main(): Promise<number> {
   }
   if (flags.json) console.log(JSON.stringify(Object.fromEntries(rows)));
   else console.log(table(rows));
+  if (flags.record) {
+    const targets = rows.map(([name, { examples: _, ...counts }]) => ({ name, ...counts }));
+    const command = `deno task fuzz ${Deno.args.join(" ")}`.trim();
+    console.log(`recorded in ${await writeRecord("fuzz", command, { targets })}`);
+  }
   return rows.some(([, t]) => t.other + t.hangs + t.killedForMemory > 0) ? 1 : 0;
 }
 

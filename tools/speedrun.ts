@@ -10,7 +10,8 @@
 // Prints one JSON line. With --seeds 1,2,3 it runs the fast recipe once per seed, each in a
 // process of its own (so that each time counts from its own process start), and prints a line each.
 //   deno task speedrun [--epochs 3] [--batch-size 64] [--max-lr 4e-3] [--seed 1] [--seeds 1,2,3]
-import { type FlagSpec, helpText, parseFlags, runMain } from "../src/cli/flags.ts";
+import { type FlagSpec, helpText, parseFlags, runMain, UsageError } from "../src/cli/flags.ts";
+import { type Speedrun, writeRecord } from "../testing/records.ts";
 import {
   type Activation,
   ACTIVATIONS,
@@ -64,6 +65,10 @@ const FLAGS = {
     placeholder: "LIST",
   },
   "skip-default": { type: "boolean", description: "skip the default model's epoch" },
+  record: {
+    type: "boolean",
+    description: "with --seeds, write a result record to results/ (with the default model's epoch)",
+  },
 } satisfies Record<string, FlagSpec>;
 
 const elapsed = () => performance.now() / 1000; // since the process started
@@ -89,11 +94,22 @@ async function trainFused(
   return history;
 }
 
-async function eachSeed(seeds: number[]): Promise<number> {
+/** One run's JSON line. */
+interface RunLine {
+  fast_recipe: Record<string, unknown>;
+  fast_epoch_seconds: number[];
+  target: number;
+  time_to_target_seconds: number | null;
+  final_test_accuracy: number;
+  default_model_epoch_seconds?: number;
+}
+
+async function eachSeed(seeds: number[], record: boolean): Promise<number> {
   const args = Deno.args.filter((a, i, all) =>
-    a !== "--seeds" && all[i - 1] !== "--seeds" && !a.startsWith("--seeds=")
+    a !== "--seeds" && all[i - 1] !== "--seeds" && !a.startsWith("--seeds=") && a !== "--record"
   );
-  for (const seed of seeds) {
+  const lines: [number, RunLine][] = [];
+  for (const [k, seed] of seeds.entries()) {
     const { code, stdout } = await new Deno.Command("deno", {
       args: [
         "run",
@@ -102,12 +118,30 @@ async function eachSeed(seeds: number[]): Promise<number> {
         ...args,
         "--seed",
         String(seed),
-        "--skip-default",
+        ...(record && k === seeds.length - 1 ? [] : ["--skip-default"]), // the default epoch once
       ],
       stderr: "inherit",
     }).output();
     if (code !== 0) return code;
-    console.log(new TextDecoder().decode(stdout).trim().split("\n").at(-1));
+    const line = new TextDecoder().decode(stdout).trim().split("\n").at(-1)!;
+    console.log(line);
+    lines.push([seed, JSON.parse(line) as RunLine]);
+  }
+  if (record) {
+    const last = lines.at(-1)![1];
+    const results: Speedrun = {
+      runs: lines.map(([seed, line]) => ({
+        seed,
+        timeToTargetSeconds: line.time_to_target_seconds,
+        finalAccuracy: line.final_test_accuracy,
+        epochSeconds: line.fast_epoch_seconds,
+      })),
+      target: last.target,
+      recipe: last.fast_recipe,
+      ...(last.default_model_epoch_seconds ? { defaultEpochSeconds: last.default_model_epoch_seconds } : {}),
+    };
+    const command = `deno task speedrun ${Deno.args.join(" ")}`.trim();
+    console.log(`recorded in ${await writeRecord("speedrun", command, results)}`);
   }
   return 0;
 }
@@ -116,7 +150,8 @@ async function main(): Promise<number> {
   const { flags, help } = parseFlags(FLAGS, Deno.args);
   if (help) return (console.log(helpText("deno task speedrun [options]", FLAGS)), 0);
   const activation = flags.activation;
-  if (flags.seeds) return await eachSeed(flags.seeds.split(",").map(Number));
+  if (flags.seeds) return await eachSeed(flags.seeds.split(",").map(Number), flags.record);
+  if (flags.record) throw new UsageError("--record records a --seeds run");
   const data = await loadMnist();
   const recipe = {
     epochs: flags.epochs,

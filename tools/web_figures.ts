@@ -11,6 +11,7 @@ import { checkReplaceableFile } from "../src/cli/ownership.ts";
 import { SOFTWARE } from "../src/config.ts";
 import { withPngText } from "../src/images/png.ts";
 import { bundleForBrowser } from "../web/bundle.ts";
+import { type PageFigures, writeRecord } from "../testing/records.ts";
 import { serveStatic } from "../web/static_server.ts";
 import { Chromium, type Page } from "../testing/chromium.ts";
 import { drawStrokes } from "../testing/pad.ts";
@@ -25,6 +26,7 @@ const FLAGS = {
     default: 2,
   },
   screenshot: { type: "string", description: "write README's screenshot here", placeholder: "FILE" },
+  record: { type: "boolean", description: "write a result record to results/" },
 } satisfies Record<string, FlagSpec>;
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
@@ -139,6 +141,7 @@ async function main(): Promise<number> {
       console.log(`wrote ${flags.screenshot}`);
     }
     const pageImagesPerSecond = 60_000 / Math.min(...page_);
+    const accuracy = await page.evaluate<string>("document.body.dataset.testAccuracy");
     await page.goto(new URL("bench.html", server.url).href);
     await page.waitFor(
       "typeof benchTfjs === 'function'",
@@ -156,6 +159,33 @@ async function main(): Promise<number> {
         `(${(pageImagesPerSecond / tfjs.imagesPerSecond).toFixed(1)}x)`,
     );
     if (page.errors.length) console.log(`console errors: ${page.errors.join("; ")}`);
+    if (flags.record) {
+      const version = await page.evaluate<string>(
+        "navigator.userAgent.match(/(HeadlessChrome|Chrome)\\/[\\d.]+/)[0]",
+      );
+      const rows: PageFigures["rows"] = [
+        { what: "browser", measured: `headless ${version.replace("/", " ")}` },
+        {
+          what: "page load (navigation start) to the model ready",
+          measured: `${(ready / 1000).toFixed(2)} s`,
+        },
+        {
+          what: "one prediction of a drawn digit: pad pixels, preparation, onnxruntime-web",
+          measured: `${perPrediction.toFixed(1)} ms`,
+        },
+        { what: "one epoch, 60,000 images, relu, batch 128: in the page", measured: `${list(page_)} s` },
+        { what: "the same epoch in Deno (deno task train), alternating", measured: `${list(deno)} s` },
+        { what: "test accuracy after that epoch in the page", measured: accuracy },
+        {
+          what: `training speed in the page, batch 128: ours against TensorFlow.js (${tfjs.backend})`,
+          measured: `${Math.round(pageImagesPerSecond).toLocaleString("en-US")} against ${
+            Math.round(tfjs.imagesPerSecond).toLocaleString("en-US")
+          } images/s (${(pageImagesPerSecond / tfjs.imagesPerSecond).toFixed(1)}x)`,
+        },
+      ];
+      const command = `deno task web:figures ${Deno.args.join(" ")}`.trim();
+      console.log(`recorded in ${await writeRecord("page", command, { rows })}`);
+    }
   } finally {
     await chromium.close();
     await server.shutdown();

@@ -1,5 +1,6 @@
 // lenet.c: a whole LeNet training step in one call, in C compiled to WebAssembly SIMD (128-bit).
-// Build: deno task build:wasm (clang 14 + wasm-ld; the .wasm is committed and embedded).
+// Build: deno task build:wasm (clang and wasm-ld; clang 19 for the relaxed build; the .wasm files
+// are committed and embedded).
 //
 // The network (the classic tutorial's, sizes configurable): for B images x (B,28,28,1)
 //   conv1   3x3 'same', C1 filters   (B,28,28,C1)
@@ -21,10 +22,11 @@
 //
 // Every layer, forward and backward, is a matrix product in 4x8 register blocks: the dense layers
 // and conv2 on a patches matrix (im2col); conv1's forward pass and conv2's input gradient read
-// their input in place (conv3x3_direct). Two pairs of layers are fused because that is the speed: max-pooling runs before the activation (the
-// activations all increase, so the max commutes with them, and act is evaluated on a quarter of
-// the values), and conv1's filter gradient comes straight from pool1's gradient (only a window's
-// max has one). Functions are named for what they fuse.
+// their input in place (conv3x3_direct). Two pairs of layers are fused because that is the speed:
+// max-pooling runs before the activation (the activations all increase, so the max commutes with
+// them, and act is evaluated on a quarter of the values), and conv1's filter gradient comes
+// straight from pool1's gradient (only a window's max has one). Functions are named for what they
+// fuse.
 //
 // Two builds: lenet.wasm with plain SIMD, whose multiply-add is two instructions, so that results
 // are the same on every CPU; lenet_relaxed.wasm, whose matrix products use relaxed SIMD's fused

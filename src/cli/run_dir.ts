@@ -29,17 +29,17 @@ import { exportOnnx } from "../onnx/export.ts";
 import { CHECKPOINT_FILE } from "../train/checkpoint.ts";
 import { printable } from "./flags.ts";
 import { checkReplaceableFolder, writeOwnerMarker } from "./ownership.ts";
+import { ONNX_FILE } from "./run_names.ts";
 import { type EpochLog, type Evaluation, isEpochLog } from "../train/types.ts";
 import { readBounded } from "../_bounded_read.ts";
 
-/** Where a run goes when no `--out` is given, and where `predict` looks for a trained model. */
-export const DEFAULT_RUN_DIR = "runs/latest";
+export { DEFAULT_RUN_DIR } from "./run_names.ts";
 
 /** The files of a run besides its figures (`REPORT_FILES`, `history.svg`, `report.html`). */
 export const RUN_FILES = {
   modelJson: MODEL_JSON,
   weights: WEIGHTS_BIN,
-  onnx: "model.onnx",
+  onnx: ONNX_FILE,
   history: "history.json",
   metrics: "metrics.json",
   checkpoint: CHECKPOINT_FILE,

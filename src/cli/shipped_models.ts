@@ -9,7 +9,7 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { TrainConfig } from "../config.ts";
-import { DEFAULT_RUN_DIR, RUN_FILES } from "./run_dir.ts";
+import { DEFAULT_RUN_DIR, ONNX_FILE } from "./run_names.ts";
 
 /** The repository's `models/` folder. */
 export const MODELS_DIR: string = fileURLToPath(new URL("../../models/", import.meta.url));
@@ -96,7 +96,7 @@ export interface ModelChoice {
  */
 export async function chooseModel(given?: string): Promise<ModelChoice> {
   if (given) return { path: given, why: "given by --model" };
-  const local = join(DEFAULT_RUN_DIR, RUN_FILES.onnx);
+  const local = join(DEFAULT_RUN_DIR, ONNX_FILE);
   try {
     await Deno.stat(local);
     return { path: local, why: LOCAL_RUN_REASON };
@@ -105,7 +105,7 @@ export async function chooseModel(given?: string): Promise<ModelChoice> {
     .sort(([, a], [, b]) => b.testCorrect / b.testImages - a.testCorrect / a.testImages)[0]!;
   const accuracy = (100 * best.testCorrect / best.testImages).toFixed(2);
   return {
-    path: join(MODELS_DIR, name, RUN_FILES.onnx),
+    path: join(MODELS_DIR, name, ONNX_FILE),
     why: `the most accurate shipped model, ${accuracy}% on MNIST's test set (${best.command})`,
   };
 }

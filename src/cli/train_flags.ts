@@ -26,7 +26,7 @@ import {
 import { MAX_IDX_BYTES } from "../data/idx.ts";
 import { CHECKPOINT_FILE } from "../train/checkpoint.ts";
 import { type FlagSpec, type ParsedFlags, UsageError } from "./flags.ts";
-import { DEFAULT_RUN_DIR } from "./run_dir.ts";
+import { DEFAULT_RUN_DIR } from "./run_names.ts";
 
 /** A flag of `train`, and the model's or the recipe's setting it sets, if any. */
 export interface TrainFlagSpec extends FlagSpec {

@@ -84,3 +84,37 @@ export function initialWeights(overrides: Partial<LeNetConfig>, seed: number): L
   }
   return { config, weights };
 }
+
+/** The arithmetic of a LeNet per image, in multiply-adds. */
+export interface MultiplyAdds {
+  /** The forward pass. */
+  forward: number;
+  /** A training step: forward, the weight gradients (as many again) and the input gradients of
+   * every layer but the first (whose input gradient nobody needs). */
+  trainingStep: number;
+}
+
+/**
+ * Counts the multiply-adds of a LeNet per image: what turns a speed into GFLOP/s (2 FLOP each).
+ *
+ * @param config The architecture.
+ * @returns Forward and training-step multiply-adds.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DEFAULT_LENET } from "../config.ts";
+ * import { multiplyAdds } from "./weights.ts";
+ * assert.deepEqual(multiplyAdds(DEFAULT_LENET), { forward: 316_680, trainingStep: 907_704 });
+ * ```
+ */
+export function multiplyAdds(config: LeNetConfig): MultiplyAdds {
+  const [h, w, c] = config.inputShape;
+  const { conv1Filters: c1, conv2Filters: c2, fc1Units: f1, fc2Units: f2, numClasses: k } = config;
+  const half = (n: number) => Math.ceil(n / 2); // 2x2 pooling, 'same'
+  const conv1 = h * w * 9 * c * c1;
+  const conv2 = half(h) * half(w) * 9 * c1 * c2;
+  const dense = half(half(h)) * half(half(w)) * c2 * f1 + f1 * f2 + f2 * k;
+  const forward = conv1 + conv2 + dense;
+  return { forward, trainingStep: 3 * forward - conv1 };
+}

@@ -148,9 +148,10 @@ export class OnnxClassifier {
   ): Promise<OnnxClassifier> {
     const { topK = 3, limits = {}, fetchTimeoutMs = FETCH_TIMEOUT_MS } = options;
     const name = model instanceof Uint8Array ? "<bytes>" : String(model);
+    const runtime = startOnnxRuntime(); // its settings are fixed from here on; it starts meanwhile
     const bytes = model instanceof Uint8Array ? model : await readModel(model, fetchTimeoutMs);
-    startOnnxRuntime(); // its settings are fixed from here on
     checkGraph(bytes, name, limits); // before onnxruntime allocates anything for it
+    await runtime;
     let session: ort.InferenceSession;
     try {
       session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: "all" });

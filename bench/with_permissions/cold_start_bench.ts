@@ -1,6 +1,6 @@
 // Cold start of `deno task predict one.png`: process start to printed answer, as a user waits.
 //   deno task bench
-const ROOT = new URL("../", import.meta.url);
+const ROOT = new URL("../../", import.meta.url);
 const predict = (threads: number) =>
   new Deno.Command(Deno.execPath(), {
     args: [
