@@ -5,6 +5,7 @@
 // record of each kind, between `<!-- record: <kind> -->` and `<!-- /record -->`; and
 // tests/docs/docs_test.ts checks that every such table is what its record renders. A figure in the
 // docs thus always names its date, machine, Deno, commit and command.
+import { cpus } from "node:os";
 import { writeFileAtomic } from "../src/_atomic.ts";
 
 /** A measurement, with what it needs to be trusted and repeated. */
@@ -28,12 +29,13 @@ export interface ResultRecord<T = unknown> {
 /** Where the records live. */
 export const RESULTS = new URL("../results/", import.meta.url);
 
-async function cpuName(): Promise<string> {
+// The CPU's model name, as node:os reports it (--allow-sys=cpus); Deno reads /proc only with
+// every permission.
+function cpuName(): string {
   try {
-    const info = await Deno.readTextFile("/proc/cpuinfo");
-    const name = /^model name\s*:\s*(.+)$/m.exec(info)?.[1]?.trim();
+    const name = cpus()[0]?.model?.trim();
     if (name) return name.replace(/\s+/g, " ").replace(/ \d+-Core Processor$/, "");
-  } catch { /* not Linux, or no permission: say so */ }
+  } catch { /* no permission: say so */ }
   return "an unnamed CPU";
 }
 
@@ -60,7 +62,7 @@ export async function writeRecord<T>(kind: string, command: string, results: T):
   const record: ResultRecord<T> = {
     kind,
     date: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
-    machine: { cpu: await cpuName(), cores: navigator.hardwareConcurrency, os: Deno.build.os },
+    machine: { cpu: cpuName(), cores: navigator.hardwareConcurrency, os: Deno.build.os },
     deno: Deno.version.deno,
     commit: await commitOf(),
     command,
