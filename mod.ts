@@ -46,6 +46,8 @@ export {
   RECIPES,
   type Schedule,
   SCHEDULES,
+  SIMD_CHOICES,
+  type SimdChoice,
   type TrainConfig,
 } from "./src/config.ts";
 export { loadMnist, type LoadMnistOptions, type MnistData, type MnistPaths } from "./src/data/dataset.ts";

@@ -7,7 +7,8 @@
 //   deno task report:speed   (deno run --allow-read bench/speed_report.ts [--rounds 7] [--json] [--record])
 import * as tf from "../src/_tfjs.ts";
 import { parseFlags } from "../src/cli/flags.ts";
-import { DEFAULT_LENET, IMAGE_PIXELS } from "../src/config.ts";
+import { DEFAULT_LENET, IMAGE_PIXELS, resolveTrainConfig, weightCount } from "../src/config.ts";
+import { augmentKey, augmentRanges, imageTransforms } from "../src/data/augment.ts";
 import { gatherBatch, gatherBytes } from "../src/data/batch.ts";
 import { loadMnist } from "../src/data/dataset.ts";
 import { hasRelaxedSimd, measurePeak, type SimdKind } from "../src/engines/fused/peak.ts";
@@ -54,12 +55,39 @@ interface Row {
 }
 const rows: Row[] = [];
 
-async function fused(batch: number, threads: number, simd: SimdKind): Promise<void> {
+async function fused(batch: number, threads: number, simd: SimdKind): Promise<Row> {
   const trainer = await FusedTrainer.create(initialWeights(DEFAULT_LENET, 1), batch, { threads, simd });
   const { pixels, labels } = gatherBytes(train.images, train.labels, [...Array(batch).keys()], IMAGE_PIXELS);
   for (let i = 0; i < 30; i++) trainer.step(pixels, labels, 1e-3); // V8 tiers the module up
   const name = `FusedTrainer, ${simd}, ${threads} thread${threads === 1 ? "" : "s"}`;
-  rows.push({ name, batch, threads, simd, step: () => void trainer.step(pixels, labels, 1e-3), ms: [] });
+  const row: Row = {
+    name,
+    batch,
+    threads,
+    simd,
+    step: () => void trainer.step(pixels, labels, 1e-3),
+    ms: [],
+  };
+  rows.push(row);
+  return row;
+}
+
+// The fused step with each image augmented as `best` trains: the transforms drawn in JavaScript
+// (a function of seed, epoch and index), applied in WebAssembly; Simard's field when `alpha` > 0.
+async function augmented(batch: number, threads: number, simd: SimdKind, alpha: number): Promise<void> {
+  const trainer = await FusedTrainer.create(initialWeights(DEFAULT_LENET, 1), batch, { threads, simd });
+  const indices = [...Array(batch).keys()];
+  const { pixels, labels } = gatherBytes(train.images, train.labels, indices, IMAGE_PIXELS);
+  const ranges = augmentRanges(resolveTrainConfig({ augment: true, augmentAlpha: alpha }));
+  let epoch = 0;
+  const step = () => {
+    const transforms = imageTransforms(indices, (i) => augmentKey(1, ++epoch, i), ranges);
+    trainer.step(pixels, labels, 1e-3, transforms);
+  };
+  for (let i = 0; i < 30; i++) step();
+  const what = alpha > 0 ? `affine + Simard α ${alpha}` : "affine";
+  const name = `FusedTrainer, ${simd}, ${threads} threads, ${what}`;
+  rows.push({ name, batch, threads, simd, step, ms: [] });
 }
 
 async function tfjsEngine(batch: number): Promise<void> {
@@ -81,10 +109,20 @@ async function tfjsEngine(batch: number): Promise<void> {
 }
 
 const best: SimdKind = kinds.at(-1)!;
+const defaultBuild = new Map<string, Row>(); // by `${batch}/${threads}`
 for (const batch of [32, 128]) {
-  for (const threads of threadCounts) await fused(batch, threads, best);
+  for (const threads of threadCounts) {
+    defaultBuild.set(`${batch}/${threads}`, await fused(batch, threads, best));
+  }
   if (best !== "plain") await fused(batch, 1, "plain");
 }
+// Batch 8 beside batch 128 on 1 and 2 threads: a step's time is a fixed part plus a part per image,
+// and the two sizes separate them (the thread cost model below).
+const pair = threadCounts.filter((t) => t <= 2);
+for (const threads of pair) defaultBuild.set(`8/${threads}`, await fused(8, threads, best));
+const all = threadCounts.at(-1)!;
+await augmented(128, all, best, 0);
+await augmented(128, all, best, 8);
 await tfjsEngine(32);
 
 for (let round = 0; round < rounds; round++) {
@@ -104,10 +142,51 @@ const results = rows.map((row) => {
   return { name: row.name, batch: row.batch, threads: row.threads, imagesPerSecond, gflops, ofPeak };
 });
 const fusedOne = results.find((r) => r.batch === 32 && r.threads === 1 && r.name.includes(best))!;
+const threadCost = pair.length === 2 ? threadCostModel() : undefined;
+
+// What more cores would cost, from the two measured here. A step on T threads takes a fixed part
+// (Adam, the call, and with helpers the hand-offs and the gradient reduction) plus a part per
+// image: t = a_T + b_T * batch, fitted from batch 8 and 128. Per step the trainer makes 2 hand-offs,
+// each waking and then awaiting every helper in turn, so their cost grows with the helpers; Adam
+// runs split, each thread summing all T gradients over its P/T parameters, so every thread reads
+// P gradient floats whatever T is. The model: a_T = a_1 / T + (T - 1) * h, where h is what the
+// second thread added (a_2 - a_1 / 2); b_T = b_1 / (T * e), e the per-image efficiency measured on
+// two threads. A projection, not a measurement: more cores also share caches and memory bandwidth.
+function threadCostModel(): NonNullable<TrainingSpeed["threadCost"]> {
+  const ms = (batch: number, threads: number) => median(defaultBuild.get(`${batch}/${threads}`)!.ms);
+  const fit = (threads: number) => {
+    const perImage = (ms(128, threads) - ms(8, threads)) / 120;
+    return { fixed: ms(8, threads) - 8 * perImage, perImage };
+  };
+  const one = fit(1), two = fit(2);
+  const helperMs = two.fixed - one.fixed / 2;
+  const efficiency = one.perImage / (2 * two.perImage);
+  const projected = [4, 8, 16].flatMap((threads) =>
+    [32, 128].map((batch) => {
+      const stepMs = one.fixed / threads + (threads - 1) * helperMs +
+        batch * one.perImage / (threads * efficiency);
+      return {
+        threads,
+        batch,
+        imagesPerSecond: batch * 1000 / stepMs,
+        overheadShare: (threads - 1) * helperMs / stepMs,
+      };
+    })
+  );
+  return {
+    fixedMs: [one.fixed, two.fixed],
+    perImageMs: [one.perImage, two.perImage],
+    helperMs,
+    efficiency,
+    handOffsPerStep: 2,
+    reductionFloatsPerThread: weightCount(DEFAULT_LENET),
+    projected,
+  };
+}
 const tfjsRow = results.find((r) => r.name.startsWith("tfjs"))!;
 if (flags.json) {
   const peakRecord = Object.fromEntries([...peaks.keys()].map((key) => [key, median(peaks.get(key)!)]));
-  console.log(JSON.stringify({ cores, peak: peakRecord, training: results }));
+  console.log(JSON.stringify({ cores, peak: peakRecord, training: results, threadCost }));
 } else {
   console.log(`WebAssembly SIMD peak of this CPU (GFLOP/s; wasm/peak.c, median of 3), ${cores} cores:`);
   for (const simd of kinds) {
@@ -136,10 +215,31 @@ if (flags.json) {
       (tfjsRow.imagesPerSecond / fusedOne.imagesPerSecond).toFixed(2)
     }x`,
   );
+  if (threadCost) printThreadCost(threadCost);
+}
+
+function printThreadCost(cost: NonNullable<TrainingSpeed["threadCost"]>): void {
+  const [f1, f2] = cost.fixedMs, [p1, p2] = cost.perImageMs;
+  console.log(`\nA step = fixed + per image (fitted from batch 8 and 128):`);
+  console.log(`  1 thread   ${(f1 * 1000).toFixed(0)} µs + ${(p1 * 1000).toFixed(1)} µs an image`);
+  console.log(`  2 threads  ${(f2 * 1000).toFixed(0)} µs + ${(p2 * 1000).toFixed(1)} µs an image`);
+  console.log(
+    `  each helper adds ${(cost.helperMs * 1000).toFixed(0)} µs a step (${cost.handOffsPerStep} hand-offs, ` +
+      `the reduction reads ${cost.reductionFloatsPerThread.toLocaleString("en-US")} floats a thread); ` +
+      `per-image work runs at ${(100 * cost.efficiency).toFixed(0)}% efficiency on 2 threads`,
+  );
+  console.log("Projected (not measured) for more cores:");
+  for (const p of cost.projected) {
+    console.log(
+      `  ${String(p.threads).padStart(2)} threads, batch ${String(p.batch).padStart(3)}: ${
+        Math.round(p.imagesPerSecond).toLocaleString("en-US").padStart(8)
+      } img/s, threading ${(100 * p.overheadShare).toFixed(0)}% of a step`,
+    );
+  }
 }
 if (flags.record) {
   const peakRecord = Object.fromEntries([...peaks.keys()].map((key) => [key, median(peaks.get(key)!)]));
-  const record: TrainingSpeed = { cores, peak: peakRecord, training: results };
+  const record: TrainingSpeed = { cores, peak: peakRecord, training: results, threadCost };
   console.log(`recorded in ${await writeRecord("training-speed", "deno task report:speed", record)}`);
 }
 Deno.exit(0); // trainers' helper threads are unref'd, tfjs's backend is not

@@ -32,6 +32,15 @@ export type Engine = "fused" | "tfjs";
 /** Every {@linkcode Engine}, the default first. */
 export const ENGINES: readonly Engine[] = Object.freeze(["fused", "tfjs"]);
 
+/**
+ * Which build of the fused engine runs (see {@linkcode TrainConfig.simd}): `auto` takes relaxed SIMD
+ * where the runtime has it; `plain` gives the same bits on every CPU.
+ */
+export type SimdChoice = "auto" | "plain" | "relaxed";
+
+/** Every {@linkcode SimdChoice}, the default first. */
+export const SIMD_CHOICES: readonly SimdChoice[] = Object.freeze(["auto", "plain", "relaxed"]);
+
 // "a, b or c", for the error that lists what a setting takes
 const oneOf = (names: readonly string[]) => `${names.slice(0, -1).join(", ")} or ${names.at(-1)}`;
 
@@ -160,6 +169,12 @@ export interface TrainConfig {
   /** Threads of the fused engine, each taking a share of every batch; 0 for {@linkcode defaultThreads}. */
   threads: number;
   /**
+   * The fused engine's build: `plain` SIMD gives the same bits on every CPU; `relaxed` SIMD's fused
+   * multiply-add is faster and rounds once where the CPU has FMA, so its last bits depend on the
+   * CPU; `auto` takes relaxed where the runtime validates it.
+   */
+  simd: SimdChoice;
+  /**
    * Weight averaging (fused engine): an exponential moving average of the weights with this decay,
    * updated after every step, is what validation measures and what the run saves (0: none; 0.999
    * averages about the last thousand steps).
@@ -214,6 +229,7 @@ export const DEFAULT_TRAIN: Readonly<TrainConfig> = Object.freeze<TrainConfig>({
   warmup: 0.25,
   engine: "fused",
   threads: 0,
+  simd: "auto",
   averageDecay: 0,
   validationSplit: 0,
   seed: 42,
@@ -499,6 +515,9 @@ export function resolveTrainConfig(overrides: Partial<TrainConfig> = {}): TrainC
     throw new ConfigError(`Unknown engine "${config.engine}": expected ${oneOf(ENGINES)}`);
   }
   if (config.threads !== 0) checkThreads(config.threads, FUSED_MAX_THREADS); // 0: defaultThreads
+  if (!SIMD_CHOICES.includes(config.simd)) {
+    throw new ConfigError(`Unknown simd "${config.simd}": expected ${oneOf(SIMD_CHOICES)}`);
+  }
   if (!(config.averageDecay >= 0 && config.averageDecay < 1)) {
     throw new ConfigError(`Invalid averageDecay: expected a number in [0, 1), got ${config.averageDecay}`);
   }

@@ -125,6 +125,20 @@ export interface TrainingSpeed {
     gflops: number;
     ofPeak?: number;
   }[];
+  /** What threads cost a step, measured on 1 and 2, and projected for more cores. */
+  threadCost?: {
+    /** The fixed part of a step on 1 and 2 threads, milliseconds. */
+    fixedMs: [number, number];
+    /** The part per image on 1 and 2 threads, milliseconds. */
+    perImageMs: [number, number];
+    /** What each helper thread adds to a step's fixed part, milliseconds. */
+    helperMs: number;
+    /** The per-image work's efficiency on 2 threads (1: twice as fast). */
+    efficiency: number;
+    handOffsPerStep: number;
+    reductionFloatsPerThread: number;
+    projected: { threads: number; batch: number; imagesPerSecond: number; overheadShare: number }[];
+  };
 }
 
 /** What bench/inference_report.ts records. */
@@ -184,9 +198,29 @@ export interface PageFigures {
   rows: { what: string; measured: string }[];
 }
 
+// The thread cost: the fitted parts of a step, then the projection for more cores, labelled as such.
+function renderThreadCost(cost: NonNullable<TrainingSpeed["threadCost"]>): string {
+  const us = (ms: number, digits = 0) => `${(ms * 1000).toFixed(digits)} µs`;
+  const fitted = table(["threads", "fixed part of a step", "per image"], [
+    [1, us(cost.fixedMs[0]), us(cost.perImageMs[0], 1)],
+    [2, us(cost.fixedMs[1]), us(cost.perImageMs[1], 1)],
+  ]);
+  const projected = table(
+    ["threads (projected)", "batch", "images/s", "threading's share of a step"],
+    cost.projected.map((p) => [p.threads, p.batch, int(p.imagesPerSecond), pct(p.overheadShare, 0)]),
+  );
+  return `${fitted}\n\nEach helper thread adds ${
+    us(cost.helperMs)
+  } to a step (${cost.handOffsPerStep} hand-offs; ` +
+    `the reduction reads ${
+      int(cost.reductionFloatsPerThread)
+    } gradient floats a thread); the per-image work ` +
+    `runs at ${pct(cost.efficiency, 0)} efficiency on 2 threads.\n\n${projected}`;
+}
+
 const RENDERERS: Record<string, (record: ResultRecord) => string> = {
   "training-speed": (record) => {
-    const { peak, training } = record.results as TrainingSpeed;
+    const { peak, training, threadCost } = record.results as TrainingSpeed;
     const peaks = Object.entries(peak).map(([key, gflops]) => {
       const [build, threads] = key.split("/");
       return [
@@ -202,7 +236,8 @@ const RENDERERS: Record<string, (record: ResultRecord) => string> = {
       r.ofPeak === undefined ? "" : pct(r.ofPeak, 0),
     ]);
     return table(["measured peak (wasm/peak.c)", "GFLOP/s"], peaks) + "\n\n" +
-      table(["batch", "engine", "images/s", "GFLOP/s", "of peak"], rows);
+      table(["batch", "engine", "images/s", "GFLOP/s", "of peak"], rows) +
+      (threadCost ? "\n\n" + renderThreadCost(threadCost) : "");
   },
   "inference": (record) => {
     const { perCall, coldStart, drawing } = record.results as InferenceSpeed;

@@ -21,6 +21,7 @@ import {
   resolveLeNetConfig,
   resolveTrainConfig,
   SCHEDULES,
+  SIMD_CHOICES,
   type TrainConfig,
 } from "../config.ts";
 import { MAX_IDX_BYTES } from "../data/idx.ts";
@@ -153,6 +154,13 @@ export const TRAIN_FLAGS = {
       `threads of the fused engine (0: every core, at most one per ${IMAGES_PER_THREAD} images of a batch)`,
     default: DEFAULT_TRAIN.threads,
     sets: ["recipe", "threads"],
+  },
+  simd: {
+    type: "string",
+    choices: SIMD_CHOICES,
+    description: "the fused engine's build: plain gives the same bits on every CPU, relaxed (FMA) is faster",
+    default: DEFAULT_TRAIN.simd,
+    sets: ["recipe", "simd"],
   },
   activation: {
     type: "string",

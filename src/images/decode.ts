@@ -135,6 +135,8 @@ function fromJpeg(bytes: Uint8Array, maxPixels: number): RasterImage {
  * strokes on a transparent background, becomes dark strokes on white).
  *
  * @param image Decoded samples.
+ * @param into Where to write, at least one float per pixel (its first `width * height` are
+ *   used); by default a new array.
  * @returns One float per pixel, 0 black, 1 white.
  *
  * @example
@@ -145,9 +147,12 @@ function fromJpeg(bytes: Uint8Array, maxPixels: number): RasterImage {
  * assert.deepEqual(gray, Float32Array.of(0, 1)); // opaque black, then transparent (white paper)
  * ```
  */
-export function toGray(image: RasterImage): Float32Array {
+export function toGray(image: RasterImage, into?: Float32Array): Float32Array {
   const { width, height, channels, maxValue, data } = image;
-  const gray = new Float32Array(width * height);
+  const gray = into?.subarray(0, width * height) ?? new Float32Array(width * height);
+  if (gray.length !== width * height) {
+    throw new RangeError(`toGray needs ${width * height} floats to write into`);
+  }
   const hasAlpha = channels === 2 || channels === 4;
   for (let i = 0; i < width * height; i++) {
     const p = i * channels;

@@ -9,6 +9,7 @@
 import { IMAGE_SIDE } from "../config.ts";
 import { LenetError } from "../errors.ts";
 import { keepDigitMarks } from "./marks.ts";
+import { scratch } from "./_scratch.ts";
 
 /** Side of the box the digit is scaled to fit, as in MNIST. */
 export const DIGIT_BOX = 20;
@@ -31,10 +32,16 @@ const MIN_CONTRAST = 0.15;
 /** Share of the ink range treated as paper noise (shadows, JPEG ringing) and cleared. */
 const NOISE_FLOOR = 0.25;
 
+// Working arrays reused between pictures (_scratch.ts says why); none leaves prepareDigit.
+const BORDER = scratch((n) => new Float32Array(n)), INK = scratch((n) => new Float32Array(n));
+const CROP = scratch((n) => new Float32Array(n));
+const INKED = scratch((n) => new Uint8Array(n)), ACROSS = scratch((n) => new Uint8Array(n));
+const SOLID = scratch((n) => new Uint8Array(n));
+
 // The paper's level: the median of a frame 4% of the shorter side wide around the picture.
 function borderLevel(gray: Float32Array, width: number, height: number): number {
   const t = Math.max(1, Math.round(0.04 * Math.min(width, height)));
-  const values = new Float32Array(width * height);
+  const values = BORDER(width * height, false);
   let n = 0;
   for (let y = 0; y < height; y++) {
     const row = y * width;
@@ -95,7 +102,7 @@ function inkLevels(
 ): { ink: Float32Array; inverted: boolean } {
   const paper = borderLevel(gray, width, height);
   const inverted = paper > 0.5;
-  const ink = new Float32Array(gray.length);
+  const ink = INK(gray.length, false); // every element written below
   let peak = 0;
   for (let i = 0; i < gray.length; i++) {
     const v = inverted ? Math.fround(1 - gray[i]!) : gray[i]!; // as stored in a Float32Array
@@ -139,9 +146,9 @@ function boxOf(
  * are two passes of 3-sums, along the rows, then down the columns (nothing counts outside).
  */
 function inkBox(ink: Float32Array, width: number, height: number): [number, number, number, number] {
-  const inked = new Uint8Array(ink.length),
-    across = new Uint8Array(ink.length),
-    solid = new Uint8Array(ink.length);
+  const inked = INKED(ink.length, false),
+    across = ACROSS(ink.length, false),
+    solid = SOLID(ink.length, false);
   for (let i = 0; i < ink.length; i++) inked[i] = ink[i]! > 0 ? 1 : 0;
   for (let y = 0; y < height; y++) {
     const row = y * width;
@@ -208,7 +215,7 @@ export function prepareDigit(gray: Float32Array, width: number, height: number):
   keepDigitMarks(ink, width, height); // specks, rules, margins: not the digit
   const box = inkBox(ink, width, height);
   const [bx, by, bw, bh] = box;
-  const crop = new Float32Array(bw * bh);
+  const crop = CROP(bw * bh, false); // every row set below
   for (let y = 0; y < bh; y++) {
     crop.set(ink.subarray((by + y) * width + bx, (by + y) * width + bx + bw), y * bw);
   }

@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { scratch } from "./_scratch.ts";
 
 /** Ink above this (of 1, after the paper's noise floor) makes a mark: light rules and the margin
  * of lined paper, pencil guide lines and shadows stay below it. */
@@ -28,6 +29,11 @@ const LINE_COVER = 0.85;
 /** Such a line is a rule, not a stroke, when it is at most this share of the picture thick. */
 const LINE_THIN = 0.03;
 
+// Working arrays reused between pictures (_scratch.ts says why); none leaves keepDigitMarks.
+const LABELS = scratch((n) => new Int32Array(n)), STACK = scratch((n) => new Int32Array(n));
+const ROWS = scratch((n) => new Uint8Array(n)), GROWN = scratch((n) => new Uint8Array(n));
+const KEPT = scratch((n) => new Uint8Array(n));
+
 interface Mark {
   mass: number;
   box: [number, number, number, number]; // x0, y0, x1, y1, inclusive
@@ -35,8 +41,8 @@ interface Mark {
 
 // 8-connected marks of the pixels above MARK_LEVEL: a label per pixel (0: none) and each mark's ink
 function findMarks(ink: Float32Array, width: number, height: number): { labels: Int32Array; marks: Mark[] } {
-  const labels = new Int32Array(width * height), marks: Mark[] = [];
-  const stack = new Int32Array(width * height);
+  const labels = LABELS(width * height, true), marks: Mark[] = [];
+  const stack = STACK(width * height, false);
   for (let start = 0; start < ink.length; start++) {
     if (labels[start] || !(ink[start]! > MARK_LEVEL)) continue;
     const label = marks.length + 1, mark: Mark = { mass: 0, box: [width, height, -1, -1] };
@@ -74,7 +80,7 @@ function digitMarks(marks: Mark[]): boolean[] {
 // the kept marks' pixels grown by `r` (a square), as a mask: along the rows, then down the
 // columns, each pass marking what lies within `r` of the nearest set pixel on either side
 function grow(mask: Uint8Array, width: number, height: number, r: number): Uint8Array {
-  const rows = new Uint8Array(mask.length), out = new Uint8Array(mask.length);
+  const rows = ROWS(mask.length, true), out = GROWN(mask.length, true); // dilateLines only sets
   dilateLines(mask, rows, height, width, width, 1, r);
   dilateLines(rows, out, width, height, 1, width, r);
   return out;
@@ -92,12 +98,14 @@ function dilateLines(
 ): void {
   for (let line = 0; line < lines; line++) {
     const first = line * lineStep;
-    let last = -Infinity; // the last set pixel before, then the next one after
+    // the last set pixel before, then the next one after; none yet: out of reach (kept small
+    // integers, which V8 keeps unboxed)
+    let last = -r - 1;
     for (let k = 0; k < length; k++) {
       if (from[first + k * step]) last = k;
       if (k - last <= r) to[first + k * step] = 1;
     }
-    last = Infinity;
+    last = length + r;
     for (let k = length - 1; k >= 0; k--) {
       if (from[first + k * step]) last = k;
       if (last - k <= r) to[first + k * step] = 1;
@@ -197,7 +205,7 @@ export function keepDigitMarks(ink: Float32Array, width: number, height: number)
   const { labels, marks } = findMarks(ink, width, height);
   if (marks.length === 0) return 0;
   const keep = digitMarks(marks);
-  const kept = new Uint8Array(ink.length);
+  const kept = KEPT(ink.length, false); // every element written below
   for (let i = 0; i < ink.length; i++) kept[i] = labels[i] && keep[labels[i]! - 1] ? 1 : 0;
   const reach = grow(kept, width, height, EDGE);
   for (let i = 0; i < ink.length; i++) if (!reach[i]) ink[i] = 0;

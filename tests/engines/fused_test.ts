@@ -6,6 +6,7 @@ import { ACTIVATIONS, ConfigError, DEFAULT_LENET, type LeNetConfig } from "../..
 import { DataError, takeRange } from "../../src/data/labeled_images.ts";
 import { loadMnist } from "../../src/data/dataset.ts";
 import { FusedTrainer } from "../../src/engines/fused/trainer.ts";
+import { hasRelaxedSimd } from "../../src/engines/fused/peak.ts";
 import { LeNet } from "../../src/model/lenet.ts";
 import { gatherBatch, gatherBytes, normalizePixels } from "../../src/data/batch.ts";
 import { train as trainLeNet } from "../../src/train.ts";
@@ -73,6 +74,38 @@ Deno.test("FusedTrainer steps are the same bits run after run for a thread count
     byThreads.set(threads, weights);
   }
   for (const threads of [2, 3, 4]) assertAllClose(byThreads.get(threads)!, byThreads.get(1)!, 1e-5, 1e-3);
+  lenet.dispose();
+});
+
+Deno.test("FusedTrainer's plain and relaxed builds agree to float tolerance; train's simd chooses the build", async () => {
+  const lenet = await LeNet.create({ activation: "relu" }, { seed: 6 });
+  const run = async (simd: "plain" | "relaxed") => {
+    using trainer = await FusedTrainer.create(lenet.toWeights(), BATCH, { threads: 1, simd });
+    for (let step = 0; step < 20; step++) trainer.step(x, labels, 1e-3);
+    return trainer.weights();
+  };
+  const plain = await run("plain");
+  assertEquals(await run("plain"), plain, "the plain build: two runs differ");
+  const viaTrain = async (simd: "plain" | "relaxed") => {
+    const model = await LeNet.create({ activation: "relu" }, { seed: 6 });
+    await trainLeNet(model, takeRange(train, 0, 64), { epochs: 1, batchSize: 16, threads: 1, simd, seed: 2 });
+    const { weights } = model.toWeights();
+    model.dispose();
+    return weights;
+  };
+  if (!hasRelaxedSimd()) {
+    await assertRejects(() => run("relaxed"), ConfigError, "no relaxed SIMD");
+    return lenet.dispose();
+  }
+  const relaxed = await run("relaxed");
+  assertAllClose(relaxed, plain, 1e-5, 1e-3);
+  // Where the CPU fuses the multiply-add, the builds differ in the last bits, and so must the
+  // runs train() makes with each: that is how we know it passed the choice on.
+  if (relaxed.some((w, i) => w !== plain[i])) {
+    const [a, b] = [await viaTrain("plain"), await viaTrain("relaxed")];
+    assert(a.some((w, i) => w !== b[i]), "train() ran the same build for simd plain and relaxed");
+    assertAllClose(a, b, 1e-5, 1e-3);
+  }
   lenet.dispose();
 });
 

@@ -5,6 +5,9 @@ import { decodeImage, toGray } from "../../src/images/decode.ts";
 import { ImageError } from "../../src/images/digit.ts";
 import { decodePng } from "../../src/images/png.ts";
 import { pngBytes, pngChunks } from "../../testing/mutate.ts";
+import { canvasOfDigit, photoOfDigit } from "../../testing/synthetic.ts";
+import { loadMnist } from "../../src/data/dataset.ts";
+import { mulberry32 } from "../../src/data/shuffle.ts";
 
 const FIXTURES = new URL("../fixtures/", import.meta.url);
 const fixture = (name: string) => Deno.readFileSync(new URL(name, FIXTURES));
@@ -163,4 +166,30 @@ Deno.test("prepareDigit() keeps a digit's detached parts and a thin 1 that spans
   const one = new Float32Array(40 * 40).fill(1);
   for (let y = 0; y < 40; y++) one[y * 40 + 20] = 0; // one pixel wide, top to bottom
   assertEquals(prepareDigit(one, 40, 40).box, [20, 0, 1, 40]);
+});
+
+Deno.test("prepareDigit() answers the same whatever picture came before (its working arrays are reused)", async () => {
+  const { test } = await loadMnist();
+  const random = mulberry32(3);
+  const pictures = [0, 1, 2].flatMap((i) => {
+    const digit = test.images.subarray(i * 784, (i + 1) * 784);
+    return [photoOfDigit(digit, random), canvasOfDigit(digit)]; // 320x240 RGB, 280x280 RGBA
+  }).map(({ width, height, data }) => {
+    const channels = data.length / (width * height);
+    return { gray: toGray({ width, height, channels, maxValue: 255, data }), width, height };
+  });
+  const first = pictures.map(({ gray, width, height }) => prepareDigit(gray, width, height));
+  for (const order of [[5, 4, 3, 2, 1, 0], [1, 0, 3, 2, 5, 4]]) {
+    for (const i of order) {
+      const { gray, width, height } = pictures[i]!;
+      assertEquals(prepareDigit(gray, width, height), first[i], `picture ${i} after another`);
+    }
+  }
+  // toGray() writes into a given array, and refuses one too short
+  const { width, height, data } = canvasOfDigit(test.images.subarray(0, 784));
+  const image = { width, height, channels: 4 as const, maxValue: 255, data };
+  const into = new Float32Array(width * height + 5).fill(7);
+  assertEquals(toGray(image, into), toGray(image));
+  assertEquals(into[width * height], 7);
+  assertThrows(() => toGray(image, new Float32Array(10)), RangeError);
 });

@@ -106,6 +106,7 @@ export async function fusedStepEngine(
 ): Promise<TrainStepEngine> {
   const trainer = await FusedTrainer.create(lenet.toWeights(), config.batchSize, {
     threads: config.threads || defaultThreads(config.batchSize),
+    simd: config.simd === "auto" ? undefined : config.simd,
     adam: { beta1: config.adamBeta1, beta2: config.adamBeta2 },
     averageDecay: config.averageDecay,
   });
