@@ -366,15 +366,19 @@ export interface RecordBlock {
   body: string;
   start: number;
   end: number;
+  /** No line between the markers yet: the rendered body brings its own line break. */
+  empty: boolean;
 }
 
-const BLOCK = /<!-- record: ([\w.-]+) -->\n([\s\S]*?)\n<!-- \/record -->/g;
+// a block, its body on the lines between its markers; a new block may have none (the optional
+// body is lazy: tried empty first, it never reaches on to a later block's end marker)
+const BLOCK = /<!-- record: ([\w.-]+) -->\n(?:([\s\S]*?)\n)??<!-- \/record -->/g;
 
-/** The record blocks of a document. */
+/** The record blocks of a document (an empty block's body is the empty string). */
 export function recordBlocks(text: string): RecordBlock[] {
   return [...text.matchAll(BLOCK)].map((m) => {
-    const start = m.index! + m[0].indexOf("\n") + 1;
-    return { kind: m[1]!, body: m[2]!, start, end: start + m[2]!.length };
+    const start = m.index! + m[0].indexOf("\n") + 1, body = m[2] ?? "";
+    return { kind: m[1]!, body, start, end: start + body.length, empty: m[2] === undefined };
   });
 }
 
@@ -465,7 +469,7 @@ export async function renderBlocks(text: string): Promise<string> {
       if (!record) throw new Error(`No record of kind ${block.kind} in results/`);
       body = renderRecord(record);
     }
-    out += text.slice(at, block.start) + body;
+    out += text.slice(at, block.start) + body + (block.empty ? "\n" : "");
     at = block.end;
   }
   return out + text.slice(at);

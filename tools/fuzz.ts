@@ -8,7 +8,7 @@
 // progress for --timeout seconds is killed, and its input counted. Prints a table; exits 1 when an
 // input ended in an error of another type, a crash or a hang.
 import { type FlagSpec, helpText, parseFlags, runMain } from "../src/cli/flags.ts";
-import { writeRecord } from "../testing/records.ts";
+import { type FuzzRun, writeRecord } from "../testing/records.ts";
 import { type TargetName, TARGETS } from "../testing/fuzz_targets.ts";
 
 const FLAGS = {
@@ -26,15 +26,8 @@ const FLAGS = {
   record: { type: "boolean", description: "write a result record to results/" },
 } satisfies Record<string, FlagSpec>;
 
-/** What one target's inputs came to. */
-interface Tally {
-  inputs: number;
-  loaded: number;
-  typed: number;
-  other: number;
-  hangs: number;
-  killedForMemory: number;
-  peakRssMb: number;
+/** What one target's inputs came to: its row of the record, and examples of what went wrong. */
+interface Tally extends Omit<FuzzRun["targets"][number], "name"> {
   examples: string[];
 }
 

@@ -22,7 +22,7 @@ async function main(): Promise<number> {
     const rendered = await renderBlocks(text);
     if (rendered !== text) await writeFileAtomic(path, rendered);
   }
-  const { code } = await new Deno.Command(Deno.execPath(), { args: ["fmt", ...DOCUMENTS], cwd: root })
+  const { code } = await new Deno.Command("deno", { args: ["fmt", ...DOCUMENTS], cwd: root })
     .output();
   console.log(`rendered ${DOCUMENTS.length} documents from results/`);
   return code;

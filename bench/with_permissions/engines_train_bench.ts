@@ -7,31 +7,18 @@
 //   deno task bench
 import * as tf from "../../src/_tfjs.ts";
 import { initBackend } from "../../src/engines/tfjs/backend.ts";
-import { DEFAULT_LENET, IMAGE_PIXELS } from "../../src/config.ts";
+import { IMAGE_PIXELS } from "../../src/config.ts";
 import { loadMnist } from "../../src/data/dataset.ts";
 import { FusedTrainer } from "../../src/engines/fused/trainer.ts";
 import { useSimdKernels } from "../../src/engines/tfjs/kernels.ts";
 import { LeNet } from "../../src/model/lenet.ts";
-import { multiplyAdds } from "../../src/model/weights.ts";
 import { gatherBatch, gatherBytes } from "../../src/data/batch.ts";
 import { loadSimdKernels } from "../../src/engines/tfjs/simd.ts";
+import { timed } from "../_throughput.ts";
 
 await initBackend("wasm");
 const { train } = await loadMnist();
 const simd = await loadSimdKernels();
-const FLOP_PER_IMAGE = 2 * multiplyAdds(DEFAULT_LENET).trainingStep;
-const timings = new Map<string, { batch: number; ms: number[] }>();
-
-/** Wraps a step so that every call's duration is kept for the summary. */
-function timed(name: string, batch: number, step: () => Promise<void> | void): () => Promise<void> {
-  const entry = { batch, ms: [] as number[] };
-  timings.set(name, entry);
-  return async () => {
-    const started = performance.now();
-    await step();
-    entry.ms.push(performance.now() - started);
-  };
-}
 
 async function tfjsStepper(backend: "wasm" | "cpu", batch: number, ourKernels = true) {
   const setUp = async () => {
@@ -73,16 +60,3 @@ for (const batch of [32, 128]) {
     Deno.bench(name, { group, ...options, ...(options.n ? { warmup: 1 } : {}) }, fn);
   }
 }
-
-globalThis.addEventListener("unload", () => {
-  const median = (a: number[]) => [...a].sort((x, y) => x - y)[a.length >> 1]!;
-  console.log("\nimages/s and achieved GFLOP/s (median step):");
-  for (const [name, { batch, ms }] of timings) {
-    if (ms.length === 0) continue;
-    const perSecond = batch * 1000 / median(ms);
-    console.log(
-      `  ${name.padEnd(52)} ${Math.round(perSecond).toLocaleString("en-US").padStart(7)} img/s ` +
-        `${(perSecond * FLOP_PER_IMAGE / 1e9).toFixed(2).padStart(6)} GFLOP/s`,
-    );
-  }
-});
