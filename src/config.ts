@@ -124,15 +124,18 @@ export function defaultThreads(
 }
 
 /** The largest value of each augmentation range a recipe may ask for (the smallest is 0). */
-export const AUGMENT_LIMITS: Readonly<{
-  augmentRotation: number;
-  augmentScale: number;
-  augmentShear: number;
-  augmentShift: number;
-  augmentElastic: number;
-  augmentAlpha: number;
-  augmentSigma: number;
-}> = Object.freeze({
+export const AUGMENT_LIMITS: Readonly<
+  Pick<
+    TrainConfig,
+    | "augmentRotation"
+    | "augmentScale"
+    | "augmentShear"
+    | "augmentShift"
+    | "augmentElastic"
+    | "augmentAlpha"
+    | "augmentSigma"
+  >
+> = Object.freeze({
   augmentRotation: 180,
   augmentScale: 0.9,
   augmentShear: 1,
