@@ -285,7 +285,10 @@ const RENDERERS: Record<string, (record: ResultRecord) => string> = {
       pct(r.finalAccuracy),
       r.epochSeconds.map((s) => s.toFixed(1)).join(", "),
     ]);
-    const recipeLine = Object.entries(recipe).map(([k, v]) => `${k} ${v}`).join(", ");
+    // the seed is each row's own
+    const recipeLine = Object.entries(recipe).filter(([k]) => k !== "seed").map(([k, v]) => `${k} ${v}`).join(
+      ", ",
+    );
     return table([
       "seed",
       `time to ${pct(target, 0)} from process start`,
