@@ -2,7 +2,9 @@
 // table: the WebAssembly SIMD peak (plain multiply-add and relaxed fused multiply-add, one thread
 // and every core), then FusedTrainer at batch 32 and 128 on 1, 2 and all threads (images/s,
 // GFLOP/s of model arithmetic, share of the peak of the same build and thread count), the plain
-// build beside the default relaxed one, and the tfjs engine beside FusedTrainer on one thread.
+// build beside the default relaxed one, the step augmented as `best` trains (affine, and with
+// Simard's field: the field's cost), and the tfjs engine beside FusedTrainer on one thread; last,
+// batch 8 beside 128 on 1 and 2 threads gives what a thread costs a step, projected for more cores.
 // Every trainer is built first; then rounds alternate between them, and each figure is a median.
 //   deno task report:speed   (deno run --allow-read bench/speed_report.ts [--rounds 7] [--json] [--record])
 import * as tf from "../src/_tfjs.ts";
