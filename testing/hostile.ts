@@ -4,8 +4,15 @@
 // draws from them with seeded parameters, and the tests use them at fixed sizes.
 import { type Chunk, concat, NASTY, pick, pngBytes, pngChunks, type Random } from "./mutate.ts";
 
-/** zlib (RFC 1950) of `bytes` followed by `zeros` zero bytes, compressed as a stream: no big buffer. */
-export async function zlibOfZeros(zeros: number, bytes: Uint8Array = new Uint8Array(0)): Promise<Uint8Array> {
+/**
+ * `bytes` followed by `zeros` zero bytes, compressed as a stream (no big buffer): zlib (RFC 1950)
+ * with `deflate`, as PNG's image data and compressed chunks hold it; `gzip` for gzipped files.
+ */
+export async function compressedZeros(
+  zeros: number,
+  bytes: Uint8Array = new Uint8Array(0),
+  format: "deflate" | "gzip" = "deflate",
+): Promise<Uint8Array> {
   const chunk = new Uint8Array(1 << 20);
   let left = zeros, sentHead = false;
   const source = new ReadableStream<Uint8Array<ArrayBuffer>>({
@@ -17,9 +24,7 @@ export async function zlibOfZeros(zeros: number, bytes: Uint8Array = new Uint8Ar
       controller.enqueue(chunk.slice(0, n));
     },
   });
-  return new Uint8Array(
-    await new Response(source.pipeThrough(new CompressionStream("deflate"))).arrayBuffer(),
-  );
+  return new Uint8Array(await new Response(source.pipeThrough(new CompressionStream(format))).arrayBuffer());
 }
 
 function ihdr(width: number, height: number, depth = 8, colorType = 0): Chunk {
@@ -40,17 +45,17 @@ export type PngBombPlace = "IDAT" | "iCCP" | "zTXt" | "iTXt";
  * 2 bytes its header needs) or in a compressed ancillary chunk beside a valid image.
  */
 export async function pngBomb(inflated: number, place: PngBombPlace = "IDAT"): Promise<Uint8Array> {
-  const pixel = await zlibOfZeros(0, Uint8Array.of(0, 255)); // filter 0, one white pixel
+  const pixel = await compressedZeros(0, Uint8Array.of(0, 255)); // filter 0, one white pixel
   if (place === "IDAT") {
     return pngBytes([ihdr(1, 1), {
       type: "IDAT",
-      data: await zlibOfZeros(inflated - 2, Uint8Array.of(0, 255)),
+      data: await compressedZeros(inflated - 2, Uint8Array.of(0, 255)),
     }, {
       type: "IEND",
       data: new Uint8Array(0),
     }]);
   }
-  const bomb = await zlibOfZeros(inflated);
+  const bomb = await compressedZeros(inflated);
   const head = place === "iCCP"
     ? latin1("profile\0\0") // name, compression method 0
     : place === "zTXt"
@@ -68,7 +73,7 @@ export async function pngBomb(inflated: number, place: PngBombPlace = "IDAT"): P
  */
 export async function pngTwoHeaders(side: number): Promise<Uint8Array> {
   const rows = side * (side + 1);
-  return pngBytes([ihdr(1, 1), ihdr(side, side), { type: "IDAT", data: await zlibOfZeros(rows) }, {
+  return pngBytes([ihdr(1, 1), ihdr(side, side), { type: "IDAT", data: await compressedZeros(rows) }, {
     type: "IEND",
     data: new Uint8Array(0),
   }]);
@@ -294,7 +299,7 @@ export function onnxClasses(classes: number): Promise<Uint8Array> {
 
 /** Compressed bytes the PNG generators put where they do not belong: zlib of 1 MB, 16 MB, 256 MB. */
 export async function zlibBombs(): Promise<Uint8Array[]> {
-  return await Promise.all([1 << 20, 16 << 20, 256 << 20].map((size) => zlibOfZeros(size)));
+  return await Promise.all([1 << 20, 16 << 20, 256 << 20].map((size) => compressedZeros(size)));
 }
 
 const pickOf = <T>(random: Random, items: readonly T[]): T => items[pick(random, items.length)]!;
