@@ -25,6 +25,14 @@
 export type { Activation, LeNetConfig } from "./src/config.ts";
 export { ImageError, type PreparedDigit, prepareDigit } from "./src/images/digit.ts";
 export { decodeImage, type ImageLimits, type RasterImage, toGray } from "./src/images/decode.ts";
+export {
+  PICTURE_LIMITS,
+  PictureDecoder,
+  type PictureDecoderOptions,
+  type PictureLimits,
+  type PreparedPicture,
+} from "./src/images/picture_decoder.ts";
+export { type PictureFormat, READ_FORMATS, sniffFormat } from "./src/images/formats.ts";
 export type { GraphLimits } from "./src/onnx/graph_check.ts";
 export {
   type Classification,

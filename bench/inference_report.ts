@@ -7,6 +7,7 @@
 // 3. a drawing from the page's 280x280 pad: its preparation, and its whole answer.
 // Each figure is a median.
 //   deno run --allow-read --allow-env --allow-ffi --allow-run=deno,git --allow-write=results bench/inference_report.ts [--record]
+import denoJson from "../deno.json" with { type: "json" };
 import * as ortNode from "npm:onnxruntime-node@1.30.0";
 import { parseFlags } from "../src/cli/flags.ts";
 import { toGray } from "../src/images/decode.ts";
@@ -74,10 +75,16 @@ const drawing = [
 await web.release();
 
 // ---- 2. cold start, alternating; the TypeScript is compiled and cached by a first run of each
+// predict with the permissions its task has (deno.json)
+const PREDICT = ["run", ...denoJson.tasks.predict.command.split(" ").filter((w) => w.startsWith("--allow"))];
 const coldCommands: [string, string[]][] = [
   [
-    "deno task predict photo_7.jpg --model lenet-best",
-    ["run", "--allow-read", "scripts/predict.ts", "--model", MODEL, "tests/fixtures/photo_7.jpg"],
+    "deno task predict palette_7.png --model lenet-best (a small PNG: decoded in process)",
+    [...PREDICT, "scripts/predict.ts", "--model", MODEL, "tests/fixtures/palette_7.png"],
+  ],
+  [
+    "deno task predict photo_7.jpg --model lenet-best (a JPEG: libvips in a decoding process)",
+    [...PREDICT, "scripts/predict.ts", "--model", MODEL, "tests/fixtures/photo_7.jpg"],
   ],
   ["minimal onnxruntime-web script, same model", ["run", "--allow-read", "bench/_minimal_ort.ts", MODEL]],
 ];

@@ -1,5 +1,7 @@
-// Classify digit images (PNG or JPEG) with the ONNX LeNet on onnxruntime-web:
-//   deno task predict digit.png [more.jpg dir/ ...] [--model model.onnx] [--json] [--show]
+// Classify digit pictures (JPEG, PNG, WebP, GIF, TIFF, AVIF) with the ONNX LeNet on onnxruntime-web:
+//   deno task predict digit.png [photo.jpg dir/ ...] [--model model.onnx] [--json] [--show]
+// Pictures are decoded by libvips in decoding processes (as many as the cores and the memory
+// allow), each killed at a picture's deadline; small PNGs are decoded here (picture_decoder.ts).
 import { join } from "node:path";
 import {
   type FlagSpec,
@@ -15,17 +17,22 @@ import { IMAGE_SIDE } from "../src/config.ts";
 import { chooseModel, LOCAL_RUN_REASON } from "../src/cli/shipped_models.ts";
 import type { Classification, OnnxClassifier } from "../src/onnx/classifier.ts";
 import { configureOnnxRuntime, startOnnxRuntime } from "../src/onnx/runtime.ts";
+import { PICTURE_LIMITS, PictureDecoder, type PreparedPicture } from "../src/images/picture_decoder.ts";
+import { readImageFile } from "../src/images/decode.ts";
 
 // What predict loads once onnxruntime-web has started: its runtime compiles its .wasm on V8's
 // background threads meanwhile, so a cold start costs little more than the runtime's own.
 const loadRest = () =>
   Promise.all([
     import("../src/onnx/classifier.ts"),
-    import("../src/images/decode.ts"),
     import("../src/cli/terminal.ts"),
   ]);
 
-const IMAGE_EXTENSIONS = /\.(png|jpe?g)$/i;
+const IMAGE_EXTENSIONS = /\.(png|jpe?g|webp|gif|tiff?|avif|heic|heif)$/i;
+/** Memory one decoding process may take at its peak (a 12 MP PNG or a 100 MP JPEG): ~300 MB. */
+const PROCESS_MEMORY = 400 * 1024 * 1024;
+/** From this many pictures on, a progress line on stderr (when it is a terminal). */
+const PROGRESS_FROM = 20;
 
 const FLAGS = {
   model: {
@@ -37,6 +44,18 @@ const FLAGS = {
   json: { type: "boolean", description: "print one JSON array of results" },
   show: { type: "boolean", description: "print the 28x28 the model saw" },
   threads: { type: "integer", min: 1, description: "onnxruntime-web threads", default: 1 },
+  timeout: {
+    type: "number",
+    min: 0.1,
+    description: "seconds one picture may take to decode before its decoding is stopped",
+    default: PICTURE_LIMITS.timeoutMs / 1000,
+  },
+  "max-pixels": {
+    type: "integer",
+    min: 1,
+    description: "largest picture read, in pixels (width x height)",
+    default: PICTURE_LIMITS.maxPixels,
+  },
 } satisfies Record<string, FlagSpec>;
 
 async function expandInputs(paths: string[]): Promise<string[]> {
@@ -86,6 +105,40 @@ function describe(file: string, c: Classification): string {
   return `${printable(file)}: ${c.digit} (${(100 * c.probability).toFixed(1)}%)  top ${c.top.length}: ${top}`;
 }
 
+// As many decoding processes as the cores, the pictures and the memory allow (the memory only
+// when --allow-sys=systemMemoryInfo lets us ask).
+function processCount(pictures: number): number {
+  let byMemory = Infinity;
+  try {
+    byMemory = Math.floor(Deno.systemMemoryInfo().available / PROCESS_MEMORY);
+  } catch { /* not granted: the cores decide */ }
+  return Math.max(1, Math.min(navigator.hardwareConcurrency, pictures, byMemory));
+}
+
+type Outcome = { prepared: PreparedPicture } | { error: string };
+
+// Reads and prepares every picture, a few ahead of the decoding processes (so that at most a few
+// files are held in memory at once); `done(i)` is called as each one is ready, in any order.
+async function prepareAll(
+  files: string[],
+  decoder: PictureDecoder,
+  ahead: number,
+  done: (index: number, outcome: Outcome) => void,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < files.length) {
+      const index = next++;
+      try {
+        done(index, { prepared: await decoder.prepare(await readImageFile(files[index]!)) });
+      } catch (error) {
+        done(index, { error: error instanceof Error ? error.message : String(error) });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(ahead, files.length) }, worker));
+}
+
 async function main(): Promise<number> {
   const { flags, positionals, help } = parseFlags(FLAGS, Deno.args);
   if (help) {
@@ -95,31 +148,64 @@ async function main(): Promise<number> {
   if (positionals.length === 0) throw new UsageError("No image given: deno task predict <image|dir>...");
   configureOnnxRuntime({ threads: flags.threads });
   void startOnnxRuntime();
-  const [classifierModule, { readImageFile }, { grayToText, stdoutHasColor }] = await loadRest();
+  const files = await expandInputs(positionals);
+  if (files.length === 0) throw new UsageError(`No pictures in ${positionals.join(", ")}`);
+  const processes = processCount(files.length);
+  await using decoder = new PictureDecoder({
+    processes,
+    limits: { timeoutMs: flags.timeout * 1000, maxPixels: flags["max-pixels"] },
+  });
+  // pictures are read and decoded while onnxruntime starts and the model loads
+  const outcomes: (Outcome | undefined)[] = new Array(files.length);
+  let ready!: () => void;
+  let wake = new Promise<void>((resolve) => ready = resolve);
+  const preparing = prepareAll(files, decoder, processes + 1, (index, outcome) => {
+    outcomes[index] = outcome;
+    ready();
+  });
+  const [classifierModule, { grayToText, stdoutHasColor }] = await loadRest();
   const { path: modelPath, why } = await chooseModel(flags.model);
   const classifier = await loadNaming(classifierModule, modelPath, why);
   if (!flags.json) console.log(`model: ${printable(modelPath)} (${why})`);
-  const files = await expandInputs(positionals);
-  if (files.length === 0) throw new UsageError(`No PNG or JPEG images in ${positionals.join(", ")}`);
+  const progress = files.length >= PROGRESS_FROM && Deno.stderr.isTerminal();
   const results: Record<string, unknown>[] = [];
   let failures = 0;
-  for (const file of files) {
-    try {
-      const { prepared, ...answer } = await classifier.classifyImage(await readImageFile(file));
-      results.push({ file, ...answer, inverted: prepared.inverted });
+  // in input order: each time pictures are ready, the next ones in order go to the model as one batch
+  for (let printed = 0; printed < files.length;) {
+    let end = printed;
+    while (end < files.length && outcomes[end]) end++;
+    if (end === printed) {
+      await wake;
+      wake = new Promise<void>((resolve) => ready = resolve);
+      continue;
+    }
+    const batch = outcomes.slice(printed, end) as Outcome[];
+    const digits = batch.flatMap((o) => "prepared" in o ? [o.prepared] : []);
+    const answers = await classifier.classifyDigits(digits);
+    let answered = 0;
+    for (const [offset, outcome] of batch.entries()) {
+      const file = files[printed + offset]!;
+      if ("error" in outcome) {
+        failures++;
+        results.push({ file, error: outcome.error });
+        console.error(`error: ${printable(file)}: ${oneLine(outcome.error)}`);
+        continue;
+      }
+      const answer = answers[answered++]!;
+      results.push({ file, ...answer, inverted: outcome.prepared.inverted });
       if (!flags.json) {
         console.log(describe(file, answer));
         if (flags.show) {
-          console.log(grayToText(prepared.pixels, IMAGE_SIDE, IMAGE_SIDE, { color: stdoutHasColor() }));
+          console.log(
+            grayToText(outcome.prepared.pixels, IMAGE_SIDE, IMAGE_SIDE, { color: stdoutHasColor() }),
+          );
         }
       }
-    } catch (error) {
-      failures++;
-      const message = error instanceof Error ? error.message : String(error);
-      results.push({ file, error: message });
-      console.error(`error: ${printable(file)}: ${oneLine(message)}`);
     }
+    printed = end;
+    if (progress) console.error(`[${printed}/${files.length}] pictures`);
   }
+  await preparing;
   if (flags.json) console.log(JSON.stringify({ model: modelPath, why, results }, null, 2));
   await classifier.release();
   return failures > 0 ? 1 : 0;

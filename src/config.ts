@@ -14,6 +14,12 @@ export const IMAGE_SIDE = 28;
 /** Pixels of one image: 28 x 28. */
 export const IMAGE_PIXELS: number = IMAGE_SIDE * IMAGE_SIDE;
 
+/**
+ * The longer side a picture is shrunk to before its digit is prepared, in Deno (libvips) and in
+ * the page (the browser's decoder) alike: a digit needs ~100 pixels, and preparing costs per pixel.
+ */
+export const WORKING_SIDE = 512;
+
 /** An activation of the LeNet's hidden layers. */
 export type Activation = "sigmoid" | "relu" | "tanh" | "elu";
 

@@ -2,7 +2,7 @@
 // decompression bombs in PNG image data and in compressed ancillary chunks, a PNG whose second
 // IHDR disagrees with its first, a progressive JPEG of thousands of tiny scans. tools/fuzz.ts
 // draws from them with seeded parameters, and the tests use them at fixed sizes.
-import { type Chunk, concat, NASTY, pick, pngBytes, pngChunks, type Random } from "./mutate.ts";
+import { type Chunk, concat, crc32, NASTY, pick, pngBytes, pngChunks, type Random } from "./mutate.ts";
 
 /**
  * `bytes` followed by `zeros` zero bytes, compressed as a stream (no big buffer): zlib (RFC 1950)
@@ -158,6 +158,86 @@ export type OnnxTensor =
   );
 
 const FLOAT_TYPE = 1, INT64_TYPE = 7, BOOL_TYPE = 9;
+
+/**
+ * A progressive JPEG like {@linkcode jpegScanBomb} whose AC scans hide inside DRI segments: each
+ * DRI declares a length that covers the scans after it, so a reader that walks segments by their
+ * lengths counts no scan, while a decoder that takes DRI as its fixed 4 bytes (jpeg-js) decodes
+ * every one. libjpeg checks that length and refuses the file.
+ */
+export function jpegDriHiddenScans(side: number, scans: number): Uint8Array {
+  const plain = jpegScanBomb(side, 1);
+  const firstAc = plain.length - 2 - (plain.length - 2 - lastSos(plain)); // the one AC scan's start
+  const head = plain.subarray(0, firstAc), oneScan = plain.subarray(firstAc, plain.length - 2);
+  const perSegment = Math.max(1, Math.floor((65535 - 4) / oneScan.length));
+  const parts = [head];
+  for (let left = scans; left > 0; left -= perSegment) {
+    const hidden = concat(...new Array<Uint8Array>(Math.min(left, perSegment)).fill(oneScan));
+    const length = 4 + hidden.length; // the DRI's 2 length bytes, its 2-byte interval, the hidden scans
+    parts.push(Uint8Array.of(0xff, 0xdd, length >> 8, length & 0xff, 0, 0), hidden);
+  }
+  parts.push(Uint8Array.of(0xff, 0xd9));
+  return concat(...parts);
+}
+
+// Where the last SOS marker of a JPEG starts.
+function lastSos(jpeg: Uint8Array): number {
+  for (let at = jpeg.length - 2; at >= 0; at--) if (jpeg[at] === 0xff && jpeg[at + 1] === 0xda) return at;
+  throw new Error("no SOS");
+}
+
+/**
+ * A valid gray PNG of `side` x `side` white pixels whose image data, stored uncompressed, comes in
+ * one-byte IDAT chunks: `side * (side + 1)` bytes of data in as many chunks (2150: 4.6 million
+ * chunks, 60 MB), each costing a decoder a chunk's work.
+ */
+export function pngOneByteIdats(side: number): Uint8Array {
+  const raw = new Uint8Array(side * (side + 1)).fill(255);
+  for (let y = 0; y < side; y++) raw[y * (side + 1)] = 0; // each row: filter "none", then white
+  const stream = storedZlib(raw);
+  const out = new Uint8Array(8 + 25 + stream.length * 13 + 12);
+  const view = new DataView(out.buffer);
+  out.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  let at = 8;
+  const put = (type: string, data: Uint8Array) => {
+    view.setUint32(at, data.length);
+    for (let i = 0; i < 4; i++) out[at + 4 + i] = type.charCodeAt(i);
+    out.set(data, at + 8);
+    view.setUint32(at + 8 + data.length, crc32(out.subarray(at + 4, at + 8 + data.length)));
+    at += 12 + data.length;
+  };
+  const header = new Uint8Array(13);
+  new DataView(header.buffer).setUint32(0, side), new DataView(header.buffer).setUint32(4, side);
+  header.set([8, 0, 0, 0, 0], 8);
+  put("IHDR", header);
+  for (let i = 0; i < stream.length; i++) put("IDAT", stream.subarray(i, i + 1));
+  put("IEND", new Uint8Array());
+  return out;
+}
+
+// zlib (RFC 1950) of `data` in stored deflate blocks: no compression, any size.
+function storedZlib(data: Uint8Array): Uint8Array {
+  const blocks = Math.max(1, Math.ceil(data.length / 65535));
+  const out = new Uint8Array(2 + data.length + 5 * blocks + 4);
+  out.set([0x78, 0x01]);
+  let at = 2;
+  for (let b = 0; b < blocks; b++) {
+    const part = data.subarray(b * 65535, (b + 1) * 65535);
+    out.set([
+      b === blocks - 1 ? 1 : 0,
+      part.length & 0xff,
+      part.length >> 8,
+      ~part.length & 0xff,
+      (~part.length >> 8) & 0xff,
+    ], at);
+    out.set(part, at + 5);
+    at += 5 + part.length;
+  }
+  let a = 1, c = 0; // Adler-32
+  for (const byte of data) a = (a + byte) % 65521, c = (c + a) % 65521;
+  new DataView(out.buffer).setUint32(at, ((c << 16) | a) >>> 0);
+  return out;
+}
 
 /** An initializer or attribute tensor, as `_schema.ts` encodes it. */
 export function tensorProto(tensor: OnnxTensor): Record<string, unknown> {

@@ -389,6 +389,30 @@ export function decodePng(bytes: Uint8Array, limits: PngLimits): PngImage {
 }
 
 /**
+ * Whether a PNG holds a chunk of this type (before IEND); false for bytes that are no whole PNG.
+ *
+ * @param bytes The file's content.
+ * @param type The chunk type, such as `eXIf`.
+ * @returns True when the chunk is there.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { hasPngChunk } from "./png.ts";
+ * const bytes = await Deno.readFile(new URL("../../tests/fixtures/palette_7.png", import.meta.url));
+ * assert.equal(hasPngChunk(bytes, "PLTE"), true);
+ * assert.equal(hasPngChunk(bytes, "eXIf"), false);
+ * ```
+ */
+export function hasPngChunk(bytes: Uint8Array, type: string): boolean {
+  if (!isPng(bytes)) return false;
+  try {
+    for (const chunk of chunksOf(bytes)) if (chunk.type === type) return true;
+  } catch { /* a broken PNG holds no chunk we can name */ }
+  return false;
+}
+
+/**
  * The value of a PNG's `tEXt` chunk with this keyword, if it has one (ancillary chunks are read
  * only here, uncompressed ones, and only to find this).
  *

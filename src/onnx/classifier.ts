@@ -17,7 +17,8 @@ import { scratch } from "../images/_scratch.ts";
 import { startOnnxRuntime } from "./runtime.ts";
 import { checkGraph, GRAPH_LIMITS, type GraphLimits, OnnxModelError } from "./graph_check.ts";
 import { type PreparedDigit, prepareDigit } from "../images/digit.ts";
-import { decodeImage, type RasterImage, toGray } from "../images/decode.ts";
+import { type RasterImage, toGray } from "../images/decode.ts";
+import type { PictureLimits } from "../images/picture_decoder.ts";
 import { classificationBundle } from "../notebook/bundles.ts";
 import { displayable } from "../notebook/display.ts";
 
@@ -81,6 +82,11 @@ export interface OnnxClassifierOptions {
    * @default {30_000}
    */
   fetchTimeoutMs?: number;
+  /**
+   * Bounds of reading a picture in {@linkcode OnnxClassifier.classifyImage}.
+   * @default PICTURE_LIMITS
+   */
+  pictureLimits?: Partial<PictureLimits>;
 }
 
 export { OnnxModelError };
@@ -112,6 +118,9 @@ export class OnnxClassifier {
   // one image's input, reused by every single-image call: ort-web reads a tensor's data at each
   // run, so refilling it saves a tensor per call (a preallocated output it ignores on the CPU)
   readonly #single: { pixels: Float32Array; tensor: ort.Tensor; busy: boolean };
+  readonly #pictureLimits: Partial<PictureLimits>;
+  // started by the first classifyImage, ended by release()
+  #decoder?: Promise<import("../images/picture_decoder.ts").PictureDecoder>;
 
   private constructor(
     session: ort.InferenceSession,
@@ -119,8 +128,10 @@ export class OnnxClassifier {
     numClasses: number,
     topK: number,
     source: string,
+    pictureLimits: Partial<PictureLimits>,
   ) {
     this.#session = session;
+    this.#pictureLimits = pictureLimits;
     this.source = source;
     this.inputShape = inputShape;
     this.numClasses = numClasses;
@@ -151,7 +162,7 @@ export class OnnxClassifier {
     model: string | URL | Uint8Array = SHIPPED_MODEL,
     options: OnnxClassifierOptions = {},
   ): Promise<OnnxClassifier> {
-    const { topK = 3, limits = {}, fetchTimeoutMs = FETCH_TIMEOUT_MS } = options;
+    const { topK = 3, limits = {}, fetchTimeoutMs = FETCH_TIMEOUT_MS, pictureLimits = {} } = options;
     const name = model instanceof Uint8Array ? "<bytes>" : String(model);
     const runtime = startOnnxRuntime(); // its settings are fixed from here on; it starts meanwhile
     const bytes = model instanceof Uint8Array ? model : await readModel(model, fetchTimeoutMs);
@@ -185,7 +196,7 @@ export class OnnxClassifier {
         );
       }
       checkProbabilities(probe, probe.length, name);
-      return new OnnxClassifier(session, inputShape, probe.length, topK, name);
+      return new OnnxClassifier(session, inputShape, probe.length, topK, name, pictureLimits);
     } catch (error) {
       await session.release();
       if (error instanceof OnnxModelError) throw error;
@@ -267,12 +278,15 @@ export class OnnxClassifier {
   }
 
   /**
-   * Classifies a picture of one digit (PNG or JPEG bytes: a photo, a scan, a canvas drawing),
-   * prepared as MNIST's images were (see `prepareDigit`).
+   * Classifies a picture of one digit (a photo, a scan, a canvas drawing: JPEG, PNG, WebP, GIF,
+   * TIFF or AVIF bytes), upright whatever its EXIF orientation, prepared as MNIST's images were
+   * (see `prepareDigit`). Photos are decoded by libvips in a decoding process that is killed at
+   * the deadline (`PictureDecoder`; it needs `--allow-run` for Deno), small PNGs in this process.
+   * In a browser, decode with `createImageBitmap` and call {@linkcode OnnxClassifier.classifyRaster}.
    *
    * @param bytes The file's bytes.
    * @returns The classification and the 28x28 the model saw.
-   * @throws {ImageError} When the file is not a PNG or JPEG we read, or holds no digit.
+   * @throws {ImageError} When the file is not a picture we read, passes a limit, or holds no digit.
    * @throws {OnnxModelError} When the model does not take 28x28 images of one channel.
    *
    * @example
@@ -289,7 +303,45 @@ export class OnnxClassifier {
    */
   async classifyImage(bytes: Uint8Array): Promise<ImageClassification> {
     this.#checkDigitInput(); // before decoding: a model that cannot answer fails first
-    return await this.#classifyChecked(decodeImage(bytes));
+    this.#decoder ??= import("../images/picture_decoder.ts").then(({ PictureDecoder }) =>
+      new PictureDecoder({ limits: this.#pictureLimits })
+    );
+    const { width: _w, height: _h, ...prepared } = await (await this.#decoder).prepare(bytes);
+    return this.#answer(prepared);
+  }
+
+  /**
+   * Classifies digits already prepared (28x28, as `prepareDigit` or `PictureDecoder` give them) in
+   * one batch.
+   *
+   * @param digits The prepared digits.
+   * @returns One classification per digit, in order.
+   * @throws {OnnxModelError} When the model does not take 28x28 images of one channel.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { OnnxClassifier } from "./classifier.ts";
+   * import { prepareDigit } from "../images/digit.ts";
+   * const classifier = await OnnxClassifier.load();
+   * const gray = new Float32Array(40 * 40).fill(1); // white paper
+   * for (let y = 6; y < 34; y++) for (let x = 18; x < 22; x++) gray[y * 40 + x] = 0; // a dark bar
+   * const [answer] = await classifier.classifyDigits([prepareDigit(gray, 40, 40)]);
+   * assert.equal(answer!.digit, 1);
+   * await classifier.release();
+   * ```
+   */
+  async classifyDigits(digits: readonly PreparedDigit[]): Promise<Classification[]> {
+    this.#checkDigitInput();
+    if (digits.length === 0) return [];
+    const pixels = new Float32Array(digits.length * IMAGE_SIDE * IMAGE_SIDE);
+    digits.forEach((digit, i) => {
+      if (digit?.pixels?.length !== IMAGE_SIDE * IMAGE_SIDE) {
+        throw new RangeError(`Invalid digits[${i}].pixels: expected ${IMAGE_SIDE * IMAGE_SIDE} floats`);
+      }
+      pixels.set(digit.pixels, i * IMAGE_SIDE * IMAGE_SIDE);
+    });
+    return await this.classify(pixels);
   }
 
   /**
@@ -320,7 +372,10 @@ export class OnnxClassifier {
   // prepare and classify, the model's input already checked
   async #classifyChecked(image: RasterImage): Promise<ImageClassification> {
     const pixels = image.width * image.height;
-    const prepared = prepareDigit(toGray(image, GRAY(pixels, false)), image.width, image.height);
+    return await this.#answer(prepareDigit(toGray(image, GRAY(pixels, false)), image.width, image.height));
+  }
+
+  async #answer(prepared: PreparedDigit): Promise<ImageClassification> {
     const [answer] = await this.classify(prepared.pixels);
     const result = { ...answer!, prepared };
     // in a notebook: the 28x28 the model saw, beside its top classes
@@ -337,8 +392,9 @@ export class OnnxClassifier {
     }
   }
 
-  /** Frees the onnxruntime session. */
+  /** Frees the onnxruntime session, and ends the picture decoder's processes. */
   async release(): Promise<void> {
+    await (await this.#decoder)?.close();
     await this.#session.release();
   }
 }

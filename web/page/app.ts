@@ -5,6 +5,7 @@
 // classified exactly as predict classifies it, and a form that trains a LeNet in a worker and
 // then classifies with it.
 import { ImageError } from "../../src/images/digit.ts";
+import { WORKING_SIDE } from "../../src/config.ts";
 import { type ImageClassification, OnnxClassifier } from "../../src/onnx/classifier.ts";
 import { configureOnnxRuntime, onnxThreads } from "../../src/onnx/runtime.ts";
 import type { EpochLog } from "../../src/train/types.ts";
@@ -182,14 +183,23 @@ function show(result: ImageClassification | undefined): void {
 }
 
 // ---------------------------------------------------------------------------------------------
-// an image file, chosen or dropped: classified from its bytes, as predict does
+// an image file, chosen or dropped: decoded by the browser (off this thread, upright as its EXIF
+// orientation says, at most WORKING_SIDE a side, as predict reads it), then prepared and classified
 
 async function openFile(file: File): Promise<void> {
   try {
-    const bytes = new Uint8Array(await file.arrayBuffer());
-    const result = await classifier!.classifyImage(bytes);
+    const upright = await createImageBitmap(file, { imageOrientation: "from-image" });
+    const scale = Math.min(1, WORKING_SIDE / Math.max(upright.width, upright.height));
+    const width = Math.max(1, Math.round(upright.width * scale));
+    const height = Math.max(1, Math.round(upright.height * scale));
+    const canvas = new OffscreenCanvas(width, height), context = canvas.getContext("2d")!;
+    context.fillStyle = "#fff"; // transparency reads as white paper, as toGray() has it
+    context.fillRect(0, 0, width, height);
+    context.drawImage(upright, 0, 0, width, height);
+    const { data } = context.getImageData(0, 0, width, height);
+    const result = await classifier!.classifyRaster({ width, height, channels: 4, maxValue: 255, data });
     strokes.length = 0;
-    picture = await createImageBitmap(file);
+    picture = upright;
     redraw();
     show(result);
   } catch (error) {

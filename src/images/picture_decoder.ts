@@ -1,0 +1,324 @@
+/**
+ * From a picture file's bytes to the 28x28 digit the model reads, for every picture a phone or a
+ * scanner makes: JPEG, PNG, WebP, GIF, TIFF and AVIF, upright whatever EXIF orientation it was
+ * stored with, up to 120 MP.
+ *
+ * One function decides how a picture is read ({@linkcode PictureDecoder.prepare}): a small PNG
+ * (at most {@linkcode FAST_PNG_BYTES} and {@linkcode WORKING_SIDE} pixels a side, no EXIF) is
+ * decoded here, by our own PNG decoder, whose bounds live inside it; every other picture goes to a
+ * decoding process that runs libvips (sharp's WebAssembly build) with read access only, and is
+ * killed when the picture's deadline passes. A folder is decoded by several such processes at
+ * once. Both ways hand the same samples to the same preparation, so a small PNG gives the same
+ * 28x28 either way.
+ *
+ * @module
+ */
+import { ImageError, type PreparedDigit, prepareDigit } from "./digit.ts";
+import { toGray } from "./decode.ts";
+import { decodePng, hasPngChunk, readPngHeader } from "./png.ts";
+import { readFormat } from "./formats.ts";
+import { encodeFrame, FrameReader } from "./_frames.ts";
+import type { DecodeAnswer, DecodeRequest } from "./_decode_process.ts";
+import { IMAGE_PIXELS, WORKING_SIDE } from "../config.ts";
+
+/** Largest PNG file decoded in this process, in bytes; larger ones go to a decoding process. */
+export const FAST_PNG_BYTES = 1024 * 1024;
+
+/** The bounds of reading one picture; each can be raised or lowered. */
+export interface PictureLimits {
+  /**
+   * Largest picture, width x height, enforced by the decoder as it reads (a 108 MP phone photo is
+   * 12,000 x 9,000).
+   * @default {120_000_000}
+   */
+  maxPixels: number;
+  /**
+   * How long one picture may take to decode and prepare, in milliseconds, after which its decoding
+   * process is killed (a 100 MP JPEG takes ~0.2 s here, a 12 MP PNG ~0.8 s).
+   * @default {20_000}
+   */
+  timeoutMs: number;
+}
+
+/** The default {@linkcode PictureLimits}. */
+export const PICTURE_LIMITS: Readonly<PictureLimits> = Object.freeze({
+  maxPixels: 120_000_000,
+  timeoutMs: 20_000,
+});
+
+/** Options of {@linkcode PictureDecoder}. */
+export interface PictureDecoderOptions {
+  /**
+   * Decoding processes at most (each runs one picture at a time).
+   * @default {1}
+   */
+  processes?: number;
+  /** Bounds other than {@linkcode PICTURE_LIMITS}. */
+  limits?: Partial<PictureLimits>;
+}
+
+/** What preparing a picture found: the digit, and the picture's size, upright. */
+export interface PreparedPicture extends PreparedDigit {
+  /** Width of the whole picture, upright. */
+  width: number;
+  /** Height of the whole picture, upright. */
+  height: number;
+}
+
+interface Job {
+  bytes: Uint8Array;
+  resolve: (picture: PreparedPicture) => void;
+  reject: (error: Error) => void;
+}
+
+/** One decoding process: one picture at a time. */
+class DecodingProcess {
+  readonly #child: Deno.ChildProcess;
+  readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
+  readonly #frames: FrameReader;
+  #exited = false;
+  #killed = false;
+
+  constructor() {
+    const script = new URL("./_decode_process.ts", import.meta.url);
+    const remote = script.protocol === "http:" || script.protocol === "https:";
+    this.#child = new Deno.Command(denoCommand(), {
+      args: [
+        "run",
+        "--quiet",
+        "--no-prompt",
+        "--allow-read",
+        "--allow-sys=cpus",
+        ...(remote ? [`--allow-import=${script.host}`] : configOf(script)),
+        script.href,
+      ],
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "null",
+    }).spawn();
+    this.#child.status.then(() => this.#exited = true);
+    this.#child.unref(); // an idle process keeps nobody waiting; close() ends it
+    this.#writer = this.#child.stdin.getWriter();
+    this.#frames = new FrameReader(this.#child.stdout, 4 * IMAGE_PIXELS);
+  }
+
+  // The prepared picture, or the process's refusal as a value (it stays usable); a throw means
+  // the process is lost.
+  async run(bytes: Uint8Array, request: DecodeRequest): Promise<PreparedPicture | ImageError> {
+    this.#child.ref(); // while a picture is out, its answer is awaited
+    let frame;
+    try {
+      await this.#writer.write(encodeFrame(request, bytes));
+      frame = await this.#frames.next<DecodeAnswer>();
+    } finally {
+      if (!this.#killed) this.#child.unref(); // a process being killed stays awaited
+    }
+    if (!frame) {
+      throw new ImageError("The decoding process stopped on this picture (out of memory, or killed)");
+    }
+    const { header, body } = frame;
+    if (!header.ok) return new ImageError(header.message);
+    const pixels = new Float32Array(body.buffer, body.byteOffset, IMAGE_PIXELS);
+    return { pixels, inverted: header.inverted, box: header.box, width: header.width, height: header.height };
+  }
+
+  get exited(): boolean {
+    return this.#exited;
+  }
+
+  async kill(): Promise<void> {
+    this.#killed = true;
+    this.#child.ref(); // its end is awaited below
+    if (!this.#exited) {
+      try {
+        this.#child.kill("SIGKILL");
+      } catch { /* it ended meanwhile */ }
+    }
+    await Promise.all([this.#frames.cancel(), this.#writer.abort().catch(() => {})]);
+    await this.#child.status;
+  }
+}
+
+// (no node:url here: this module is in the page's bundle too, though the page never decodes with it)
+// A local checkout's deno.json, so that the process finds the packages this one uses whatever the
+// current folder (none when it cannot be seen: the process then resolves as its folder says).
+function configOf(script: URL): string[] {
+  const config = new URL("../../deno.json", script);
+  try {
+    return Deno.statSync(config).isFile ? ["--config", decodeURIComponent(config.pathname)] : [];
+  } catch {
+    return [];
+  }
+}
+
+// The running Deno, when we may start it; else `deno` from PATH (tasks grant --allow-run=deno).
+function denoCommand(): string {
+  const exec = Deno.execPath();
+  return Deno.permissions.querySync({ name: "run", command: exec }).state === "granted" ? exec : "deno";
+}
+
+/**
+ * Prepares picture files for the model: decodes (in this process or a decoding process, see the
+ * module's documentation), turns upright, shrinks and prepares the digit, within
+ * {@linkcode PictureLimits}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PictureDecoder } from "./picture_decoder.ts";
+ * await using decoder = new PictureDecoder();
+ * const photo = await Deno.readFile(new URL("../../tests/fixtures/photo_7.jpg", import.meta.url));
+ * const picture = await decoder.prepare(photo); // a JPEG: libvips, in a decoding process
+ * assert.equal(picture.pixels.length, 28 * 28);
+ * assert.equal(picture.inverted, true); // dark ink on light paper
+ * ```
+ */
+export class PictureDecoder {
+  readonly #limits: PictureLimits;
+  readonly #maxProcesses: number;
+  readonly #idle: DecodingProcess[] = [];
+  readonly #queue: Job[] = [];
+  #running = 0;
+  #closed = false;
+
+  /**
+   * A decoder; its processes start when a picture needs one (or at {@linkcode PictureDecoder.warm}).
+   *
+   * @param options How many processes, and the limits.
+   */
+  constructor(options: PictureDecoderOptions = {}) {
+    const { processes = 1, limits = {} } = options;
+    if (!Number.isInteger(processes) || processes < 1) {
+      throw new RangeError(`Invalid processes: expected an integer of at least 1, got ${processes}`);
+    }
+    this.#limits = { ...PICTURE_LIMITS, ...limits };
+    for (const [name, value] of Object.entries(this.#limits)) {
+      if (!(Number.isFinite(value) && value > 0)) {
+        throw new RangeError(`Invalid limits.${name}: expected a positive number, got ${value}`);
+      }
+    }
+    this.#maxProcesses = processes;
+  }
+
+  /**
+   * Whether a picture is decoded in this process (a small PNG without EXIF), not by libvips.
+   *
+   * @param bytes The file's content.
+   * @returns True for the in-process path.
+   * @throws {ImageError} When the bytes are no picture read here (HEIC gets how to convert it).
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { PictureDecoder } from "./picture_decoder.ts";
+   * const png = await Deno.readFile(new URL("../../tests/fixtures/palette_7.png", import.meta.url));
+   * assert.equal(PictureDecoder.decodesHere(png), true);
+   * assert.equal(PictureDecoder.decodesHere(Uint8Array.of(0xff, 0xd8, 0xff, 0xe0)), false); // a JPEG
+   * ```
+   */
+  static decodesHere(bytes: Uint8Array): boolean {
+    if (readFormat(bytes) !== "png" || bytes.length > FAST_PNG_BYTES) return false;
+    try {
+      const { width, height } = readPngHeader(bytes);
+      return Math.max(width, height) <= WORKING_SIDE && !hasPngChunk(bytes, "eXIf");
+    } catch {
+      return true; // a broken PNG: our decoder says what is wrong with it
+    }
+  }
+
+  /** Starts one decoding process now, so that its start-up overlaps other work. */
+  warm(): void {
+    if (!this.#closed && this.#idle.length === 0 && this.#running === 0) {
+      this.#idle.push(new DecodingProcess());
+    }
+  }
+
+  /**
+   * Decodes one picture and prepares its digit.
+   *
+   * @param bytes The file's content.
+   * @returns The 28x28 digit, what preparation found, and the picture's upright size.
+   * @throws {ImageError} When the picture is not read here, passes a limit, or holds no digit.
+   */
+  prepare(bytes: Uint8Array): Promise<PreparedPicture> {
+    if (!(bytes instanceof Uint8Array)) {
+      return Promise.reject(new TypeError(`Invalid bytes: expected a Uint8Array, got ${typeof bytes}`));
+    }
+    try {
+      // pictures decoded here, and files that are no picture read here, never wait for a process
+      if (PictureDecoder.decodesHere(bytes)) return Promise.resolve(this.#prepareHere(bytes));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (this.#closed) return Promise.reject(new ImageError("The picture decoder is closed"));
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ bytes, resolve, reject });
+      this.#next();
+    });
+  }
+
+  #prepareHere(bytes: Uint8Array): PreparedPicture {
+    const image = decodePng(bytes, { maxPixels: this.#limits.maxPixels });
+    return {
+      ...prepareDigit(toGray(image), image.width, image.height),
+      width: image.width,
+      height: image.height,
+    };
+  }
+
+  #next(): void {
+    while (this.#queue.length > 0 && (this.#idle.length > 0 || this.#running < this.#maxProcesses)) {
+      const job = this.#queue.shift()!;
+      const process = this.#idle.pop() ?? new DecodingProcess();
+      this.#running++;
+      this.#run(process, job).finally(() => {
+        this.#running--;
+        this.#next();
+      });
+    }
+  }
+
+  async #run(process: DecodingProcess, job: Job): Promise<void> {
+    const { maxPixels, timeoutMs } = this.#limits;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        reject(
+          new ImageError(
+            `Decoding stopped after ${timeoutMs / 1000} s, the limit for one picture ` +
+              "(raise it: PictureLimits.timeoutMs, or predict --timeout)",
+          ),
+        );
+      }, timeoutMs);
+    });
+    const work = process.run(job.bytes, { maxPixels, maxSide: WORKING_SIDE });
+    work.catch(() => {}); // after the deadline, killing the process ends it: nobody waits for it
+    try {
+      const result = await Promise.race([work, deadline]);
+      if (this.#closed || process.exited) await process.kill();
+      else this.#idle.push(process);
+      if (result instanceof ImageError) job.reject(result);
+      else job.resolve(result);
+    } catch (error) {
+      // past its deadline, crashed or out of step: the process is not trusted again
+      await process.kill();
+      job.reject(
+        error instanceof ImageError ? error : new ImageError(`The decoding process failed: ${error}`),
+      );
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Ends every decoding process; pictures still queued are refused. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const job of this.#queue.splice(0)) job.reject(new ImageError("The picture decoder is closed"));
+    await Promise.all(this.#idle.splice(0).map((process) => process.kill()));
+  }
+
+  /** Same as {@linkcode PictureDecoder.close}, for `await using`. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
