@@ -18,7 +18,6 @@ import { chooseModel, LOCAL_RUN_REASON } from "../src/cli/shipped_models.ts";
 import type { Classification, OnnxClassifier } from "../src/onnx/classifier.ts";
 import { configureOnnxRuntime, startOnnxRuntime } from "../src/onnx/runtime.ts";
 import { PICTURE_LIMITS, PictureDecoder, type PreparedPicture } from "../src/images/picture_decoder.ts";
-import { readImageFile } from "../src/images/decode.ts";
 
 // What predict loads once onnxruntime-web has started: its runtime compiles its .wasm on V8's
 // background threads meanwhile, so a cold start costs little more than the runtime's own.
@@ -117,8 +116,8 @@ function processCount(pictures: number): number {
 
 type Outcome = { prepared: PreparedPicture } | { error: string };
 
-// Reads and prepares every picture, a few ahead of the decoding processes (so that at most a few
-// files are held in memory at once); `done(i)` is called as each one is ready, in any order.
+// Prepares every picture, one ahead of the decoding processes (so that each has the next picture
+// waiting); `done(i)` is called as each one is ready, in any order.
 async function prepareAll(
   files: string[],
   decoder: PictureDecoder,
@@ -130,7 +129,7 @@ async function prepareAll(
     while (next < files.length) {
       const index = next++;
       try {
-        done(index, { prepared: await decoder.prepare(await readImageFile(files[index]!)) });
+        done(index, { prepared: await decoder.prepareFile(files[index]!) });
       } catch (error) {
         done(index, { error: error instanceof Error ? error.message : String(error) });
       }

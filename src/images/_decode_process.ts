@@ -3,16 +3,23 @@
 // native code), and kills it at a picture's deadline. It reads a frame per picture on stdin (the
 // limits, then the file's bytes), decodes it with libvips, prepares the digit, and answers a frame
 // (what was found, then the 28x28 floats), or the error's name and message.
-import { prepareDigit } from "./digit.ts";
-import { toGray } from "./decode.ts";
+import { MAX_IMAGE_BYTES, readImageFile, toGray } from "./decode.ts";
+import { ImageError, prepareDigit } from "./digit.ts";
+import { sniffFormat } from "./formats.ts";
+import { jpegCost } from "./jpeg.ts";
 import { decodeWithLibvips, loadLibvips } from "./libvips.ts";
-import { encodeFrame, FrameReader } from "./_frames.ts";
+import { FrameReader, writeFrame } from "./_frames.ts";
+
+type Writer = WritableStreamDefaultWriter<Uint8Array>;
 import { LenetError } from "../errors.ts";
 
-/** What the parent asks: the limits for this picture. */
+/** What the parent asks: the limits for this picture, and its file when the body is empty. */
 export interface DecodeRequest {
   maxPixels: number;
   maxSide: number;
+  maxJpegScans: number;
+  /** A file to read (bounded, as the parent would) instead of the frame's body. */
+  path?: string;
 }
 
 /** What this process answers: a prepared digit's facts (the floats are the body), or an error. */
@@ -29,8 +36,16 @@ const WARM_UP = Uint8Array.from(
   (c) => c.charCodeAt(0),
 );
 
-async function answer(request: DecodeRequest, bytes: Uint8Array): Promise<Uint8Array> {
+async function answer(request: DecodeRequest, body: Uint8Array, out: Writer): Promise<void> {
   try {
+    const bytes = request.path === undefined ? body : await readImageFile(request.path);
+    const scans = jpegScans(bytes);
+    if (scans > request.maxJpegScans) {
+      throw new ImageError(
+        `JPEG has too many scans: ${scans} exceeds the limit of ${request.maxJpegScans} ` +
+          "(raise it: PictureLimits.maxJpegScans)",
+      );
+    }
     const picture = await decodeWithLibvips(bytes, request);
     const { pixels, inverted, box } = prepareDigit(toGray(picture), picture.width, picture.height);
     // the box in the upright picture's own pixels, not the shrunk copy's
@@ -43,7 +58,7 @@ async function answer(request: DecodeRequest, bytes: Uint8Array): Promise<Uint8A
       width: picture.fullWidth,
       height: picture.fullHeight,
     };
-    return encodeFrame(header, new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.byteLength));
+    await writeFrame(out, header, new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.byteLength));
   } catch (error) {
     const known = error instanceof LenetError;
     const header: DecodeAnswer = {
@@ -53,17 +68,32 @@ async function answer(request: DecodeRequest, bytes: Uint8Array): Promise<Uint8A
         ? error.message
         : `Cannot decode this picture: ${String((error as Error)?.message ?? error)}`,
     };
-    return encodeFrame(header);
+    await writeFrame(out, header);
+  }
+}
+
+// A JPEG's scans as its markers count them, walking segments by their lengths as libjpeg does
+// (0 for any other file, or for one libvips will refuse for its markers).
+function jpegScans(bytes: Uint8Array): number {
+  try {
+    return sniffFormat(bytes) === "jpeg" ? jpegCost(bytes).scans : 0;
+  } catch {
+    return 0;
   }
 }
 
 if (import.meta.main) {
   await loadLibvips();
   await decodeWithLibvips(WARM_UP, { maxPixels: 1, maxSide: 1 }).catch(() => {});
-  const frames = new FrameReader(Deno.stdin.readable, 1 << 30);
+  const frames = new FrameReader(Deno.stdin.readable, MAX_IMAGE_BYTES);
   const out = Deno.stdout.writable.getWriter();
-  for (let frame = await frames.next<DecodeRequest>(); frame; frame = await frames.next<DecodeRequest>()) {
-    await out.write(await answer(frame.header, frame.body));
+  // with --expose-gc, a picture's buffers (tens of MB) are freed before the next one is read
+  const collect = (globalThis as { gc?: () => void }).gc ?? (() => {});
+  while (true) {
+    const frame = await frames.next<DecodeRequest>();
+    if (!frame) break;
+    await answer(frame.header, frame.body, out);
+    collect();
   }
   await out.close().catch(() => {});
 }

@@ -11,25 +11,23 @@ export interface Frame<T> {
   body: Uint8Array;
 }
 
-/** Encodes a frame into one buffer (written with one write call). */
-export function encodeFrame(header: unknown, body: Uint8Array = new Uint8Array()): Uint8Array {
-  const json = new TextEncoder().encode(JSON.stringify(header));
-  const out = new Uint8Array(8 + json.length + body.length);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, json.length, true);
-  out.set(json, 4);
-  view.setUint32(4 + json.length, body.length, true);
-  out.set(body, 8 + json.length);
-  return out;
-}
-
-/** Writes all of `bytes` to a writer (a pipe takes them in pieces). */
-export async function writeAll(
+/**
+ * Writes a frame: its header and length words in one write, the body as it is (a picture of tens of
+ * MB is never copied to be framed).
+ */
+export async function writeFrame(
   writer: WritableStreamDefaultWriter<Uint8Array>,
-  bytes: Uint8Array,
+  header: unknown,
+  body: Uint8Array = new Uint8Array(),
 ): Promise<void> {
-  await writer.ready;
-  await writer.write(bytes);
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  const head = new Uint8Array(8 + json.length);
+  const view = new DataView(head.buffer);
+  view.setUint32(0, json.length, true);
+  head.set(json, 4);
+  view.setUint32(4 + json.length, body.length, true);
+  await writer.write(head);
+  if (body.length > 0) await writer.write(body);
 }
 
 /** Reads frames from a byte stream, one at a time, at most `maxBody` bytes of body each. */

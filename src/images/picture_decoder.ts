@@ -14,10 +14,11 @@
  * @module
  */
 import { ImageError, type PreparedDigit, prepareDigit } from "./digit.ts";
-import { toGray } from "./decode.ts";
+import { MAX_IMAGE_BYTES, toGray } from "./decode.ts";
+import { describeFsError, readBounded, statRegular } from "../_bounded_read.ts";
 import { decodePng, hasPngChunk, readPngHeader } from "./png.ts";
 import { readFormat } from "./formats.ts";
-import { encodeFrame, FrameReader } from "./_frames.ts";
+import { FrameReader, writeFrame } from "./_frames.ts";
 import type { DecodeAnswer, DecodeRequest } from "./_decode_process.ts";
 import { IMAGE_PIXELS, WORKING_SIDE } from "../config.ts";
 
@@ -33,6 +34,13 @@ export interface PictureLimits {
    */
   maxPixels: number;
   /**
+   * Most scans a JPEG may have (a progressive JPEG from a camera or an encoder has about 10),
+   * counted from its markers as libjpeg walks them, before the picture goes to libvips: a file of
+   * thousands of tiny scans would otherwise keep a decoding process busy until its deadline.
+   * @default {1000}
+   */
+  maxJpegScans: number;
+  /**
    * How long one picture may take to decode and prepare, in milliseconds, after which its decoding
    * process is killed (a 100 MP JPEG takes ~0.2 s here, a 12 MP PNG ~0.8 s).
    * @default {20_000}
@@ -43,6 +51,7 @@ export interface PictureLimits {
 /** The default {@linkcode PictureLimits}. */
 export const PICTURE_LIMITS: Readonly<PictureLimits> = Object.freeze({
   maxPixels: 120_000_000,
+  maxJpegScans: 1000,
   timeoutMs: 20_000,
 });
 
@@ -66,7 +75,8 @@ export interface PreparedPicture extends PreparedDigit {
 }
 
 interface Job {
-  bytes: Uint8Array;
+  /** The picture's bytes, or the file the decoding process reads itself. */
+  input: Uint8Array | { path: string };
   resolve: (picture: PreparedPicture) => void;
   reject: (error: Error) => void;
 }
@@ -89,6 +99,7 @@ class DecodingProcess {
         "--no-prompt",
         "--allow-read",
         "--allow-sys=cpus",
+        "--v8-flags=--expose-gc", // to free each picture's buffers before the next
         ...(remote ? [`--allow-import=${script.host}`] : configOf(script)),
         script.href,
       ],
@@ -104,11 +115,12 @@ class DecodingProcess {
 
   // The prepared picture, or the process's refusal as a value (it stays usable); a throw means
   // the process is lost.
-  async run(bytes: Uint8Array, request: DecodeRequest): Promise<PreparedPicture | ImageError> {
+  async run(input: Job["input"], request: DecodeRequest): Promise<PreparedPicture | ImageError> {
     this.#child.ref(); // while a picture is out, its answer is awaited
     let frame;
     try {
-      await this.#writer.write(encodeFrame(request, bytes));
+      if (input instanceof Uint8Array) await writeFrame(this.#writer, request, input);
+      else await writeFrame(this.#writer, { ...request, path: input.path });
       frame = await this.#frames.next<DecodeAnswer>();
     } finally {
       if (!this.#killed) this.#child.unref(); // a process being killed stays awaited
@@ -136,6 +148,18 @@ class DecodingProcess {
     }
     await Promise.all([this.#frames.cancel(), this.#writer.abort().catch(() => {})]);
     await this.#child.status;
+  }
+}
+
+// The first bytes of a file: enough to name its format.
+async function readHead(path: string, errorOf: (reason: string) => ImageError): Promise<Uint8Array> {
+  try {
+    using file = await Deno.open(path);
+    const head = new Uint8Array(256);
+    const n = await file.read(head);
+    return head.subarray(0, n ?? 0);
+  } catch (error) {
+    throw errorOf(describeFsError(error));
   }
 }
 
@@ -252,7 +276,38 @@ export class PictureDecoder {
     }
     if (this.#closed) return Promise.reject(new ImageError("The picture decoder is closed"));
     return new Promise((resolve, reject) => {
-      this.#queue.push({ bytes, resolve, reject });
+      this.#queue.push({ input: bytes, resolve, reject });
+      this.#next();
+    });
+  }
+
+  /**
+   * Reads a picture file (a regular file of at most 64 MB) and prepares its digit, as
+   * {@linkcode PictureDecoder.prepare} does; a file for libvips is read by the decoding process
+   * itself, so a folder of large photos never passes through this process's memory.
+   *
+   * @param path The file.
+   * @returns The 28x28 digit, what preparation found, and the picture's upright size.
+   * @throws {ImageError} When the file cannot be read, is no picture read here, passes a limit, or
+   *   holds no digit.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { PictureDecoder } from "./picture_decoder.ts";
+   * await using decoder = new PictureDecoder();
+   * const picture = await decoder.prepareFile("tests/fixtures/pictures/exif_6.jpg"); // a portrait shot
+   * assert.deepEqual([picture.width, picture.height], [320, 240]); // upright, as a viewer shows it
+   * ```
+   */
+  async prepareFile(path: string): Promise<PreparedPicture> {
+    const errorOf = (reason: string) => new ImageError(reason);
+    const { size } = await statRegular(path, MAX_IMAGE_BYTES, errorOf);
+    if (size <= FAST_PNG_BYTES) return await this.prepare(await readBounded(path, MAX_IMAGE_BYTES, errorOf));
+    readFormat(await readHead(path, errorOf)); // no process for a file that is no picture
+    if (this.#closed) throw new ImageError("The picture decoder is closed");
+    return await new Promise((resolve, reject) => {
+      this.#queue.push({ input: { path }, resolve, reject });
       this.#next();
     });
   }
@@ -279,7 +334,7 @@ export class PictureDecoder {
   }
 
   async #run(process: DecodingProcess, job: Job): Promise<void> {
-    const { maxPixels, timeoutMs } = this.#limits;
+    const { maxPixels, maxJpegScans, timeoutMs } = this.#limits;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
@@ -291,7 +346,7 @@ export class PictureDecoder {
         );
       }, timeoutMs);
     });
-    const work = process.run(job.bytes, { maxPixels, maxSide: WORKING_SIDE });
+    const work = process.run(job.input, { maxPixels, maxJpegScans, maxSide: WORKING_SIDE });
     work.catch(() => {}); // after the deadline, killing the process ends it: nobody waits for it
     try {
       const result = await Promise.race([work, deadline]);
