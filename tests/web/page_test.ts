@@ -16,6 +16,8 @@ const OUT = "dist/web-test"; // inside dist/, where build:web may write
 const MODEL = "models/lenet-best/model.onnx";
 const PNG = new URL("tests/fixtures/canvas_rgba_2.png", ROOT);
 const JPEG = new URL("tests/fixtures/photo_7.jpg", ROOT);
+// a portrait phone shot: stored turned, EXIF orientation 6 (tools/make_picture_fixtures.ts)
+const PORTRAIT = new URL("tests/fixtures/pictures/exif_6.jpg", ROOT);
 
 async function buildPage(): Promise<void> {
   const { code, stderr } = await new Deno.Command("deno", {
@@ -66,7 +68,8 @@ async function drawDigits(page: Page): Promise<string[]> {
 const correct = (answers: string[]) => answers.filter((a, digit) => a === String(digit)).length;
 
 Deno.test({
-  name: "the page classifies drawn digits and a chosen PNG, and trains a LeNet that then classifies them",
+  name:
+    "the page classifies drawn digits, a chosen PNG and dropped photos (upright by EXIF), and trains a LeNet that then classifies them",
   ignore: missing("chromium"),
   sanitizeResources: false, // the server's stdout is cancelled, not drained
   fn: async () => {
@@ -93,7 +96,7 @@ Deno.test({
         chosen: (file: URL) => page.send("DOM.setFileInputFiles", { nodeId, files: [file.pathname] }),
         dropped: (file: URL) => page.dropFile(file.pathname, [left + width / 2, top + height / 2]),
       };
-      for (const [how, file] of [["chosen", PNG], ["dropped", JPEG]] as const) {
+      for (const [how, file] of [["chosen", PNG], ["dropped", JPEG], ["dropped", PORTRAIT]] as const) {
         await page.evaluate("document.getElementById('clear').click()");
         await page.waitFor("document.getElementById('answer').dataset.digit === ''", 5000, "a cleared pad");
         await open[how](file);
@@ -103,6 +106,7 @@ Deno.test({
           `the ${how} file's answer`,
         );
         const expected = await classifier.classifyImage(await Deno.readFile(file));
+        if (file === PORTRAIT) assertEquals(expected.digit, 7, "the portrait 7, upright");
         assertEquals(
           await page.evaluate("document.getElementById('answer').dataset.digit"),
           String(expected.digit),
