@@ -153,6 +153,12 @@ export function toGray(image: RasterImage, into?: Float32Array): Float32Array {
   if (gray.length !== width * height) {
     throw new RangeError(`toGray needs ${width * height} floats to write into`);
   }
+  // a canvas's or a decoder's 8-bit RGBA, the common case, read through one array type (a loop
+  // that sees one type runs ~5x faster than one over any ArrayLike); the same arithmetic
+  if (channels === 4 && (data instanceof Uint8Array || data instanceof Uint8ClampedArray)) {
+    grayOfRgba(new Uint8Array(data.buffer, data.byteOffset, data.length), maxValue, gray);
+    return gray;
+  }
   const hasAlpha = channels === 2 || channels === 4;
   for (let i = 0; i < width * height; i++) {
     const p = i * channels;
@@ -161,6 +167,14 @@ export function toGray(image: RasterImage, into?: Float32Array): Float32Array {
     gray[i] = alpha * (luma / maxValue) + (1 - alpha);
   }
   return gray;
+}
+
+function grayOfRgba(data: Uint8Array, maxValue: number, gray: Float32Array): void {
+  for (let i = 0, p = 0; i < gray.length; i++, p += 4) {
+    const luma = 0.299 * data[p]! + 0.587 * data[p + 1]! + 0.114 * data[p + 2]!;
+    const alpha = data[p + 3]! / maxValue;
+    gray[i] = alpha * (luma / maxValue) + (1 - alpha);
+  }
 }
 
 /**

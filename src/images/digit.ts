@@ -143,29 +143,61 @@ function boxOf(
  * The ink's bounding box, ignoring specks: a pixel counts when most of its 3x3 neighbourhood is
  * ink too (a median filter), so dithering, dust and sensor noise do not stretch the box. Strokes
  * one pixel thin vanish under that filter; then every ink pixel counts. The neighbourhood counts
- * are two passes of 3-sums, along the rows, then down the columns (nothing counts outside).
+ * are two passes of 3-sums, along the rows, then down the columns (nothing counts outside), over
+ * the box of all ink and a pixel around it only: outside it every count is 0.
  */
 function inkBox(ink: Float32Array, width: number, height: number): [number, number, number, number] {
-  const inked = INKED(ink.length, false),
-    across = ACROSS(ink.length, false),
-    solid = SOLID(ink.length, false);
-  for (let i = 0; i < ink.length; i++) inked[i] = ink[i]! > 0 ? 1 : 0;
-  for (let y = 0; y < height; y++) {
-    const row = y * width;
-    for (let x = 0; x < width; x++) {
+  const all = inkExtent(ink, width, height);
+  if (!all) return [0, 0, width, height]; // no ink: prepareDigit has refused such a picture before
+  const x0 = Math.max(0, all[0] - 1), y0 = Math.max(0, all[1] - 1);
+  const w = Math.min(width, all[0] + all[2] + 1) - x0, h = Math.min(height, all[1] + all[3] + 1) - y0;
+  const inked = INKED(w * h, false), across = ACROSS(w * h, false), solid = SOLID(w * h, false);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0, at = (y0 + y) * width + x0; x < w; x++, at++) inked[y * w + x] = ink[at]! > 0 ? 1 : 0;
+  }
+  for (let y = 0; y < h; y++) {
+    const row = y * w;
+    for (let x = 0; x < w; x++) {
       across[row + x] = inked[row + x]! + (x > 0 ? inked[row + x - 1]! : 0) +
-        (x < width - 1 ? inked[row + x + 1]! : 0);
+        (x < w - 1 ? inked[row + x + 1]! : 0);
     }
   }
-  for (let y = 0; y < height; y++) {
-    const row = y * width;
-    for (let x = 0; x < width; x++) {
-      const n = across[row + x]! + (y > 0 ? across[row - width + x]! : 0) +
-        (y < height - 1 ? across[row + width + x]! : 0);
+  for (let y = 0; y < h; y++) {
+    const row = y * w;
+    for (let x = 0; x < w; x++) {
+      const n = across[row + x]! + (y > 0 ? across[row - w + x]! : 0) +
+        (y < h - 1 ? across[row + w + x]! : 0);
       solid[row + x] = n >= 5 ? 1 : 0;
     }
   }
-  return boxOf(solid, width, height) ?? boxOf(inked, width, height)!;
+  const [bx, by, bw, bh] = boxOf(solid, w, h) ?? boxOf(inked, w, h)!;
+  return [bx + x0, by + y0, bw, bh];
+}
+
+// The box of every pixel with any ink, or undefined when there is none.
+function inkExtent(
+  ink: Float32Array,
+  width: number,
+  height: number,
+): [number, number, number, number] | undefined {
+  let x0 = width, y0 = height, x1 = -1, y1 = -1;
+  for (let y = 0; y < height; y++) {
+    const row = y * width;
+    let first = -1, last = -1;
+    for (let x = 0; x < width; x++) {
+      if (ink[row + x]! > 0) {
+        if (first < 0) first = x;
+        last = x;
+      }
+    }
+    if (first >= 0) {
+      if (first < x0) x0 = first;
+      if (last > x1) x1 = last;
+      if (y0 === height) y0 = y;
+      y1 = y;
+    }
+  }
+  return x1 < 0 ? undefined : [x0, y0, x1 - x0 + 1, y1 - y0 + 1];
 }
 
 function placeByCentreOfMass(digit: Float32Array, w: number, h: number): Float32Array {

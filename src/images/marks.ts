@@ -45,23 +45,25 @@ function findMarks(ink: Float32Array, width: number, height: number): { labels: 
   const stack = STACK(width * height, false);
   for (let start = 0; start < ink.length; start++) {
     if (labels[start] || !(ink[start]! > MARK_LEVEL)) continue;
-    const label = marks.length + 1, mark: Mark = { mass: 0, box: [width, height, -1, -1] };
-    let top = 0;
+    const label = marks.length + 1;
+    let top = 0, mass = 0, x0 = width, y0 = height, x1 = -1, y1 = -1;
     stack[top++] = start, labels[start] = label;
     while (top > 0) {
       const at = stack[--top]!, x = at % width, y = (at - x) / width;
-      mark.mass += ink[at]!;
-      const b = mark.box;
-      b[0] = Math.min(b[0], x), b[1] = Math.min(b[1], y), b[2] = Math.max(b[2], x), b[3] = Math.max(b[3], y);
-      for (let dy = -1; dy <= 1; dy++) {
-        for (let dx = -1; dx <= 1; dx++) {
-          const xx = x + dx, yy = y + dy, next = yy * width + xx;
-          if (xx < 0 || yy < 0 || xx >= width || yy >= height || labels[next]) continue;
-          if (ink[next]! > MARK_LEVEL) labels[next] = label, stack[top++] = next;
+      mass += ink[at]!;
+      if (x < x0) x0 = x;
+      if (x > x1) x1 = x;
+      if (y < y0) y0 = y;
+      if (y > y1) y1 = y;
+      const left = x > 0 ? -1 : 0, right = x < width - 1 ? 1 : 0;
+      for (let dy = y > 0 ? -1 : 0; dy <= (y < height - 1 ? 1 : 0); dy++) {
+        for (let dx = left; dx <= right; dx++) {
+          const next = at + dy * width + dx;
+          if (!labels[next] && ink[next]! > MARK_LEVEL) labels[next] = label, stack[top++] = next;
         }
       }
     }
-    marks.push(mark);
+    marks.push({ mass, box: [x0, y0, x1, y1] });
   }
   return { labels, marks };
 }
@@ -205,9 +207,32 @@ export function keepDigitMarks(ink: Float32Array, width: number, height: number)
   const { labels, marks } = findMarks(ink, width, height);
   if (marks.length === 0) return 0;
   const keep = digitMarks(marks);
-  const kept = KEPT(ink.length, false); // every element written below
-  for (let i = 0; i < ink.length; i++) kept[i] = labels[i] && keep[labels[i]! - 1] ? 1 : 0;
-  const reach = grow(kept, width, height, EDGE);
-  for (let i = 0; i < ink.length; i++) if (!reach[i]) ink[i] = 0;
+  // everything outside the kept marks' box grown by the edge is cleared outright; the mask is
+  // built and grown inside that box only (the digit is a fraction of most pictures)
+  let [x0, y0, x1, y1] = [width, height, -1, -1];
+  marks.forEach(({ box }, k) => {
+    if (keep[k]) {
+      x0 = Math.min(x0, box[0]),
+        y0 = Math.min(y0, box[1]),
+        x1 = Math.max(x1, box[2]),
+        y1 = Math.max(y1, box[3]);
+    }
+  });
+  x0 = Math.max(0, x0 - EDGE), y0 = Math.max(0, y0 - EDGE);
+  x1 = Math.min(width - 1, x1 + EDGE), y1 = Math.min(height - 1, y1 + EDGE);
+  const w = x1 - x0 + 1, h = y1 - y0 + 1;
+  const kept = KEPT(w * h, false); // every element written below
+  for (let y = 0; y < h; y++) {
+    for (let x = 0, at = (y0 + y) * width + x0; x < w; x++, at++) {
+      kept[y * w + x] = labels[at] && keep[labels[at]! - 1] ? 1 : 0;
+    }
+  }
+  const reach = grow(kept, w, h, EDGE);
+  ink.fill(0, 0, y0 * width), ink.fill(0, (y1 + 1) * width);
+  for (let y = y0; y <= y1; y++) {
+    const row = y * width;
+    ink.fill(0, row, row + x0), ink.fill(0, row + x1 + 1, row + width);
+    for (let x = x0; x <= x1; x++) if (!reach[(y - y0) * w + x - x0]) ink[row + x] = 0;
+  }
   return keep.filter((k) => !k).length;
 }
