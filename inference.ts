@@ -2,10 +2,12 @@
  * Classifying pictures of digits with an ONNX LeNet on onnxruntime-web, and exporting a LeNet to
  * ONNX. No TensorFlow.js: the export takes a configuration and plain `Float32Array` weights
  * (`lenet.toWeights()` from the main entry point, or a `FusedTrainer`'s), so someone who only
- * predicts downloads onnxruntime-web, two image decoders and nothing else.
+ * predicts downloads onnxruntime-web, libvips (sharp's WebAssembly build, loaded only by the
+ * process that decodes photos) and nothing else.
  *
- * A picture (PNG or JPEG: a photo, a scan, a canvas drawing) is prepared as MNIST's digits were:
- * gray, ink white on black, cropped, scaled into 20x20 and centred by its centre of mass in 28x28.
+ * A picture (JPEG, PNG, WebP, GIF, TIFF or AVIF: a photo, a scan, a canvas drawing) is turned upright
+ * as its EXIF orientation says and prepared as MNIST's digits were: gray, ink white on black,
+ * cropped, scaled into 20x20 and centred by its centre of mass in 28x28 (`PictureDecoder`).
  *
  * ```ts
  * import assert from "node:assert/strict";
