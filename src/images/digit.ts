@@ -121,19 +121,27 @@ function inkLevels(
   return { ink, inverted };
 }
 
-/** Bounding box of the pixels where `mask` is set, or undefined when none is. */
+/** Bounding box of the pixels above 0 (ink, or a mask's set pixels), or undefined when there are none. */
 function boxOf(
-  mask: Uint8Array,
+  ink: Float32Array | Uint8Array,
   width: number,
   height: number,
 ): [number, number, number, number] | undefined {
   let x0 = width, y0 = height, x1 = -1, y1 = -1;
   for (let y = 0; y < height; y++) {
     const row = y * width;
+    let first = -1, last = -1;
     for (let x = 0; x < width; x++) {
-      if (mask[row + x]) {
-        x0 = Math.min(x0, x), x1 = Math.max(x1, x), y0 = Math.min(y0, y), y1 = Math.max(y1, y);
+      if (ink[row + x]! > 0) {
+        if (first < 0) first = x;
+        last = x;
       }
+    }
+    if (first >= 0) {
+      if (first < x0) x0 = first;
+      if (last > x1) x1 = last;
+      if (y0 === height) y0 = y;
+      y1 = y;
     }
   }
   return x1 < 0 ? undefined : [x0, y0, x1 - x0 + 1, y1 - y0 + 1];
@@ -147,7 +155,7 @@ function boxOf(
  * the box of all ink and a pixel around it only: outside it every count is 0.
  */
 function inkBox(ink: Float32Array, width: number, height: number): [number, number, number, number] {
-  const all = inkExtent(ink, width, height);
+  const all = boxOf(ink, width, height);
   if (!all) return [0, 0, width, height]; // no ink: prepareDigit has refused such a picture before
   const x0 = Math.max(0, all[0] - 1), y0 = Math.max(0, all[1] - 1);
   const w = Math.min(width, all[0] + all[2] + 1) - x0, h = Math.min(height, all[1] + all[3] + 1) - y0;
@@ -172,32 +180,6 @@ function inkBox(ink: Float32Array, width: number, height: number): [number, numb
   }
   const [bx, by, bw, bh] = boxOf(solid, w, h) ?? boxOf(inked, w, h)!;
   return [bx + x0, by + y0, bw, bh];
-}
-
-// The box of every pixel with any ink, or undefined when there is none.
-function inkExtent(
-  ink: Float32Array,
-  width: number,
-  height: number,
-): [number, number, number, number] | undefined {
-  let x0 = width, y0 = height, x1 = -1, y1 = -1;
-  for (let y = 0; y < height; y++) {
-    const row = y * width;
-    let first = -1, last = -1;
-    for (let x = 0; x < width; x++) {
-      if (ink[row + x]! > 0) {
-        if (first < 0) first = x;
-        last = x;
-      }
-    }
-    if (first >= 0) {
-      if (first < x0) x0 = first;
-      if (last > x1) x1 = last;
-      if (y0 === height) y0 = y;
-      y1 = y;
-    }
-  }
-  return x1 < 0 ? undefined : [x0, y0, x1 - x0 + 1, y1 - y0 + 1];
 }
 
 function placeByCentreOfMass(digit: Float32Array, w: number, h: number): Float32Array {
