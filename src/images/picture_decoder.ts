@@ -105,7 +105,7 @@ class DecodingProcess {
       ],
       stdin: "piped",
       stdout: "piped",
-      stderr: "null",
+      stderr: "piped", // read only once it has stopped: why it did
     }).spawn();
     this.#child.status.then(() => this.#exited = true);
     this.#child.unref(); // an idle process keeps nobody waiting; close() ends it
@@ -126,12 +126,26 @@ class DecodingProcess {
       if (!this.#killed) this.#child.unref(); // a process being killed stays awaited
     }
     if (!frame) {
-      throw new ImageError("The decoding process stopped on this picture (out of memory, or killed)");
+      const why = this.#killed ? "" : await this.#lastWords();
+      throw new ImageError(
+        `The decoding process stopped on this picture${why ? `: ${why}` : " (out of memory, or killed)"}`,
+      );
     }
     const { header, body } = frame;
     if (!header.ok) return new ImageError(header.message);
     const pixels = new Float32Array(body.buffer, body.byteOffset, IMAGE_PIXELS);
     return { pixels, inverted: header.inverted, box: header.box, width: header.width, height: header.height };
+  }
+
+  // The first line the process wrote on stderr before it stopped (Deno's own error, say), if any.
+  async #lastWords(): Promise<string> {
+    await this.#child.status;
+    const reader = this.#child.stderr.getReader();
+    const { value } = await reader.read().catch(() => ({ value: undefined }));
+    await reader.cancel().catch(() => {});
+    // deno colours its errors: the escapes go, the first line stays
+    const text = new TextDecoder().decode(value?.subarray(0, 4096)).replace(/\x1b\[[0-9;]*m/g, "");
+    return text.split("\n").find((line) => line.trim())?.trim() ?? "";
   }
 
   get exited(): boolean {
@@ -146,9 +160,24 @@ class DecodingProcess {
         this.#child.kill("SIGKILL");
       } catch { /* it ended meanwhile */ }
     }
-    await Promise.all([this.#frames.cancel(), this.#writer.abort().catch(() => {})]);
+    await Promise.all([
+      this.#frames.cancel(),
+      this.#writer.abort().catch(() => {}),
+      this.#child.stderr.cancel().catch(() => {}),
+    ]);
     await this.#child.status;
   }
+}
+
+// Why no decoding process could start, in one line: most often, no permission to run Deno.
+function cannotStart(error: unknown): ImageError {
+  const denied = error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied;
+  return new ImageError(
+    denied
+      ? "Decoding this picture runs libvips in a process of its own, which needs --allow-run=deno " +
+        "(or decode it yourself and call classifyRaster)"
+      : `Cannot start a decoding process: ${String((error as Error)?.message ?? error).split("\n")[0]}`,
+  );
 }
 
 // The first bytes of a file: enough to name its format.
@@ -324,7 +353,13 @@ export class PictureDecoder {
   #next(): void {
     while (this.#queue.length > 0 && (this.#idle.length > 0 || this.#running < this.#maxProcesses)) {
       const job = this.#queue.shift()!;
-      const process = this.#idle.pop() ?? new DecodingProcess();
+      let process: DecodingProcess;
+      try {
+        process = this.#idle.pop() ?? new DecodingProcess();
+      } catch (error) {
+        job.reject(cannotStart(error));
+        continue;
+      }
       this.#running++;
       this.#run(process, job).finally(() => {
         this.#running--;

@@ -133,3 +133,29 @@ Deno.test("the hostile pictures found by review end in one error: DRI-hidden sca
   const idats = pngOneByteIdats(2150); // a valid, white 2150x2150 PNG of 60 MB
   await assertRejects(() => decoder.prepare(idats), ImageError, "No digit found: the image is blank");
 });
+
+Deno.test("without --allow-run, a photo gets one line saying the decoding process needs it", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const decoder = new URL("../../src/images/picture_decoder.ts", import.meta.url);
+    const photo = new URL("../fixtures/photo_7.jpg", import.meta.url).pathname;
+    await Deno.writeTextFile(
+      `${dir}/main.ts`,
+      `import { PictureDecoder } from "${decoder}";\n` +
+        `await using decoder = new PictureDecoder();\n` +
+        `await decoder.prepare(await Deno.readFile(${JSON.stringify(photo)}))` +
+        `.catch((error) => console.log(error.name + ": " + error.message));\n`,
+    );
+    const config = new URL("../../deno.json", import.meta.url).pathname;
+    const { stdout } = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--no-prompt", "--allow-read", "--config", config, `${dir}/main.ts`],
+    }).output();
+    assertEquals(
+      new TextDecoder().decode(stdout).trim(),
+      "ImageError: Decoding this picture runs libvips in a process of its own, which needs --allow-run=deno " +
+        "(or decode it yourself and call classifyRaster)",
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
