@@ -1,8 +1,9 @@
 // The decoding process: PictureDecoder (picture_decoder.ts) runs this file as a Deno process of
 // its own, with read access and the CPU count only (no write, network, environment, processes or
-// native code), and kills it at a picture's deadline. It reads a frame per picture on stdin (the
-// limits, then the file's bytes), decodes it with libvips, prepares the digit, and answers a frame
-// (what was found, then the 28x28 floats), or the error's name and message.
+// native code), and kills it at a picture's deadline. Once libvips has started it says so in a
+// frame; then it reads a frame per picture on stdin (the limits, then the file's bytes or its
+// path), decodes it with libvips, prepares the digit, and answers a frame (what was found, then
+// the 28x28 floats), or the error's name and message.
 import { MAX_IMAGE_BYTES, readImageFile, toGray } from "./decode.ts";
 import { ImageError, prepareDigit } from "./digit.ts";
 import { sniffFormat } from "./formats.ts";
@@ -93,8 +94,9 @@ function jpegScans(bytes: Uint8Array): number {
 if (import.meta.main) {
   await loadLibvips();
   await decodeWithLibvips(WARM_UP, { maxPixels: 1, maxSide: 1 }).catch(() => {});
-  const frames = new FrameReader(Deno.stdin.readable, MAX_IMAGE_BYTES);
   const out = Deno.stdout.writable.getWriter();
+  await writeFrame(out, { ready: true }); // a picture's deadline runs from here
+  const frames = new FrameReader(Deno.stdin.readable, MAX_IMAGE_BYTES);
   // with --expose-gc, a large picture's buffers (tens of MB) are freed before the next one is
   // read; small ones are left to V8 (a full collection costs milliseconds)
   const collect = (globalThis as { gc?: () => void }).gc ?? (() => {});

@@ -48,6 +48,9 @@ export interface PictureLimits {
   timeoutMs: number;
 }
 
+/** How long a decoding process may take to start (Deno, then libvips), at the least. */
+const STARTUP_LIMIT_MS = 30_000;
+
 /** The default {@linkcode PictureLimits}. */
 export const PICTURE_LIMITS: Readonly<PictureLimits> = Object.freeze({
   maxPixels: 120_000_000,
@@ -88,6 +91,7 @@ class DecodingProcess {
   readonly #frames: FrameReader;
   #exited = false;
   #killed = false;
+  #ready = false;
 
   constructor() {
     const script = new URL("./_decode_process.ts", import.meta.url);
@@ -106,11 +110,36 @@ class DecodingProcess {
       stdin: "piped",
       stdout: "piped",
       stderr: "piped", // read only once it has stopped: why it did
+      env: { NO_COLOR: "1" }, // Deno's own errors there, plain
     }).spawn();
     this.#child.status.then(() => this.#exited = true);
     this.#child.unref(); // an idle process keeps nobody waiting; close() ends it
     this.#writer = this.#child.stdin.getWriter();
     this.#frames = new FrameReader(this.#child.stdout, 4 * IMAGE_PIXELS);
+  }
+
+  /**
+   * Resolves once the process has started libvips (its first frame), at most `timeoutMs` after
+   * it was spawned: a picture's deadline counts decoding, not Deno's start on a busy machine.
+   */
+  async started(timeoutMs: number): Promise<void> {
+    if (this.#ready) return;
+    this.#child.ref();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      const first = await Promise.race([
+        this.#frames.next<{ ready?: boolean }>(),
+        new Promise<undefined>((resolve) => timer = setTimeout(() => resolve(undefined), timeoutMs)),
+      ]);
+      if (!first?.header.ready) {
+        const why = this.#exited ? await this.#lastWords() : `not started within ${timeoutMs / 1000} s`;
+        throw new ImageError(`The decoding process did not start${why ? `: ${why}` : ""}`);
+      }
+      this.#ready = true;
+    } finally {
+      clearTimeout(timer);
+      if (!this.#killed) this.#child.unref();
+    }
   }
 
   // The prepared picture, or the process's refusal as a value (it stays usable); a throw means
@@ -143,8 +172,7 @@ class DecodingProcess {
     const reader = this.#child.stderr.getReader();
     const { value } = await reader.read().catch(() => ({ value: undefined }));
     await reader.cancel().catch(() => {});
-    // deno colours its errors: the escapes go, the first line stays
-    const text = new TextDecoder().decode(value?.subarray(0, 4096)).replace(/\x1b\[[0-9;]*m/g, "");
+    const text = new TextDecoder().decode(value?.subarray(0, 4096));
     return text.split("\n").find((line) => line.trim())?.trim() ?? "";
   }
 
@@ -370,6 +398,15 @@ export class PictureDecoder {
 
   async #run(process: DecodingProcess, job: Job): Promise<void> {
     const { maxPixels, maxJpegScans, timeoutMs } = this.#limits;
+    try {
+      await process.started(Math.max(timeoutMs, STARTUP_LIMIT_MS));
+    } catch (error) {
+      await process.kill();
+      job.reject(
+        error instanceof ImageError ? error : new ImageError(`The decoding process failed: ${error}`),
+      );
+      return;
+    }
     let timer: ReturnType<typeof setTimeout> | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
