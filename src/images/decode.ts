@@ -148,6 +148,7 @@ function fromJpeg(bytes: Uint8Array, maxPixels: number): RasterImage {
  * ```
  */
 export function toGray(image: RasterImage, into?: Float32Array): Float32Array {
+  checkRaster(image);
   const { width, height, channels, maxValue, data } = image;
   const gray = into?.subarray(0, width * height) ?? new Float32Array(width * height);
   if (gray.length !== width * height) {
@@ -167,6 +168,44 @@ export function toGray(image: RasterImage, into?: Float32Array): Float32Array {
     gray[i] = alpha * (luma / maxValue) + (1 - alpha);
   }
   return gray;
+}
+
+/**
+ * Checks a raster as a JavaScript caller may hand it over (a field missing, NaN, a typed array too
+ * short), naming the field.
+ *
+ * @param image The raster.
+ * @throws {ImageError} When a field is missing or wrong.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { checkRaster } from "./decode.ts";
+ * const data = new Uint8Array(4);
+ * assert.throws(() => checkRaster({ width: 2, height: 2, channels: 1, data } as never), /image\.maxValue/);
+ * checkRaster({ width: 2, height: 2, channels: 1, maxValue: 255, data });
+ * ```
+ */
+export function checkRaster(image: RasterImage): void {
+  const bad = (field: string, expected: string, got: unknown) =>
+    new ImageError(
+      `Invalid image${field}: expected ${expected}, got ${
+        got !== null && typeof got === "object" ? typeof got : got
+      }`,
+    );
+  if (typeof image !== "object" || image === null) throw bad("", "a raster object", image);
+  const { width, height, channels, maxValue, data } = image;
+  for (const [field, value] of [["width", width], ["height", height]] as const) {
+    if (!Number.isInteger(value) || value < 1) throw bad(`.${field}`, "a positive integer", value);
+  }
+  if (![1, 2, 3, 4].includes(channels)) throw bad(".channels", "1, 2, 3 or 4", channels);
+  if (!(Number.isFinite(maxValue) && maxValue > 0)) {
+    throw bad(".maxValue", "a positive number (255 for 8-bit samples)", maxValue);
+  }
+  if (typeof data?.length !== "number") throw bad(".data", "an array of samples", data);
+  if (data.length < width * height * channels) {
+    throw bad(".data", `${width * height * channels} samples (width x height x channels)`, `${data.length}`);
+  }
 }
 
 function grayOfRgba(data: Uint8Array, maxValue: number, gray: Float32Array): void {

@@ -17,7 +17,7 @@ import { scratch } from "../images/_scratch.ts";
 import { startOnnxRuntime } from "./runtime.ts";
 import { checkGraph, GRAPH_LIMITS, type GraphLimits, OnnxModelError } from "./graph_check.ts";
 import { type PreparedDigit, prepareDigit } from "../images/digit.ts";
-import { type RasterImage, toGray } from "../images/decode.ts";
+import { checkRaster, type RasterImage, toGray } from "../images/decode.ts";
 import type { PictureLimits } from "../images/picture_decoder.ts";
 import { classificationBundle } from "../notebook/bundles.ts";
 import { displayable } from "../notebook/display.ts";
@@ -350,7 +350,7 @@ export class OnnxClassifier {
    *
    * @param image The picture: gray, gray+alpha, RGB or RGBA samples.
    * @returns The answer and the 28x28 digit the model saw.
-   * @throws {ImageError} When the picture holds no digit.
+   * @throws {ImageError} When a field of the raster is missing or wrong, or the picture holds no digit.
    *
    * @example
    * ```ts
@@ -365,6 +365,7 @@ export class OnnxClassifier {
    * ```
    */
   async classifyRaster(image: RasterImage): Promise<ImageClassification> {
+    checkRaster(image); // a JavaScript caller's missing or wrong field, named
     this.#checkDigitInput();
     return await this.#classifyChecked(image);
   }

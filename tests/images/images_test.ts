@@ -1,7 +1,8 @@
 import { decode as decodeFastPng, encode as encodePng } from "npm:fast-png@8.0.0";
-import { assert, assertEquals, assertThrows } from "../_assert.ts";
+import { assert, assertEquals, assertRejects, assertThrows } from "../_assert.ts";
 import { prepareDigit, resizeArea } from "../../src/images/digit.ts";
-import { decodeImage, toGray } from "../../src/images/decode.ts";
+import { decodeImage, type RasterImage, toGray } from "../../src/images/decode.ts";
+import { OnnxClassifier } from "../../src/onnx/classifier.ts";
 import { ImageError } from "../../src/images/digit.ts";
 import { decodePng } from "../../src/images/png.ts";
 import { pngBytes, pngChunks } from "../../testing/mutate.ts";
@@ -192,4 +193,25 @@ Deno.test("prepareDigit() answers the same whatever picture came before (its wor
   assertEquals(toGray(image, into), toGray(image));
   assertEquals(into[width * height], 7);
   assertThrows(() => toGray(image, new Float32Array(10)), RangeError);
+});
+
+Deno.test("classifyRaster() and toGray() name the field a JavaScript caller got wrong, with an ImageError", async () => {
+  const data = new Uint8Array(60 * 60 * 4);
+  const cases: [unknown, string][] = [
+    [{ width: 60, height: 60, channels: 4, data }, "Invalid image.maxValue: expected a positive number"],
+    [{ width: 60, height: NaN, channels: 4, maxValue: 255, data }, "Invalid image.height"],
+    [{ width: 60, height: 60, channels: 5, maxValue: 255, data }, "Invalid image.channels"],
+    [{ width: 60, height: 60, channels: 4, maxValue: 255, data: data.subarray(1) }, "expected 14400 samples"],
+    [{ width: 60, height: 60, channels: 4, maxValue: 255 }, "Invalid image.data"],
+    [null, "Invalid image: expected a raster object, got null"],
+  ];
+  const classifier = await OnnxClassifier.load();
+  try {
+    for (const [image, message] of cases) {
+      await assertRejects(() => classifier.classifyRaster(image as RasterImage), ImageError, message);
+      assertThrows(() => toGray(image as RasterImage), ImageError, message);
+    }
+  } finally {
+    await classifier.release();
+  }
 });
