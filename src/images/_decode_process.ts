@@ -4,7 +4,7 @@
 // frame; then it reads a frame per picture on stdin (the limits, then the file's bytes or its
 // path), decodes it with libvips, prepares the digit, and answers a frame (what was found, then
 // the 28x28 floats), or the error's name and message.
-import { MAX_IMAGE_BYTES, readImageFile, toGray } from "./decode.ts";
+import { MAX_IMAGE_BYTES, readImageFile, toGray } from "./raster.ts";
 import { ImageError, prepareDigit } from "./digit.ts";
 import { sniffFormat } from "./formats.ts";
 import { jpegCost } from "./jpeg.ts";

@@ -1,16 +1,19 @@
 /**
- * Decoding the pictures people have (PNG or JPEG photos, scans, canvas drawings) into pixels, and
- * those pixels into gray levels; `digit.ts` then makes an MNIST-like digit of them.
+ * Decoding PNG and JPEG files into pixels in the caller's process, synchronously (our PNG decoder,
+ * jpeg-js); `raster.ts` turns pixels into gray levels and `digit.ts` makes an MNIST-like digit of
+ * them. Photos from people go through `PictureDecoder` (libvips, in a process of its own) instead.
  *
  * @module
  */
 import jpeg from "npm:jpeg-js@0.4.4";
 
 import { firstLine } from "../errors.ts";
-import { readBounded } from "../_bounded_read.ts";
 import { ImageError } from "./digit.ts";
 import { jpegCost } from "./jpeg.ts";
 import { decodePng, isPng } from "./png.ts";
+import type { RasterImage } from "./raster.ts";
+
+export { checkRaster, MAX_IMAGE_BYTES, type RasterImage, readImageFile, toGray } from "./raster.ts";
 
 /** The bounds every decoding stays within; each can be raised or lowered through `decodeImage`. */
 export interface ImageLimits {
@@ -43,24 +46,8 @@ export const IMAGE_LIMITS: Readonly<ImageLimits> = Object.freeze({
 
 /** Largest image accepted by default, in pixels: {@linkcode IMAGE_LIMITS}' `maxPixels`. */
 export const MAX_PIXELS: number = IMAGE_LIMITS.maxPixels;
-/** Largest image file accepted, in bytes. */
-export const MAX_IMAGE_BYTES: number = 64 * 1024 * 1024;
 /** What a JPEG decoder may allocate, in MB (jpeg-js's own guard, for every frame it meets). */
 const JPEG_MAX_MEMORY_MB = 160;
-
-/** A decoded image: `channels` values per pixel (gray, gray+alpha, RGB or RGBA), 0..`maxValue`. */
-export interface RasterImage {
-  /** Width in pixels. */
-  width: number;
-  /** Height in pixels. */
-  height: number;
-  /** 1 gray, 2 gray+alpha, 3 RGB, 4 RGBA. */
-  channels: number;
-  /** Largest sample value: 255 for 8-bit, 65535 for 16-bit. */
-  maxValue: number;
-  /** Samples, row-major, interleaved. */
-  data: ArrayLike<number>;
-}
 
 function isJpeg(bytes: Uint8Array): boolean {
   return bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
@@ -128,110 +115,4 @@ function fromJpeg(bytes: Uint8Array, maxPixels: number): RasterImage {
   });
   const channels = image.data.length / (image.width * image.height);
   return { width: image.width, height: image.height, channels, maxValue: 255, data: image.data };
-}
-
-/**
- * Gray levels in [0, 1], with any alpha flattened onto white paper (so a canvas drawing, dark
- * strokes on a transparent background, becomes dark strokes on white).
- *
- * @param image Decoded samples.
- * @param into Where to write, at least one float per pixel (its first `width * height` are
- *   used); by default a new array.
- * @returns One float per pixel, 0 black, 1 white.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { toGray } from "./decode.ts";
- * const gray = toGray({ width: 2, height: 1, channels: 2, maxValue: 255, data: [0, 255, 0, 0] });
- * assert.deepEqual(gray, Float32Array.of(0, 1)); // opaque black, then transparent (white paper)
- * ```
- */
-export function toGray(image: RasterImage, into?: Float32Array): Float32Array {
-  checkRaster(image);
-  const { width, height, channels, maxValue, data } = image;
-  const gray = into?.subarray(0, width * height) ?? new Float32Array(width * height);
-  if (gray.length !== width * height) {
-    throw new RangeError(`toGray needs ${width * height} floats to write into`);
-  }
-  // a canvas's or a decoder's 8-bit RGBA, the common case, read through one array type (a loop
-  // that sees one type runs ~5x faster than one over any ArrayLike); the same arithmetic
-  if (channels === 4 && (data instanceof Uint8Array || data instanceof Uint8ClampedArray)) {
-    grayOfRgba(new Uint8Array(data.buffer, data.byteOffset, data.length), maxValue, gray);
-    return gray;
-  }
-  const hasAlpha = channels === 2 || channels === 4;
-  for (let i = 0; i < width * height; i++) {
-    const p = i * channels;
-    const luma = channels >= 3 ? 0.299 * data[p]! + 0.587 * data[p + 1]! + 0.114 * data[p + 2]! : data[p]!;
-    const alpha = hasAlpha ? data[p + channels - 1]! / maxValue : 1;
-    gray[i] = alpha * (luma / maxValue) + (1 - alpha);
-  }
-  return gray;
-}
-
-/**
- * Checks a raster as a JavaScript caller may hand it over (a field missing, NaN, a typed array too
- * short), naming the field.
- *
- * @param image The raster.
- * @throws {ImageError} When a field is missing or wrong.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { checkRaster } from "./decode.ts";
- * const data = new Uint8Array(4);
- * assert.throws(() => checkRaster({ width: 2, height: 2, channels: 1, data } as never), /image\.maxValue/);
- * checkRaster({ width: 2, height: 2, channels: 1, maxValue: 255, data });
- * ```
- */
-export function checkRaster(image: RasterImage): void {
-  const bad = (field: string, expected: string, got: unknown) =>
-    new ImageError(
-      `Invalid image${field}: expected ${expected}, got ${
-        got !== null && typeof got === "object" ? typeof got : got
-      }`,
-    );
-  if (typeof image !== "object" || image === null) throw bad("", "a raster object", image);
-  const { width, height, channels, maxValue, data } = image;
-  for (const [field, value] of [["width", width], ["height", height]] as const) {
-    if (!Number.isInteger(value) || value < 1) throw bad(`.${field}`, "a positive integer", value);
-  }
-  if (![1, 2, 3, 4].includes(channels)) throw bad(".channels", "1, 2, 3 or 4", channels);
-  if (!(Number.isFinite(maxValue) && maxValue > 0)) {
-    throw bad(".maxValue", "a positive number (255 for 8-bit samples)", maxValue);
-  }
-  if (typeof data?.length !== "number") throw bad(".data", "an array of samples", data);
-  if (data.length < width * height * channels) {
-    throw bad(".data", `${width * height * channels} samples (width x height x channels)`, `${data.length}`);
-  }
-}
-
-function grayOfRgba(data: Uint8Array, maxValue: number, gray: Float32Array): void {
-  for (let i = 0, p = 0; i < gray.length; i++, p += 4) {
-    const luma = 0.299 * data[p]! + 0.587 * data[p + 1]! + 0.114 * data[p + 2]!;
-    const alpha = data[p + 3]! / maxValue;
-    gray[i] = alpha * (luma / maxValue) + (1 - alpha);
-  }
-}
-
-/**
- * Reads an image file, refusing anything but a regular file of at most `maxBytes`.
- *
- * @param path The file.
- * @param maxBytes The largest file accepted.
- * @returns Its bytes, for {@linkcode decodeImage}.
- * @throws {ImageError} When the file is missing, not a regular file, or too large.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { ImageError } from "./digit.ts";
- * import { readImageFile } from "./decode.ts";
- * await assert.rejects(readImageFile("/dev/zero"), ImageError);
- * ```
- */
-export function readImageFile(path: string, maxBytes: number = MAX_IMAGE_BYTES): Promise<Uint8Array> {
-  return readBounded(path, maxBytes, (reason) => new ImageError(reason));
 }

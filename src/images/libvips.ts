@@ -15,7 +15,7 @@
 import process from "node:process";
 import { ImageError } from "./digit.ts";
 import { type PictureFormat, readFormat } from "./formats.ts";
-import type { RasterImage } from "./decode.ts";
+import type { RasterImage } from "./raster.ts";
 
 import type { Sharp } from "./_sharp.d.ts";
 

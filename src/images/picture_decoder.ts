@@ -14,7 +14,7 @@
  * @module
  */
 import { ImageError, type PreparedDigit, prepareDigit } from "./digit.ts";
-import { MAX_IMAGE_BYTES, toGray } from "./decode.ts";
+import { MAX_IMAGE_BYTES, toGray } from "./raster.ts";
 import { describeFsError, readBounded, statRegular } from "../_bounded_read.ts";
 import { decodePng, hasPngChunk, readPngHeader } from "./png.ts";
 import { readFormat } from "./formats.ts";

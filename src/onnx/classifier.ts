@@ -17,7 +17,7 @@ import { scratch } from "../images/_scratch.ts";
 import { startOnnxRuntime } from "./runtime.ts";
 import { checkGraph, GRAPH_LIMITS, type GraphLimits, OnnxModelError } from "./graph_check.ts";
 import { type PreparedDigit, prepareDigit } from "../images/digit.ts";
-import { checkRaster, type RasterImage, toGray } from "../images/decode.ts";
+import { checkRaster, type RasterImage, toGray } from "../images/raster.ts";
 import type { PictureLimits } from "../images/picture_decoder.ts";
 import { classificationBundle } from "../notebook/bundles.ts";
 import { displayable } from "../notebook/display.ts";
