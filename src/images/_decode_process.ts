@@ -10,12 +10,12 @@ import { sniffFormat } from "./formats.ts";
 import { jpegCost } from "./jpeg.ts";
 import { decodeWithLibvips, loadLibvips } from "./libvips.ts";
 import { FrameReader, writeFrame } from "./_frames.ts";
+import { LenetError } from "../errors.ts";
 
 type Writer = WritableStreamDefaultWriter<Uint8Array>;
 
 /** A picture file from this size on is followed by a garbage collection (with --expose-gc). */
 const LARGE_PICTURE = 1024 * 1024;
-import { LenetError } from "../errors.ts";
 
 /** What the parent asks: the limits for this picture, and its file when the body is empty. */
 export interface DecodeRequest {
