@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { type FlagSpec, helpText, parseFlags, runMain, UsageError } from "../src/cli/flags.ts";
 import { NotOursError } from "../src/cli/ownership.ts";
 import { LenetError } from "../src/errors.ts";
+import { readBounded } from "../src/_bounded_read.ts";
 
 const NOTEBOOK = fileURLToPath(new URL("../notebooks/tutorial.ipynb", import.meta.url));
 
@@ -19,6 +20,9 @@ const FLAGS = {
   },
 } satisfies Record<string, FlagSpec>;
 
+/** Largest notebook read, in bytes (the executed tutorial, pictures included, is ~0.5 MB). */
+const MAX_NOTEBOOK_BYTES = 32 * 1024 * 1024;
+
 /** A notebook as nbformat 4 writes it: what this script reads of it. */
 interface Notebook {
   metadata?: { lenet?: string };
@@ -31,14 +35,26 @@ interface Notebook {
 /** Raised when the notebook cannot run, or a cell of it failed. */
 class NotebookError extends LenetError {}
 
-async function refuseForeign(path: string): Promise<void> {
-  let text: string;
+// A notebook file, read bounded: a regular file of at most MAX_NOTEBOOK_BYTES (a FIFO is refused,
+// never waited on); undefined when there is none.
+async function readNotebook(path: string): Promise<string | undefined> {
   try {
-    text = await Deno.readTextFile(path);
+    await Deno.lstat(path);
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return;
+    if (error instanceof Deno.errors.NotFound) return undefined;
     throw error;
   }
+  const bytes = await readBounded(
+    path,
+    MAX_NOTEBOOK_BYTES,
+    (reason) => new NotebookError(`${path}: ${reason}`),
+  );
+  return new TextDecoder().decode(bytes);
+}
+
+async function refuseForeign(path: string): Promise<void> {
+  const text = await readNotebook(path);
+  if (text === undefined) return;
   let ours = false;
   try {
     ours = (JSON.parse(text) as Notebook).metadata?.lenet === "tutorial";
@@ -77,7 +93,7 @@ async function main(): Promise<number> {
       "jupyter not found: install it (Debian: apt-get install jupyter-nbconvert python3-nbclient), then deno jupyter --install",
     );
   }
-  const notebook = JSON.parse(await Deno.readTextFile(out).catch(() => '{"cells":[]}')) as Notebook;
+  const notebook = JSON.parse((await readNotebook(out)) ?? '{"cells":[]}') as Notebook;
   const failed = notebook.cells.flatMap((cell, i) =>
     (cell.outputs ?? []).filter((o) => o.output_type === "error").map((o) =>
       `cell ${i}: ${o.ename}: ${o.evalue}`

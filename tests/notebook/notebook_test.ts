@@ -110,3 +110,35 @@ Deno.test({
 Deno.test("the committed notebook is executed (30 epochs): every code cell has outputs, and none is an error", async () => {
   checkExecuted(JSON.parse(await Deno.readTextFile(NOTEBOOK)), "30");
 });
+
+Deno.test("deno task notebook --out reads its target bounded: a FIFO and a 40 MB file each get one line", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await new Deno.Command("mkfifo", { args: [`${dir}/fifo`] }).output();
+    await Deno.writeFile(`${dir}/big.ipynb`, new Uint8Array(40 * 1024 * 1024));
+    const cases: [string, string][] = [["fifo", "Not a regular file"], ["big.ipynb", "Larger than"]];
+    for (const [target, expected] of cases) {
+      const { code, stderr } = await new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          `--allow-read=${dir}`,
+          "--allow-run=jupyter",
+          scriptPath(),
+          "--out",
+          `${dir}/${target}`,
+        ],
+        signal: AbortSignal.timeout(20_000), // the FIFO once blocked the task for ever
+      }).output();
+      const text = new TextDecoder().decode(stderr).trim();
+      assertEquals(code, 1, text);
+      assertEquals(text.split("\n").length, 1, text);
+      assert(text.includes(expected), text);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+function scriptPath(): string {
+  return fileURLToPath(new URL("../../scripts/notebook.ts", import.meta.url));
+}
