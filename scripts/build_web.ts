@@ -11,6 +11,7 @@ import { checkReplaceableFolder, writeOwnerMarker } from "../src/cli/ownership.t
 import { chooseModel } from "../src/cli/shipped_models.ts";
 import { mnistPaths } from "../src/data/dataset.ts";
 import { bundleForBrowser } from "../web/bundle.ts";
+import { copyFileAtomic, writeJsonAtomic } from "../src/_atomic.ts";
 
 const FLAGS = {
   out: {
@@ -49,8 +50,8 @@ async function gzip(source: string, target: string): Promise<number> {
   const [from, to] = await Promise.all([Deno.stat(source), Deno.stat(target).catch(() => undefined)]);
   if (to && to.mtime && from.mtime && to.mtime > from.mtime) return to.size;
   const input = await Deno.open(source);
-  const staging = `${target}.partial`;
-  const output = await Deno.open(staging, { write: true, create: true, truncate: true });
+  const staging = `${target}.partial-${crypto.randomUUID().slice(0, 8)}`;
+  const output = await Deno.open(staging, { write: true, createNew: true }); // never through a link
   await input.readable.pipeThrough(new CompressionStream("gzip")).pipeTo(output.writable);
   await Deno.rename(staging, target);
   return (await Deno.stat(target)).size;
@@ -70,10 +71,10 @@ async function main(): Promise<number> {
   await Deno.mkdir(join(out, "models"), { recursive: true });
   await bundle(out);
   for (const file of ["index.html", "style.css"]) {
-    await Deno.copyFile(join(ROOT, "web", "page", file), join(out, file));
+    await copyFileAtomic(join(ROOT, "web", "page", file), join(out, file));
   }
   const ortDir = dirname(fileURLToPath(import.meta.resolve("npm:onnxruntime-web@1.30.0")));
-  for (const file of ORT_FILES) await Deno.copyFile(join(ortDir, file), join(out, "ort", file));
+  for (const file of ORT_FILES) await copyFileAtomic(join(ortDir, file), join(out, "ort", file));
   let mnistBytes = 0;
   for (const source of Object.values(mnistPaths())) {
     mnistBytes += await gzip(source, join(out, "mnist", `${basename(source)}.gz`));
@@ -82,9 +83,9 @@ async function main(): Promise<number> {
   // named as predict names it: its path, relative to the repository when inside it
   const name = relative(ROOT, path).startsWith("..") ? path : relative(ROOT, path);
   const file = `models/${name.replace(/\.onnx$/, "").replace(/[^\w.-]+/g, "-").replace(/^[-.]+/, "")}.onnx`;
-  await Deno.copyFile(path, join(out, file));
+  await copyFileAtomic(path, join(out, file));
   const build = { model: { file, name, why }, mnistBytes, built: new Date().toISOString() };
-  await Deno.writeTextFile(join(out, "build.json"), JSON.stringify(build, null, 2) + "\n");
+  await writeJsonAtomic(join(out, "build.json"), build);
   const sizes = await folderSizes(out);
   console.log(
     `built ${out} in ${((performance.now() - started) / 1000).toFixed(1)} s: the page ${

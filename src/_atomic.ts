@@ -30,7 +30,8 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
   const tmp = `${path}.tmp-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
   try {
     {
-      using file = await Deno.open(tmp, { write: true, create: true, truncate: true });
+      // a new file (O_EXCL): never one a link planted under that name points to
+      using file = await Deno.open(tmp, { write: true, createNew: true });
       let written = 0;
       while (written < bytes.length) written += await file.write(bytes.subarray(written));
       await file.syncData();
@@ -40,6 +41,30 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
     await Deno.remove(tmp).catch(() => {}); // never leave a temp file behind
     throw new WriteError(`Cannot write ${path}: ${describeFsError(error)}`, { cause: error });
   }
+}
+
+/**
+ * Copies a file atomically, as {@linkcode writeFileAtomic} writes: the destination is replaced,
+ * never written through (a link there is replaced by the file, its target untouched).
+ *
+ * @param from The source, read whole (the project's own files: pages, models, bundles).
+ * @param to The destination.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { copyFileAtomic } from "./_atomic.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/victim`, "mine");
+ * await Deno.writeTextFile(`${dir}/page.html`, "<p>lenet</p>");
+ * await Deno.symlink(`${dir}/victim`, `${dir}/out.html`);
+ * await copyFileAtomic(`${dir}/page.html`, `${dir}/out.html`);
+ * assert.equal(await Deno.readTextFile(`${dir}/victim`), "mine"); // the link's target is untouched
+ * assert.equal((await Deno.lstat(`${dir}/out.html`)).isSymlink, false);
+ * ```
+ */
+export async function copyFileAtomic(from: string, to: string): Promise<void> {
+  await writeFileAtomic(to, await Deno.readFile(from));
 }
 
 /** Raised when a file cannot be written (a full disk, a directory in the way, no permission). */

@@ -22,7 +22,7 @@ import {
 import { imageGridSpec, renderSvg, svgToPng } from "../src/figures/chart.ts";
 import { decodeImage } from "../src/images/decode.ts";
 import { writeFileAtomic } from "../src/_atomic.ts";
-import { checkReplaceableFile } from "../src/cli/ownership.ts";
+import { checkReplaceableFile, checkReplaceableFolder, writeOwnerMarker } from "../src/cli/ownership.ts";
 import { ImageError } from "../src/images/digit.ts";
 import { writeRecord } from "../testing/records.ts";
 
@@ -91,14 +91,19 @@ async function main(): Promise<number> {
     },
   };
   const write = flags.write;
-  if (write) await Deno.mkdir(write, { recursive: true });
+  if (write) {
+    // absent, empty, or renderings written here before: nothing of a user's is touched
+    await checkReplaceableFolder(write, "renderings");
+    await Deno.mkdir(write, { recursive: true });
+    await writeOwnerMarker(write, "renderings");
+  }
   const report: Record<string, number> = {};
   for (const [kind, render] of Object.entries(kinds)) {
     let correct = 0;
     for (let i = 0; i < count; i++) {
       const bytes = render(test.images.subarray(i * IMAGE_PIXELS, (i + 1) * IMAGE_PIXELS));
       if (write && i < 20) {
-        await Deno.writeFile(
+        await writeFileAtomic( // a new file renamed into place: never through a link
           join(write, `${kind}-${i}-label${test.labels[i]}.${kind === "photo" ? "jpg" : "png"}`),
           bytes,
         );

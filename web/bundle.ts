@@ -30,6 +30,9 @@ export async function bundleForBrowser(
   output: string,
   external: string[] = [],
 ): Promise<void> {
+  // bundled beside the output under a new name, then renamed over it: a link at `output` is
+  // replaced, never written through
+  const staging = `${output}.partial-${crypto.randomUUID().slice(0, 8)}`;
   const { code, stderr } = await new Deno.Command("deno", {
     args: [
       "bundle",
@@ -40,15 +43,15 @@ export async function bundleForBrowser(
       "--external=node:worker_threads",
       ...external.map((specifier) => `--external=${specifier}`),
       "--output",
-      output,
+      staging,
       entry,
     ],
     stdout: "null",
     stderr: "piped",
   }).output();
-  if (code !== 0) {
-    const why = new TextDecoder().decode(stderr).trim().split("\n").find((line) => line.trim()) ??
-      `exit ${code}`;
-    throw new BundleError(`Cannot bundle ${entry}: ${why}`);
-  }
+  if (code === 0) return await Deno.rename(staging, output);
+  await Deno.remove(staging).catch(() => {});
+  const why = new TextDecoder().decode(stderr).trim().split("\n").find((line) => line.trim()) ??
+    `exit ${code}`;
+  throw new BundleError(`Cannot bundle ${entry}: ${why}`);
 }

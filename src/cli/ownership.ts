@@ -18,8 +18,8 @@ import { printable } from "./flags.ts";
 /** The marker file in every folder this project writes. */
 export const OWNER_MARKER = ".lenet";
 
-/** What this project writes as a folder: a training run, or the browser page. */
-export type FolderKind = "run" | "page";
+/** What this project writes as a folder: a training run, the browser page, or eval:images' renderings. */
+export type FolderKind = "run" | "page" | "renderings";
 
 /** What this project writes as a single file: an ONNX model, or a PNG picture. */
 export type FileKind = "onnx" | "png";
@@ -45,9 +45,15 @@ const WRITTEN: Record<FolderKind, { paths: RegExp; complete: string[] }> = {
   page: {
     paths: new RegExp(
       "^(index\\.html|style\\.css|\\w+\\.js|build\\.json|ort(/ort[\\w.-]*\\.(mjs|wasm))?|" +
-        "mnist(/[\\w.-]+\\.gz(\\.partial)?)?|models(/[\\w.-]+\\.onnx)?)$",
+        "mnist(/[\\w.-]+\\.gz)?|models(/[\\w.-]+\\.onnx)?)" +
+        // what an interrupted build leaves: a temporary file beside its destination
+        "(\\.tmp-[\\w-]+|\\.partial(-[\\w-]+)?)?$",
     ),
     complete: ["index.html", "build.json", "app.js", "ort"],
+  },
+  renderings: {
+    paths: /^(photo|canvas)-\d+-label\d\.(jpg|png)(\.tmp-[\w-]+)?$/,
+    complete: [".lenet (only a folder marked as eval:images' own)"], // no folder from before markers
   },
 };
 
@@ -136,13 +142,14 @@ async function relativePaths(dir: string, prefix = "", found: string[] = []): Pr
 const WHAT: Record<FolderKind, string> = {
   run: "a folder it wrote a run to, or an empty one",
   page: "a folder it built the page in, or an empty one",
+  renderings: "a folder eval:images wrote its renderings to, or an empty one",
 };
 
 async function readMarker(path: string): Promise<FolderKind | undefined> {
   try {
     const bytes = await readBounded(path, 4096, (m) => new NotOursError(m));
     const value = JSON.parse(new TextDecoder().decode(bytes));
-    const ours = value?.writtenBy === SOFTWARE && (value.kind === "run" || value.kind === "page");
+    const ours = value?.writtenBy === SOFTWARE && ["run", "page", "renderings"].includes(value.kind);
     return ours ? value.kind : undefined;
   } catch {
     return undefined;

@@ -178,3 +178,48 @@ Deno.test("export, show, plot, report and build:web refuse to overwrite what len
     assertEquals(await Deno.readTextFile(`${dir}/site/models/mine.txt`), "mine");
   });
 });
+
+Deno.test("build:web replaces links planted in the page it built, never writing through them", async () => {
+  await withTemp(async (dir) => {
+    const site = `${dir}/site`;
+    assertEquals((await script("build_web", ["--out", site], dir)).code, 0);
+    const planted = ["index.html", "build.json", "app.js", "style.css", "ort/ort.wasm.min.mjs"];
+    for (const [i, name] of planted.entries()) {
+      await Deno.writeTextFile(`${dir}/victim${i}`, "mine");
+      await Deno.remove(`${site}/${name}`);
+      await Deno.symlink(`${dir}/victim${i}`, `${site}/${name}`);
+    }
+    const rebuilt = await script("build_web", ["--out", site], dir);
+    assertEquals(rebuilt.code, 0, rebuilt.stderr);
+    for (const [i, name] of planted.entries()) {
+      assertEquals(await Deno.readTextFile(`${dir}/victim${i}`), "mine", `${name}'s target`);
+      assertEquals((await Deno.lstat(`${site}/${name}`)).isSymlink, false, name);
+    }
+  });
+});
+
+Deno.test("eval:images --write refuses a folder of a user's, and writes its renderings into a marked one", async () => {
+  await withTemp(async (dir) => {
+    const evalImages = (out: string) =>
+      new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "--allow-read",
+          `--allow-write=${dir}`,
+          "--allow-sys=cpus",
+          "--allow-run=git,deno",
+          "tools/eval_images.ts",
+          ...["--count", "2", "--fonts", `${dir}/no-fonts`, "--write", out],
+        ],
+        cwd: ROOT,
+        stdout: "null",
+      }).output().then(({ code, stderr }) => ({ code, stderr: new TextDecoder().decode(stderr).trim() }));
+    await thesis(`${dir}/thesis`);
+    refusedInOneLine(await evalImages(`${dir}/thesis`), "chapter1.tex");
+    assertEquals(await Deno.readTextFile(`${dir}/thesis/chapter1.tex`), "\\chapter{One}");
+    const written = await evalImages(`${dir}/renderings`);
+    assertEquals(written.code, 0, written.stderr);
+    assert(existsSync(`${dir}/renderings/photo-0-label7.jpg`));
+    assertEquals((await evalImages(`${dir}/renderings`)).code, 0); // its own folder: replaced
+  });
+});
