@@ -323,7 +323,7 @@ export class PictureDecoder {
    */
   prepare(bytes: Uint8Array): Promise<PreparedPicture> {
     if (!(bytes instanceof Uint8Array)) {
-      return Promise.reject(new TypeError(`Invalid bytes: expected a Uint8Array, got ${typeof bytes}`));
+      return Promise.reject(new ImageError(`Invalid bytes: expected a Uint8Array, got ${typeof bytes}`));
     }
     try {
       // pictures decoded here, and files that are no picture read here, never wait for a process

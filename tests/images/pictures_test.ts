@@ -159,3 +159,10 @@ Deno.test("without --allow-run, a photo gets one line saying the decoding proces
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("PictureDecoder.prepare() refuses what is not bytes with an ImageError naming the argument", async () => {
+  await using decoder = new PictureDecoder();
+  for (const bad of [undefined, "photo.jpg", [0xff, 0xd8, 0xff]]) {
+    await assertRejects(() => decoder.prepare(bad as unknown as Uint8Array), ImageError, "Invalid bytes");
+  }
+});
