@@ -167,7 +167,7 @@ const FLOAT_TYPE = 1, INT64_TYPE = 7, BOOL_TYPE = 9;
  */
 export function jpegDriHiddenScans(side: number, scans: number): Uint8Array {
   const plain = jpegScanBomb(side, 1);
-  const firstAc = plain.length - 2 - (plain.length - 2 - lastSos(plain)); // the one AC scan's start
+  const firstAc = lastSos(plain); // the one AC scan's start
   const head = plain.subarray(0, firstAc), oneScan = plain.subarray(firstAc, plain.length - 2);
   const perSegment = Math.max(1, Math.floor((65535 - 4) / oneScan.length));
   const parts = [head];

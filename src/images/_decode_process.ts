@@ -3,7 +3,7 @@
 // native code), and kills it at a picture's deadline. Once libvips has started it says so in a
 // frame; then it reads a frame per picture on stdin (the limits, then the file's bytes or its
 // path), decodes it with libvips, prepares the digit, and answers a frame (what was found, then
-// the 28x28 floats), or the error's name and message.
+// the 28x28 floats), or why it could not.
 import { MAX_IMAGE_BYTES, readImageFile, toGray } from "./raster.ts";
 import { ImageError, prepareDigit } from "./digit.ts";
 import { sniffFormat } from "./formats.ts";
@@ -26,10 +26,10 @@ export interface DecodeRequest {
   path?: string;
 }
 
-/** What this process answers: a prepared digit's facts (the floats are the body), or an error. */
+/** What this process answers: a prepared digit's facts (the floats are the body), or why not. */
 export type DecodeAnswer =
   | { ok: true; inverted: boolean; box: [number, number, number, number]; width: number; height: number }
-  | { ok: false; name: string; message: string };
+  | { ok: false; message: string };
 
 // A tiny PNG decoded at start: libvips's first call starts its threads (~0.25 s), which then
 // happens while the parent is still starting onnxruntime
@@ -68,11 +68,9 @@ async function answer(request: DecodeRequest, body: Uint8Array, out: Writer): Pr
     await writeFrame(out, header, new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.byteLength));
     return size;
   } catch (error) {
-    const known = error instanceof LenetError;
     const header: DecodeAnswer = {
       ok: false,
-      name: known ? error.name : "ImageError",
-      message: known
+      message: error instanceof LenetError
         ? error.message
         : `Cannot decode this picture: ${String((error as Error)?.message ?? error)}`,
     };

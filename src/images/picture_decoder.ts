@@ -197,6 +197,11 @@ class DecodingProcess {
   }
 }
 
+// What a job is told when its decoding process is lost: our own error as it is, anything else named.
+function lost(error: unknown): ImageError {
+  return error instanceof ImageError ? error : new ImageError(`The decoding process failed: ${error}`);
+}
+
 // Why no decoding process could start, in one line: most often, no permission to run Deno.
 function cannotStart(error: unknown): ImageError {
   const denied = error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied;
@@ -263,7 +268,7 @@ export class PictureDecoder {
   #closed = false;
 
   /**
-   * A decoder; its processes start when a picture needs one (or at {@linkcode PictureDecoder.warm}).
+   * A decoder; its processes start when a picture needs one.
    *
    * @param options How many processes, and the limits.
    */
@@ -307,13 +312,6 @@ export class PictureDecoder {
     }
   }
 
-  /** Starts one decoding process now, so that its start-up overlaps other work. */
-  warm(): void {
-    if (!this.#closed && this.#idle.length === 0 && this.#running === 0) {
-      this.#idle.push(new DecodingProcess());
-    }
-  }
-
   /**
    * Decodes one picture and prepares its digit.
    *
@@ -331,11 +329,7 @@ export class PictureDecoder {
     } catch (error) {
       return Promise.reject(error);
     }
-    if (this.#closed) return Promise.reject(new ImageError("The picture decoder is closed"));
-    return new Promise((resolve, reject) => {
-      this.#queue.push({ input: bytes, resolve, reject });
-      this.#next();
-    });
+    return this.#enqueue(bytes);
   }
 
   /**
@@ -362,9 +356,14 @@ export class PictureDecoder {
     const { size } = await statRegular(path, MAX_IMAGE_BYTES, errorOf);
     if (size <= FAST_PNG_BYTES) return await this.prepare(await readBounded(path, MAX_IMAGE_BYTES, errorOf));
     readFormat(await readHead(path, errorOf)); // no process for a file that is no picture
-    if (this.#closed) throw new ImageError("The picture decoder is closed");
-    return await new Promise((resolve, reject) => {
-      this.#queue.push({ input: { path }, resolve, reject });
+    return await this.#enqueue({ path });
+  }
+
+  // A picture for the decoding processes: it waits for one that is free.
+  #enqueue(input: Job["input"]): Promise<PreparedPicture> {
+    if (this.#closed) return Promise.reject(new ImageError("The picture decoder is closed"));
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ input, resolve, reject });
       this.#next();
     });
   }
@@ -429,9 +428,7 @@ export class PictureDecoder {
     } catch (error) {
       // past its deadline, crashed or out of step: the process is not trusted again
       await process.kill();
-      job.reject(
-        error instanceof ImageError ? error : new ImageError(`The decoding process failed: ${error}`),
-      );
+      job.reject(lost(error));
     } finally {
       clearTimeout(timer);
     }

@@ -11,6 +11,12 @@ import { pngBytes, pngChunks } from "../../testing/mutate.ts";
 
 const fixture = (name: string) => Deno.readFile(new URL(`../fixtures/${name}`, import.meta.url));
 
+// A fixture the decoder refuses with an ImageError saying `words`.
+async function refuses(decoder: PictureDecoder, name: string, words: string): Promise<void> {
+  const bytes = await fixture(name);
+  await assertRejects(() => decoder.prepare(bytes), ImageError, words);
+}
+
 function meanDifference(a: Float32Array, b: Float32Array): number {
   let sum = 0;
   for (let i = 0; i < a.length; i++) sum += Math.abs(a[i]! - b[i]!);
@@ -45,21 +51,9 @@ Deno.test("PictureDecoder.prepare() reads WebP, GIF, AVIF and TIFF as it reads t
     const difference = meanDifference(picture.pixels, jpeg.pixels);
     assert(difference < 0.03, `${format}: differs from the JPEG by ${difference}`);
   }
-  await assertRejects(
-    async () => decoder.prepare(await fixture("pictures/not_really.heic")),
-    ImageError,
-    "heif-convert",
-  );
-  await assertRejects(
-    async () => decoder.prepare(await fixture("not_an_image.png")),
-    ImageError,
-    "Not a picture read here",
-  );
-  await assertRejects(
-    async () => decoder.prepare(await fixture("truncated.jpg")),
-    ImageError,
-    "Cannot decode this JPEG",
-  );
+  await refuses(decoder, "pictures/not_really.heic", "heif-convert");
+  await refuses(decoder, "not_an_image.png", "Not a picture read here");
+  await refuses(decoder, "truncated.jpg", "Cannot decode this JPEG");
 });
 
 Deno.test("a small PNG gives the same 28x28 decoded here as decoded by libvips in the decoding process", async () => {
@@ -91,16 +85,12 @@ Deno.test("a small PNG gives the same 28x28 decoded here as decoded by libvips i
 
 Deno.test("PictureDecoder's limits say which limit, and how to raise it", async () => {
   await using small = new PictureDecoder({ limits: { maxPixels: 10_000 } });
-  await assertRejects(
-    async () => small.prepare(await fixture("pictures/exif_6.jpg")),
-    ImageError,
+  await refuses(
+    small,
+    "pictures/exif_6.jpg",
     "Image too large: 320x240 exceeds the limit of 10,000 pixels (raise it",
   );
-  await assertRejects(
-    async () => small.prepare(await fixture("huge_header.png")),
-    ImageError,
-    "Image too large",
-  );
+  await refuses(small, "huge_header.png", "Image too large");
   assertEquals((await new PictureDecoder().prepare(await fixture("palette_7.png"))).pixels.length, 784);
 });
 
