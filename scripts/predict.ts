@@ -13,13 +13,14 @@ import {
   UsageError,
 } from "../src/cli/flags.ts";
 import { DEFAULT_RUN_DIR, ONNX_FILE } from "../src/cli/run_names.ts";
-import { IMAGE_SIDE } from "../src/config.ts";
+import { IMAGE_SIDE, MODEL_TIMEOUT_MS } from "../src/config.ts";
 import { chooseModel, LOCAL_RUN_REASON } from "../src/cli/shipped_models.ts";
 import type { Classification, OnnxClassifier } from "../src/onnx/classifier.ts";
-import { configureOnnxRuntime, startOnnxRuntime } from "../src/onnx/runtime.ts";
+import { configureOnnxRuntime } from "../src/onnx/runtime.ts";
 import { PICTURE_LIMITS, PictureDecoder, type PreparedPicture } from "../src/images/picture_decoder.ts";
 
-// What predict loads once onnxruntime-web has started: its runtime compiles its .wasm on V8's
+// What predict loads while the first pictures are read: the model starts onnxruntime-web (in this
+// process for a shipped model, in a worker for any other), which compiles its .wasm on V8's
 // background threads meanwhile, so a cold start costs little more than the runtime's own.
 const loadRest = () =>
   Promise.all([
@@ -48,6 +49,13 @@ const FLAGS = {
     min: 0.1,
     description: "seconds one picture may take to decode before its decoding is stopped",
     default: PICTURE_LIMITS.timeoutMs / 1000,
+  },
+  "model-timeout": {
+    type: "number",
+    min: 0.1,
+    description: "seconds a model that is not a shipped one may take to load and answer a blank image " +
+      "(a batch: this plus 4x that image's time per image) before its worker is stopped",
+    default: MODEL_TIMEOUT_MS / 1000,
   },
   "max-pixels": {
     type: "integer",
@@ -83,11 +91,11 @@ async function expandInputs(paths: string[]): Promise<string[]> {
 // to do; predict does not silently answer with another model instead.
 async function loadNaming(
   { OnnxClassifier, OnnxModelError }: typeof import("../src/onnx/classifier.ts"),
-  path: string,
-  why: string,
+  { path, why }: { path: string; why: string },
+  timeoutMs: number,
 ): Promise<OnnxClassifier> {
   try {
-    return await OnnxClassifier.load(path);
+    return await OnnxClassifier.load(path, { timeoutMs });
   } catch (error) {
     if (why === LOCAL_RUN_REASON && error instanceof OnnxModelError) {
       throw new OnnxModelError(
@@ -146,7 +154,12 @@ async function main(): Promise<number> {
   }
   if (positionals.length === 0) throw new UsageError("No image given: deno task predict <image|dir>...");
   configureOnnxRuntime({ threads: flags.threads });
-  void startOnnxRuntime();
+  const modules = loadRest();
+  const choice = await chooseModel(flags.model);
+  const loading = modules.then(([classifierModule]) =>
+    loadNaming(classifierModule, choice, flags["model-timeout"] * 1000)
+  );
+  loading.catch(() => {}); // its error is thrown where it is awaited, below
   const files = await expandInputs(positionals);
   if (files.length === 0) throw new UsageError(`No pictures in ${positionals.join(", ")}`);
   const processes = processCount(files.length);
@@ -162,9 +175,9 @@ async function main(): Promise<number> {
     outcomes[index] = outcome;
     ready();
   });
-  const [classifierModule, { grayToText, stdoutHasColor }] = await loadRest();
-  const { path: modelPath, why } = await chooseModel(flags.model);
-  const classifier = await loadNaming(classifierModule, modelPath, why);
+  const [, { grayToText, stdoutHasColor }] = await modules;
+  const { path: modelPath, why } = choice;
+  const classifier = await loading;
   if (!flags.json) console.log(`model: ${printable(modelPath)} (${why})`);
   const progress = files.length >= PROGRESS_FROM && Deno.stderr.isTerminal();
   const results: Record<string, unknown>[] = [];

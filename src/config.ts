@@ -20,6 +20,13 @@ export const IMAGE_PIXELS: number = IMAGE_SIDE * IMAGE_SIDE;
  */
 export const WORKING_SIDE = 512;
 
+/**
+ * How long a model that is not a shipped one may take to load and answer its first image (a blank
+ * one), in milliseconds; a later call may take this plus four times the first image's time for
+ * each of its images. Past it, the model's worker is terminated (`OnnxClassifierOptions.timeoutMs`).
+ */
+export const MODEL_TIMEOUT_MS = 2_000;
+
 /** An activation of the LeNet's hidden layers. */
 export type Activation = "sigmoid" | "relu" | "tanh" | "elu";
 

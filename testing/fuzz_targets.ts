@@ -6,7 +6,14 @@ import { IdxError } from "../src/data/idx.ts";
 import { ImageError } from "../src/images/digit.ts";
 import { ModelFileError } from "../src/model/files.ts";
 import { OnnxModelError } from "../src/onnx/classifier.ts";
-import { compressedZeros, jpegHostile, pngHostile, randomGraph, zlibBombs } from "./hostile.ts";
+import {
+  compressedZeros,
+  jpegHostile,
+  pngHostile,
+  randomCostGraph,
+  randomGraph,
+  zlibBombs,
+} from "./hostile.ts";
 import {
   concat,
   mutateBytes,
@@ -229,6 +236,21 @@ export const TARGETS = {
     async run(_, random) {
       const { OnnxClassifier } = await import("../src/onnx/classifier.ts");
       const classifier = await OnnxClassifier.load(await randomGraph(random));
+      try {
+        await classifier.classify(new Float32Array(784));
+      } finally {
+        await classifier.release();
+      }
+      return true;
+    },
+  },
+  "onnx-cost": {
+    errorType: OnnxModelError,
+    seeds: () => Promise.resolve([new Uint8Array(0)]), // made from the random stream alone
+    async run(_, random) {
+      const { OnnxClassifier } = await import("../src/onnx/classifier.ts");
+      // what the graph check passes runs in a worker with its deadline
+      const classifier = await OnnxClassifier.load(await randomCostGraph(random));
       try {
         await classifier.classify(new Float32Array(784));
       } finally {

@@ -375,7 +375,101 @@ export function onnxClasses(classes: number): Promise<Uint8Array> {
   return onnxModel(nodes, initializers, { name: "probabilities", dims: ["batch", classes] });
 }
 
+/**
+ * A classifier whose work is `body`, run on `wide`: a 1x1 convolution of the image to `channels`
+ * channels (channels x 784 values); the body's output is averaged per channel and classified.
+ * Every op is on the allow-list, every tensor within bounds, and the convolution alone counts
+ * channels x 784 multiply-adds: the cost is in what the body does.
+ */
+function wideModel(channels: number, body: OnnxNode[], bodyOut: string): Promise<Uint8Array> {
+  return onnxModel([
+    { opType: "Conv", input: ["image", "k"], output: ["wide"] },
+    ...body,
+    { opType: "GlobalAveragePool", input: [bodyOut], output: ["pooled"] },
+    { opType: "Flatten", input: ["pooled"], output: ["flat"], attribute: [{ name: "axis", i: 1, type: 2 }] },
+    { opType: "Gemm", input: ["flat", "w", "b"], output: ["logits"] },
+    {
+      opType: "Softmax",
+      input: ["logits"],
+      output: ["probabilities"],
+      attribute: [{ name: "axis", i: 1, type: 2 }],
+    },
+  ], [
+    { name: "k", dims: [channels, 1, 1, 1], floats: new Float32Array(channels).fill(0.5) },
+    { name: "w", dims: [channels, 10], floats: new Float32Array(channels * 10).fill(0.001) },
+    { name: "b", dims: [10], floats: new Float32Array(10) },
+  ], { name: "probabilities", dims: ["batch", 10] });
+}
+
+/**
+ * A chain of `length` elementwise `op` nodes (Erf by default) on a tensor of `channels` x 784
+ * values: 990 Erf on 16,000 channels (12.5 million values, a 723 KB file) took 68 s.
+ */
+export function onnxElementwiseChain(length: number, channels: number, op = "Erf"): Promise<Uint8Array> {
+  const body = Array.from({ length }, (_, i) => ({
+    opType: op,
+    input: [i === 0 ? "wide" : `e${i - 1}`],
+    output: [`e${i}`],
+  }));
+  return wideModel(channels, body, length > 0 ? `e${length - 1}` : "wide");
+}
+
+/**
+ * One variadic `op` node (Sum by default) whose `inputs` inputs are all the same wide tensor: one
+ * node, past any node count; 4,000 inputs on 12.5 million values took 19 s.
+ */
+export function onnxWideVariadic(inputs: number, channels: number, op = "Sum"): Promise<Uint8Array> {
+  return wideModel(channels, [{ opType: op, input: new Array(inputs).fill("wide"), output: ["sum"] }], "sum");
+}
+
+/**
+ * An `LRN` of window `size` on the 28x28 image, before a valid head: onnxruntime allocates
+ * (channels + size - 1) x 28 x 28 floats of scratch (size 800,001, a 32 KB file: 2.6 GB).
+ */
+export function onnxLrnWindow(size: number): Promise<Uint8Array> {
+  const { nodes, initializers } = head("lrn");
+  const lrn: OnnxNode = {
+    opType: "LRN",
+    input: ["image"],
+    output: ["lrn"],
+    attribute: [{ name: "size", i: size, type: 2 }],
+  };
+  return onnxModel([lrn, ...nodes], initializers, { name: "probabilities", dims: ["batch", 10] });
+}
+
 // ---- structure-aware generators for tools/fuzz.ts ---------------------------------------------
+
+const COSTLY_ELEMENTWISE = ["Erf", "Exp", "Tanh", "Sigmoid", "Softplus", "Gelu", "Relu", "Neg", "Identity"];
+const VARIADIC = ["Sum", "Max", "Min", "Mean"];
+
+/**
+ * A graph whose cost is in what the graph check must count, at a random scale: a long chain of
+ * elementwise ops, a variadic node of many inputs, an `LRN` of a wide window, or a pooling with a
+ * large kernel, on a tensor of up to 40,000 channels of 28x28.
+ */
+export function randomCostGraph(random: Random): Promise<Uint8Array> {
+  const channels = pickOf(random, [1, 16, 1_000, 16_000, 40_000]);
+  switch (pick(random, 4)) {
+    case 0:
+      return onnxElementwiseChain(1 + pick(random, 2_000), channels, pickOf(random, COSTLY_ELEMENTWISE));
+    case 1:
+      return onnxWideVariadic(2 + pick(random, 8_000), channels, pickOf(random, VARIADIC));
+    case 2:
+      return onnxLrnWindow(pickOf(random, [1, 3, 5, 101, 10_001, 800_001, 2 ** 31 - 1]));
+    default: {
+      const kernel = pickOf(random, [2, 5, 28, 57]), pad = pick(random, kernel);
+      return wideModel(channels, [{
+        opType: pickOf(random, ["AveragePool", "MaxPool"]),
+        input: ["wide"],
+        output: ["pooled_wide"],
+        attribute: [
+          { name: "kernel_shape", ints: [kernel, kernel], type: 7 },
+          { name: "pads", ints: [pad, pad, pad, pad], type: 7 },
+        ],
+      }], "pooled_wide");
+    }
+  }
+}
 
 /** Compressed bytes the PNG generators put where they do not belong: zlib of 1 MB, 16 MB, 256 MB. */
 export async function zlibBombs(): Promise<Uint8Array[]> {

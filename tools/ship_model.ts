@@ -18,6 +18,7 @@ import {
   shippedMetadata,
   type ShippedModel,
 } from "../src/cli/shipped_models.ts";
+import { sha256Hex } from "../src/onnx/trusted_models.ts";
 
 async function main(): Promise<number> {
   const { positionals, help } = parseFlags({}, Deno.args);
@@ -42,12 +43,11 @@ async function main(): Promise<number> {
   const dir = join(MODELS_DIR, name);
   await Deno.mkdir(dir, { recursive: true });
   await lenet.save(dir);
-  await writeFileAtomic(
-    join(dir, RUN_FILES.onnx),
-    exportOnnx(lenet.toWeights(), { metadata: shippedMetadata(entry) }),
-  );
+  const onnx = exportOnnx(lenet.toWeights(), { metadata: shippedMetadata(entry) });
+  await writeFileAtomic(join(dir, RUN_FILES.onnx), onnx);
   const models = await readShippedModels();
-  await writeJsonAtomic(join(MODELS_DIR, "models.json"), { ...models, [name]: entry });
+  const record = { ...entry, onnxSha256: await sha256Hex(onnx) }; // trusted to run without a worker
+  await writeJsonAtomic(join(MODELS_DIR, "models.json"), { ...models, [name]: record });
   console.log(
     `shipped ${dir}: ${correct}/${test.count} MNIST test images right (${
       (100 * correct / test.count).toFixed(2)

@@ -24,6 +24,11 @@ export interface ShippedModel {
   testCorrect: number;
   /** MNIST test images. */
   testImages: number;
+  /**
+   * The SHA-256 (hex) of its `model.onnx`: the classifier runs a model with this hash on the
+   * calling thread (src/onnx/trusted_models.ts); not in the file's own metadata, which it hashes.
+   */
+  onnxSha256?: string;
 }
 
 /**
@@ -41,8 +46,9 @@ export interface ShippedModel {
  * ```
  */
 export function shippedMetadata(model: ShippedModel): Record<string, string> {
+  const { onnxSha256: _, ...record } = model;
   return Object.fromEntries(
-    Object.entries(model).map((
+    Object.entries(record).map((
       [key, value],
     ) => [key, typeof value === "string" ? value : JSON.stringify(value)]),
   );

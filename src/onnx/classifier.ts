@@ -10,12 +10,18 @@
  * @module
  */
 import { firstLine } from "../errors.ts";
-import * as ort from "npm:onnxruntime-web@1.30.0";
 import { readBounded } from "../_bounded_read.ts";
-import { IMAGE_SIDE } from "../config.ts";
+import { IMAGE_SIDE, MODEL_TIMEOUT_MS } from "../config.ts";
 import { scratch } from "../images/_scratch.ts";
-import { startOnnxRuntime } from "./runtime.ts";
-import { checkGraph, GRAPH_LIMITS, type GraphLimits, OnnxModelError } from "./graph_check.ts";
+import {
+  type CheckedGraph,
+  checkGraph,
+  GRAPH_LIMITS,
+  type GraphLimits,
+  OnnxModelError,
+} from "./graph_check.ts";
+import { IsolatedSession, LocalSession, type ModelSession } from "./session.ts";
+import { isShippedModel } from "./trusted_models.ts";
 import { type PreparedDigit, prepareDigit } from "../images/digit.ts";
 import { checkRaster, type RasterImage, toGray } from "../images/raster.ts";
 import type { PictureLimits } from "../images/picture_decoder.ts";
@@ -56,8 +62,8 @@ export const MAX_MODEL_BYTES: number = 64 * 1024 * 1024;
 export const MAX_INPUT_VALUES: number = GRAPH_LIMITS.maxInputValues;
 /** How long loading a model from a URL may take, its whole body included, in milliseconds. */
 export const FETCH_TIMEOUT_MS = 30_000;
-/** How long the first run of a model on one blank image may take, in milliseconds. */
-export const PROBE_LIMIT_MS = 2_000;
+/** How many times its first image's time a model may take for each image of a later call. */
+const SLOWER_THAN_FIRST = 4;
 
 /** The answer for one picture: the classification and the 28x28 digit the model saw. */
 export interface ImageClassification extends Classification {
@@ -87,6 +93,24 @@ export interface OnnxClassifierOptions {
    * @default PICTURE_LIMITS
    */
   pictureLimits?: Partial<PictureLimits>;
+  /**
+   * Where the model runs: `"auto"` on this thread for a shipped model (known by its SHA-256),
+   * in a worker with deadlines for any other; `"worker"` always in a worker; `"here"` always on
+   * this thread, with no deadline (for a model you trust: a hostile one can then hang the caller).
+   * @default "auto"
+   */
+  isolation?: "auto" | "worker" | "here";
+  /**
+   * How long a model in a worker may take to load and answer its first image, in milliseconds
+   * (a later call: this plus four times that first image's time for each of its images).
+   * @default {2_000}
+   */
+  timeoutMs?: number;
+  /**
+   * The worker's module, for a page whose bundler moved it (`src/onnx/_session_worker.ts`,
+   * bundled); Deno finds it beside this module.
+   */
+  workerUrl?: URL;
 }
 
 export { OnnxModelError };
@@ -113,41 +137,47 @@ export class OnnxClassifier {
   readonly numClasses: number;
   /** Where the model came from: its path or URL, or `<bytes>`. */
   readonly source: string;
-  readonly #session: ort.InferenceSession;
+  /** Whether the model runs in a worker, with deadlines (see {@linkcode OnnxClassifierOptions.isolation}). */
+  readonly isolated: boolean;
+  readonly #session: ModelSession;
   readonly #topK: number;
-  // one image's input, reused by every single-image call: ort-web reads a tensor's data at each
-  // run, so refilling it saves a tensor per call (a preallocated output it ignores on the CPU)
-  readonly #single: { pixels: Float32Array; tensor: ort.Tensor; busy: boolean };
+  readonly #timeoutMs: number;
+  readonly #firstImageMs: number;
+  readonly #batchImages: number;
   readonly #pictureLimits: Partial<PictureLimits>;
   // started by the first classifyImage, ended by release()
   #decoder?: Promise<import("../images/picture_decoder.ts").PictureDecoder>;
 
   private constructor(
-    session: ort.InferenceSession,
-    inputShape: [number, number, number],
+    session: ModelSession,
     numClasses: number,
-    topK: number,
     source: string,
+    run: { topK: number; timeoutMs: number; firstImageMs: number; batchImages: number },
     pictureLimits: Partial<PictureLimits>,
   ) {
     this.#session = session;
+    this.isolated = session instanceof IsolatedSession;
     this.#pictureLimits = pictureLimits;
     this.source = source;
-    this.inputShape = inputShape;
+    this.inputShape = session.inputShape;
     this.numClasses = numClasses;
-    this.#topK = topK;
-    const pixels = new Float32Array(inputShape[0] * inputShape[1] * inputShape[2]);
-    this.#single = { pixels, tensor: new ort.Tensor("float32", pixels, [1, ...inputShape]), busy: false };
+    this.#topK = run.topK;
+    this.#timeoutMs = run.timeoutMs;
+    this.#firstImageMs = run.firstImageMs;
+    this.#batchImages = run.batchImages;
   }
 
   /**
-   * Loads an ONNX model and checks that it takes `[batch, C, H, W]`.
+   * Loads an ONNX model and checks that it takes `[batch, C, H, W]` and answers a blank image
+   * with class probabilities. A model that is not one this repository ships runs in a worker,
+   * terminated when a call passes its deadline ({@linkcode OnnxClassifierOptions.isolation}).
    *
    * @param model A file path, a `file:` or `http(s):` URL, or the model's bytes; by default the
    *   shipped model ({@linkcode SHIPPED_MODEL}).
-   * @param options Top-k, the graph check's limits, a URL's timeout.
+   * @param options Top-k, the graph check's limits, a URL's timeout, where the model runs.
    * @returns The classifier.
-   * @throws {OnnxModelError} When the file is not an ONNX model or has the wrong input shape.
+   * @throws {OnnxModelError} When the file is not an ONNX model, has the wrong input shape, or
+   *   does not load and answer in time.
    *
    * @example
    * ```ts
@@ -155,6 +185,7 @@ export class OnnxClassifier {
    * import { OnnxClassifier } from "./classifier.ts";
    * const classifier = await OnnxClassifier.load(new URL("../../models/lenet-mnist/model.onnx", import.meta.url));
    * assert.deepEqual(classifier.inputShape, [1, 28, 28]);
+   * assert.equal(classifier.isolated, false); // a shipped model runs on this thread
    * await classifier.release();
    * ```
    */
@@ -163,40 +194,26 @@ export class OnnxClassifier {
     options: OnnxClassifierOptions = {},
   ): Promise<OnnxClassifier> {
     const { topK = 3, limits = {}, fetchTimeoutMs = FETCH_TIMEOUT_MS, pictureLimits = {} } = options;
+    const { isolation = "auto", timeoutMs = MODEL_TIMEOUT_MS, workerUrl } = options;
     const name = model instanceof Uint8Array ? "<bytes>" : String(model);
-    const runtime = startOnnxRuntime(); // its settings are fixed from here on; it starts meanwhile
     const bytes = model instanceof Uint8Array ? model : await readModel(model, fetchTimeoutMs);
-    checkGraph(bytes, name, limits); // before onnxruntime allocates anything for it
-    await runtime;
-    let session: ort.InferenceSession;
+    const graph = checkGraph(bytes, name, limits); // before onnxruntime allocates anything for it
+    const here = isolation === "here" || (isolation === "auto" && await isShippedModel(bytes));
+    const session = here
+      ? await LocalSession.open(bytes, name)
+      : await IsolatedSession.open(bytes, name, timeoutMs, workerUrl);
     try {
-      session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: "all" });
-    } catch (error) {
-      throw new OnnxModelError(`Not a usable ONNX model: ${name} (${firstLine(error)})`);
-    }
-    const meta = session.inputMetadata[0];
-    const shape = meta && meta.isTensor ? meta.shape : [];
-    const dims = shape.slice(1);
-    if (session.inputNames.length !== 1 || shape.length !== 4 || !dims.every((d) => typeof d === "number")) {
-      await session.release();
-      throw new OnnxModelError(
-        `Wrong input in ${name}: expected one float32 input [batch, channels, height, width], got [${shape}]`,
-      );
-    }
-    const inputShape = dims as [number, number, number];
-    try {
-      // the graph check bounds this run's cost; a run far slower than that bound is refused too
       const started = performance.now();
-      const blank = new Float32Array(inputShape[0] * inputShape[1] * inputShape[2]);
-      const probe = await runSession(session, new ort.Tensor("float32", blank, [1, ...inputShape]));
-      const took = performance.now() - started;
-      if (took > PROBE_LIMIT_MS) {
-        throw new OnnxModelError(
-          `Model ${name} took ${Math.round(took)} ms for one image, over ${PROBE_LIMIT_MS} ms`,
-        );
-      }
+      const blank = new Float32Array(session.inputShape.reduce((a, b) => a * b, 1));
+      const probe = await session.run(blank, 1, timeoutMs);
       checkProbabilities(probe, probe.length, name);
-      return new OnnxClassifier(session, inputShape, probe.length, topK, name, pictureLimits);
+      const run = {
+        topK,
+        timeoutMs,
+        firstImageMs: performance.now() - started,
+        batchImages: batchImages(graph, { ...GRAPH_LIMITS, ...limits }),
+      };
+      return new OnnxClassifier(session, probe.length, name, run, pictureLimits);
     } catch (error) {
       await session.release();
       if (error instanceof OnnxModelError) throw error;
@@ -229,19 +246,20 @@ export class OnnxClassifier {
         `Expected ${count} images of ${size} floats (${count * size}), got ${pixels.length}`,
       );
     }
-    let probs: Float32Array;
-    // the reused tensor serves one call at a time; a call that overlaps another gets its own
-    const reuse = count === 1 && !this.#single.busy;
-    try {
-      if (reuse) this.#single.busy = true, this.#single.pixels.set(pixels);
-      const input = reuse
-        ? this.#single.tensor
-        : new ort.Tensor("float32", pixels, [count, ...this.inputShape]);
-      probs = await runSession(this.#session, input);
-    } catch (error) {
-      throw new OnnxModelError(`Model ${this.source} failed on ${count} image(s): ${firstLine(error)}`);
-    } finally {
-      if (reuse) this.#single.busy = false;
+    const probs = new Float32Array(count * this.numClasses);
+    // in batches whose activations fit the graph check's memory bound, each with its deadline
+    for (let first = 0; first < count; first += this.#batchImages) {
+      const n = Math.min(this.#batchImages, count - first);
+      const limitMs = this.#timeoutMs + SLOWER_THAN_FIRST * n * this.#firstImageMs;
+      try {
+        probs.set(
+          await this.#session.run(pixels.subarray(first * size, (first + n) * size), n, limitMs),
+          first * this.numClasses,
+        );
+      } catch (error) {
+        if (error instanceof OnnxModelError) throw error;
+        throw new OnnxModelError(`Model ${this.source} failed on ${count} image(s): ${firstLine(error)}`);
+      }
     }
     checkProbabilities(probs, this.numClasses, this.source);
     return probs;
@@ -400,11 +418,6 @@ export class OnnxClassifier {
   }
 }
 
-async function runSession(session: ort.InferenceSession, input: ort.Tensor): Promise<Float32Array> {
-  const outputs = await session.run({ [session.inputNames[0]!]: input });
-  return outputs[session.outputNames[0]!]!.data as Float32Array;
-}
-
 async function readModel(model: string | URL, timeoutMs: number): Promise<Uint8Array> {
   const errorOf = (reason: string) => new OnnxModelError(`Cannot read the model ${model}: ${reason}`);
   if (typeof model === "string") return await readBounded(model, MAX_MODEL_BYTES, errorOf);
@@ -445,6 +458,12 @@ async function fetchBounded(
   const bytes = new Uint8Array(total);
   chunks.reduce((at, chunk) => (bytes.set(chunk, at), at + chunk.length), 0);
   return bytes;
+}
+
+// How many images one run may take: as many as keep the graph's live values (activations and
+// scratch, for one image times the batch) within the graph check's memory bound.
+function batchImages(graph: CheckedGraph, limits: GraphLimits): number {
+  return Math.max(1, Math.floor(limits.maxLiveValues / Math.max(1, graph.liveValues)));
 }
 
 // Every row of a classifier's output must be probabilities: finite, in [0, 1], summing to 1.

@@ -1,7 +1,9 @@
 /**
  * An ONNX graph checked before onnxruntime sees it: the ops an image classifier is made of and
  * nothing else, every tensor's shape followed from the input to the output, and the cost of one
- * image bounded. A graph that loops (`Loop`, `Scan`, `If`), makes shapes from data
+ * image bounded: its work (multiply-adds, and every value an elementwise, variadic, pooling or
+ * normalising op writes, times its inputs or its window) and its memory (the values alive at
+ * once, known scratch included). A graph that loops (`Loop`, `Scan`, `If`), makes shapes from data
  * (`ConstantOfShape`, `Expand`, `Tile`, `Range`, `Shape`, `Resize`, `Pad` ...), carries
  * subgraphs, functions or sparse or external tensors, or does not end in `[batch, 10]`, is
  * refused with a typed error that names the op or the shape: such a graph can otherwise run for
@@ -28,10 +30,19 @@ export interface GraphLimits {
    */
   maxTensorValues: number;
   /**
-   * Most multiply-adds for one image (the tutorial's LeNet needs 0.3 million).
+   * Most operations for one image: a multiply-add counts one; an elementwise op one for each
+   * value it writes and each input it reads; a pooling or an `LRN` one for each value of each
+   * window (the tutorial's LeNet: 0.33 million).
    * @default {1_000_000_000}
    */
-  maxMultiplyAdds: number;
+  maxOperations: number;
+  /**
+   * Most values alive at once for one image: the tensors made and not yet used for the last time,
+   * the weights, and the scratch onnxruntime allocates for a convolution (its im2col buffer) or an
+   * `LRN` ((channels + size - 1) x height x width). A batch is run in parts that keep to it.
+   * @default {32_000_000}
+   */
+  maxLiveValues: number;
   /**
    * Most nodes in the graph.
    * @default {1000}
@@ -48,7 +59,8 @@ export interface GraphLimits {
 export const GRAPH_LIMITS: Readonly<GraphLimits> = Object.freeze({
   maxInputValues: 1 << 16,
   maxTensorValues: 16_000_000,
-  maxMultiplyAdds: 1_000_000_000,
+  maxOperations: 1_000_000_000,
+  maxLiveValues: 32_000_000,
   maxNodes: 1000,
   classes: 10,
 });
@@ -62,8 +74,10 @@ export interface CheckedGraph {
   inputShape: [number, number, number];
   /** Classes of the output. */
   classes: number;
-  /** Multiply-adds for one image. */
-  multiplyAdds: number;
+  /** Operations for one image (see {@linkcode GraphLimits.maxOperations}). */
+  operations: number;
+  /** The most values alive at once for one image, weights left out (they are not per image). */
+  liveValues: number;
 }
 
 interface Tensor {
@@ -120,10 +134,19 @@ interface Value {
 }
 
 type Attrs = Map<string, Attribute>;
-type Infer = (inputs: (Value | undefined)[], attrs: Attrs, opset: number) => { out: Value[]; macs: number };
+/** What an op makes (its outputs' shapes), the operations it costs, and the scratch it allocates. */
+interface Inferred {
+  out: Value[];
+  ops: number;
+  scratch?: number;
+}
+type Infer = (inputs: (Value | undefined)[], attrs: Attrs, opset: number) => Inferred;
 
 const product = (dims: number[]) => dims.reduce((a, b) => a * b, 1);
-const same: Infer = ([x]) => ({ out: [{ shape: need(x).shape }], macs: 0 });
+// an op that writes one value per value of its input: one operation each
+const same: Infer = ([x]) => ({ out: [{ shape: need(x).shape }], ops: product(need(x).shape) });
+// an op that moves values, no arithmetic: it costs its copy
+const moved = (out: number[]): Inferred => ({ out: [{ shape: out }], ops: product(out) });
 
 function need(value: Value | undefined, what = "an input"): Value {
   if (!value) throw new OnnxModelError(`Wrong graph: ${what} is missing or comes from nowhere`);
@@ -157,10 +180,20 @@ function broadcast(...shapes: number[][]): number[] {
   });
 }
 
-const elementwise: Infer = (inputs) => ({
-  out: [{ shape: broadcast(...inputs.map((x) => need(x).shape)) }],
-  macs: 0,
-});
+// a binary or variadic op (Sum of 4,000 inputs is one node): one operation per value per input
+const elementwise: Infer = (inputs) => {
+  const shape = broadcast(...inputs.map((x) => need(x).shape));
+  return { out: [{ shape }], ops: product(shape) * Math.max(1, inputs.length) };
+};
+
+// onnxruntime's LRN sums squares over a window of `size` channels with a scratch buffer of
+// (channels + size - 1) x height x width floats: the window is bounded by the memory it takes
+const lrn: Infer = ([x], attrs) => {
+  const shape = need(x).shape, size = int(attrs, "size", 0);
+  if (shape.length < 3 || !(size >= 1)) throw new OnnxModelError(`Wrong graph: an LRN of size ${size}`);
+  const scratch = (shape[1]! + size - 1) * product(shape.slice(2));
+  return { out: [{ shape }], ops: product(shape) * size, scratch };
+};
 
 /** The spatial output of a convolution or a pooling, ONNX's formula (auto_pad included). */
 function spatial(input: number[], kernel: number[], attrs: Attrs, ceil: boolean): number[] {
@@ -188,7 +221,7 @@ const pool: Infer = ([x], attrs) => {
     ...shape.slice(0, 2),
     ...spatial(shape.slice(2), kernel, attrs, int(attrs, "ceil_mode", 0) === 1),
   ];
-  return { out: [{ shape: out }], macs: product(out) * product(kernel) };
+  return { out: [{ shape: out }], ops: product(out) * product(kernel) };
 };
 
 const conv: Infer = ([x, w], attrs) => {
@@ -198,7 +231,9 @@ const conv: Infer = ([x, w], attrs) => {
     throw new OnnxModelError(`Wrong graph: a Conv weight [${weight}] on an input [${shape}]`);
   }
   const out = [shape[0]!, weight[0]!, ...spatial(shape.slice(2), weight.slice(2), attrs, false)];
-  return { out: [{ shape: out }], macs: product(out) * product(weight.slice(1)) };
+  // im2col: each output position's window of every input channel of a group
+  const scratch = product(weight.slice(1)) * product(out.slice(2));
+  return { out: [{ shape: out }], ops: product(out) * product(weight.slice(1)), scratch };
 };
 
 const gemm: Infer = ([a, b, c], attrs) => {
@@ -210,7 +245,7 @@ const gemm: Infer = ([a, b, c], attrs) => {
   if (int(attrs, "transB", 0)) [k2, n] = [n, k2];
   if (k !== k2) throw new OnnxModelError(`Wrong graph: Gemm of ${k} by ${k2}`);
   if (c) broadcast(c.shape, [m!, n!]);
-  return { out: [{ shape: [m!, n!] }], macs: m! * n! * k! };
+  return { out: [{ shape: [m!, n!] }], ops: m! * n! * k! };
 };
 
 const matmul: Infer = ([a, b]) => {
@@ -220,13 +255,13 @@ const matmul: Infer = ([a, b]) => {
   }
   const batch = broadcast(x.slice(0, -2), y.slice(0, -2));
   const out = [...batch, x.at(-2)!, y.at(-1)!];
-  return { out: [{ shape: out }], macs: product(out) * x.at(-1)! };
+  return { out: [{ shape: out }], ops: product(out) * x.at(-1)! };
 };
 
 const flatten: Infer = ([x], attrs) => {
   const shape = need(x).shape;
   const axis = int(attrs, "axis", 1), at = axis < 0 ? axis + shape.length : axis;
-  return { out: [{ shape: [product(shape.slice(0, at)), product(shape.slice(at))] }], macs: 0 };
+  return moved([product(shape.slice(0, at)), product(shape.slice(at))]);
 };
 
 const reshape: Infer = ([x, target]) => {
@@ -239,7 +274,7 @@ const reshape: Infer = ([x, target]) => {
   if (out.some((d) => !(Number.isInteger(d) && d >= 0)) || product(out) !== total) {
     throw new OnnxModelError(`Wrong graph: a Reshape of [${shape}] to [${wanted}]`);
   }
-  return { out: [{ shape: out }], macs: 0 };
+  return moved(out);
 };
 
 const transpose: Infer = ([x], attrs) => {
@@ -248,7 +283,7 @@ const transpose: Infer = ([x], attrs) => {
   if (perm.length !== shape.length || new Set(perm).size !== perm.length) {
     throw new OnnxModelError("Wrong graph: a perm");
   }
-  return { out: [{ shape: perm.map((p) => shape[axisOf(p, shape.length)]!) }], macs: 0 };
+  return moved(perm.map((p) => shape[axisOf(p, shape.length)]!));
 };
 
 /** Squeeze and Unsqueeze take their axes from an attribute before opset 13, from an input after. */
@@ -265,7 +300,7 @@ const squeeze: Infer = (inputs, attrs, opset) => {
   const drop = new Set(
     (axes ?? shape.flatMap((d, i) => d === 1 ? [i] : [])).map((a) => axisOf(a, shape.length)),
   );
-  return { out: [{ shape: shape.filter((_, i) => !drop.has(i)) }], macs: 0 };
+  return moved(shape.filter((_, i) => !drop.has(i)));
 };
 
 const unsqueeze: Infer = (inputs, attrs, opset) => {
@@ -273,7 +308,7 @@ const unsqueeze: Infer = (inputs, attrs, opset) => {
   if (!axes) throw new OnnxModelError("Wrong graph: Unsqueeze without axes");
   const rank = shape.length + axes.length, out = [...shape];
   for (const axis of axes.map((a) => axisOf(a, rank)).sort((a, b) => a - b)) out.splice(axis, 0, 1);
-  return { out: [{ shape: out }], macs: 0 };
+  return moved(out);
 };
 
 const concat: Infer = (inputs, attrs) => {
@@ -281,18 +316,18 @@ const concat: Infer = (inputs, attrs) => {
   const axis = axisOf(int(attrs, "axis", 0), shapes[0]!.length);
   const out = [...shapes[0]!];
   out[axis] = shapes.reduce((n, s) => n + s[axis]!, 0);
-  return { out: [{ shape: out }], macs: 0 };
+  return moved(out);
 };
 
 const constant: Infer = (_, attrs) => {
   const tensor = attrs.get("value")?.t;
   if (!tensor) throw new OnnxModelError("Unsupported graph: a Constant that is not a tensor");
-  return { out: [valueOfTensor(tensor)], macs: 0 };
+  return { out: [valueOfTensor(tensor)], ops: 0 };
 };
 
 const globalPool: Infer = ([x]) => {
   const shape = need(x).shape;
-  return { out: [{ shape: [...shape.slice(0, 2), ...shape.slice(2).map(() => 1)] }], macs: product(shape) };
+  return { out: [{ shape: [...shape.slice(0, 2), ...shape.slice(2).map(() => 1)] }], ops: product(shape) };
 };
 
 /** The ops an image classifier is made of, each with how its outputs' shapes follow. */
@@ -324,7 +359,7 @@ const OPS: Record<string, Infer> = {
   BatchNormalization: same,
   InstanceNormalization: same,
   LayerNormalization: same,
-  LRN: same,
+  LRN: lrn,
   Add: elementwise,
   Sub: elementwise,
   Mul: elementwise,
@@ -430,6 +465,74 @@ function checkOpsets(model: Model, name: string): number {
 }
 
 /**
+ * Follows every node in order (ONNX keeps nodes sorted): its outputs' shapes, its operations, and
+ * the values alive while it runs (what earlier nodes made and later ones still read, its outputs
+ * and its scratch). Refuses the first node past a bound.
+ */
+function walkNodes(
+  nodes: Node[],
+  values: Map<string, Value>,
+  { input, outputs, weights }: { input: string; outputs: ValueInfo[]; weights: number },
+  { name, opset, limits }: { name: string; opset: number; limits: GraphLimits },
+): { operations: number; liveValues: number } {
+  // the last node that reads each value; the graph's outputs live to the end
+  const lastRead = new Map<string, number>();
+  nodes.forEach((node, i) => node.input?.forEach((input) => lastRead.set(input, i)));
+  for (const output of outputs) lastRead.set(output.name ?? "", Infinity);
+  // the values nodes made, and the image, by name, with their sizes: what is alive now
+  const alive = new Map([[input, product(values.get(input)!.shape)]]);
+  let operations = 0, liveValues = 0, living = alive.get(input)!;
+  for (const [i, node] of nodes.entries()) {
+    const op = node.opType ?? "";
+    if (node.domain && node.domain !== "ai.onnx") {
+      throw new OnnxModelError(`Unsupported op ${node.domain}.${op} in ${name}`);
+    }
+    const infer = OPS[op];
+    if (!infer) throw new OnnxModelError(`Unsupported op ${op} in ${name}: not an op of an image classifier`);
+    const attrs: Attrs = new Map((node.attribute ?? []).map((a) => [a.name ?? "", a]));
+    if ([...attrs.values()].some((a) => a.g || (a.graphs?.length ?? 0) > 0)) {
+      throw new OnnxModelError(`Unsupported op ${op} in ${name}: it carries a subgraph`);
+    }
+    const ins = (node.input ?? []).map((input) => input === "" ? undefined : values.get(input));
+    const { out, ops, scratch = 0 } = infer(ins, attrs, opset);
+    operations += ops;
+    let made = 0;
+    for (const [k, value] of out.entries()) {
+      const size = product(value.shape);
+      if (!value.shape.every((d) => Number.isSafeInteger(d) && d >= 0) || size > limits.maxTensorValues) {
+        throw new OnnxModelError(
+          `Model ${name}: ${op} makes a tensor of [${value.shape.join(", ")}], over ${
+            limits.maxTensorValues.toLocaleString("en-US")
+          } values`,
+        );
+      }
+      const output = node.output?.[k];
+      if (output) values.set(output, value), alive.set(output, size);
+      made += size;
+    }
+    liveValues = Math.max(liveValues, living + made + scratch);
+    if (weights + liveValues > limits.maxLiveValues) {
+      throw new OnnxModelError(
+        `Model ${name} needs ${(weights + liveValues).toLocaleString("en-US")} values alive at once for ` +
+          `one image (at its ${op}), over ${limits.maxLiveValues.toLocaleString("en-US")}`,
+      );
+    }
+    if (operations > limits.maxOperations) {
+      throw new OnnxModelError(
+        `Model ${name} costs over ${limits.maxOperations.toLocaleString("en-US")} operations an image ` +
+          `(at its ${op})`,
+      );
+    }
+    living += made;
+    // what no later node reads is freed
+    for (const key of new Set([...(node.input ?? []), ...(node.output ?? [])])) {
+      if ((lastRead.get(key) ?? -1) <= i && alive.has(key)) living -= alive.get(key)!, alive.delete(key);
+    }
+  }
+  return { operations, liveValues };
+}
+
+/**
  * Checks an ONNX model's graph before it runs (see the module's doc) and follows every tensor's
  * shape for one image.
  *
@@ -450,10 +553,7 @@ function checkOpsets(model: Model, name: string): number {
  * ```
  */
 export function checkGraph(bytes: Uint8Array, name: string, limits: Partial<GraphLimits> = {}): CheckedGraph {
-  const { maxInputValues, maxTensorValues, maxMultiplyAdds, maxNodes, classes } = {
-    ...GRAPH_LIMITS,
-    ...limits,
-  };
+  const all = { ...GRAPH_LIMITS, ...limits };
   const model = decodeModel(bytes, name);
   const graph = model.graph;
   if (!graph) throw new OnnxModelError(`Not an ONNX model: ${name} has no graph`);
@@ -462,70 +562,46 @@ export function checkGraph(bytes: Uint8Array, name: string, limits: Partial<Grap
     throw new OnnxModelError(`Unsupported model ${name}: sparse tensors`);
   }
   const nodes = graph.node ?? [];
-  if (nodes.length > maxNodes) {
-    throw new OnnxModelError(`Model ${name} has ${nodes.length} nodes, over ${maxNodes}`);
+  if (nodes.length > all.maxNodes) {
+    throw new OnnxModelError(`Model ${name} has ${nodes.length} nodes, over ${all.maxNodes}`);
   }
 
   const values = new Map<string, Value>();
-  for (const tensor of graph.initializer ?? []) values.set(tensor.name ?? "", valueOfTensor(tensor));
+  let weights = 0;
+  for (const tensor of graph.initializer ?? []) {
+    const value = valueOfTensor(tensor);
+    values.set(tensor.name ?? "", value);
+    weights += product(value.shape);
+  }
   const inputs = (graph.input ?? []).filter((input) => !values.has(input.name ?? ""));
   const dims = dimsOf(inputs[0]);
   const image = dims.slice(1);
   const inputValues = image.reduce<number>((n, d) => n * (typeof d === "number" ? d : Infinity), 1);
   if (
     inputs.length !== 1 || dims.length !== 4 || !image.every((d) => typeof d === "number" && d >= 1) ||
-    inputValues > maxInputValues || inputs[0]!.type?.tensorType?.elemType !== FLOAT
+    inputValues > all.maxInputValues || inputs[0]!.type?.tensorType?.elemType !== FLOAT
   ) {
     throw new OnnxModelError(
       `Wrong input in ${name}: expected one float32 input [batch, channels, height, width] of at most ` +
-        `${maxInputValues.toLocaleString("en-US")} values an image, got [${dims.join(", ")}]`,
+        `${all.maxInputValues.toLocaleString("en-US")} values an image, got [${dims.join(", ")}]`,
     );
   }
   const inputShape = image as [number, number, number];
   values.set(inputs[0]!.name ?? "", { shape: [1, ...inputShape] });
-
-  let multiplyAdds = 0;
-  for (const node of nodes) {
-    const op = node.opType ?? "";
-    if (node.domain && node.domain !== "ai.onnx") {
-      throw new OnnxModelError(`Unsupported op ${node.domain}.${op} in ${name}`);
-    }
-    const infer = OPS[op];
-    if (!infer) throw new OnnxModelError(`Unsupported op ${op} in ${name}: not an op of an image classifier`);
-    const attrs: Attrs = new Map((node.attribute ?? []).map((a) => [a.name ?? "", a]));
-    if ([...attrs.values()].some((a) => a.g || (a.graphs?.length ?? 0) > 0)) {
-      throw new OnnxModelError(`Unsupported op ${op} in ${name}: it carries a subgraph`);
-    }
-    const ins = (node.input ?? []).map((input) => input === "" ? undefined : values.get(input));
-    const { out, macs } = infer(ins, attrs, opset);
-    multiplyAdds += macs;
-    for (const [i, value] of out.entries()) {
-      if (
-        !value.shape.every((d) => Number.isSafeInteger(d) && d >= 0) || product(value.shape) > maxTensorValues
-      ) {
-        throw new OnnxModelError(
-          `Model ${name}: ${op} makes a tensor of [${value.shape.join(", ")}], over ${
-            maxTensorValues.toLocaleString("en-US")
-          } values`,
-        );
-      }
-      const output = node.output?.[i];
-      if (output) values.set(output, value);
-    }
-    if (multiplyAdds > maxMultiplyAdds) {
-      throw new OnnxModelError(
-        `Model ${name} costs over ${maxMultiplyAdds.toLocaleString("en-US")} multiply-adds an image`,
-      );
-    }
-  }
   const outputs = graph.output ?? [];
+  const { operations, liveValues } = walkNodes(
+    nodes,
+    values,
+    { input: inputs[0]!.name ?? "", outputs, weights },
+    { name, opset, limits: all },
+  );
   const result = values.get(outputs[0]?.name ?? "");
-  if (outputs.length !== 1 || !result || result.shape.length !== 2 || result.shape[1] !== classes) {
+  if (outputs.length !== 1 || !result || result.shape.length !== 2 || result.shape[1] !== all.classes) {
     throw new OnnxModelError(
-      `Wrong output in ${name}: expected one output [batch, ${classes}], got [${
+      `Wrong output in ${name}: expected one output [batch, ${all.classes}], got [${
         (result ? ["batch", ...result.shape.slice(1)] : dimsOf(outputs[0])).join(", ")
       }]`,
     );
   }
-  return { inputShape, classes, multiplyAdds };
+  return { inputShape, classes: all.classes, operations, liveValues };
 }

@@ -5,6 +5,7 @@ import { assert, assertEquals } from "../_assert.ts";
 import { initBackend } from "../../src/engines/tfjs/backend.ts";
 import { LeNet } from "../../src/model/lenet.ts";
 import { exportOnnx } from "../../src/onnx/export.ts";
+import { onnxElementwiseChain } from "../../testing/hostile.ts";
 
 const ROOT = new URL("../../", import.meta.url);
 /** The permissions `deno task predict` runs with, read from deno.json: the tests run what users run. */
@@ -78,6 +79,21 @@ Deno.test("predict refuses a missing file, a model that is not ONNX, and one of 
   assertEquals(wrong.code, 1);
   assert(wrong.stderr.includes("expects input [1, 32, 32]"), wrong.stderr);
   lenet.dispose();
+});
+
+// On 0eb9b34 the model ran on predict's own thread: 4.5 s here before its probe's time was read
+Deno.test("predict --model slow.onnx ends in a few seconds with one line", async () => {
+  const path = await Deno.makeTempFile({ suffix: ".onnx" });
+  await Deno.writeFile(path, await onnxElementwiseChain(70, 16_000));
+  const started = performance.now();
+  const { code, stderr } = await predict("--model", path, "tests/fixtures/photo_7.jpg");
+  const took = performance.now() - started;
+  await Deno.remove(path);
+  assertEquals([code, stderr.trim()], [
+    1,
+    `error: Model ${path} did not answer 1 image(s) within 2 s: stopped`,
+  ]);
+  assert(took < 8_000, `predict took ${Math.round(took)} ms`);
 });
 
 async function copyTree(from: URL, to: string): Promise<void> {

@@ -7,6 +7,7 @@ import { normalizePixels } from "../../src/data/batch.ts";
 import { loadMnist } from "../../src/data/dataset.ts";
 import { OnnxClassifier, SHIPPED_MODEL } from "../../src/onnx/classifier.ts";
 import { ModelProto } from "../../src/onnx/_schema.ts";
+import { sha256Hex } from "../../src/onnx/trusted_models.ts";
 
 const { test } = await loadMnist();
 
@@ -19,6 +20,7 @@ Deno.test("every shipped model gets exactly the MNIST test count its record and 
       value: string;
     }[];
     assertEquals(Number(meta.find((m) => m.key === "testCorrect")?.value), record.testCorrect, name);
+    assertEquals(await sha256Hex(bytes), record.onnxSha256, `${name}: models.json's hash is the file's`);
     const classifier = await OnnxClassifier.load(bytes);
     const answers = await classifier.classify(normalizePixels(test.images));
     await classifier.release();

@@ -57,8 +57,10 @@ async function loadShippedModel(): Promise<void> {
   await useModel(bytes, `${build.model.name} (${build.model.why})`);
 }
 
+// The page's models are the shipped one (trusted by its SHA-256) and the ones it trains itself:
+// both run on the page's thread, with no worker to start
 async function useModel(bytes: Uint8Array, label: string): Promise<void> {
-  const next = await OnnxClassifier.load(bytes, { topK: 3 });
+  const next = await OnnxClassifier.load(bytes, { topK: 3, isolation: "here" });
   const previous = classifier;
   classifier = next;
   await previous?.release();

@@ -1,0 +1,236 @@
+/**
+ * Where a model runs. A model this repository ships (known by its SHA-256) runs in an
+ * onnxruntime-web session on the calling thread: nothing stands between a call and its answer.
+ * Any other model (a user's file, a URL, the model a local run wrote, whose file anyone may
+ * replace) runs in a session of its own in a worker, and every call on it has a deadline: when it
+ * passes, the worker is terminated, which stops onnxruntime mid-run and frees all its memory,
+ * and the call fails with one line. Session creation (onnxruntime's graph optimisation included)
+ * happens in the worker too, under the same deadline.
+ *
+ * @module
+ */
+import * as ort from "npm:onnxruntime-web@1.30.0";
+import { firstLine } from "../errors.ts";
+import { OnnxModelError } from "./graph_check.ts";
+import { onnxThreads, startOnnxRuntime } from "./runtime.ts";
+import { createSession, type FromSessionWorker, runSession, type ToSessionWorker } from "./ort_session.ts";
+
+/** A model's session, wherever it runs. */
+export interface ModelSession {
+  /** Input shape without the batch dimension: `[channels, height, width]`. */
+  readonly inputShape: [number, number, number];
+  /**
+   * The model's output for `count` images.
+   *
+   * @param pixels The images back to back.
+   * @param count How many.
+   * @param limitMs How long the call may take (an isolated session stops it then).
+   */
+  run(pixels: Float32Array, count: number, limitMs: number): Promise<Float32Array>;
+  /** Frees the session (an isolated one: ends its worker). */
+  release(): Promise<void>;
+}
+
+/** How long an isolated session's worker may take to start onnxruntime, before its model is given. */
+const STARTUP_LIMIT_MS = 30_000;
+
+/** A session on this thread, for the models this repository ships. */
+export class LocalSession implements ModelSession {
+  readonly inputShape: [number, number, number];
+  readonly #session: ort.InferenceSession;
+  // one image's input, reused by every single-image call: ort-web reads a tensor's data at each
+  // run, so refilling it saves a tensor per call
+  readonly #single: { pixels: Float32Array; tensor: ort.Tensor; busy: boolean };
+
+  private constructor(session: ort.InferenceSession, inputShape: [number, number, number]) {
+    this.#session = session;
+    this.inputShape = inputShape;
+    const pixels = new Float32Array(inputShape[0] * inputShape[1] * inputShape[2]);
+    this.#single = { pixels, tensor: new ort.Tensor("float32", pixels, [1, ...inputShape]), busy: false };
+  }
+
+  /**
+   * Creates the session once onnxruntime has started.
+   *
+   * @param bytes The model file.
+   * @param name How errors name it.
+   * @returns The session.
+   */
+  static async open(bytes: Uint8Array, name: string): Promise<LocalSession> {
+    await startOnnxRuntime();
+    const { session, inputShape } = await createSession(bytes, name);
+    return new LocalSession(session, inputShape);
+  }
+
+  async run(pixels: Float32Array, count: number): Promise<Float32Array> {
+    // the reused tensor serves one call at a time; a call that overlaps another gets its own
+    const reuse = count === 1 && !this.#single.busy;
+    try {
+      if (reuse) this.#single.busy = true, this.#single.pixels.set(pixels);
+      const input = reuse
+        ? this.#single.tensor
+        : new ort.Tensor("float32", pixels, [count, ...this.inputShape]);
+      return await runSession(this.#session, input);
+    } finally {
+      if (reuse) this.#single.busy = false;
+    }
+  }
+
+  async release(): Promise<void> {
+    await this.#session.release();
+  }
+}
+
+/** A session in a worker of its own, terminated when a call passes its deadline. */
+export class IsolatedSession implements ModelSession {
+  readonly inputShape: [number, number, number];
+  readonly #worker: SessionWorker;
+
+  private constructor(worker: SessionWorker, inputShape: [number, number, number]) {
+    this.#worker = worker;
+    this.inputShape = inputShape;
+  }
+
+  /**
+   * Starts a worker, and creates the model's session in it within `limitMs` of onnxruntime's start.
+   *
+   * @param bytes The model file.
+   * @param name How errors name it.
+   * @param limitMs How long creating the session may take.
+   * @param workerUrl The worker's module (a browser page gives its bundle's).
+   * @returns The session.
+   * @throws {OnnxModelError} When the model is refused, or not loaded in time.
+   */
+  static async open(
+    bytes: Uint8Array,
+    name: string,
+    limitMs: number,
+    workerUrl: URL = new URL("./_session_worker.ts", import.meta.url),
+  ): Promise<IsolatedSession> {
+    const worker = new SessionWorker(workerUrl, name);
+    try {
+      await worker.ask({ type: "start", threads: onnxThreads() }, STARTUP_LIMIT_MS, "start onnxruntime");
+      const loaded = await worker.ask({ type: "load", bytes, name }, limitMs, "load");
+      if (loaded.type !== "loaded") {
+        throw new OnnxModelError(`Model ${name}: unexpected answer ${loaded.type}`);
+      }
+      return new IsolatedSession(worker, loaded.inputShape);
+    } catch (error) {
+      worker.end();
+      throw error;
+    }
+  }
+
+  async run(pixels: Float32Array, count: number, limitMs: number): Promise<Float32Array> {
+    const answer = await this.#worker.ask(
+      { type: "run", pixels, count },
+      limitMs,
+      `answer ${count} image(s)`,
+    );
+    if (answer.type !== "ran") throw new OnnxModelError(`Unexpected answer ${answer.type}`);
+    return answer.probabilities;
+  }
+
+  release(): Promise<void> {
+    this.#worker.end();
+    return Promise.resolve();
+  }
+}
+
+/** A worker, whichever kind the runtime makes: messages in and out, errors, and its end. */
+interface WorkerPort {
+  post(message: ToSessionWorker): void;
+  terminate(): void;
+}
+
+// In Deno a node:worker_threads worker, unref'd: a classifier nobody released does not keep the
+// process alive (a pending call's deadline timer does, while it waits). In a browser a module
+// Worker, the only kind there.
+async function startWorker(
+  url: URL,
+  onMessage: (answer: FromSessionWorker) => void,
+  onError: (message: string) => void,
+): Promise<WorkerPort> {
+  if ("Deno" in globalThis) {
+    const { Worker } = await import("node:worker_threads");
+    // node:worker_threads starts file: and data: modules only
+    const entry = url.protocol === "file:"
+      ? url
+      : new URL(`data:text/javascript,import ${JSON.stringify(url.href)};`);
+    const worker = new Worker(entry);
+    worker.on("message", onMessage);
+    worker.on("error", (error: Error) => onError(error.message));
+    worker.unref();
+    return { post: (message) => worker.postMessage(message), terminate: () => void worker.terminate() };
+  }
+  const worker = new Worker(url, { type: "module" });
+  worker.onmessage = (event: MessageEvent<FromSessionWorker>) => onMessage(event.data);
+  worker.onerror = (event: ErrorEvent) => (event.preventDefault(), onError(event.message));
+  return { post: (message) => worker.postMessage(message), terminate: () => worker.terminate() };
+}
+
+// The worker and its one question at a time; a question past its deadline ends the worker.
+class SessionWorker {
+  readonly #worker: Promise<WorkerPort>;
+  readonly #name: string;
+  #queue: Promise<unknown> = Promise.resolve();
+  #waiting?: { resolve: (answer: FromSessionWorker) => void; reject: (error: Error) => void };
+  #ended?: Error;
+
+  constructor(url: URL, name: string) {
+    this.#name = name;
+    this.#worker = startWorker(
+      url,
+      (answer) => {
+        const waiting = this.#waiting;
+        this.#waiting = undefined;
+        if (answer.type === "failed") waiting?.reject(new OnnxModelError(answer.message));
+        else waiting?.resolve(answer);
+      },
+      // an abort inside onnxruntime (out of memory, say) ends the worker: its question fails
+      (message) => this.#fail(new OnnxModelError(`Model ${name} stopped its worker: ${firstLine(message)}`)),
+    );
+  }
+
+  /** Asks one question once the previous one is answered; the deadline counts from when it is sent. */
+  ask(question: ToSessionWorker, limitMs: number, what: string): Promise<FromSessionWorker> {
+    const asked = this.#queue.then(() => this.#send(question, limitMs, what));
+    this.#queue = asked.catch(() => {});
+    return asked;
+  }
+
+  async #send(question: ToSessionWorker, limitMs: number, what: string): Promise<FromSessionWorker> {
+    const worker = await this.#worker;
+    if (this.#ended) throw this.#ended;
+    return await new Promise<FromSessionWorker>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#fail(
+          new OnnxModelError(`Model ${this.#name} did not ${what} within ${formatSeconds(limitMs)}: stopped`),
+        );
+      }, limitMs);
+      const done = () => clearTimeout(timer);
+      this.#waiting = {
+        resolve: (answer) => (done(), resolve(answer)),
+        reject: (error) => (done(), reject(error)),
+      };
+      worker.post(question);
+    });
+  }
+
+  #fail(error: Error): void {
+    const waiting = this.#waiting;
+    this.#waiting = undefined;
+    this.end(error);
+    waiting?.reject(error);
+  }
+
+  /** Terminates the worker; later questions fail with `why`. */
+  end(why: Error = new OnnxModelError(`Model ${this.#name} was released`)): void {
+    this.#ended ??= why;
+    void this.#worker.then((worker) => worker.terminate(), () => {});
+  }
+}
+
+function formatSeconds(ms: number): string {
+  return `${Number((ms / 1000).toPrecision(3))} s`;
+}
