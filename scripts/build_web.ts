@@ -32,6 +32,7 @@ const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const BUNDLES: Record<string, string> = {
   "web/page/app.ts": "app.js",
   "web/page/train_worker.ts": "train_worker.js",
+  "web/page/picture_worker.ts": "picture_worker.js",
   "web/page/curves.ts": "curves.js",
   "src/engines/fused/_worker.ts": "fused_worker.js", // the trainer's second thread
 };

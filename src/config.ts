@@ -21,6 +21,12 @@ export const IMAGE_PIXELS: number = IMAGE_SIDE * IMAGE_SIDE;
 export const WORKING_SIDE = 512;
 
 /**
+ * How long one picture may take to read, in milliseconds: `PictureDecoder` kills its decoding
+ * process then, the page its picture worker (`PictureLimits.timeoutMs`, `predict --timeout`).
+ */
+export const PICTURE_TIMEOUT_MS = 20_000;
+
+/**
  * How long a model that is not a shipped one may take to load and answer its first image (a blank
  * one), in milliseconds; a later call may take this plus four times the first image's time for
  * each of its images. Past it, the model's worker is terminated (`OnnxClassifierOptions.timeoutMs`).

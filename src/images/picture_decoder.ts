@@ -20,7 +20,7 @@ import { decodePng, hasPngChunk, readPngHeader } from "./png.ts";
 import { readFormat } from "./formats.ts";
 import { FrameReader, writeFrame } from "./_frames.ts";
 import type { DecodeAnswer, DecodeRequest } from "./_decode_process.ts";
-import { IMAGE_PIXELS, WORKING_SIDE } from "../config.ts";
+import { IMAGE_PIXELS, PICTURE_TIMEOUT_MS, WORKING_SIDE } from "../config.ts";
 
 /** Largest PNG file decoded in this process, in bytes; larger ones go to a decoding process. */
 export const FAST_PNG_BYTES = 1024 * 1024;
@@ -55,7 +55,7 @@ const STARTUP_LIMIT_MS = 30_000;
 export const PICTURE_LIMITS: Readonly<PictureLimits> = Object.freeze({
   maxPixels: 120_000_000,
   maxJpegScans: 1000,
-  timeoutMs: 20_000,
+  timeoutMs: PICTURE_TIMEOUT_MS,
 });
 
 /** Options of {@linkcode PictureDecoder}. */

@@ -10,6 +10,8 @@ import { Chromium, type Page } from "../../testing/chromium.ts";
 import { drawStrokes, padBox } from "../../testing/pad.ts";
 import { OnnxClassifier } from "../../src/onnx/classifier.ts";
 import { DIGIT_STROKES } from "../../testing/strokes.ts";
+import { compressedZeros } from "../../testing/hostile.ts";
+import { pngBytes } from "../../testing/mutate.ts";
 
 const ROOT = new URL("../../", import.meta.url);
 const OUT = "dist/web-test"; // inside dist/, where build:web may write
@@ -162,6 +164,76 @@ Deno.test({
       await chromium.close();
       server.child.kill("SIGKILL");
       await server.child.status;
+    }
+  },
+});
+
+// A 20,000 x 20,000 PNG of zeros (395 KB): Chromium takes 5.6 s to decode it here. On 4572b0a the
+// page read it on its own terms (no deadline, the shrinking on the page's thread: 82 ms frozen);
+// now the picture worker is terminated at the deadline (the page's ?picture-timeout=, here 1 s).
+async function hugePng(side: number): Promise<string> {
+  const header = new Uint8Array(13);
+  new DataView(header.buffer).setUint32(0, side), new DataView(header.buffer).setUint32(4, side);
+  header.set([8, 0, 0, 0, 0], 8); // 8-bit gray
+  const path = await Deno.makeTempFile({ suffix: ".png" });
+  await Deno.writeFile(
+    path,
+    pngBytes([{ type: "IHDR", data: header }, {
+      type: "IDAT",
+      data: await compressedZeros(side * (side + 1)),
+    }, {
+      type: "IEND",
+      data: new Uint8Array(0),
+    }]),
+  );
+  return path;
+}
+
+Deno.test({
+  name:
+    "a hostile dropped picture is stopped at its deadline off the page's thread, and the page keeps answering",
+  ignore: missing("chromium"),
+  sanitizeResources: false,
+  fn: async () => {
+    await buildPage();
+    const server = await startServer();
+    const chromium = await Chromium.launch();
+    const hostile = await hugePng(20_000);
+    try {
+      const page = await chromium.page();
+      await page.goto(`${server.url}?picture-timeout=1`);
+      await page.waitFor("document.body.dataset.state === 'ready'", 60_000, "the model to load");
+      // the page's thread, ticking every 20 ms: the longest gap is how long it was frozen
+      await page.evaluate(
+        "window.gaps = []; let last = performance.now(); setInterval(() => { const now = performance.now(); gaps.push(now - last); last = now; }, 20); 0",
+      );
+      const { left, top, width, height } = await padBox(page);
+      const started = performance.now();
+      await page.dropFile(hostile, [left + width / 2, top + height / 2]);
+      await page.waitFor("document.getElementById('error').textContent !== ''", 20_000, "the deadline");
+      const took = performance.now() - started;
+      const name = hostile.split("/").at(-1);
+      assertEquals(
+        await page.evaluate("document.getElementById('error').textContent"),
+        `${name} was not read within 1 s: stopped`,
+      );
+      assert(took < 5_000, `stopped after ${Math.round(took)} ms`);
+      const frozen = Number(await page.evaluate("Math.max(...gaps)"));
+      assert(frozen < 250, `the page's thread was frozen ${frozen} ms`);
+      await drawStrokes(page, DIGIT_STROKES[1]!);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      const one = await page.waitFor<string>(
+        "document.getElementById('answer').dataset.digit",
+        5000,
+        "an answer",
+      );
+      assertEquals(one, "1", "a drawing after the hostile file");
+      page.close();
+    } finally {
+      await chromium.close();
+      server.child.kill("SIGKILL");
+      await server.child.status;
+      await Deno.remove(hostile);
     }
   },
 });

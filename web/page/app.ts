@@ -5,11 +5,11 @@
 // classified exactly as predict classifies it, and a form that trains a LeNet in a worker and
 // then classifies with it.
 import { ImageError } from "../../src/images/digit.ts";
-import { WORKING_SIDE } from "../../src/config.ts";
+import { PICTURE_TIMEOUT_MS, WORKING_SIDE } from "../../src/config.ts";
 import { type ImageClassification, OnnxClassifier } from "../../src/onnx/classifier.ts";
 import { configureOnnxRuntime, onnxThreads } from "../../src/onnx/runtime.ts";
 import type { EpochLog } from "../../src/train/types.ts";
-import type { FromWorker, PageRecipe, ToWorker } from "./protocol.ts";
+import type { FromPictureWorker, FromWorker, PageRecipe, ToPictureWorker, ToWorker } from "./protocol.ts";
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const pad = $<HTMLCanvasElement>("pad"), seen = $<HTMLCanvasElement>("seen");
@@ -185,25 +185,48 @@ function show(result: ImageClassification | undefined): void {
 }
 
 // ---------------------------------------------------------------------------------------------
-// an image file, chosen or dropped: decoded by the browser (off this thread, upright as its EXIF
-// orientation says, at most WORKING_SIDE a side, as predict reads it), then prepared and classified
+// an image file, chosen or dropped: read in the picture worker (decoded by the browser, upright
+// as its EXIF orientation says, at most WORKING_SIDE a side, prepared as predict prepares it),
+// which is terminated at the deadline; then classified here (the page's model is the shipped one
+// or one it trained: 0.1 ms for a 28x28)
+
+let pictures: Worker | undefined;
+// the deadline: predict's, unless the page's address sets another (?picture-timeout=seconds)
+const pictureTimeoutMs = 1000 * Number(new URLSearchParams(location.search).get("picture-timeout")) ||
+  PICTURE_TIMEOUT_MS;
+
+/** Reads a file in the picture worker, or fails with one line when it passes the deadline. */
+function readPicture(file: File): Promise<Extract<FromPictureWorker, { ok: true }>> {
+  pictures?.terminate(); // a picture still being read is dropped: the newest file wins
+  const worker = pictures = new Worker(new URL("picture_worker.js", location.href), { type: "module" });
+  return new Promise((resolve, reject) => {
+    const end = (error?: Error) => {
+      clearTimeout(timer);
+      worker.terminate();
+      if (pictures === worker) pictures = undefined;
+      if (error) reject(error);
+    };
+    const timer = setTimeout(
+      () => end(new ImageError(`${file.name} was not read within ${pictureTimeoutMs / 1000} s: stopped`)),
+      pictureTimeoutMs,
+    );
+    worker.onmessage = ({ data }: MessageEvent<FromPictureWorker>) => {
+      if (data.ok) end(), resolve(data);
+      else end(data.noDigit ? new ImageError(data.message) : new Error(`${file.name}: ${data.message}`));
+    };
+    worker.onerror = (event) => (event.preventDefault(), end(new Error(`${file.name}: ${event.message}`)));
+    worker.postMessage({ file, side: WORKING_SIDE } satisfies ToPictureWorker);
+  });
+}
 
 async function openFile(file: File): Promise<void> {
   try {
-    const upright = await createImageBitmap(file, { imageOrientation: "from-image" });
-    const scale = Math.min(1, WORKING_SIDE / Math.max(upright.width, upright.height));
-    const width = Math.max(1, Math.round(upright.width * scale));
-    const height = Math.max(1, Math.round(upright.height * scale));
-    const canvas = new OffscreenCanvas(width, height), context = canvas.getContext("2d")!;
-    context.fillStyle = "#fff"; // transparency reads as white paper, as toGray() has it
-    context.fillRect(0, 0, width, height);
-    context.drawImage(upright, 0, 0, width, height);
-    const { data } = context.getImageData(0, 0, width, height);
-    const result = await classifier!.classifyRaster({ width, height, channels: 4, maxValue: 255, data });
+    const { prepared, picture: shrunk } = await readPicture(file);
+    const [answer] = await classifier!.classifyDigits([prepared]);
     strokes.length = 0;
-    picture = upright;
+    picture = shrunk;
     redraw();
-    show(result);
+    show({ ...answer!, prepared });
   } catch (error) {
     showError(error);
   }

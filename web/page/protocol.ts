@@ -1,6 +1,8 @@
-// The messages between the page (app.ts) and its training worker (train_worker.ts).
+// The messages between the page (app.ts) and its workers: training (train_worker.ts) and reading
+// pictures (picture_worker.ts).
 import type { Activation } from "../../src/config.ts";
 import type { BatchProgress, EpochLog } from "../../src/train/types.ts";
+import type { PreparedDigit } from "../../src/images/digit.ts";
 
 /** The recipe the page's form sets. */
 export interface PageRecipe {
@@ -25,3 +27,14 @@ export type FromWorker =
   | { type: "epoch"; log: EpochLog }
   | { type: "done"; onnx: Uint8Array; history: EpochLog[]; stopped: boolean }
   | { type: "error"; message: string };
+
+/** Page → picture worker: a file to read, upright and at most `side` pixels a side. */
+export interface ToPictureWorker {
+  file: Blob;
+  side: number;
+}
+
+/** Picture worker → page: the digit prepared and the picture as shrunk (for the pad), or why not. */
+export type FromPictureWorker =
+  | { ok: true; prepared: PreparedDigit; picture: ImageBitmap }
+  | { ok: false; message: string; noDigit: boolean };
