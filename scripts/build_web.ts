@@ -11,7 +11,9 @@ import { checkReplaceableFolder, writeOwnerMarker } from "../src/cli/ownership.t
 import { chooseModel } from "../src/cli/shipped_models.ts";
 import { mnistPaths } from "../src/data/dataset.ts";
 import { bundleForBrowser } from "../web/bundle.ts";
-import { copyFileAtomic, writeJsonAtomic } from "../src/_atomic.ts";
+import { copyFileAtomic, writeFileAtomic, writeJsonAtomic } from "../src/_atomic.ts";
+import { readBounded } from "../src/_bounded_read.ts";
+import { MAX_MODEL_BYTES, OnnxModelError } from "../src/onnx/classifier.ts";
 
 const FLAGS = {
   out: {
@@ -84,7 +86,13 @@ async function main(): Promise<number> {
   // named as predict names it: its path, relative to the repository when inside it
   const name = relative(ROOT, path).startsWith("..") ? path : relative(ROOT, path);
   const file = `models/${name.replace(/\.onnx$/, "").replace(/[^\w.-]+/g, "-").replace(/^[-.]+/, "")}.onnx`;
-  await copyFileAtomic(path, join(out, file));
+  // the model may be a local run's: read as every user file is, regular and bounded
+  const model = await readBounded(
+    path,
+    MAX_MODEL_BYTES,
+    (reason) => new OnnxModelError(`${path}: ${reason}`),
+  );
+  await writeFileAtomic(join(out, file), model);
   const build = { model: { file, name, why }, mnistBytes, built: new Date().toISOString() };
   await writeJsonAtomic(join(out, "build.json"), build);
   const sizes = await folderSizes(out);

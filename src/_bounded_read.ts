@@ -93,6 +93,42 @@ export async function statRegular(
   return info;
 }
 
+/**
+ * The first bytes of a regular file (enough to name its format), read without the rest.
+ *
+ * @param path The file.
+ * @param length How many bytes at most.
+ * @param errorOf Makes the caller's error type from the reason.
+ * @returns The first `length` bytes, fewer when the file is shorter.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { LenetError } from "./errors.ts";
+ * import { readHead } from "./_bounded_read.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/a.txt`, "hello");
+ * assert.deepEqual(await readHead(`${dir}/a.txt`, 2, (m) => new LenetError(m)), new TextEncoder().encode("he"));
+ * await assert.rejects(readHead("/dev/zero", 2, (m) => new LenetError(m)), /Not a regular file/);
+ * ```
+ */
+export async function readHead(path: string | URL, length: number, errorOf: ErrorOf): Promise<Uint8Array> {
+  await statRegular(path, Infinity, errorOf);
+  try {
+    using file = await Deno.open(path);
+    const head = new Uint8Array(length);
+    let filled = 0;
+    while (filled < length) {
+      const n = await file.read(head.subarray(filled));
+      if (n === null) break;
+      filled += n;
+    }
+    return head.subarray(0, filled);
+  } catch (error) {
+    throw errorOf(describeFsError(error));
+  }
+}
+
 /** A file-system error as a short reason: "not found", "permission denied", or its first line. */
 export function describeFsError(error: unknown): string {
   if (error instanceof Deno.errors.NotFound) return "No such file";

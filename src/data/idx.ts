@@ -6,7 +6,7 @@
  * @module
  */
 import { LenetError } from "../errors.ts";
-import { readBounded, statRegular } from "../_bounded_read.ts";
+import { readBounded, readHead, statRegular } from "../_bounded_read.ts";
 import { type LabeledImages, showable } from "./labeled_images.ts";
 
 /** Magic number of an IDX file of unsigned-byte images with three dimensions (count, rows, cols). */
@@ -181,18 +181,6 @@ function concat(chunks: Uint8Array[], length: number): Uint8Array {
   return out;
 }
 
-async function readHead(path: string, length: number): Promise<Uint8Array> {
-  using file = await Deno.open(path);
-  const head = new Uint8Array(length);
-  let filled = 0;
-  while (filled < length) {
-    const n = await file.read(head.subarray(filled));
-    if (n === null) break;
-    filled += n;
-  }
-  return head.subarray(0, filled);
-}
-
 /**
  * Reads an IDX file from disk, plain or gzipped (`.gz` or gzip magic). A plain file's header is
  * checked against the file size before the data are read; a gzipped one's as it inflates. Only
@@ -220,7 +208,7 @@ export async function readIdx(
 ): Promise<IdxArray> {
   const fail = (reason: string) => new IdxError(`${path}: ${reason}`);
   const { size } = await statRegular(path, maxBytes, fail);
-  const head = await readHead(path, 4 + 4 * 255);
+  const head = await readHead(path, 4 + 4 * 255, fail);
   if (head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1]) {
     const inflated = await gunzipBounded(await readBounded(path, size, fail), path, maxBytes, expectedMagic);
     return parseIdx(inflated, path, expectedMagic);

@@ -15,7 +15,7 @@
  */
 import { ImageError, type PreparedDigit, prepareDigit } from "./digit.ts";
 import { MAX_IMAGE_BYTES, toGray } from "./raster.ts";
-import { describeFsError, readBounded, statRegular } from "../_bounded_read.ts";
+import { readBounded, readHead, statRegular } from "../_bounded_read.ts";
 import { decodePng, hasPngChunk, readPngHeader } from "./png.ts";
 import { readFormat } from "./formats.ts";
 import { FrameReader, writeFrame } from "./_frames.ts";
@@ -213,18 +213,6 @@ function cannotStart(error: unknown): ImageError {
   );
 }
 
-// The first bytes of a file: enough to name its format.
-async function readHead(path: string, errorOf: (reason: string) => ImageError): Promise<Uint8Array> {
-  try {
-    using file = await Deno.open(path);
-    const head = new Uint8Array(256);
-    const n = await file.read(head);
-    return head.subarray(0, n ?? 0);
-  } catch (error) {
-    throw errorOf(describeFsError(error));
-  }
-}
-
 // (no node:url here: this module is in the page's bundle too, though the page never decodes with it)
 // A local checkout's deno.json, so that the process finds the packages this one uses whatever the
 // current folder (none when it cannot be seen: the process then resolves as its folder says).
@@ -355,7 +343,7 @@ export class PictureDecoder {
     const errorOf = (reason: string) => new ImageError(reason);
     const { size } = await statRegular(path, MAX_IMAGE_BYTES, errorOf);
     if (size <= FAST_PNG_BYTES) return await this.prepare(await readBounded(path, MAX_IMAGE_BYTES, errorOf));
-    readFormat(await readHead(path, errorOf)); // no process for a file that is no picture
+    readFormat(await readHead(path, 256, errorOf)); // no process for a file that is no picture
     return await this.#enqueue({ path });
   }
 

@@ -38,6 +38,31 @@ Deno.test("a FIFO as an image or as a model is refused, not waited on", async ()
   await Deno.remove(dir, { recursive: true });
 });
 
+Deno.test("build:web --model FIFO refuses it in one line (on 4572b0a it waited for ever)", async () => {
+  const fifo = `fifo-${crypto.randomUUID()}.onnx`; // in the repository, where the task may read
+  const { success } = await new Deno.Command("mkfifo", { args: [fifo], cwd: ROOT }).output().catch(() => ({
+    success: false,
+  }));
+  if (!success) return;
+  const out = await Deno.makeTempDir({ dir: fileURLToPath(new URL("dist/", ROOT)) }).catch(async () => {
+    await Deno.mkdir(new URL("dist/", ROOT), { recursive: true });
+    return await Deno.makeTempDir({ dir: fileURLToPath(new URL("dist/", ROOT)) });
+  });
+  try {
+    const { code, stderr } = await new Deno.Command("deno", {
+      args: ["task", "build:web", "--out", out, "--model", fifo],
+      cwd: ROOT,
+      stdout: "null",
+      signal: AbortSignal.timeout(60_000),
+    }).output();
+    const lines = new TextDecoder().decode(stderr).trim().split("\n").filter((l) => !l.includes("Task"));
+    assertEquals([code, lines], [1, [`error: ${fifo}: Not a regular file`]]);
+  } finally {
+    await Deno.remove(new URL(fifo, ROOT));
+    await Deno.remove(out, { recursive: true });
+  }
+});
+
 Deno.test("a gzipped IDX that inflates to 256 MB stops at its header's size", async () => {
   await assertRejects(() => readIdx(path("idx_bomb.gz")), IdxError, "inflates to more than 7,856 bytes");
 });
