@@ -300,6 +300,7 @@ export async function claimRunDir(out: string, resume: boolean): Promise<RunDirC
       else if (state === "ours") await Deno.rename(dir, old);
       await testPause("swap");
       await Deno.rename(staging, dir);
+      await testPause("swapped");
       await removeOurs(old);
     },
     async abandon() {
@@ -330,7 +331,8 @@ async function exists(path: string): Promise<boolean> {
  * For the kill tests only: when `LENET_TEST_PAUSE` names this point, print it and wait to be
  * killed. Without the variable (or the permission to read it) this does nothing.
  *
- * @param point Where the run is: `save` (its files written), `commit` or `swap` (see `commit`).
+ * @param point Where the run is: `save` (its files written), `commit`, `swap` or `swapped` (before,
+ *   between and after the renames of `commit`).
  */
 export async function testPause(point: string): Promise<void> {
   let wanted: string | undefined;

@@ -1,6 +1,7 @@
-// A run directory is one run whatever happens: trainings killed with SIGKILL at several moments
-// (after an epoch, during the final save, before and between the swap's renames), and a second
-// training started on the same --out while the first runs.
+// A run directory is one run whatever happens: trainings killed with SIGKILL at every moment of
+// replacing a run (after an epoch, during the final save, before, between and after the swap's
+// renames), each followed by predict on what is left, and a second training started on the same
+// --out while the first runs.
 import { existsSync } from "node:fs";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -72,6 +73,17 @@ async function wholeRun(out: string): Promise<Uint8Array> {
   return onnx;
 }
 
+/** predict answers with the run's model, as a user would run it right after the kill. */
+async function predictsWith(model: string): Promise<void> {
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["task", "predict", "--model", model, "tests/fixtures/photo_7.jpg"],
+    cwd: ROOT,
+  }).output();
+  const text = new TextDecoder().decode(stdout);
+  assertEquals(code, 0, new TextDecoder().decode(stderr));
+  assert(/photo_7\.jpg: \d \(/.test(text), text);
+}
+
 Deno.test("kill -9 at any moment leaves the old run whole, the new one whole, or (between renames) none", async () => {
   const parent = await Deno.makeTempDir({ dir: fileURLToPath(ROOT), prefix: ".test-run-" });
   const out = `${parent}/run`;
@@ -84,6 +96,7 @@ Deno.test("kill -9 at any moment leaves the old run whole, the new one whole, or
         ["save", "paused at save"],
         ["commit", "paused at commit"],
         ["swap", "paused at swap"],
+        ["swapped", "paused at swapped"],
       ] as const
     ) {
       const child = start(out, [...RECIPE, "2", "--seed", "2"], pause);
@@ -93,9 +106,13 @@ Deno.test("kill -9 at any moment leaves the old run whole, the new one whole, or
       await child.stderr.cancel();
       if (pause === "swap") {
         assert(!existsSync(out), "between the renames there is no run directory");
+      } else if (pause === "swapped") {
+        const second = await wholeRun(out); // after the renames: the new run, whole
+        assert(second.length !== first.length || second.some((b, i) => b !== first[i]), "the new run");
       } else {
         assertEquals(await wholeRun(out), first, `killed at ${marker}: the first run is not whole`);
       }
+      if (pause !== "swap") await predictsWith(`${out}/model.onnx`);
       await run(out, [...RECIPE, "1", "--seed", "1"]); // the next training cleans up and completes
       assertEquals(await wholeRun(out), first);
       assert(
