@@ -47,5 +47,5 @@ export {
 } from "./src/onnx/classifier.ts";
 export { exportOnnx, type ExportOptions } from "./src/onnx/export.ts";
 export { configureOnnxRuntime, type OnnxRuntimeSettings, onnxThreads } from "./src/onnx/runtime.ts";
-export { LenetError } from "./src/errors.ts";
+export { ArgumentError, LenetError } from "./src/errors.ts";
 export { type LeNetWeights, WeightsError } from "./src/model/weights.ts";

@@ -50,3 +50,17 @@ export class LenetError extends Error {
 export function firstLine(error: unknown): string {
   return (error instanceof Error ? error.message : String(error)).split("\n")[0]!;
 }
+
+/**
+ * A public function's argument is not what its type says: a JavaScript caller's missing field,
+ * `NaN`, wrong length or wrong type. The message names the function and the argument or field.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ArgumentError, LenetError } from "./errors.ts";
+ * const error = new ArgumentError("classify(pixels): expected a Float32Array, got a number (3)");
+ * assert.ok(error instanceof LenetError);
+ * ```
+ */
+export class ArgumentError extends LenetError {}

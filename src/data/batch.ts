@@ -4,6 +4,8 @@
  * @module
  */
 import { checkLabels } from "./labeled_images.ts";
+import { ArgumentError } from "../errors.ts";
+import { bytes, floats } from "../_arguments.ts";
 
 /** Largest value of an 8-bit pixel: the divisor that maps bytes onto [0, 1]. */
 export const PIXEL_MAX = 255;
@@ -24,10 +26,14 @@ export const PIXEL_MAX = 255;
  */
 export function normalizePixels(
   pixels: Uint8Array,
-  out: Float32Array = new Float32Array(pixels.length),
+  out?: Float32Array,
 ): Float32Array {
+  bytes(pixels, "normalizePixels(pixels)");
+  out = out === undefined ? new Float32Array(pixels.length) : floats(out, "normalizePixels(out)");
   if (out.length < pixels.length) {
-    throw new RangeError(`Output too small: needs ${pixels.length} floats, has ${out.length}`);
+    throw new ArgumentError(
+      `normalizePixels(out): too small: needs ${pixels.length} floats, has ${out.length}`,
+    );
   }
   for (let i = 0; i < pixels.length; i++) out[i] = pixels[i]! / PIXEL_MAX;
   return out;

@@ -5,6 +5,7 @@
  * @module
  */
 import { LenetError } from "../errors.ts";
+import { count } from "../_arguments.ts";
 import { imagesBundle } from "../notebook/bundles.ts";
 import { displayable } from "../notebook/display.ts";
 import type { LabeledImages } from "./types.ts";
@@ -56,6 +57,12 @@ export function splitValidation(
  * ```
  */
 export function takeRange(set: LabeledImages, start: number, end: number): LabeledImages {
+  if (!(set?.images instanceof Uint8Array) || !(set.labels instanceof Uint8Array)) {
+    throw new DataError("takeRange(set): expected a labeled set ({ images, labels, count, rows, cols })");
+  }
+  count(start, "takeRange(start)");
+  count(end, "takeRange(end)", start);
+  if (end > set.count) throw new DataError(`takeRange(end): the set has ${set.count} images, got ${end}`);
   const size = set.rows * set.cols;
   return showable({
     ...set,
@@ -103,6 +110,11 @@ export class DataError extends LenetError {}
  * ```
  */
 export function checkLabels(labels: ArrayLike<number>, numClasses: number): void {
+  if (typeof labels !== "object" || labels === null || typeof labels.length !== "number") {
+    throw new DataError(
+      `Expected labels as an array or typed array, got ${labels === null ? "null" : typeof labels}`,
+    );
+  }
   for (let i = 0; i < labels.length; i++) {
     const label = labels[i]!;
     if (!(Number.isInteger(label) && label >= 0 && label < numClasses)) {

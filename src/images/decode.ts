@@ -9,6 +9,7 @@ import jpeg from "npm:jpeg-js@0.4.4";
 
 import { firstLine } from "../errors.ts";
 import { ImageError } from "./digit.ts";
+import { bytes as checkBytes, object } from "../_arguments.ts";
 import { jpegCost } from "./jpeg.ts";
 import { decodePng, isPng } from "./png.ts";
 import type { RasterImage } from "./raster.ts";
@@ -79,7 +80,11 @@ function tooLarge(width: number, height: number, maxPixels: number): ImageError 
  * ```
  */
 export function decodeImage(bytes: Uint8Array, limits: Partial<ImageLimits> = {}): RasterImage {
-  const { maxPixels, maxJpegScans, maxJpegBlockVisits } = { ...IMAGE_LIMITS, ...limits };
+  checkBytes(bytes, "decodeImage(bytes)");
+  const { maxPixels, maxJpegScans, maxJpegBlockVisits } = {
+    ...IMAGE_LIMITS,
+    ...object(limits, "decodeImage(limits)"),
+  };
   if (isPng(bytes)) return decodePng(bytes, { maxPixels });
   if (!isJpeg(bytes)) throw new ImageError("Not a PNG or JPEG image");
   const cost = jpegCost(bytes);

@@ -7,7 +7,8 @@
  * @module
  */
 import { IMAGE_SIDE } from "../config.ts";
-import { LenetError } from "../errors.ts";
+import { ArgumentError, LenetError } from "../errors.ts";
+import { count, floats } from "../_arguments.ts";
 import { keepDigitMarks } from "./marks.ts";
 import { scratch } from "./_scratch.ts";
 
@@ -16,6 +17,18 @@ export const DIGIT_BOX = 20;
 
 /** Raised when a file is not an image we read, or holds nothing that looks like a digit. */
 export class ImageError extends LenetError {}
+
+// a JavaScript caller's wrong argument, named, before the preparation indexes into it
+function checkGrayArguments(gray: Float32Array, width: number, height: number): void {
+  floats(gray, "prepareDigit(gray)");
+  count(width, "prepareDigit(width)", 1);
+  count(height, "prepareDigit(height)", 1);
+  if (gray.length < width * height) {
+    throw new ArgumentError(
+      `prepareDigit(gray): expected width x height = ${width * height} floats, got ${gray.length}`,
+    );
+  }
+}
 
 /** The prepared digit and what preparation found. */
 export interface PreparedDigit {
@@ -225,6 +238,7 @@ function placeByCentreOfMass(digit: Float32Array, w: number, h: number): Float32
  * ```
  */
 export function prepareDigit(gray: Float32Array, width: number, height: number): PreparedDigit {
+  checkGrayArguments(gray, width, height);
   const { ink, inverted } = inkLevels(gray, width, height);
   keepDigitMarks(ink, width, height); // specks, rules, margins: not the digit
   const box = inkBox(ink, width, height);

@@ -5,6 +5,7 @@
  * @module
  */
 import { ImageError } from "./digit.ts";
+import { bytes as checkBytes } from "../_arguments.ts";
 
 /** The formats a picture may come in: those read, and HEIC, which is named to be refused. */
 export type PictureFormat = "png" | "jpeg" | "webp" | "gif" | "tiff" | "avif" | "heic";
@@ -49,6 +50,7 @@ function isoBrandFormat(bytes: Uint8Array): PictureFormat | undefined {
  * ```
  */
 export function sniffFormat(bytes: Uint8Array): PictureFormat | undefined {
+  checkBytes(bytes, "sniffFormat(bytes)");
   if (bytes.length >= 8 && [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a].every((b, i) => bytes[i] === b)) {
     return "png";
   }

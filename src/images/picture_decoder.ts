@@ -16,6 +16,7 @@
 import { ImageError, type PreparedDigit, prepareDigit } from "./digit.ts";
 import { MAX_IMAGE_BYTES, toGray } from "./raster.ts";
 import { readBounded, readHead, statRegular } from "../_bounded_read.ts";
+import { count, object, positive } from "../_arguments.ts";
 import { decodePng, hasPngChunk, readPngHeader } from "./png.ts";
 import { readFormat } from "./formats.ts";
 import { FrameReader, writeFrame } from "./_frames.ts";
@@ -261,17 +262,12 @@ export class PictureDecoder {
    * @param options How many processes, and the limits.
    */
   constructor(options: PictureDecoderOptions = {}) {
-    const { processes = 1, limits = {} } = options;
-    if (!Number.isInteger(processes) || processes < 1) {
-      throw new RangeError(`Invalid processes: expected an integer of at least 1, got ${processes}`);
-    }
-    this.#limits = { ...PICTURE_LIMITS, ...limits };
+    const { processes = 1, limits = {} }: PictureDecoderOptions = object(options, "PictureDecoder(options)");
+    this.#limits = { ...PICTURE_LIMITS, ...object(limits, "PictureDecoder(options.limits)") };
     for (const [name, value] of Object.entries(this.#limits)) {
-      if (!(Number.isFinite(value) && value > 0)) {
-        throw new RangeError(`Invalid limits.${name}: expected a positive number, got ${value}`);
-      }
+      positive(value, `PictureDecoder(options.limits.${name})`);
     }
-    this.#maxProcesses = processes;
+    this.#maxProcesses = count(processes, "PictureDecoder(options.processes)", 1);
   }
 
   /**

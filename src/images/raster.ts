@@ -7,6 +7,7 @@
  */
 import { readBounded } from "../_bounded_read.ts";
 import { ImageError } from "./digit.ts";
+import { ArgumentError } from "../errors.ts";
 
 /** Largest image file accepted, in bytes. */
 export const MAX_IMAGE_BYTES: number = 64 * 1024 * 1024;
@@ -47,7 +48,7 @@ export function toGray(image: RasterImage, into?: Float32Array): Float32Array {
   const { width, height, channels, maxValue, data } = image;
   const gray = into?.subarray(0, width * height) ?? new Float32Array(width * height);
   if (gray.length !== width * height) {
-    throw new RangeError(`toGray needs ${width * height} floats to write into`);
+    throw new ArgumentError(`toGray(into): needs ${width * height} floats to write into, has ${gray.length}`);
   }
   // a canvas's or a decoder's 8-bit RGBA, the common case, read through one array type (a loop
   // that sees one type runs ~5x faster than one over any ArrayLike); the same arithmetic

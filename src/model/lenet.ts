@@ -10,7 +10,7 @@ import * as tf from "../_tfjs.ts";
 import { lenetLayers } from "./layers.ts";
 import { ensureBackend } from "../engines/tfjs/backend.ts";
 import { type LeNetConfig, resolveLeNetConfig } from "../config.ts";
-import { firstLine, type LenetError } from "../errors.ts";
+import { ArgumentError, firstLine, type LenetError } from "../errors.ts";
 import { artifactsProblem } from "./artifacts.ts";
 import { fileSaveHandler, ModelFileError, readModelArtifacts } from "./files.ts";
 import type { IOHandler, LayersModel, Tensor, Tensor2D } from "../tfjs_types.ts";
@@ -291,7 +291,7 @@ export class LeNet {
    *
    * @param layerIndex Position as in {@linkcode LeNet.summary}.
    * @returns Copies of the layer's weight tensors (kernel, then bias); the caller disposes them.
-   * @throws {RangeError} When no layer has that index.
+   * @throws {ArgumentError} When no layer has that index.
    *
    * @example
    * ```ts
@@ -306,7 +306,7 @@ export class LeNet {
   getWeights(layerIndex: number): Tensor[] {
     const count = this.model.layers.length;
     if (!Number.isInteger(layerIndex) || layerIndex < 0 || layerIndex > count) {
-      throw new RangeError(`Invalid layer index: expected 0..${count}, got ${layerIndex}`);
+      throw new ArgumentError(`getWeights(layerIndex): expected 0..${count}, got ${layerIndex}`);
     }
     return layerIndex === 0 ? [] : this.model.layers[layerIndex - 1]!.getWeights().map((w) => w.clone());
   }

@@ -38,6 +38,11 @@ export class WeightsError extends LenetError {}
  * ```
  */
 export function checkWeights(model: { config: Partial<LeNetConfig>; weights: Float32Array }): LeNetWeights {
+  if (typeof model !== "object" || model === null || Array.isArray(model)) {
+    throw new WeightsError(
+      `Expected a LeNet as { config, weights }, got ${model === null ? "null" : typeof model}`,
+    );
+  }
   const config = resolveLeNetConfig(model.config);
   const expected = weightCount(config);
   if (!(model.weights instanceof Float32Array) || model.weights.length !== expected) {

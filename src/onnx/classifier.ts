@@ -9,7 +9,8 @@
  *
  * @module
  */
-import { firstLine } from "../errors.ts";
+import { ArgumentError, firstLine } from "../errors.ts";
+import { count, floats, list, object, positive } from "../_arguments.ts";
 import { readBounded } from "../_bounded_read.ts";
 import { IMAGE_SIDE, MODEL_TIMEOUT_MS } from "../config.ts";
 import { scratch } from "../images/_scratch.ts";
@@ -62,6 +63,8 @@ export const MAX_MODEL_BYTES: number = 64 * 1024 * 1024;
 export const MAX_INPUT_VALUES: number = GRAPH_LIMITS.maxInputValues;
 /** How long loading a model from a URL may take, its whole body included, in milliseconds. */
 export const FETCH_TIMEOUT_MS = 30_000;
+const ISOLATIONS = ["auto", "worker", "here"];
+const countOf = count; // `count` is also probabilities()'s argument
 /** How many times its first image's time a model may take for each image of a later call. */
 const SLOWER_THAN_FIRST = 4;
 
@@ -193,8 +196,24 @@ export class OnnxClassifier {
     model: string | URL | Uint8Array = SHIPPED_MODEL,
     options: OnnxClassifierOptions = {},
   ): Promise<OnnxClassifier> {
-    const { topK = 3, limits = {}, fetchTimeoutMs = FETCH_TIMEOUT_MS, pictureLimits = {} } = options;
-    const { isolation = "auto", timeoutMs = MODEL_TIMEOUT_MS, workerUrl } = options;
+    if (!(typeof model === "string" || model instanceof URL || model instanceof Uint8Array)) {
+      throw new ArgumentError(
+        `OnnxClassifier.load(model): expected a path, a URL or the model's bytes, got ${model}`,
+      );
+    }
+    const opts: OnnxClassifierOptions = object(options, "OnnxClassifier.load(options)");
+    const topK = count(opts.topK ?? 3, "OnnxClassifier.load(options.topK)", 1);
+    const fetchTimeoutMs = positive(
+      opts.fetchTimeoutMs ?? FETCH_TIMEOUT_MS,
+      "OnnxClassifier.load(options.fetchTimeoutMs)",
+    );
+    const timeoutMs = positive(opts.timeoutMs ?? MODEL_TIMEOUT_MS, "OnnxClassifier.load(options.timeoutMs)");
+    const { limits = {}, pictureLimits = {}, isolation = "auto", workerUrl } = opts;
+    if (!ISOLATIONS.includes(isolation)) {
+      throw new ArgumentError(
+        `OnnxClassifier.load(options.isolation): expected one of ${ISOLATIONS.join(", ")}, got ${isolation}`,
+      );
+    }
     const name = model instanceof Uint8Array ? "<bytes>" : String(model);
     const bytes = model instanceof Uint8Array ? model : await readModel(model, fetchTimeoutMs);
     const graph = checkGraph(bytes, name, limits); // before onnxruntime allocates anything for it
@@ -239,11 +258,15 @@ export class OnnxClassifier {
    * await classifier.release();
    * ```
    */
-  async probabilities(pixels: Float32Array, count: number): Promise<Float32Array> {
+  async probabilities(pixels: Float32Array, images: number): Promise<Float32Array> {
     const size = this.inputShape.reduce((a, b) => a * b, 1);
+    floats(pixels, "probabilities(pixels)");
+    const count = countOf(images, "probabilities(count)");
     if (pixels.length !== count * size) {
-      throw new RangeError(
-        `Expected ${count} images of ${size} floats (${count * size}), got ${pixels.length}`,
+      throw new ArgumentError(
+        `probabilities(pixels): expected ${count} images of ${size} floats (${
+          count * size
+        }), got ${pixels.length}`,
       );
     }
     const probs = new Float32Array(count * this.numClasses);
@@ -284,7 +307,12 @@ export class OnnxClassifier {
    */
   async classify(pixels: Float32Array): Promise<Classification[]> {
     const size = this.inputShape.reduce((a, b) => a * b, 1);
-    const count = Math.floor(pixels.length / size);
+    const count = floats(pixels, "classify(pixels)").length / size;
+    if (!Number.isInteger(count)) {
+      throw new ArgumentError(
+        `classify(pixels): expected whole images of ${size} floats, got ${pixels.length}`,
+      );
+    }
     const probs = await this.probabilities(pixels, count);
     return Array.from({ length: count }, (_, i) => {
       const row = Array.from(probs.subarray(i * this.numClasses, (i + 1) * this.numClasses));
@@ -351,11 +379,14 @@ export class OnnxClassifier {
    */
   async classifyDigits(digits: readonly PreparedDigit[]): Promise<Classification[]> {
     this.#checkDigitInput();
-    if (digits.length === 0) return [];
+    if (list(digits, "classifyDigits(digits)").length === 0) return [];
     const pixels = new Float32Array(digits.length * IMAGE_SIDE * IMAGE_SIDE);
     digits.forEach((digit, i) => {
-      if (digit?.pixels?.length !== IMAGE_SIDE * IMAGE_SIDE) {
-        throw new RangeError(`Invalid digits[${i}].pixels: expected ${IMAGE_SIDE * IMAGE_SIDE} floats`);
+      const what = `classifyDigits(digits[${i}].pixels)`;
+      if (floats(digit?.pixels, what).length !== IMAGE_SIDE * IMAGE_SIDE) {
+        throw new ArgumentError(
+          `${what}: expected ${IMAGE_SIDE * IMAGE_SIDE} floats, got ${digit.pixels.length}`,
+        );
       }
       pixels.set(digit.pixels, i * IMAGE_SIDE * IMAGE_SIDE);
     });

@@ -14,6 +14,7 @@ import { AttributeType, FLOAT, ModelProto } from "./_schema.ts";
 import type { Activation, LeNetConfig } from "../config.ts";
 import { SOFTWARE, weightSlots } from "../config.ts";
 import { checkWeights, type LeNetWeights } from "../model/weights.ts";
+import { object } from "../_arguments.ts";
 
 /** The ONNX opset the exported graph declares. */
 export const ONNX_OPSET = 13;
@@ -194,7 +195,7 @@ export interface ExportOptions {
  * ```
  */
 export function exportOnnx(model: LeNetWeights, options: ExportOptions = {}): Uint8Array {
-  const { metadata = {} } = options;
+  const { metadata = {} }: ExportOptions = object(options, "exportOnnx(options)");
   const checked = checkWeights(model);
   const { config } = checked;
   const [h, w, c] = config.inputShape;

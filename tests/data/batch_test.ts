@@ -1,3 +1,4 @@
+import { ArgumentError } from "../../src/errors.ts";
 import { assertEquals, assertThrows } from "../_assert.ts";
 import { gatherBatch, normalizePixels, oneHot } from "../../src/data/batch.ts";
 import { DataError } from "../../src/data/labeled_images.ts";
@@ -8,7 +9,11 @@ Deno.test("normalizePixels() maps bytes onto [0, 1] as p / 255", () => {
 });
 
 Deno.test("normalizePixels() refuses an output buffer that is too small", () => {
-  assertThrows(() => normalizePixels(new Uint8Array(4), new Float32Array(3)), RangeError, "needs 4 floats");
+  assertThrows(
+    () => normalizePixels(new Uint8Array(4), new Float32Array(3)),
+    ArgumentError,
+    "needs 4 floats",
+  );
 });
 
 Deno.test("oneHot() writes a single 1 per row at the label", () => {

@@ -1,4 +1,5 @@
 // The fused one-call training step against tfjs's reference `cpu` backend.
+import { ArgumentError } from "../../src/errors.ts";
 import * as tf from "../../src/_tfjs.ts";
 import { assert, assertAllClose, assertEquals, assertRejects, assertThrows } from "../_assert.ts";
 import { leakFree, onBackend, tfjsGradients } from "../_helpers.ts";
@@ -131,7 +132,7 @@ Deno.test("FusedTrainer.predict gives tfjs's probabilities, in chunks, on both t
       using trainer = await FusedTrainer.create(lenet.toWeights(), 32, { threads });
       assertAllClose(trainer.predict(some.images), expected, 1e-5);
       assertAllClose(trainer.predict(all.x), expected, 1e-5);
-      assertThrows(() => trainer.predict(new Uint8Array(785)), RangeError, "784 pixels");
+      assertThrows(() => trainer.predict(new Uint8Array(785)), ArgumentError, "784 pixels");
     }
     lenet.dispose();
   }));

@@ -4,6 +4,7 @@ import { prepareDigit, resizeArea } from "../../src/images/digit.ts";
 import { decodeImage, type RasterImage, toGray } from "../../src/images/decode.ts";
 import { OnnxClassifier } from "../../src/onnx/classifier.ts";
 import { ImageError } from "../../src/images/digit.ts";
+import { ArgumentError } from "../../src/errors.ts";
 import { decodePng } from "../../src/images/png.ts";
 import { pngBytes, pngChunks } from "../../testing/mutate.ts";
 import { canvasOfDigit, photoOfDigit } from "../../testing/synthetic.ts";
@@ -192,7 +193,7 @@ Deno.test("prepareDigit() answers the same whatever picture came before (its wor
   const into = new Float32Array(width * height + 5).fill(7);
   assertEquals(toGray(image, into), toGray(image));
   assertEquals(into[width * height], 7);
-  assertThrows(() => toGray(image, new Float32Array(10)), RangeError);
+  assertThrows(() => toGray(image, new Float32Array(10)), ArgumentError, "toGray(into)");
 });
 
 Deno.test("classifyRaster() and toGray() name the field a JavaScript caller got wrong, with an ImageError", async () => {

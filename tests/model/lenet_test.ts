@@ -1,3 +1,4 @@
+import { ArgumentError } from "../../src/errors.ts";
 import * as tf from "../../src/_tfjs.ts";
 import { assert, assertAllClose, assertEquals, assertRejects, assertThrows } from "../_assert.ts";
 import { leakFree } from "../_helpers.ts";
@@ -48,7 +49,7 @@ Deno.test("LeNet.getWeights(1) is the first convolution: kernel [3,3,1,6] and bi
     const fc1 = lenet.getWeights(6);
     assertEquals(fc1[0]!.shape, [784, 120]);
     tf.dispose([kernel!, bias!, ...fc1]);
-    assertThrows(() => lenet.getWeights(9), RangeError, "expected 0..8, got 9");
+    assertThrows(() => lenet.getWeights(9), ArgumentError, "expected 0..8, got 9");
     tf.dispose([kernel!, bias!]);
     lenet.dispose();
   }));

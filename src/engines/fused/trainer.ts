@@ -15,6 +15,8 @@
  * @module
  */
 import { startThread, type Thread } from "./_thread.ts";
+import { ArgumentError } from "../../errors.ts";
+import { floats, object } from "../../_arguments.ts";
 import {
   checkThreads,
   ConfigError,
@@ -158,6 +160,7 @@ export class FusedTrainer {
     options: FusedOptions = {},
   ): Promise<FusedTrainer> {
     const { config, weights } = checkWeights(model);
+    options = object(options, "FusedTrainer.create(options)");
     if (config.inputShape.join() !== DEFAULT_LENET.inputShape.join()) {
       throw new ConfigError(`The fused engine trains 28x28x1 inputs, got [${config.inputShape}]`);
     }
@@ -228,12 +231,12 @@ export class FusedTrainer {
   // (the first) thread took.
   #run(pixels: Float32Array | Uint8Array, n: number, labels?: Int32Array, transforms?: Float32Array): number {
     if (transforms && (!(pixels instanceof Uint8Array) || transforms.length !== TRANSFORM_FLOATS * n)) {
-      throw new RangeError(
+      throw new ArgumentError(
         `Transforms need byte images and ${TRANSFORM_FLOATS} floats an image, got ${transforms.length}`,
       );
     }
     if (n > this.#maxBatch || pixels.length !== n * IMAGE_PIXELS) {
-      throw new RangeError(
+      throw new ArgumentError(
         `Expected at most ${this.#maxBatch} images of ${IMAGE_PIXELS} pixels, got ${
           pixels.length / IMAGE_PIXELS
         }`,
@@ -299,13 +302,20 @@ export class FusedTrainer {
    * @param pixels Images of 784 pixels, floats in [0, 1] or bytes.
    * @param averaged Under the weights' moving average, when the trainer keeps one.
    * @returns `numClasses` probabilities per image.
-   * @throws {RangeError} When the pixels are not whole 28x28 images.
+   * @throws {ArgumentError} When the pixels are not whole 28x28 images.
    */
   predict(pixels: Float32Array | Uint8Array, averaged = false): Float32Array {
+    if (!(pixels instanceof Float32Array || pixels instanceof Uint8Array)) {
+      throw new ArgumentError(
+        `predict(pixels): expected a Float32Array or a Uint8Array, got ${typeof pixels}`,
+      );
+    }
     if (averaged && this.#decay > 0) return this.#withAverage(() => this.predict(pixels));
     const count = pixels.length / IMAGE_PIXELS, k = this.#numClasses;
     if (!Number.isInteger(count)) {
-      throw new RangeError(`Expected ${IMAGE_PIXELS} pixels per image, got ${pixels.length} in all`);
+      throw new ArgumentError(
+        `predict(pixels): expected ${IMAGE_PIXELS} pixels per image, got ${pixels.length} in all`,
+      );
     }
     const out = new Float32Array(count * k);
     for (let start = 0; start < count; start += this.#maxBatch) {
@@ -411,18 +421,24 @@ export class FusedTrainer {
    * Continues from a checkpointed Adam state.
    *
    * @param state What {@linkcode FusedTrainer.adamState} returned.
-   * @throws {RangeError} When the state is for another number of parameters.
+   * @throws {ArgumentError} When the state is for another number of parameters.
    */
   restoreAdam(state: FusedAdamState): void {
     const n = this.#count();
+    object(state, "restoreAdam(state)", true);
+    floats(state.m, "restoreAdam(state.m)"), floats(state.v, "restoreAdam(state.v)");
     if (state.m.length !== n || state.v.length !== n) {
-      throw new RangeError(`Adam state has ${state.m.length} moments, the model ${n} parameters`);
+      throw new ArgumentError(
+        `restoreAdam(state): Adam state has ${state.m.length} moments, the model ${n} parameters`,
+      );
     }
     this.#view(this.#wasm.lenet_moments(this.#net, 0), n).set(state.m);
     this.#view(this.#wasm.lenet_moments(this.#net, 1), n).set(state.v);
     if (state.average) {
       if (state.average.length !== n) {
-        throw new RangeError(`The moving average has ${state.average.length} weights`);
+        throw new ArgumentError(
+          `restoreAdam(state.average): the moving average has ${state.average.length} weights`,
+        );
       }
       this.#average().set(state.average);
     }

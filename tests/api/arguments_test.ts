@@ -1,0 +1,98 @@
+// What a JavaScript caller can get wrong, swept over the public API: every exported function and
+// method given a missing, null, NaN, fractional, negative, string, object, array or wrong-typed
+// argument fails with one of the project's typed errors (an ArgumentError naming the function and
+// the argument, or the domain's own error), never a TypeError or RangeError from deep inside. On
+// 0eb9b34 most of these calls threw "Cannot read properties of undefined" or a RangeError.
+import { assert } from "../_assert.ts";
+import * as inference from "../../inference.ts";
+import { DEFAULT_LENET, FusedTrainer } from "../../fused.ts";
+import { weightCount } from "../../src/config.ts";
+import { normalizePixels, oneHot, takeRange } from "../../mod.ts";
+
+const BAD: readonly unknown[] = [
+  undefined,
+  null,
+  NaN,
+  -1,
+  1.5,
+  "x",
+  {},
+  [],
+  new Uint8Array(3),
+  new Float32Array(3),
+  { width: 2 },
+];
+
+/** The calls whose error was not one of ours, as "call, argument: error". */
+async function untyped(calls: Record<string, (bad: unknown) => unknown>): Promise<string[]> {
+  const found: string[] = [];
+  for (const [name, call] of Object.entries(calls)) {
+    for (const bad of BAD) {
+      try {
+        await call(bad);
+      } catch (error) {
+        if (!(error instanceof inference.LenetError)) {
+          found.push(`${name} given ${Deno.inspect(bad)}: ${error}`);
+        }
+      }
+    }
+  }
+  return found;
+}
+
+Deno.test("inference.ts: every function and method refuses a wrong argument with a typed error", async () => {
+  const classifier = await inference.OnnxClassifier.load();
+  const decoder = new inference.PictureDecoder();
+  const found = await untyped({
+    "prepareDigit(gray)": (x) => inference.prepareDigit(x as Float32Array, 28, 28),
+    "prepareDigit(width)": (x) => inference.prepareDigit(new Float32Array(784), x as number, 28),
+    "decodeImage(bytes)": (x) => inference.decodeImage(x as Uint8Array),
+    "decodeImage(limits)": (x) => inference.decodeImage(new Uint8Array(10), x as inference.ImageLimits),
+    "toGray(image)": (x) => inference.toGray(x as inference.RasterImage),
+    "sniffFormat(bytes)": (x) => inference.sniffFormat(x as Uint8Array),
+    "exportOnnx(model)": (x) => inference.exportOnnx(x as inference.LeNetWeights),
+    "configureOnnxRuntime(settings)": (x) =>
+      inference.configureOnnxRuntime(x as inference.OnnxRuntimeSettings),
+    "OnnxClassifier.load(model)": (x) =>
+      x === undefined ? undefined : inference.OnnxClassifier.load(x as string),
+    "OnnxClassifier.load(options)": (x) =>
+      inference.OnnxClassifier.load(new Uint8Array(0), x as inference.OnnxClassifierOptions),
+    "OnnxClassifier.load(options.topK)": (x) =>
+      x === undefined ? undefined : inference.OnnxClassifier.load(new Uint8Array(0), { topK: x as number }),
+    "OnnxClassifier.load(options.timeoutMs)": (x) =>
+      x === undefined
+        ? undefined
+        : inference.OnnxClassifier.load(new Uint8Array(0), { timeoutMs: x as number }),
+    "classify(pixels)": (x) => classifier.classify(x as Float32Array),
+    "probabilities(pixels)": (x) => classifier.probabilities(x as Float32Array, 1),
+    "probabilities(count)": (x) => classifier.probabilities(new Float32Array(784), x as number),
+    "classifyDigits(digits)": (x) => classifier.classifyDigits(x as inference.PreparedDigit[]),
+    "classifyDigits([digit])": (x) => classifier.classifyDigits([x as inference.PreparedDigit]),
+    "classifyRaster(image)": (x) => classifier.classifyRaster(x as inference.RasterImage),
+    "classifyImage(bytes)": (x) => classifier.classifyImage(x as Uint8Array),
+    "PictureDecoder(options)": (x) =>
+      new inference.PictureDecoder(x as inference.PictureDecoderOptions).close(),
+    "PictureDecoder.prepare(bytes)": (x) => decoder.prepare(x as Uint8Array),
+    "PictureDecoder.prepareFile(path)": (x) => decoder.prepareFile(x as string),
+  });
+  await decoder.close();
+  await classifier.release();
+  assert(found.length === 0, found.join("\n"));
+});
+
+Deno.test("fused.ts and mod.ts's data helpers refuse a wrong argument with a typed error", async () => {
+  const model = { config: DEFAULT_LENET, weights: new Float32Array(weightCount(DEFAULT_LENET)) };
+  const trainer = await FusedTrainer.create(model, 32);
+  const found = await untyped({
+    "FusedTrainer.create(model)": async (x) => (await FusedTrainer.create(x as never, 32)).dispose(),
+    "FusedTrainer.create(maxBatch)": async (x) => (await FusedTrainer.create(model, x as number)).dispose(),
+    "FusedTrainer.create(options)": async (x) => (await FusedTrainer.create(model, 32, x as never)).dispose(),
+    "FusedTrainer.predict(pixels)": (x) => trainer.predict(x as Float32Array),
+    "FusedTrainer.restoreAdam(state)": (x) => trainer.restoreAdam(x as never),
+    "normalizePixels(pixels)": (x) => normalizePixels(x as Uint8Array),
+    "oneHot(labels)": (x) => oneHot(x as Uint8Array),
+    "takeRange(data)": (x) => takeRange(x as never, 0, 1),
+  });
+  trainer.dispose();
+  assert(found.length === 0, found.join("\n"));
+});
