@@ -17,6 +17,10 @@ async function answer(question: ToSessionWorker): Promise<FromSessionWorker> {
     case "load":
       model = await createSession(question.bytes, question.name);
       return { type: "loaded", inputShape: model.inputShape };
+    case "unload":
+      await model?.session.release();
+      model = undefined;
+      return { type: "unloaded" };
     case "run": {
       if (!model) throw new Error("no model loaded");
       const input = new ort.Tensor("float32", question.pixels, [question.count, ...model.inputShape]);

@@ -13,13 +13,15 @@ import { OnnxModelError } from "./graph_check.ts";
 export type ToSessionWorker =
   | { type: "start"; threads: number }
   | { type: "load"; bytes: Uint8Array; name: string }
-  | { type: "run"; pixels: Float32Array; count: number };
+  | { type: "run"; pixels: Float32Array; count: number }
+  | { type: "unload" };
 
 /** What the worker answers. */
 export type FromSessionWorker =
   | { type: "started" }
   | { type: "loaded"; inputShape: [number, number, number] }
   | { type: "ran"; probabilities: Float32Array }
+  | { type: "unloaded" }
   | { type: "failed"; message: string };
 
 /**

@@ -33,6 +33,13 @@ export interface ModelSession {
 
 /** How long an isolated session's worker may take to start onnxruntime, before its model is given. */
 const STARTUP_LIMIT_MS = 30_000;
+/** How long a worker may take to free a released model's session before it is ended instead. */
+const UNLOAD_LIMIT_MS = 1_000;
+
+// One started worker kept after its model was released, for the next model (by its module's URL):
+// onnxruntime's start (~0.5 s) is then paid once a process, not once a model. A worker that passed
+// a deadline or failed is never kept; an idle one does not keep the process alive.
+let idle: { url: string; worker: SessionWorker } | undefined;
 
 /** A session on this thread, for the models this repository ships. */
 export class LocalSession implements ModelSession {
@@ -85,9 +92,11 @@ export class LocalSession implements ModelSession {
 export class IsolatedSession implements ModelSession {
   readonly inputShape: [number, number, number];
   readonly #worker: SessionWorker;
+  readonly #url: URL;
 
-  private constructor(worker: SessionWorker, inputShape: [number, number, number]) {
+  private constructor(worker: SessionWorker, url: URL, inputShape: [number, number, number]) {
     this.#worker = worker;
+    this.#url = url;
     this.inputShape = inputShape;
   }
 
@@ -107,16 +116,21 @@ export class IsolatedSession implements ModelSession {
     limitMs: number,
     workerUrl: URL = new URL("./_session_worker.ts", import.meta.url),
   ): Promise<IsolatedSession> {
-    const worker = new SessionWorker(workerUrl, name);
+    const kept = idle?.url === workerUrl.href ? idle.worker : undefined;
+    if (kept) idle = undefined;
+    const worker = kept ?? new SessionWorker(workerUrl, name);
+    worker.name = name;
     try {
-      await worker.ask({ type: "start", threads: onnxThreads() }, STARTUP_LIMIT_MS, "start onnxruntime");
+      if (!kept) {
+        await worker.ask({ type: "start", threads: onnxThreads() }, STARTUP_LIMIT_MS, "start onnxruntime");
+      }
       const loaded = await worker.ask({ type: "load", bytes, name }, limitMs, "load");
       if (loaded.type !== "loaded") {
         throw new OnnxModelError(`Model ${name}: unexpected answer ${loaded.type}`);
       }
-      return new IsolatedSession(worker, loaded.inputShape);
+      return new IsolatedSession(worker, workerUrl, loaded.inputShape);
     } catch (error) {
-      worker.end();
+      await park(worker, workerUrl);
       throw error;
     }
   }
@@ -131,10 +145,22 @@ export class IsolatedSession implements ModelSession {
     return answer.probabilities;
   }
 
-  release(): Promise<void> {
-    this.#worker.end();
-    return Promise.resolve();
+  async release(): Promise<void> {
+    await park(this.#worker, this.#url);
   }
+}
+
+// A worker whose model is done with: kept for the next model if it is sound and none is kept yet,
+// else ended.
+async function park(worker: SessionWorker, url: URL): Promise<void> {
+  if (!worker.alive || idle) return worker.end();
+  try {
+    await worker.ask({ type: "unload" }, UNLOAD_LIMIT_MS, "free its session");
+  } catch {
+    return worker.end();
+  }
+  if (idle) worker.end();
+  else idle = { url: url.href, worker };
 }
 
 /** A worker, whichever kind the runtime makes: messages in and out, errors, and its end. */
@@ -172,13 +198,14 @@ async function startWorker(
 // The worker and its one question at a time; a question past its deadline ends the worker.
 class SessionWorker {
   readonly #worker: Promise<WorkerPort>;
-  readonly #name: string;
+  /** The model it runs, as errors name it. */
+  name: string;
   #queue: Promise<unknown> = Promise.resolve();
   #waiting?: { resolve: (answer: FromSessionWorker) => void; reject: (error: Error) => void };
   #ended?: Error;
 
   constructor(url: URL, name: string) {
-    this.#name = name;
+    this.name = name;
     this.#worker = startWorker(
       url,
       (answer) => {
@@ -188,7 +215,8 @@ class SessionWorker {
         else waiting?.resolve(answer);
       },
       // an abort inside onnxruntime (out of memory, say) ends the worker: its question fails
-      (message) => this.#fail(new OnnxModelError(`Model ${name} stopped its worker: ${firstLine(message)}`)),
+      (message) =>
+        this.#fail(new OnnxModelError(`Model ${this.name} stopped its worker: ${firstLine(message)}`)),
     );
   }
 
@@ -205,7 +233,7 @@ class SessionWorker {
     return await new Promise<FromSessionWorker>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#fail(
-          new OnnxModelError(`Model ${this.#name} did not ${what} within ${formatSeconds(limitMs)}: stopped`),
+          new OnnxModelError(`Model ${this.name} did not ${what} within ${formatSeconds(limitMs)}: stopped`),
         );
       }, limitMs);
       const done = () => clearTimeout(timer);
@@ -224,8 +252,13 @@ class SessionWorker {
     waiting?.reject(error);
   }
 
+  /** Whether it can still answer: not ended by a deadline, a failure or a release. */
+  get alive(): boolean {
+    return this.#ended === undefined;
+  }
+
   /** Terminates the worker; later questions fail with `why`. */
-  end(why: Error = new OnnxModelError(`Model ${this.#name} was released`)): void {
+  end(why: Error = new OnnxModelError(`Model ${this.name} was released`)): void {
     this.#ended ??= why;
     void this.#worker.then((worker) => worker.terminate(), () => {});
   }
