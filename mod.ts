@@ -62,6 +62,6 @@ export { evaluate } from "./src/train/evaluate.ts";
 export { DivergedError } from "./src/train/loop.ts";
 export { train, type TrainOptions, type TrainResult } from "./src/train.ts";
 export type { AdamState } from "./src/train/step_engine.ts";
-export type { MimeBundle } from "./src/notebook/display.ts";
+export type { MimeBundle } from "./src/display_hook.ts";
 export type { BatchProgress, EpochLog, Evaluation } from "./src/train/types.ts";
 export { type LeNetWeights, WeightsError } from "./src/model/weights.ts";

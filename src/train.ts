@@ -11,8 +11,7 @@ import { checkImagesFit, checkLabels, type LabeledImages, splitValidation } from
 import { fusedStepEngine } from "./engines/fused/steps.ts";
 import { tfjsStepEngine } from "./engines/tfjs/steps.ts";
 import type { LeNet } from "./model/lenet.ts";
-import { historyBundle } from "./notebook/chart_bundles.ts";
-import { displayable } from "./notebook/display.ts";
+import { showAs } from "./display_hook.ts";
 import { saveCheckpoint, type TrainState } from "./train/checkpoint.ts";
 import { runEpochs } from "./train/loop.ts";
 import type { AdamState, TrainStepEngine } from "./train/step_engine.ts";
@@ -109,5 +108,5 @@ export async function train(
     },
   });
   if (!result.interrupted) engine.finish(); // the moving average, when kept, is the model
-  return displayable(result, () => historyBundle(result.history)); // in a notebook: its curves
+  return showAs(result, "training"); // in a notebook: its curves
 }

@@ -6,8 +6,7 @@
  */
 import { LenetError } from "../errors.ts";
 import { count } from "../_arguments.ts";
-import { imagesBundle } from "../notebook/bundles.ts";
-import { displayable } from "../notebook/display.ts";
+import { showAs } from "../display_hook.ts";
 import type { LabeledImages } from "./types.ts";
 
 export type { LabeledImages } from "./types.ts";
@@ -87,7 +86,7 @@ export function takeRange(set: LabeledImages, start: number, end: number): Label
  * ```
  */
 export function showable(set: LabeledImages): LabeledImages {
-  return displayable(set, () => imagesBundle(set));
+  return showAs(set, "images");
 }
 
 /** Raised when data do not fit the model, such as a label the model has no output for. */

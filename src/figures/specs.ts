@@ -9,14 +9,13 @@
 import * as tf from "../_tfjs.ts";
 import type { LabeledImages } from "../data/labeled_images.ts";
 import type { LeNet } from "../model/lenet.ts";
-import { chartBundle } from "../notebook/chart_bundles.ts";
-import { displayable } from "../notebook/display.ts";
+import { showAs } from "../display_hook.ts";
 import { type ChartSpec, imageGridSpec, type ImageTile } from "./chart.ts";
 import { historySpec as historyChart } from "./history.ts";
 import type { EpochLog } from "../train/types.ts";
 
 // A spec that shows itself in a Jupyter notebook as its chart.
-const shown = (spec: ChartSpec): ChartSpec => displayable(spec, () => chartBundle(spec));
+const shown = (spec: ChartSpec): ChartSpec => showAs(spec, "chart");
 
 /**
  * Loss and accuracy per epoch, training against validation, side by side.

@@ -15,8 +15,7 @@ import { artifactsProblem } from "./artifacts.ts";
 import { fileSaveHandler, ModelFileError, readModelArtifacts } from "./files.ts";
 import type { IOHandler, LayersModel, Tensor, Tensor2D } from "../tfjs_types.ts";
 import { checkWeights, type LeNetWeights } from "./weights.ts";
-import { summaryBundle } from "../notebook/bundles.ts";
-import { JUPYTER_DISPLAY, type MimeBundle } from "../notebook/display.ts";
+import { displayOf, JUPYTER_DISPLAY, type MimeBundle } from "../display_hook.ts";
 
 /** One row of {@linkcode LeNet.summary}. */
 export interface LayerSummary {
@@ -214,22 +213,24 @@ export class LeNet {
   }
 
   /**
-   * What a Jupyter notebook shows for a LeNet: its summary as a table (Deno's kernel calls this).
+   * What a Jupyter notebook shows for a LeNet: its summary as a table (Deno's kernel calls this;
+   * the table is drawn by the notebook entry point's renderer, `notebook.ts`).
    *
    * @returns HTML and text.
    *
    * @example
    * ```ts
    * import assert from "node:assert/strict";
+   * import "../../notebook.ts"; // the renderers
    * import { LeNet } from "./lenet.ts";
-   * import { JUPYTER_DISPLAY } from "../notebook/display.ts";
+   * import { JUPYTER_DISPLAY } from "../display_hook.ts";
    * const lenet = await LeNet.create();
-   * assert.match(lenet[JUPYTER_DISPLAY]()["text/html"] as string, /Total params: 106,154/);
+   * assert.match((await lenet[JUPYTER_DISPLAY]())["text/html"] as string, /Total params: 106,154/);
    * lenet.dispose();
    * ```
    */
-  [JUPYTER_DISPLAY](): MimeBundle {
-    return summaryBundle(this.summary(), this.summaryText());
+  [JUPYTER_DISPLAY](): MimeBundle | Promise<MimeBundle> {
+    return displayOf("lenet", this);
   }
 
   /**

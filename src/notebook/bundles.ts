@@ -8,7 +8,8 @@
  */
 import type { LabeledImages } from "../data/types.ts";
 import { toBase64 } from "../_base64.ts";
-import { barsSvg, grayGridSvg, htmlTable, type MimeBundle } from "./display.ts";
+import type { MimeBundle } from "../display_hook.ts";
+import { barsSvg, grayGridSvg, htmlTable } from "./drawings.ts";
 
 /** Most images a set shows: the first 32. */
 const SHOWN_IMAGES = 32;

@@ -6,7 +6,7 @@
  */
 import type { EpochLog } from "../train/types.ts";
 import { toBase64 } from "../_base64.ts";
-import type { MimeBundle } from "./display.ts";
+import type { MimeBundle } from "../display_hook.ts";
 
 /** Past this many characters of SVG a chart is shown as a PNG (a notebook stays small). */
 const MAX_SVG_CHARS = 200_000;

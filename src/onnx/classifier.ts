@@ -26,8 +26,7 @@ import { isShippedModel } from "./trusted_models.ts";
 import { type PreparedDigit, prepareDigit } from "../images/digit.ts";
 import { checkRaster, type RasterImage, toGray } from "../images/raster.ts";
 import type { PictureLimits } from "../images/picture_decoder.ts";
-import { classificationBundle } from "../notebook/bundles.ts";
-import { displayable } from "../notebook/display.ts";
+import { showAs } from "../display_hook.ts";
 
 // The picture in gray, reused from one call to the next (images/_scratch.ts says why); prepareDigit
 // reads it before the model runs.
@@ -319,7 +318,7 @@ export class OnnxClassifier {
       const ranked = row.map((probability, digit) => ({ digit, probability }))
         .sort((a, b) => b.probability - a.probability);
       const answer = { ...ranked[0]!, probabilities: row, top: ranked.slice(0, this.#topK) };
-      return displayable(answer, () => classificationBundle(answer)); // in a notebook: bars
+      return showAs(answer, "classification"); // in a notebook: bars
     });
   }
 
@@ -429,7 +428,7 @@ export class OnnxClassifier {
     const [answer] = await this.classify(prepared.pixels);
     const result = { ...answer!, prepared };
     // in a notebook: the 28x28 the model saw, beside its top classes
-    return displayable(result, () => classificationBundle({ ...result, pixels: prepared.pixels }));
+    return showAs(result, "classification", () => ({ ...result, pixels: prepared.pixels }));
   }
 
   #checkDigitInput(): void {

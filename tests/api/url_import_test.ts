@@ -141,6 +141,7 @@ Deno.test("deno publish --dry-run passes and ships no tests, benches or scripts"
       "inference.ts",
       "figures.ts",
       "fused.ts",
+      "notebook.ts",
       "LICENSE",
       "models/lenet-mnist/model.onnx",
     ]

@@ -2,7 +2,7 @@
 // (type-only imports included); the entry points that promise no TensorFlow.js reach none; the
 // training loop (src/train/) imports no engine; tests/ and tools/ share helpers only through
 // testing/; and everything in src/ is there for the library, the tasks or the page.
-import { assertEquals } from "../_assert.ts";
+import { assert, assertEquals } from "../_assert.ts";
 
 const ROOT = new URL("../../", import.meta.url);
 // static and dynamic imports, and a worker's module (`new URL("./_worker.ts", import.meta.url)`)
@@ -42,7 +42,7 @@ export function cycles(graph: Map<string, string[]>): string[][] {
 }
 
 const short = (url: string) => url.slice(ROOT.href.length);
-const ENTRIES = ["mod.ts", "inference.ts", "figures.ts", "fused.ts"];
+const ENTRIES = ["mod.ts", "inference.ts", "figures.ts", "fused.ts", "notebook.ts"];
 
 Deno.test("src/ has no import cycle, type-only imports included", async () => {
   const all = [...ENTRIES];
@@ -80,6 +80,27 @@ async function importsOf(folder: string): Promise<{ from: string; to: string }[]
 Deno.test("the training loop (src/train/) imports no engine: engines implement its step_engine.ts", async () => {
   const edges = await importsOf("src/train/");
   assertEquals(edges.filter(({ to }) => to.startsWith("src/engines/")), []);
+});
+
+Deno.test("data, model, onnx, figures and train import no display code: notebook.ts registers it", async () => {
+  for (const folder of ["src/data/", "src/model/", "src/onnx/", "src/figures/", "src/train/"]) {
+    const edges = await importsOf(folder);
+    assertEquals(edges.filter(({ to }) => to.startsWith("src/notebook/")), [], folder);
+  }
+  const train = (await Deno.readTextFile(new URL("src/train.ts", ROOT))).replace(/^\s*\*.*$/gm, "");
+  assertEquals([...train.matchAll(IMPORT)].filter((m) => (m[1] ?? m[2])!.includes("notebook/")), []);
+});
+
+Deno.test("mod.ts's module graph holds no charting package (vega, vega-lite, resvg, fonts)", async () => {
+  const { stdout } = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "mod.ts"], // the tree of what mod.ts reaches, npm packages as npm:/name@version
+    cwd: ROOT,
+    env: { NO_COLOR: "1" },
+  }).output();
+  const tree = new TextDecoder().decode(stdout);
+  const packages = new Set([...tree.matchAll(/npm:\/?(@?[\w.-]+(?:\/[\w.-]+)?)@/g)].map((m) => m[1]!));
+  assert(packages.has("@tensorflow/tfjs-core"), [...packages].join(" ")); // the tree was read
+  assertEquals([...packages].filter((p) => /vega|resvg|font|sharp/.test(p)), []);
 });
 
 Deno.test("tests/ and tools/ do not import each other: what both use lives in testing/", async () => {

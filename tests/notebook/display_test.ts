@@ -1,12 +1,14 @@
-// What the library's objects show in a notebook: their MIME bundles, each with a picture (SVG or
-// PNG) or a table beside its text, and nothing of it visible to JSON or to equality.
+// What the library's objects show in a notebook once notebook.ts is imported: their MIME bundles,
+// each with a picture (SVG or PNG) or a table beside its text, and nothing of it visible to JSON
+// or to equality.
+import "../../notebook.ts";
 import { assert, assertEquals } from "../_assert.ts";
 import { DEFAULT_LENET } from "../../src/config.ts";
 import { loadMnist } from "../../src/data/dataset.ts";
 import { takeRange } from "../../src/data/labeled_images.ts";
 import { filtersSpec, historySpec } from "../../src/figures/specs.ts";
 import { LeNet } from "../../src/model/lenet.ts";
-import { JUPYTER_DISPLAY, type MimeBundle } from "../../src/notebook/display.ts";
+import { JUPYTER_DISPLAY, type MimeBundle } from "../../src/display_hook.ts";
 import { OnnxClassifier } from "../../src/onnx/classifier.ts";
 import { train } from "../../src/train.ts";
 

@@ -1,41 +1,9 @@
 /**
- * How the library's objects show themselves in a Jupyter notebook (Deno's kernel calls an object's
- * `Symbol.for("Jupyter.display")` method and shows the MIME bundle it returns). A LeNet shows its
- * summary as a table; a set of images, a grid of them; a training's result, its curves; a
- * classification, the 28x28 the model saw and its top classes as bars; a figure of `./figures`,
- * itself. Every bundle carries an SVG or a PNG beside any HTML or Vega-Lite, so that GitHub, VS
- * Code and nbviewer show it too. The method is a non-enumerable property: it costs nothing until a
- * notebook displays the object, and JSON, equality and iteration do not see it.
+ * The pieces the notebook's renderers draw with: an HTML table, a grid of gray images and bars, as
+ * SVG (so that GitHub, VS Code and nbviewer show them too).
  *
  * @module
  */
-
-/** The symbol Deno's Jupyter kernel looks for. */
-export const JUPYTER_DISPLAY: unique symbol = Symbol.for("Jupyter.display") as never;
-
-/** A Jupyter MIME bundle: MIME type to content (text, or base64 for images). */
-export type MimeBundle = Record<string, unknown>;
-
-/**
- * Gives an object a display method (non-enumerable, so that nothing else sees it).
- *
- * @param target The object.
- * @param show What it shows: a bundle, or a promise of one.
- * @returns The same object.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { displayable, JUPYTER_DISPLAY } from "./display.ts";
- * const point = displayable({ x: 1 }, () => ({ "text/plain": "one point" }));
- * assert.equal(JSON.stringify(point), '{"x":1}');
- * assert.deepEqual(await (point as unknown as Record<symbol, () => unknown>)[JUPYTER_DISPLAY]!(), { "text/plain": "one point" });
- * ```
- */
-export function displayable<T extends object>(target: T, show: () => MimeBundle | Promise<MimeBundle>): T {
-  Object.defineProperty(target, JUPYTER_DISPLAY, { value: show, enumerable: false, configurable: true });
-  return target;
-}
 
 const escape = (text: string) =>
   text.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
@@ -51,7 +19,7 @@ const escape = (text: string) =>
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { htmlTable } from "./display.ts";
+ * import { htmlTable } from "./drawings.ts";
  * assert.match(htmlTable(["a"], [["<1>"]]), /<td>&lt;1&gt;<\/td>/);
  * ```
  */
@@ -119,7 +87,7 @@ function shadeOf(v: number, range: GrayGridOptions["range"], extent: number): st
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { grayGridSvg } from "./display.ts";
+ * import { grayGridSvg } from "./drawings.ts";
  * const svg = grayGridSvg([{ width: 2, height: 1, values: [0, 1], caption: "a" }]);
  * assert.ok(svg.startsWith("<svg") && svg.includes("rgb(255,255,255)"));
  * ```
@@ -163,7 +131,7 @@ export function grayGridSvg(tiles: GrayTile[], options: GrayGridOptions = {}): s
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { barsSvg } from "./display.ts";
+ * import { barsSvg } from "./drawings.ts";
  * assert.match(barsSvg([["7", 0.9]]), /90\.0%/);
  * ```
  */
