@@ -29,7 +29,7 @@
  *
  * @module
  */
-export { BackendError } from "./src/engines/tfjs/backend.ts";
+export { BackendError } from "./src/tfjs/backend.ts";
 export { LenetError } from "./src/errors.ts";
 export { CheckpointError, loadCheckpoint, type TrainState } from "./src/train/checkpoint.ts";
 export {

@@ -15,7 +15,7 @@ import { gatherBatch, gatherBytes } from "../src/data/batch.ts";
 import { loadMnist } from "../src/data/dataset.ts";
 import { hasRelaxedSimd, measurePeak, type SimdKind } from "../src/engines/fused/peak.ts";
 import { FusedTrainer } from "../src/engines/fused/trainer.ts";
-import { initBackend } from "../src/engines/tfjs/backend.ts";
+import { initBackend } from "../src/tfjs/backend.ts";
 import { LeNet } from "../src/model/lenet.ts";
 import { multiplyAdds } from "../src/model/weights.ts";
 import { initialWeights } from "../src/model/weights.ts";

@@ -1,7 +1,7 @@
 // TensorFlow.js, written once: the core and the layers API (what the `@tensorflow/tfjs` umbrella
 // re-exports, without its webgl backend, converter, data API and core-js, ~210 MB less to download),
 // and its two backends, which register themselves when imported, so they are imported only when
-// engines/tfjs/backend.ts activates one.
+// tfjs/backend.ts activates one.
 export * from "npm:@tensorflow/tfjs-core@4.22.0";
 export * from "npm:@tensorflow/tfjs-layers@4.22.0";
 

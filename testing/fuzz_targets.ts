@@ -142,7 +142,7 @@ async function loadImage(bytes: Uint8Array): Promise<boolean> {
 // A model loader must free what a failed load built: tfjs's tensor count is checked after each.
 async function withoutLeaks(load: () => Promise<{ dispose(): void }>): Promise<boolean> {
   const tf = await import("../src/_tfjs.ts");
-  const { ensureBackend } = await import("../src/engines/tfjs/backend.ts");
+  const { ensureBackend } = await import("../src/tfjs/backend.ts");
   await ensureBackend();
   const before = tf.memory().numTensors;
   const leaked = () => {

@@ -2,7 +2,7 @@
 // against), a backend switch that always puts wasm back, and a check that a test frees every
 // tensor it made.
 import * as tf from "../src/_tfjs.ts";
-import { type BackendName, ensureBackend, initBackend } from "../src/engines/tfjs/backend.ts";
+import { type BackendName, ensureBackend, initBackend } from "../src/tfjs/backend.ts";
 import type { LeNet } from "../src/model/lenet.ts";
 import { assertEquals } from "./_assert.ts";
 

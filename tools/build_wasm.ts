@@ -1,5 +1,5 @@
 // Rebuild our WebAssembly modules from C (clang 14 and clang 19 with wasm-ld, Debian packages clang,
-// clang-19, lld and lld-19) and embed them, base64, in src/engines/_wasm_modules.ts, so that mod.ts
+// clang-19, lld and lld-19) and embed them, base64, in src/_wasm_modules.ts, so that mod.ts
 // loads them with no file or network access, also when imported by URL:
 //   wasm/kernels.c → wasm/kernels.wasm         tfjs training kernels (SIMD)
 //   wasm/lenet.c   → wasm/lenet.wasm           a whole LeNet training step in one call (SIMD, threads)
@@ -62,5 +62,5 @@ for (const { constant, source: name, output: out, clang, flags } of MODULES) {
     `export const ${constant}_WASM_BASE64: string = [\n${lines}\n].join("");\n`;
   console.log(`built ${output} (${bytes.length} bytes)`);
 }
-await Deno.writeTextFile(new URL("src/engines/_wasm_modules.ts", root), generated);
-console.log("wrote src/engines/_wasm_modules.ts");
+await Deno.writeTextFile(new URL("src/_wasm_modules.ts", root), generated);
+console.log("wrote src/_wasm_modules.ts");

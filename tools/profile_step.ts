@@ -3,7 +3,7 @@
 //   deno task profile [--batch-size 128] [--steps 20]
 import { IMAGE_PIXELS } from "../src/config.ts";
 import * as tf from "../src/_tfjs.ts";
-import { initBackend } from "../src/engines/tfjs/backend.ts";
+import { initBackend } from "../src/tfjs/backend.ts";
 import { type FlagSpec, helpText, parseFlags, runMain } from "../src/cli/flags.ts";
 import { loadMnist } from "../src/data/dataset.ts";
 import { LeNet } from "../src/model/lenet.ts";

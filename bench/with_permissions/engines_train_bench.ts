@@ -6,14 +6,14 @@
 // images/s and the GFLOP/s of model arithmetic that makes (2 x 907,704 multiply-adds per image).
 //   deno task bench
 import * as tf from "../../src/_tfjs.ts";
-import { initBackend } from "../../src/engines/tfjs/backend.ts";
+import { initBackend } from "../../src/tfjs/backend.ts";
 import { IMAGE_PIXELS } from "../../src/config.ts";
 import { loadMnist } from "../../src/data/dataset.ts";
 import { FusedTrainer } from "../../src/engines/fused/trainer.ts";
-import { useSimdKernels } from "../../src/engines/tfjs/kernels.ts";
+import { useSimdKernels } from "../../src/tfjs/kernels.ts";
 import { LeNet } from "../../src/model/lenet.ts";
 import { gatherBatch, gatherBytes } from "../../src/data/batch.ts";
-import { loadSimdKernels } from "../../src/engines/tfjs/simd.ts";
+import { loadSimdKernels } from "../../src/tfjs/simd.ts";
 import { timed } from "../_throughput.ts";
 
 await initBackend("wasm");

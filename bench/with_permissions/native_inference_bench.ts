@@ -5,7 +5,7 @@ import { IMAGE_PIXELS } from "../../src/config.ts";
 import { fileURLToPath } from "node:url";
 import * as tf from "../../src/_tfjs.ts";
 import * as ortNode from "npm:onnxruntime-node@1.30.0";
-import { initBackend } from "../../src/engines/tfjs/backend.ts";
+import { initBackend } from "../../src/tfjs/backend.ts";
 import { loadMnist } from "../../src/data/dataset.ts";
 import { OnnxClassifier } from "../../src/onnx/classifier.ts";
 import { configureOnnxRuntime } from "../../src/onnx/runtime.ts";

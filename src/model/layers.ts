@@ -21,7 +21,7 @@ import type { LeNetConfig } from "../config.ts";
  * ```ts
  * import assert from "node:assert/strict";
  * import { DEFAULT_LENET } from "../config.ts";
- * import { initBackend } from "../engines/tfjs/backend.ts";
+ * import { initBackend } from "../tfjs/backend.ts";
  * import { lenetLayers } from "./layers.ts";
  * await initBackend();
  * const model = lenetLayers(DEFAULT_LENET, 1);

@@ -8,7 +8,7 @@
 import { fileURLToPath } from "node:url";
 import * as tf from "../_tfjs.ts";
 import { lenetLayers } from "./layers.ts";
-import { ensureBackend } from "../engines/tfjs/backend.ts";
+import { ensureBackend } from "../tfjs/backend.ts";
 import { type LeNetConfig, resolveLeNetConfig } from "../config.ts";
 import { ArgumentError, firstLine, type LenetError } from "../errors.ts";
 import { artifactsProblem } from "./artifacts.ts";

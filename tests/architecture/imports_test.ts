@@ -82,6 +82,12 @@ Deno.test("the training loop (src/train/) imports no engine: engines implement i
   assertEquals(edges.filter(({ to }) => to.startsWith("src/engines/")), []);
 });
 
+Deno.test("the model imports no engine: it runs on tfjs's backend (src/tfjs/), which imports no engine either", async () => {
+  for (const folder of ["src/model/", "src/tfjs/", "src/data/", "src/onnx/"]) {
+    assertEquals((await importsOf(folder)).filter(({ to }) => to.startsWith("src/engines/")), [], folder);
+  }
+});
+
 Deno.test("data, model, onnx, figures and train import no display code: notebook.ts registers it", async () => {
   for (const folder of ["src/data/", "src/model/", "src/onnx/", "src/figures/", "src/train/"]) {
     const edges = await importsOf(folder);

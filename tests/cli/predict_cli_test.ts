@@ -2,7 +2,7 @@
 import { fileURLToPath } from "node:url";
 import denoJson from "../../deno.json" with { type: "json" };
 import { assert, assertEquals } from "../_assert.ts";
-import { initBackend } from "../../src/engines/tfjs/backend.ts";
+import { initBackend } from "../../src/tfjs/backend.ts";
 import { LeNet } from "../../src/model/lenet.ts";
 import { exportOnnx } from "../../src/onnx/export.ts";
 import { onnxElementwiseChain } from "../../testing/hostile.ts";

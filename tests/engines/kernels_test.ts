@@ -3,12 +3,12 @@ import * as tf from "../../src/_tfjs.ts";
 import { assertAllClose } from "../_assert.ts";
 import { onBackend, tfjsGradients } from "../_helpers.ts";
 import { oneHot } from "../../src/data/batch.ts";
-import { initBackend } from "../../src/engines/tfjs/backend.ts";
+import { initBackend } from "../../src/tfjs/backend.ts";
 import { ACTIVATIONS } from "../../src/config.ts";
-import { conv2dBackpropFilterNHWC } from "../../src/engines/tfjs/kernels.ts";
+import { conv2dBackpropFilterNHWC } from "../../src/tfjs/kernels.ts";
 import { LeNet } from "../../src/model/lenet.ts";
 import { mulberry32 } from "../../src/data/shuffle.ts";
-import { loadSimdKernels } from "../../src/engines/tfjs/simd.ts";
+import { loadSimdKernels } from "../../src/tfjs/simd.ts";
 
 function randomArray(n: number, seed: number): Float32Array {
   const random = mulberry32(seed);

@@ -4,7 +4,7 @@ import { assert, assertEquals } from "../_assert.ts";
 import { leakFree } from "../_helpers.ts";
 import { missing } from "../_tools.ts";
 import { classReports, confidentMistakes, confusionMatrix } from "../../src/figures/analysis.ts";
-import { initBackend } from "../../src/engines/tfjs/backend.ts";
+import { initBackend } from "../../src/tfjs/backend.ts";
 import { loadMnist } from "../../src/data/dataset.ts";
 import { filtersSpec } from "../../src/figures/specs.ts";
 import { LeNet } from "../../src/model/lenet.ts";

@@ -2,7 +2,7 @@ import { ArgumentError } from "../../src/errors.ts";
 import * as tf from "../../src/_tfjs.ts";
 import { assert, assertAllClose, assertEquals, assertRejects, assertThrows } from "../_assert.ts";
 import { leakFree } from "../_helpers.ts";
-import { initBackend } from "../../src/engines/tfjs/backend.ts";
+import { initBackend } from "../../src/tfjs/backend.ts";
 import { ModelFileError } from "../../src/model/files.ts";
 import { LeNet } from "../../src/model/lenet.ts";
 

@@ -5,7 +5,7 @@ import * as ortNode from "npm:onnxruntime-node@1.30.0";
 import { assert, assertAllClose, assertEquals } from "../_assert.ts";
 import { leakFree } from "../_helpers.ts";
 import { missing, PYTHON } from "../_tools.ts";
-import { initBackend } from "../../src/engines/tfjs/backend.ts";
+import { initBackend } from "../../src/tfjs/backend.ts";
 import { ACTIVATIONS } from "../../src/config.ts";
 import { loadMnist } from "../../src/data/dataset.ts";
 import { OnnxClassifier } from "../../src/onnx/classifier.ts";

@@ -1,7 +1,7 @@
 import * as tf from "../../src/_tfjs.ts";
 import { assert, assertAllClose, assertEquals } from "../_assert.ts";
 import { leakFree, onBackend } from "../_helpers.ts";
-import { initBackend } from "../../src/engines/tfjs/backend.ts";
+import { initBackend } from "../../src/tfjs/backend.ts";
 import { CHECKPOINT_FILE, loadCheckpoint } from "../../src/train/checkpoint.ts";
 import { loadMnist } from "../../src/data/dataset.ts";
 import { LeNet } from "../../src/model/lenet.ts";

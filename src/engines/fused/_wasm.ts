@@ -2,7 +2,7 @@
 // the FusedTrainer (trainer.ts) and its worker thread (_worker.ts). The module imports
 // a shared memory, so that instances on two threads can work on one set of weights.
 import { IMAGE_PIXELS } from "../../config.ts";
-import { LENET_RELAXED_WASM_BASE64, LENET_WASM_BASE64 } from "../_wasm_modules.ts";
+import { LENET_RELAXED_WASM_BASE64, LENET_WASM_BASE64 } from "../../_wasm_modules.ts";
 import { fromBase64 } from "../../_base64.ts";
 
 /** The module's exports; pointers are byte offsets into the shared memory, `net` a Net's. */

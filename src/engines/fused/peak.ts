@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { PEAK_RELAXED_WASM_BASE64, PEAK_WASM_BASE64 } from "../_wasm_modules.ts";
+import { PEAK_RELAXED_WASM_BASE64, PEAK_WASM_BASE64 } from "../../_wasm_modules.ts";
 import { fromBase64 } from "../../_base64.ts";
 
 /** Which multiply-add the peak loop uses. */

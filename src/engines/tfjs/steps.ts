@@ -14,7 +14,7 @@ import type { LeNet } from "../../model/lenet.ts";
 import { evaluate, imageTensor } from "../../train/evaluate.ts";
 import { ADAM } from "../../train/loss.ts";
 import type { TrainStepEngine } from "../../train/step_engine.ts";
-import { ensureBackend } from "./backend.ts";
+import { ensureBackend } from "../../tfjs/backend.ts";
 
 // Adam as the recipe says, unless the model has an optimizer already (a resumed run's).
 function compileIfNeeded(lenet: LeNet, config: TrainConfig): void {

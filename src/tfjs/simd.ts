@@ -1,13 +1,13 @@
 /**
  * Our WebAssembly SIMD kernels (`wasm/kernels.c`, built to `wasm/kernels.wasm` and embedded in
- * `src/engines/_wasm_modules.ts` by `deno task build:wasm`). The module owns its memory: each call copies its inputs in, computes,
+ * `src/_wasm_modules.ts` by `deno task build:wasm`). The module owns its memory: each call copies its inputs in, computes,
  * and copies the output straight into the tfjs heap view it is given.
  *
  * @module
  */
 import { KERNELS_WASM_BASE64 } from "../_wasm_modules.ts";
-import { fromBase64 } from "../../_base64.ts";
-import type { Conv2DInfo } from "../../tfjs_types.ts";
+import { fromBase64 } from "../_base64.ts";
+import type { Conv2DInfo } from "../tfjs_types.ts";
 
 /** The kernels the module exports, on views of the caller's arrays. */
 export interface SimdKernels {
@@ -70,7 +70,7 @@ function geometry(info: Conv2DInfo): number[] {
 }
 
 /**
- * Instantiates the SIMD kernels. The module is embedded in the sources (`src/engines/_wasm_modules.ts`,
+ * Instantiates the SIMD kernels. The module is embedded in the sources (`src/_wasm_modules.ts`,
  * written by `deno task build:wasm`), so this needs no file or network access.
  *
  * @param bytes Another build of `wasm/kernels.c`, if wanted.

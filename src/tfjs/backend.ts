@@ -6,8 +6,8 @@
  *
  * @module
  */
-import { LenetError } from "../../errors.ts";
-import * as tf from "../../_tfjs.ts";
+import { LenetError } from "../errors.ts";
+import * as tf from "../_tfjs.ts";
 import { registerWasmTrainingKernels } from "./kernels.ts";
 import { loadSimdKernels, type SimdKernels } from "./simd.ts";
 
