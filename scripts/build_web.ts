@@ -3,7 +3,7 @@
 // minification), onnxruntime-web's WebAssembly build, the model the page starts with (picked as
 // predict picks one), and MNIST gzipped for in-page training. Nothing is fetched from a CDN.
 //   deno task build:web [--out dist/web] [--model FILE]
-import "npm:onnxruntime-web@1.30.0"; // installed, so that its browser build can be copied
+import { ONNXRUNTIME_WEB } from "../src/npm/onnxruntime_web.ts"; // installed: its browser build is copied
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type FlagSpec, helpText, parseFlags, runMain } from "../src/cli/flags.ts";
@@ -44,7 +44,7 @@ const ORT_FILES = ["ort.wasm.min.mjs", "ort-wasm-simd-threaded.mjs", "ort-wasm-s
 async function bundle(out: string): Promise<void> {
   for (const [entry, file] of Object.entries(BUNDLES)) {
     // the page's import map points onnxruntime-web at ort/
-    await bundleForBrowser(join(ROOT, entry), join(out, file), ["npm:onnxruntime-web@1.30.0"]);
+    await bundleForBrowser(join(ROOT, entry), join(out, file), [ONNXRUNTIME_WEB]);
   }
 }
 
@@ -76,7 +76,7 @@ async function main(): Promise<number> {
   for (const file of ["index.html", "style.css"]) {
     await copyFileAtomic(join(ROOT, "web", "page", file), join(out, file));
   }
-  const ortDir = dirname(fileURLToPath(import.meta.resolve("npm:onnxruntime-web@1.30.0")));
+  const ortDir = dirname(fileURLToPath(import.meta.resolve(ONNXRUNTIME_WEB)));
   for (const file of ORT_FILES) await copyFileAtomic(join(ortDir, file), join(out, "ort", file));
   let mnistBytes = 0;
   for (const source of Object.values(mnistPaths())) {

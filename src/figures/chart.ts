@@ -5,10 +5,8 @@
  *
  * @module
  */
-import "npm:dejavu-fonts-ttf@2.37.3/package.json" with { type: "json" };
-import * as vega from "npm:vega@6.2.0";
-import * as vl from "npm:vega-lite@6.4.1";
-import { initWasm, Resvg } from "npm:@resvg/resvg-wasm@2.6.2";
+import { vega, vl } from "../npm/vega.ts";
+import { DEJAVU_PACKAGE, initWasm, Resvg, RESVG_WASM } from "../npm/resvg.ts";
 import { SOFTWARE } from "../config.ts";
 import { withPngText } from "../images/png.ts";
 
@@ -75,12 +73,8 @@ let resvgReady: Promise<Uint8Array> | undefined;
 
 function loadResvg(): Promise<Uint8Array> {
   resvgReady ??= (async () => {
-    const wasm = await Deno.readFile(
-      new URL(import.meta.resolve("npm:@resvg/resvg-wasm@2.6.2/index_bg.wasm")),
-    );
-    await initWasm(wasm);
-    const pkg = import.meta.resolve("npm:dejavu-fonts-ttf@2.37.3/package.json");
-    return await Deno.readFile(new URL("ttf/DejaVuSans.ttf", pkg));
+    await initWasm(await Deno.readFile(RESVG_WASM));
+    return await Deno.readFile(new URL("ttf/DejaVuSans.ttf", DEJAVU_PACKAGE));
   })();
   return resvgReady;
 }

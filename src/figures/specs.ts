@@ -6,7 +6,7 @@
  *
  * @module
  */
-import * as tf from "../_tfjs.ts";
+import * as tf from "../npm/tfjs.ts";
 import type { LabeledImages } from "../data/labeled_images.ts";
 import type { LeNet } from "../model/lenet.ts";
 import { showAs } from "../display_hook.ts";

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import jpeg from "npm:jpeg-js@0.4.4";
+import jpeg from "../npm/jpeg_js.ts";
 
 import { firstLine } from "../errors.ts";
 import { ImageError } from "./digit.ts";

@@ -17,7 +17,7 @@ import { ImageError } from "./digit.ts";
 import { type PictureFormat, readFormat } from "./formats.ts";
 import type { RasterImage } from "./raster.ts";
 
-import type { Sharp } from "./_sharp.d.ts";
+import type { Sharp } from "../npm/sharp.d.ts";
 
 /** A picture as libvips gave it, upright and at most `maxSide` on its longer side. */
 export interface LibvipsPicture extends RasterImage {
@@ -56,9 +56,7 @@ export function loadLibvips(): Promise<Sharp> {
     // The wasm runtime reads VIPS_CONCURRENCY and copies every variable into libvips: give it
     // only that one. This process is ours alone (the decoding process), so nothing else is hidden.
     (process as { env: Record<string, string> }).env = { VIPS_CONCURRENCY: "1" };
-    // named so that it is installed (an optional dependency for the wasm32 CPU only) and found
-    await import("npm:@img/sharp-wasm32@0.35.6/versions", { with: { type: "json" } });
-    const { default: sharp } = await import("./_sharp.ts");
+    const { default: sharp } = await import("../npm/sharp.ts");
     if (!sharp.versions.emscripten) throw new Error("sharp loaded its native build, not the WebAssembly one");
     sharp.cache(false);
     sharp.concurrency(1);

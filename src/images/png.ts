@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { Unzlib } from "npm:fflate@0.8.3";
+import { Unzlib } from "../npm/fflate.ts";
 import { ImageError } from "./digit.ts";
 
 const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];

@@ -8,7 +8,7 @@
  * @module
  */
 import { type LeNetConfig, weightCount, weightSlots } from "../config.ts";
-import type * as tf from "../_tfjs.ts";
+import type * as tf from "../npm/tfjs.ts";
 
 /** Optimizer tensors a checkpoint may carry beyond the weights (tfjs's Adam: 1 + 2 per weight). */
 const MAX_EXTRA_TENSORS = 64;

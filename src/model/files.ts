@@ -5,7 +5,7 @@
  * @module
  */
 import { firstLine, LenetError } from "../errors.ts";
-import * as tf from "../_tfjs.ts";
+import * as tf from "../npm/tfjs.ts";
 import { join, sep as SEP } from "node:path";
 import type { IOHandler } from "../tfjs_types.ts";
 import { writeFileAtomic, writeJsonAtomic } from "../_atomic.ts";

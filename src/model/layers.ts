@@ -5,7 +5,7 @@
  *
  * @module
  */
-import * as tf from "../_tfjs.ts";
+import * as tf from "../npm/tfjs.ts";
 import type { LeNetConfig } from "../config.ts";
 
 /**

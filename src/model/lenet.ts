@@ -6,7 +6,7 @@
  * @module
  */
 import { fileURLToPath } from "node:url";
-import * as tf from "../_tfjs.ts";
+import * as tf from "../npm/tfjs.ts";
 import { lenetLayers } from "./layers.ts";
 import { ensureBackend } from "../tfjs/backend.ts";
 import { type LeNetConfig, resolveLeNetConfig } from "../config.ts";
@@ -321,7 +321,7 @@ export class LeNet {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import * as tf from "../_tfjs.ts";
+   * import * as tf from "../npm/tfjs.ts";
    * import { LeNet } from "./lenet.ts";
    * const lenet = await LeNet.create();
    * const probs = lenet.predict(tf.zeros([2, 28, 28, 1]));
@@ -457,7 +457,7 @@ export async function lenetFromArtifacts(
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import * as tf from "../_tfjs.ts";
+ * import * as tf from "../npm/tfjs.ts";
  * import { LeNet, saveWith } from "./lenet.ts";
  * const lenet = await LeNet.create();
  * let topology: unknown;

@@ -53,7 +53,7 @@ export async function imagesBundle(set: LabeledImages): Promise<MimeBundle> {
 
 /** The first `shown` images of a set side by side, 8 a row, 2 pixels a pixel, on a light gap. */
 async function grayGridPng(set: LabeledImages, shown: number): Promise<Uint8Array> {
-  const { encode } = await import("npm:fast-png@8.0.0");
+  const { encode } = await import("../npm/fast_png.ts");
   const scale = 2, gap = 2, columns = Math.min(8, shown), rows = Math.ceil(shown / columns);
   const cellW = set.cols * scale + gap, cellH = set.rows * scale + gap;
   const width = columns * cellW + gap, height = rows * cellH + gap;

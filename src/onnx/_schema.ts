@@ -4,7 +4,7 @@
 // onnx.proto. Fields left out are skipped when read. protobufjs 7
 // comes with onnxruntime-web already, so the export adds no download of its own (the onnx-proto
 // package it replaces brought protobufjs 6, 28 MB in a fresh cache).
-import protobuf from "npm:protobufjs@7.6.6/light.js";
+import protobuf from "../npm/protobufjs.ts";
 
 const packed = { packed: true };
 

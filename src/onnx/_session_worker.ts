@@ -1,7 +1,7 @@
 // The worker of an isolated model session (session.ts's IsolatedSession): it starts onnxruntime,
 // creates the one model's session, and answers one run at a time. Its parent terminates it when a
 // question passes its deadline, which is what stops a model that would run for minutes.
-import * as ort from "npm:onnxruntime-web@1.30.0";
+import * as ort from "../npm/onnxruntime_web.ts";
 import { firstLine } from "../errors.ts";
 import { configureOnnxRuntime, startOnnxRuntime } from "./runtime.ts";
 import { createSession, type FromSessionWorker, runSession, type ToSessionWorker } from "./ort_session.ts";

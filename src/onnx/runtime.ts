@@ -7,7 +7,7 @@
  *
  * @module
  */
-import * as ort from "npm:onnxruntime-web@1.30.0";
+import * as ort from "../npm/onnxruntime_web.ts";
 import { checkThreads, ConfigError } from "../config.ts";
 
 /** onnxruntime-web's process-wide settings. */

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import * as ort from "npm:onnxruntime-web@1.30.0";
+import * as ort from "../npm/onnxruntime_web.ts";
 import { firstLine } from "../errors.ts";
 import { OnnxModelError } from "./graph_check.ts";
 import { onnxThreads, startOnnxRuntime } from "./runtime.ts";

@@ -7,7 +7,7 @@
  * @module
  */
 import { LenetError } from "../errors.ts";
-import * as tf from "../_tfjs.ts";
+import * as tf from "../npm/tfjs.ts";
 import { registerWasmTrainingKernels } from "./kernels.ts";
 import { loadSimdKernels, type SimdKernels } from "./simd.ts";
 

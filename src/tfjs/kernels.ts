@@ -9,7 +9,7 @@
  *
  * @module
  */
-import * as tf from "../_tfjs.ts";
+import * as tf from "../npm/tfjs.ts";
 import type { SimdKernels } from "./simd.ts";
 import type { Conv2DInfo } from "../tfjs_types.ts";
 
@@ -45,7 +45,7 @@ interface BackpropFilterAttrs {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import * as tf from "../_tfjs.ts";
+ * import * as tf from "../npm/tfjs.ts";
  * import { conv2dBackpropFilterNHWC } from "./kernels.ts";
  * const info = tf.backend_util.computeConv2DInfo([1, 2, 2, 1], [1, 1, 1, 1], 1, 1, "valid");
  * const dw = new Float32Array(1);
@@ -108,7 +108,7 @@ interface MaxPoolGradAttrs {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import * as tf from "../_tfjs.ts";
+ * import * as tf from "../npm/tfjs.ts";
  * import { maxPoolGradNHWC } from "./kernels.ts";
  * const info = tf.backend_util.computePool2DInfo([1, 2, 2, 1], 2, 2, 1, "valid");
  * const dx = new Float32Array(4);

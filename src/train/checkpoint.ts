@@ -6,7 +6,7 @@
  * @module
  */
 import { firstLine, LenetError } from "../errors.ts";
-import * as tf from "../_tfjs.ts";
+import * as tf from "../npm/tfjs.ts";
 import {
   type LeNetConfig,
   MAX_PARAMETERS,

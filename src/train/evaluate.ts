@@ -4,7 +4,7 @@
  *
  * @module
  */
-import * as tf from "../_tfjs.ts";
+import * as tf from "../npm/tfjs.ts";
 import { gatherBatch } from "../data/batch.ts";
 import type { LabeledImages } from "../data/labeled_images.ts";
 import type { LeNet } from "../model/lenet.ts";

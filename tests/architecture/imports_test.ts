@@ -109,6 +109,26 @@ Deno.test("mod.ts's module graph holds no charting package (vega, vega-lite, res
   assertEquals([...packages].filter((p) => /vega|resvg|font|sharp/.test(p)), []);
 });
 
+Deno.test("each npm version is written once, in src/npm/: no other module of the library, a task or the page names npm:", async () => {
+  const published = [
+    ...ENTRIES,
+    ...await modulesIn("src/"),
+    ...await modulesIn("scripts/"),
+    ...await modulesIn("web/"),
+  ];
+  const naming = [];
+  for (const module of published) {
+    const code = (await Deno.readTextFile(new URL(module, ROOT))).split("\n").filter((line) =>
+      !/^\s*(\*|\/\/)/.test(line)
+    ).join("\n");
+    if (/["']npm:/.test(code) && !module.startsWith("src/npm/")) naming.push(module);
+  }
+  assertEquals(naming, []);
+  // the page's import map names onnxruntime-web as the bundles import it
+  const { ONNXRUNTIME_WEB } = await import("../../src/npm/onnxruntime_web.ts");
+  assert((await Deno.readTextFile(new URL("web/page/index.html", ROOT))).includes(`"${ONNXRUNTIME_WEB}"`));
+});
+
 Deno.test("tests/ and tools/ do not import each other: what both use lives in testing/", async () => {
   const crossing = [
     ...(await importsOf("tests/")).filter(({ to }) => to.startsWith("tools/")),

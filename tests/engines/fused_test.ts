@@ -1,6 +1,6 @@
 // The fused one-call training step against tfjs's reference `cpu` backend.
 import { ArgumentError } from "../../src/errors.ts";
-import * as tf from "../../src/_tfjs.ts";
+import * as tf from "../../src/npm/tfjs.ts";
 import { assert, assertAllClose, assertEquals, assertRejects, assertThrows } from "../_assert.ts";
 import { leakFree, onBackend, tfjsGradients } from "../_helpers.ts";
 import { ACTIVATIONS, ConfigError, DEFAULT_LENET, type LeNetConfig } from "../../src/config.ts";

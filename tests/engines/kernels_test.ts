@@ -1,5 +1,5 @@
 // Our wasm training kernels against tfjs's reference `cpu` backend.
-import * as tf from "../../src/_tfjs.ts";
+import * as tf from "../../src/npm/tfjs.ts";
 import { assertAllClose } from "../_assert.ts";
 import { onBackend, tfjsGradients } from "../_helpers.ts";
 import { oneHot } from "../../src/data/batch.ts";

@@ -1,5 +1,5 @@
 import { decode as decodePng } from "npm:fast-png@8.0.0";
-import * as tf from "../../src/_tfjs.ts";
+import * as tf from "../../src/npm/tfjs.ts";
 import { assert, assertEquals } from "../_assert.ts";
 import { leakFree } from "../_helpers.ts";
 import { missing } from "../_tools.ts";

@@ -1,5 +1,5 @@
 import { ArgumentError } from "../../src/errors.ts";
-import * as tf from "../../src/_tfjs.ts";
+import * as tf from "../../src/npm/tfjs.ts";
 import { assert, assertAllClose, assertEquals, assertRejects, assertThrows } from "../_assert.ts";
 import { leakFree } from "../_helpers.ts";
 import { initBackend } from "../../src/tfjs/backend.ts";

@@ -1,6 +1,6 @@
 // The ONNX export against tfjs, the ONNX reference checker and a second runtime.
 import { fileURLToPath } from "node:url";
-import * as tf from "../../src/_tfjs.ts";
+import * as tf from "../../src/npm/tfjs.ts";
 import * as ortNode from "npm:onnxruntime-node@1.30.0";
 import { assert, assertAllClose, assertEquals } from "../_assert.ts";
 import { leakFree } from "../_helpers.ts";

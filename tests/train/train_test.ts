@@ -1,4 +1,4 @@
-import * as tf from "../../src/_tfjs.ts";
+import * as tf from "../../src/npm/tfjs.ts";
 import { assert, assertAllClose, assertEquals } from "../_assert.ts";
 import { leakFree, onBackend } from "../_helpers.ts";
 import { initBackend } from "../../src/tfjs/backend.ts";

@@ -3,8 +3,7 @@
 // The live training curves: the same Vega-Lite spec as `deno task plot` and the report
 // (src/figures/history.ts), rendered as SVG by Vega in the page. A bundle of its own, loaded
 // when the first epoch ends, so that the page does not fetch Vega before it needs it.
-import * as vega from "npm:vega@6.2.0";
-import * as vl from "npm:vega-lite@6.4.1";
+import { vega, vl } from "../../src/npm/vega.ts";
 import { historySpec } from "../../src/figures/history.ts";
 import type { EpochLog } from "../../src/train/types.ts";
 

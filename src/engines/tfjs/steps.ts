@@ -5,7 +5,7 @@
  *
  * @module
  */
-import * as tf from "../../_tfjs.ts";
+import * as tf from "../../npm/tfjs.ts";
 import type { TrainConfig } from "../../config.ts";
 import { augmentBatch, augmentKey, augmentRanges } from "../../data/augment.ts";
 import { gatherBatch } from "../../data/batch.ts";
