@@ -7,7 +7,7 @@
 // batch 8 beside 128 on 1 and 2 threads gives what a thread costs a step, projected for more cores.
 // Every trainer is built first; then rounds alternate between them, and each figure is a median.
 //   deno task report:speed   (deno run --allow-read bench/speed_report.ts [--rounds 7] [--json] [--record])
-import * as tf from "../src/_tfjs.ts";
+import * as tf from "../src/npm/tfjs.ts";
 import { parseFlags } from "../src/cli/flags.ts";
 import { DEFAULT_LENET, IMAGE_PIXELS, resolveTrainConfig, weightCount } from "../src/config.ts";
 import { augmentKey, augmentRanges, imageTransforms } from "../src/data/augment.ts";

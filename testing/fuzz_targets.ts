@@ -141,7 +141,7 @@ async function loadImage(bytes: Uint8Array): Promise<boolean> {
 
 // A model loader must free what a failed load built: tfjs's tensor count is checked after each.
 async function withoutLeaks(load: () => Promise<{ dispose(): void }>): Promise<boolean> {
-  const tf = await import("../src/_tfjs.ts");
+  const tf = await import("../src/npm/tfjs.ts");
   const { ensureBackend } = await import("../src/tfjs/backend.ts");
   await ensureBackend();
   const before = tf.memory().numTensors;
@@ -275,7 +275,7 @@ export const TARGETS = {
       const { OnnxClassifier } = await import("../src/onnx/classifier.ts");
       const path = URL_BODIES[pick(random, URL_BODIES.length)]!;
       const url = new URL(path, `http://127.0.0.1:${urlServer!.port}/`);
-      (await OnnxClassifier.load(url, { fetchTimeoutMs: 300 })).release();
+      await (await OnnxClassifier.load(url, { fetchTimeoutMs: 300 })).release();
       return true;
     },
   },

@@ -2,7 +2,7 @@
 // default LeNet on one fixed batch.
 //   deno task profile [--batch-size 128] [--steps 20]
 import { IMAGE_PIXELS } from "../src/config.ts";
-import * as tf from "../src/_tfjs.ts";
+import * as tf from "../src/npm/tfjs.ts";
 import { initBackend } from "../src/tfjs/backend.ts";
 import { type FlagSpec, helpText, parseFlags, runMain } from "../src/cli/flags.ts";
 import { loadMnist } from "../src/data/dataset.ts";

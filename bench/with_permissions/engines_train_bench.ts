@@ -5,7 +5,7 @@
 // started from); and tfjs's pure-JavaScript `cpu` backend. After the run it prints each row's
 // images/s and the GFLOP/s of model arithmetic that makes (2 x 907,704 multiply-adds per image).
 //   deno task bench
-import * as tf from "../../src/_tfjs.ts";
+import * as tf from "../../src/npm/tfjs.ts";
 import { initBackend } from "../../src/tfjs/backend.ts";
 import { IMAGE_PIXELS } from "../../src/config.ts";
 import { loadMnist } from "../../src/data/dataset.ts";

@@ -3,7 +3,7 @@
 //   deno task bench   (warm-up happens outside the timed part)
 import { IMAGE_PIXELS } from "../../src/config.ts";
 import { fileURLToPath } from "node:url";
-import * as tf from "../../src/_tfjs.ts";
+import * as tf from "../../src/npm/tfjs.ts";
 import * as ortNode from "npm:onnxruntime-node@1.30.0";
 import { initBackend } from "../../src/tfjs/backend.ts";
 import { loadMnist } from "../../src/data/dataset.ts";

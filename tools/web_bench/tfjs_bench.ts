@@ -2,7 +2,7 @@
 // TensorFlow.js training the same LeNet in the same browser, on its default browser backend
 // (webgl, falling back to cpu where there is no WebGL): the yardstick tools/web_figures.ts sets
 // the page's own training beside. Bundled into the figures' build only, never into the page.
-import * as tf from "../../src/_tfjs.ts";
+import * as tf from "../../src/npm/tfjs.ts";
 import "npm:@tensorflow/tfjs-backend-webgl@4.22.0";
 import "npm:@tensorflow/tfjs-backend-cpu@4.22.0";
 import { resolveLeNetConfig } from "../../src/config.ts";
