@@ -30,10 +30,7 @@ async function startRun(
 ): Promise<{ lenet: LeNet; recipe: Partial<TrainConfig>; resume?: TrainState; from?: string }> {
   const { model, recipe } = configsFromFlags(flags);
   if (!flags.resume) return { lenet: await LeNet.create(model, { seed: recipe.seed }), recipe };
-  if (!claim.resumeFrom) {
-    throw new UsageError(`Nothing to resume: no ${CHECKPOINT_FILE} in ${claim.dir} or ${claim.staging}`);
-  }
-  const { lenet, state } = await loadCheckpoint(claim.resumeFrom!);
+  const { lenet, state } = await loadCheckpoint(claim.resumeFrom!); // claimRunDir found it
   try {
     refuseContradictions(flags, { model: lenet.config, recipe: state.train });
   } catch (error) {

@@ -500,6 +500,12 @@ export function resolveLeNetConfig(overrides: Partial<LeNetConfig> = {}): LeNetC
 }
 
 /**
+ * The recipe's fractions: each a number in [0, 1) (`resolveTrainConfig` checks them, and train's
+ * flags take them with the same bounds).
+ */
+export const FRACTIONS = ["adamBeta1", "adamBeta2", "warmup", "averageDecay", "validationSplit"] as const;
+
+/**
  * Merges overrides into {@linkcode DEFAULT_TRAIN} and validates the result.
  *
  * @param overrides Any subset of {@linkcode TrainConfig}; unknown keys are an error.
@@ -522,13 +528,10 @@ export function resolveTrainConfig(overrides: Partial<TrainConfig> = {}): TrainC
   if (!(config.learningRate > 0 && Number.isFinite(config.learningRate))) {
     throw new ConfigError(`Invalid learningRate: expected a positive number, got ${config.learningRate}`);
   }
-  for (const key of ["adamBeta1", "adamBeta2"] as const) {
+  for (const key of FRACTIONS) {
     if (!(config[key] >= 0 && config[key] < 1)) {
       throw new ConfigError(`Invalid ${key}: expected a number in [0, 1), got ${config[key]}`);
     }
-  }
-  if (!(config.warmup >= 0 && config.warmup < 1)) {
-    throw new ConfigError(`Invalid warmup: expected a number in [0, 1), got ${config.warmup}`);
   }
   if (!SCHEDULES.includes(config.schedule)) {
     throw new ConfigError(`Unknown schedule "${config.schedule}": expected ${oneOf(SCHEDULES)}`);
@@ -540,16 +543,8 @@ export function resolveTrainConfig(overrides: Partial<TrainConfig> = {}): TrainC
   if (!SIMD_CHOICES.includes(config.simd)) {
     throw new ConfigError(`Unknown simd "${config.simd}": expected ${oneOf(SIMD_CHOICES)}`);
   }
-  if (!(config.averageDecay >= 0 && config.averageDecay < 1)) {
-    throw new ConfigError(`Invalid averageDecay: expected a number in [0, 1), got ${config.averageDecay}`);
-  }
   if (config.averageDecay > 0 && config.engine !== "fused") {
     throw new ConfigError("Weight averaging (averageDecay) needs the fused engine");
-  }
-  if (!(config.validationSplit >= 0 && config.validationSplit < 1)) {
-    throw new ConfigError(
-      `Invalid validationSplit: expected a number in [0, 1), got ${config.validationSplit}`,
-    );
   }
   if (!Number.isInteger(config.seed) || config.seed < 0 || config.seed > MAX_SEED) {
     throw new ConfigError(`Invalid seed: expected an integer from 0 to ${MAX_SEED}, got ${config.seed}`);

@@ -159,6 +159,19 @@ async function withoutLeaks(load: () => Promise<{ dispose(): void }>): Promise<b
   return true;
 }
 
+/** Loads a model and classifies one blank image with it: true, or the load's or the run's error. */
+async function classifyBlank(model: Uint8Array): Promise<boolean> {
+  const { OnnxClassifier } = await import("../src/onnx/classifier.ts");
+  const classifier = await OnnxClassifier.load(model);
+  try {
+    const [c, h, w] = classifier.inputShape;
+    await classifier.classify(new Float32Array(c * h * w));
+  } finally {
+    await classifier.release();
+  }
+  return true;
+}
+
 /** Every target, by name. */
 export const TARGETS = {
   idx: {
@@ -218,46 +231,18 @@ export const TARGETS = {
       const weights = new Float32Array(last.offset + last.size).map((_, i) => Math.sin(i) * 0.3);
       return [exportOnnx({ config, weights })];
     },
-    async run(seed, random) {
-      const { OnnxClassifier } = await import("../src/onnx/classifier.ts");
-      const classifier = await OnnxClassifier.load(mutateBytes(seed as Uint8Array, random));
-      try {
-        const [c, h, w] = classifier.inputShape;
-        await classifier.classify(new Float32Array(c * h * w));
-      } finally {
-        await classifier.release();
-      }
-      return true;
-    },
+    run: (seed, random) => classifyBlank(mutateBytes(seed as Uint8Array, random)),
   },
   "onnx-graph": {
     errorType: OnnxModelError,
     seeds: () => Promise.resolve([new Uint8Array(0)]), // each graph is made from nothing but its random stream
-    async run(_, random) {
-      const { OnnxClassifier } = await import("../src/onnx/classifier.ts");
-      const classifier = await OnnxClassifier.load(await randomGraph(random));
-      try {
-        await classifier.classify(new Float32Array(784));
-      } finally {
-        await classifier.release();
-      }
-      return true;
-    },
+    run: async (_, random) => await classifyBlank(await randomGraph(random)),
   },
   "onnx-cost": {
     errorType: OnnxModelError,
     seeds: () => Promise.resolve([new Uint8Array(0)]), // made from the random stream alone
-    async run(_, random) {
-      const { OnnxClassifier } = await import("../src/onnx/classifier.ts");
-      // what the graph check passes runs in a worker with its deadline
-      const classifier = await OnnxClassifier.load(await randomCostGraph(random));
-      try {
-        await classifier.classify(new Float32Array(784));
-      } finally {
-        await classifier.release();
-      }
-      return true;
-    },
+    // what the graph check passes runs in a worker with its deadline
+    run: async (_, random) => await classifyBlank(await randomCostGraph(random)),
   },
   url: {
     errorType: OnnxModelError,

@@ -24,6 +24,8 @@ export interface FlagSpec {
   min?: number;
   /** Largest value a number or integer may take. */
   max?: number;
+  /** A bound a number must stay below (a fraction in [0, 1): `min: 0, below: 1`). */
+  below?: number;
   /** What the flag does, for `--help`. */
   description: string;
   /** The default, shown by `--help`; `undefined` means "not set". */
@@ -154,11 +156,13 @@ function parseNumber(name: string, spec: FlagSpec, raw: string): number {
   // an integer past 2^53 would be silently rounded to another one: refused like any out-of-range value
   if (
     !written || !Number.isFinite(value) || (integer && !Number.isSafeInteger(value)) || value < min ||
-    value > max
+    value > max || (spec.below !== undefined && value >= spec.below)
   ) {
     const kind = integer ? "an integer" : "a number";
     const bounded = (v: number) => Number.isFinite(v) && Math.abs(v) < Number.MAX_SAFE_INTEGER;
-    const range = bounded(min) && bounded(max)
+    const range = spec.below !== undefined
+      ? ` in [${min}, ${spec.below})`
+      : bounded(min) && bounded(max)
       ? ` from ${min} to ${max}`
       : bounded(min)
       ? ` of at least ${min}`

@@ -196,7 +196,8 @@ export interface RunDirClaim extends Disposable {
   dir: string;
   /** Where this training writes until it completes: `<dir>.lenet-partial`. */
   staging: string;
-  /** With `resume`: the checkpoint to continue, the interrupted run's or else the completed run's. */
+  /** With `resume`: the checkpoint to continue, the interrupted run's or else the completed run's
+   * (`claimRunDir` refuses a resume with none, the one place that checks it). */
   resumeFrom: string | undefined;
   /** Swaps the completed staging directory in for `dir`. */
   commit(): Promise<void>;
@@ -259,7 +260,6 @@ export async function claimRunDir(out: string, resume: boolean): Promise<RunDirC
   const checkpoints = [join(staging, RUN_FILES.checkpoint), join(dir, RUN_FILES.checkpoint)];
   const nothing = new RunDirError(`Nothing to resume: no ${RUN_FILES.checkpoint} in ${staging} or ${dir}`);
   for (const path of [dir, staging, old]) await checkReplaceableFolder(path, "run"); // makes no file
-  if (resume && !(await exists(checkpoints[0]!)) && !(await exists(checkpoints[1]!))) throw nothing;
   await Deno.mkdir(dirname(dir), { recursive: true });
   const lock = await Deno.open(dir + RUN_SIBLINGS.lock, { create: true, write: true });
   if (!(await lock.tryLock(true))) {
@@ -274,6 +274,7 @@ export async function claimRunDir(out: string, resume: boolean): Promise<RunDirC
     else if (await exists(old)) await Deno.rename(old, dir);
   }
   await removeOurs(old);
+  // the one check that there is something to resume: after an interrupted swap is settled
   let resumeFrom: string | undefined;
   for (const path of resume ? checkpoints : []) {
     if (await exists(path)) resumeFrom ??= path;

@@ -11,6 +11,7 @@ import {
   DEFAULT_LENET,
   DEFAULT_TRAIN,
   ENGINES,
+  type FRACTIONS,
   FUSED_MAX_THREADS,
   IMAGES_PER_THREAD,
   type LeNetConfig,
@@ -64,6 +65,17 @@ const augmentRange = (
     sets: ["recipe", key],
   }) as const;
 
+// a recipe fraction: from 0 and below 1, the bounds resolveTrainConfig checks (config.ts's FRACTIONS)
+const fraction = (description: string, key: (typeof FRACTIONS)[number]) =>
+  ({
+    type: "number",
+    min: 0,
+    below: 1,
+    description,
+    default: DEFAULT_TRAIN[key],
+    sets: ["recipe", key],
+  }) as const;
+
 /**
  * The flags of `deno task train`.
  *
@@ -107,22 +119,8 @@ export const TRAIN_FLAGS = {
     default: DEFAULT_TRAIN.learningRate,
     sets: ["recipe", "learningRate"],
   },
-  "adam-beta1": {
-    type: "number",
-    min: 0,
-    max: 0.9999,
-    description: "Adam's first-moment decay",
-    default: DEFAULT_TRAIN.adamBeta1,
-    sets: ["recipe", "adamBeta1"],
-  },
-  "adam-beta2": {
-    type: "number",
-    min: 0,
-    max: 0.9999,
-    description: "Adam's second-moment decay",
-    default: DEFAULT_TRAIN.adamBeta2,
-    sets: ["recipe", "adamBeta2"],
-  },
+  "adam-beta1": fraction("Adam's first-moment decay", "adamBeta1"),
+  "adam-beta2": fraction("Adam's second-moment decay", "adamBeta2"),
   schedule: {
     type: "string",
     choices: SCHEDULES,
@@ -130,14 +128,7 @@ export const TRAIN_FLAGS = {
     default: DEFAULT_TRAIN.schedule,
     sets: ["recipe", "schedule"],
   },
-  warmup: {
-    type: "number",
-    min: 0,
-    max: 0.99,
-    description: "one-cycle's warm-up, as a share of all steps",
-    default: DEFAULT_TRAIN.warmup,
-    sets: ["recipe", "warmup"],
-  },
+  warmup: fraction("one-cycle's warm-up, as a share of all steps", "warmup"),
   engine: {
     type: "string",
     choices: ENGINES,
@@ -173,23 +164,14 @@ export const TRAIN_FLAGS = {
   "conv2-filters": layerSize("filters of conv 2", "conv2Filters"),
   "fc1-units": layerSize("units of dense 1", "fc1Units"),
   "fc2-units": layerSize("units of dense 2", "fc2Units"),
-  "average-decay": {
-    type: "number",
-    min: 0,
-    max: 0.99999,
-    description:
-      "weight averaging: decay of the weights' moving average, which is validated and saved (0 none)",
-    default: DEFAULT_TRAIN.averageDecay,
-    sets: ["recipe", "averageDecay"],
-  },
-  "validation-split": {
-    type: "number",
-    min: 0,
-    max: 0.99,
-    description: "share of training images held out for validation; 0 validates on the test set",
-    default: DEFAULT_TRAIN.validationSplit,
-    sets: ["recipe", "validationSplit"],
-  },
+  "average-decay": fraction(
+    "weight averaging: decay of the weights' moving average, which is validated and saved (0 none)",
+    "averageDecay",
+  ),
+  "validation-split": fraction(
+    "share of training images held out for validation; 0 validates on the test set",
+    "validationSplit",
+  ),
   seed: {
     type: "integer",
     min: 0,

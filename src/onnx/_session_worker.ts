@@ -41,13 +41,12 @@ async function reply(
   return { reply, transfer: reply.type === "ran" ? [reply.probabilities.buffer as ArrayBuffer] : [] };
 }
 
-// In Deno this runs as a node:worker_threads worker (session.ts says why), in a browser as a
-// module Worker
-if ("Deno" in globalThis) {
-  const { parentPort } = await import("node:worker_threads");
-  parentPort!.on("message", async (question: ToSessionWorker) => {
+// A node:worker_threads worker has a parentPort; a web Worker (a browser's, or Deno's) has self
+const parentPort = "Deno" in globalThis ? (await import("node:worker_threads")).parentPort : null;
+if (parentPort) {
+  parentPort.on("message", async (question: ToSessionWorker) => {
     const { reply: answer, transfer } = await reply(question);
-    parentPort!.postMessage(answer, transfer);
+    parentPort.postMessage(answer, transfer);
   });
 } else {
   const scope = globalThis as unknown as {

@@ -49,25 +49,29 @@ interface Exports {
   max_pool_grad(a: number, b: number, out: number, ...geometry: number[]): void;
 }
 
-function geometry(info: Conv2DInfo): number[] {
+// The window's geometry as the C kernels take it: the input and output sizes, the filter, the
+// strides and the top-left padding; a convolution adds its output channels and its dilations.
+function windowGeometry(info: Conv2DInfo, convolution: boolean): number[] {
+  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, filterHeight, filterWidth } = info;
   return [
-    info.batchSize,
-    info.inHeight,
-    info.inWidth,
-    info.inChannels,
-    info.outHeight,
-    info.outWidth,
-    info.outChannels,
-    info.filterHeight,
-    info.filterWidth,
+    batchSize,
+    inHeight,
+    inWidth,
+    inChannels,
+    outHeight,
+    outWidth,
+    ...(convolution ? [info.outChannels] : []),
+    filterHeight,
+    filterWidth,
     info.strideHeight,
     info.strideWidth,
     info.padInfo.top,
     info.padInfo.left,
-    info.dilationHeight,
-    info.dilationWidth,
+    ...(convolution ? [info.dilationHeight, info.dilationWidth] : []),
   ];
 }
+
+const geometry = (info: Conv2DInfo) => windowGeometry(info, true);
 
 /**
  * Instantiates the SIMD kernels. The module is embedded in the sources (`src/_wasm_modules.ts`,
@@ -123,20 +127,6 @@ export async function loadSimdKernels(bytes?: Uint8Array<ArrayBuffer>): Promise<
       call(wasm.conv2d_backprop_input, dy, filter, geometry(info), dx, convScratch(info)),
     batchMatMul: (a, b, c, { batchA, batchB, m, k, n, transposeA, transposeB }) =>
       call(wasm.batch_matmul, a, b, [batchA, batchB, m, k, n, +transposeA, +transposeB], c, k * n),
-    maxPoolGrad: (x, dy, info, dx) =>
-      call(wasm.max_pool_grad, x, dy, [
-        info.batchSize,
-        info.inHeight,
-        info.inWidth,
-        info.inChannels,
-        info.outHeight,
-        info.outWidth,
-        info.filterHeight,
-        info.filterWidth,
-        info.strideHeight,
-        info.strideWidth,
-        info.padInfo.top,
-        info.padInfo.left,
-      ], dx),
+    maxPoolGrad: (x, dy, info, dx) => call(wasm.max_pool_grad, x, dy, windowGeometry(info, false), dx),
   };
 }

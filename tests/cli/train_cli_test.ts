@@ -37,6 +37,10 @@ async function withRunDir(fn: (out: string) => Promise<void>): Promise<void> {
   }
 }
 
+// A training of 64 images in batches of 64 for `epochs` epochs into `out`.
+const tinyRun = (out: string, epochs: number) =>
+  trainScript(["--epochs", String(epochs), "--train-size", "64", "--batch-size", "64", "--out", out]);
+
 Deno.test("train --help lists every flag with its default", async () => {
   const { code, stdout } = await trainScript(["--help"]);
   assertEquals(code, 0);
@@ -215,16 +219,7 @@ Deno.test("train reads integers in decimal only, refuses seeds it would repeat, 
     );
   }
   await withRunDir(async (out) => {
-    const first = await trainScript([
-      "--epochs",
-      "2",
-      "--train-size",
-      "64",
-      "--batch-size",
-      "64",
-      "--out",
-      out,
-    ]);
+    const first = await tinyRun(out, 2);
     assertEquals(first.code, 0, first.stderr);
     for (const extra of [["--epochs", "1"], ["--epochs", "2"], []]) {
       const resumed = await trainScript(["--resume", ...extra, "--out", out]);
@@ -236,16 +231,7 @@ Deno.test("train reads integers in decimal only, refuses seeds it would repeat, 
 
 Deno.test("plot reads history.json bounded: junk, a FIFO and a huge file each get one line", async () => {
   await withRunDir(async (out) => {
-    const first = await trainScript([
-      "--epochs",
-      "1",
-      "--train-size",
-      "64",
-      "--batch-size",
-      "64",
-      "--out",
-      out,
-    ]);
+    const first = await tinyRun(out, 1);
     assertEquals(first.code, 0, first.stderr);
     const plot = async () => {
       const { code, stderr } = await new Deno.Command(Deno.execPath(), {
@@ -275,4 +261,35 @@ Deno.test("plot reads history.json bounded: junk, a FIFO and a huge file each ge
       assert(stderr.startsWith("error: ") && stderr.includes(words), `${words}: ${stderr}`);
     }
   });
+});
+
+Deno.test("train's flags take each recipe fraction with the bounds resolveTrainConfig checks: [0, 1)", async () => {
+  const { parseFlags } = await import("../../src/cli/flags.ts");
+  const { TRAIN_FLAGS } = await import("../../src/cli/train_flags.ts");
+  const { FRACTIONS, resolveTrainConfig } = await import("../../src/config.ts");
+  const flagOf = Object.fromEntries(
+    Object.entries(TRAIN_FLAGS).flatMap(([name, spec]) =>
+      "sets" in spec && spec.sets?.[0] === "recipe" ? [[spec.sets[1], name]] : []
+    ),
+  );
+  for (const key of FRACTIONS) {
+    const flag = flagOf[key]!;
+    for (const value of [0, 0.99999, 1, -0.1]) {
+      const byFlag = (() => {
+        try {
+          return parseFlags(TRAIN_FLAGS, [`--${flag}`, String(value)]), true;
+        } catch {
+          return false;
+        }
+      })();
+      const byConfig = (() => {
+        try {
+          return resolveTrainConfig({ [key]: value, engine: "fused" }), true;
+        } catch {
+          return false;
+        }
+      })();
+      assertEquals([key, value, byFlag], [key, value, byConfig]);
+    }
+  }
 });
