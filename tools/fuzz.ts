@@ -31,15 +31,20 @@ interface Tally extends Omit<FuzzRun["targets"][number], "name"> {
   examples: string[];
 }
 
-// Resident memory of a process now, in MB, from `ps` (Deno reads /proc/<pid> only with --allow-all),
-// or 0 where ps is missing: then only the time limit guards.
+// Resident memory of a process and its children now (an isolated model's process counts with
+// the child that started it), in MB, from `ps` (Deno reads /proc/<pid> only with --allow-all), or 0
+// where ps is missing: then only the time limit guards.
 async function residentMb(pid: number): Promise<number> {
   try {
-    const { stdout } = await new Deno.Command("ps", {
-      args: ["-o", "rss=", "-p", String(pid)],
-      stderr: "null",
-    }).output();
-    return Number(new TextDecoder().decode(stdout).trim() || 0) / 1024;
+    const rss = async (args: string[]) => {
+      const { stdout } = await new Deno.Command("ps", { args: ["-o", "rss=", ...args], stderr: "null" })
+        .output();
+      return new TextDecoder().decode(stdout).split("\n").reduce(
+        (kb, line) => kb + Number(line.trim() || 0),
+        0,
+      );
+    };
+    return (await rss(["-p", String(pid)]) + await rss(["--ppid", String(pid)])) / 1024;
   } catch {
     return 0;
   }
@@ -61,6 +66,7 @@ async function runBatch(
       "--allow-write",
       "--allow-env",
       "--allow-net=127.0.0.1", // the url target's own server
+      "--allow-run=deno", // as predict: a model that is not a shipped one runs in a process of its own
       "--v8-flags=--expose-gc", // the child collects garbage after each input: its peak is one load's
       new URL("./fuzz/child.ts", import.meta.url).href,
       target,

@@ -9,7 +9,7 @@ import { ImageError, prepareDigit } from "./digit.ts";
 import { sniffFormat } from "./formats.ts";
 import { jpegCost } from "./jpeg.ts";
 import { decodeWithLibvips, loadLibvips } from "./libvips.ts";
-import { FrameReader, writeFrame } from "./_frames.ts";
+import { FrameReader, writeFrame } from "../_frames.ts";
 import { LenetError } from "../errors.ts";
 
 type Writer = WritableStreamDefaultWriter<Uint8Array>;

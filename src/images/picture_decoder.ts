@@ -19,7 +19,8 @@ import { readBounded, readHead, statRegular } from "../_bounded_read.ts";
 import { count, object, positive } from "../_arguments.ts";
 import { decodePng, hasPngChunk, readPngHeader } from "./png.ts";
 import { readFormat } from "./formats.ts";
-import { FrameReader, writeFrame } from "./_frames.ts";
+import { FrameReader, writeFrame } from "../_frames.ts";
+import { denoRun } from "../_deno_process.ts";
 import type { DecodeAnswer, DecodeRequest } from "./_decode_process.ts";
 import { IMAGE_PIXELS, PICTURE_TIMEOUT_MS, WORKING_SIDE } from "../config.ts";
 
@@ -95,19 +96,13 @@ class DecodingProcess {
   #ready = false;
 
   constructor() {
-    const script = new URL("./_decode_process.ts", import.meta.url);
-    const remote = script.protocol === "http:" || script.protocol === "https:";
-    this.#child = new Deno.Command(denoCommand(), {
-      args: [
-        "run",
-        "--quiet",
-        "--no-prompt",
-        "--allow-read",
-        "--allow-sys=cpus",
-        "--v8-flags=--expose-gc", // to free each picture's buffers before the next
-        ...(remote ? [`--allow-import=${script.host}`] : configOf(script)),
-        script.href,
-      ],
+    const { command, args } = denoRun(new URL("./_decode_process.ts", import.meta.url), [
+      "--allow-read",
+      "--allow-sys=cpus",
+      "--v8-flags=--expose-gc", // to free each picture's buffers before the next
+    ]);
+    this.#child = new Deno.Command(command, {
+      args,
       stdin: "piped",
       stdout: "piped",
       stderr: "piped", // read only once it has stopped: why it did
@@ -212,24 +207,6 @@ function cannotStart(error: unknown): ImageError {
         "(or decode it yourself and call classifyRaster)"
       : `Cannot start a decoding process: ${String((error as Error)?.message ?? error).split("\n")[0]}`,
   );
-}
-
-// (no node:url here: this module is in the page's bundle too, though the page never decodes with it)
-// A local checkout's deno.json, so that the process finds the packages this one uses whatever the
-// current folder (none when it cannot be seen: the process then resolves as its folder says).
-function configOf(script: URL): string[] {
-  const config = new URL("../../deno.json", script);
-  try {
-    return Deno.statSync(config).isFile ? ["--config", decodeURIComponent(config.pathname)] : [];
-  } catch {
-    return [];
-  }
-}
-
-// The running Deno, when we may start it; else `deno` from PATH (tasks grant --allow-run=deno).
-function denoCommand(): string {
-  const exec = Deno.execPath();
-  return Deno.permissions.querySync({ name: "run", command: exec }).state === "granted" ? exec : "deno";
 }
 
 /**

@@ -2,10 +2,12 @@
  * Where a model runs. A model this repository ships (known by its SHA-256) runs in an
  * onnxruntime-web session on the calling thread: nothing stands between a call and its answer.
  * Any other model (a user's file, a URL, the model a local run wrote, whose file anyone may
- * replace) runs in a session of its own in a worker, and every call on it has a deadline: when it
- * passes, the worker is terminated, which stops onnxruntime mid-run and frees all its memory,
- * and the call fails with one line. Session creation (onnxruntime's graph optimisation included)
- * happens in the worker too, under the same deadline.
+ * replace) runs in a session of its own, isolated, and every call on it has a deadline: when it
+ * passes, what holds the session is ended, which stops onnxruntime mid-run, and the call fails
+ * with one line. In Deno that is a process of its own (read access only) when Deno may start one
+ * (`--allow-run=deno`): killing it frees all its memory at once. Otherwise a worker: it stops the
+ * same, but Deno frees a terminated worker's memory late. Session creation (onnxruntime's graph
+ * optimisation included) happens there too, under the same deadline.
  *
  * @module
  */
@@ -14,6 +16,9 @@ import { firstLine } from "../errors.ts";
 import { OnnxModelError } from "./graph_check.ts";
 import { onnxThreads, startOnnxRuntime } from "./runtime.ts";
 import { createSession, type FromSessionWorker, runSession, type ToSessionWorker } from "./ort_session.ts";
+import { fromFrame, toFrame } from "./session_host.ts";
+import { FrameReader, writeFrame } from "../_frames.ts";
+import { denoRun, mayRunDeno } from "../_deno_process.ts";
 
 /** A model's session, wherever it runs. */
 export interface ModelSession {
@@ -36,10 +41,10 @@ const STARTUP_LIMIT_MS = 30_000;
 /** How long a worker may take to free a released model's session before it is ended instead. */
 const UNLOAD_LIMIT_MS = 1_000;
 
-// One started worker kept after its model was released, for the next model (by its module's URL):
+// One started worker (or process) kept after its model was released, for the next model (by its module):
 // onnxruntime's start (~0.5 s) is then paid once a process, not once a model. A worker that passed
 // a deadline or failed is never kept; an idle one does not keep the process alive.
-let idle: { url: string; worker: SessionWorker } | undefined;
+let idle: { key: string; worker: SessionWorker } | undefined;
 
 /** A session on this thread, for the models this repository ships. */
 export class LocalSession implements ModelSession {
@@ -92,11 +97,11 @@ export class LocalSession implements ModelSession {
 export class IsolatedSession implements ModelSession {
   readonly inputShape: [number, number, number];
   readonly #worker: SessionWorker;
-  readonly #url: URL;
+  readonly #key: string;
 
-  private constructor(worker: SessionWorker, url: URL, inputShape: [number, number, number]) {
+  private constructor(worker: SessionWorker, key: string, inputShape: [number, number, number]) {
     this.#worker = worker;
-    this.#url = url;
+    this.#key = key;
     this.inputShape = inputShape;
   }
 
@@ -106,7 +111,8 @@ export class IsolatedSession implements ModelSession {
    * @param bytes The model file.
    * @param name How errors name it.
    * @param limitMs How long creating the session may take.
-   * @param workerUrl The worker's module (a browser page gives its bundle's).
+   * @param workerUrl The worker's module (a browser page gives its bundle's); by default, in Deno,
+   *   a process of its own when Deno may start one, else `_session_worker.ts` in a worker.
    * @returns The session.
    * @throws {OnnxModelError} When the model is refused, or not loaded in time.
    */
@@ -114,9 +120,10 @@ export class IsolatedSession implements ModelSession {
     bytes: Uint8Array,
     name: string,
     limitMs: number,
-    workerUrl: URL = new URL("./_session_worker.ts", import.meta.url),
+    workerUrl?: URL,
   ): Promise<IsolatedSession> {
-    const kept = idle?.url === workerUrl.href ? idle.worker : undefined;
+    const key = workerUrl?.href ?? "";
+    const kept = idle?.key === key ? idle.worker : undefined;
     if (kept) idle = undefined;
     const worker = kept ?? new SessionWorker(workerUrl, name);
     worker.name = name;
@@ -128,9 +135,9 @@ export class IsolatedSession implements ModelSession {
       if (loaded.type !== "loaded") {
         throw new OnnxModelError(`Model ${name}: unexpected answer ${loaded.type}`);
       }
-      return new IsolatedSession(worker, workerUrl, loaded.inputShape);
+      return new IsolatedSession(worker, key, loaded.inputShape);
     } catch (error) {
-      await park(worker, workerUrl);
+      await park(worker, key);
       throw error;
     }
   }
@@ -146,13 +153,13 @@ export class IsolatedSession implements ModelSession {
   }
 
   async release(): Promise<void> {
-    await park(this.#worker, this.#url);
+    await park(this.#worker, this.#key);
   }
 }
 
 // A worker whose model is done with: kept for the next model if it is sound and none is kept yet,
 // else ended.
-async function park(worker: SessionWorker, url: URL): Promise<void> {
+async function park(worker: SessionWorker, key: string): Promise<void> {
   if (!worker.alive || idle) return worker.end();
   try {
     await worker.ask({ type: "unload" }, UNLOAD_LIMIT_MS, "free its session");
@@ -160,7 +167,7 @@ async function park(worker: SessionWorker, url: URL): Promise<void> {
     return worker.end();
   }
   if (idle) worker.end();
-  else idle = { url: url.href, worker };
+  else idle = { key, worker };
 }
 
 /** A worker, whichever kind the runtime makes: messages in and out, errors, and its end. */
@@ -169,14 +176,19 @@ interface WorkerPort {
   terminate(): void;
 }
 
-// In Deno a node:worker_threads worker, unref'd: a classifier nobody released does not keep the
-// process alive (a pending call's deadline timer does, while it waits). In a browser a module
-// Worker, the only kind there.
+// Where the model is held. In Deno, when it may start Deno: a process of its own, killed at a
+// deadline, which frees all its memory at once (a terminated worker's memory Deno frees late:
+// five deadlines in a row took a process to ~1.2 GB here). Else in Deno a node:worker_threads
+// worker; in a browser a module Worker, the only kind there. Each is unref'd where it can be: a
+// classifier nobody released does not keep the process alive (a pending call's deadline timer
+// does, while it waits).
 async function startWorker(
-  url: URL,
+  url: URL | undefined,
   onMessage: (answer: FromSessionWorker) => void,
   onError: (message: string) => void,
 ): Promise<WorkerPort> {
+  if ("Deno" in globalThis && url === undefined && mayRunDeno()) return startProcess(onMessage, onError);
+  url ??= new URL("./_session_worker.ts", import.meta.url);
   if ("Deno" in globalThis) {
     const { Worker } = await import("node:worker_threads");
     // node:worker_threads starts file: and data: modules only
@@ -195,6 +207,52 @@ async function startWorker(
   return { post: (message) => worker.postMessage(message), terminate: () => worker.terminate() };
 }
 
+/** Largest answer body read from a session's process: a batch's probabilities. */
+const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
+
+function startProcess(
+  onMessage: (answer: FromSessionWorker) => void,
+  onError: (message: string) => void,
+): WorkerPort {
+  const { command, args } = denoRun(new URL("./_session_process.ts", import.meta.url), ["--allow-read"]);
+  const child = new Deno.Command(command, {
+    args,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped", // read once it has stopped: why it did
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  child.unref();
+  const writer = child.stdin.getWriter();
+  const frames = new FrameReader(child.stdout, MAX_ANSWER_BYTES);
+  let killed = false;
+  void (async () => {
+    try {
+      for (let frame = await frames.next<Record<string, unknown>>(); frame; frame = await frames.next()) {
+        onMessage(fromFrame<FromSessionWorker>(frame));
+      }
+    } catch { /* a broken frame: the process is lost, said below */ }
+    if (killed) return;
+    const stderr = await new Response(child.stderr).text().catch(() => "");
+    onError(`its process ended${stderr.trim() ? `: ${stderr.trim().split("\n")[0]}` : ""}`);
+  })();
+  return {
+    post(message) {
+      const { header, body } = toFrame(message);
+      writeFrame(writer, header, body).catch(() => {}); // a process that is gone says so above
+    },
+    terminate() {
+      killed = true;
+      try {
+        child.kill("SIGKILL");
+      } catch { /* already ended */ }
+      void frames.cancel();
+      void child.stderr.cancel().catch(() => {});
+      void writer.abort().catch(() => {});
+    },
+  };
+}
+
 // The worker and its one question at a time; a question past its deadline ends the worker.
 class SessionWorker {
   readonly #worker: Promise<WorkerPort>;
@@ -204,7 +262,7 @@ class SessionWorker {
   #waiting?: { resolve: (answer: FromSessionWorker) => void; reject: (error: Error) => void };
   #ended?: Error;
 
-  constructor(url: URL, name: string) {
+  constructor(url: URL | undefined, name: string) {
     this.name = name;
     this.#worker = startWorker(
       url,

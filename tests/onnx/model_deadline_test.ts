@@ -38,7 +38,18 @@ Deno.test("a model the graph check passes but that runs for seconds is stopped a
   assert(took < 3_000, `stopped after ${Math.round(took)} ms`); // the worker's start, then 0.5 s
 });
 
-Deno.test("a call past its deadline ends the worker, and every later call fails with the same line", async () => {
+Deno.test("without a process (a worker, as with no --allow-run), the deadline stops the model too", async () => {
+  const worker = new URL("../../src/onnx/_session_worker.ts", import.meta.url);
+  const slow = await IsolatedSession.open(await onnxElementwiseChain(70, 16_000), "slow", 10_000, worker);
+  await assertRejects(
+    () => slow.run(new Float32Array(784), 1, 500),
+    OnnxModelError,
+    "Model slow did not answer 1 image(s) within 0.5 s: stopped",
+  );
+  await slow.release();
+});
+
+Deno.test("a call past its deadline ends the session's process, and every later call fails with the same line", async () => {
   const session = await IsolatedSession.open(await onnxElementwiseChain(3, 16), "erf3", 10_000);
   const images = new Float32Array(2_000 * 784);
   const stopped = "Model erf3 did not answer 2000 image(s) within 0.001 s: stopped";
