@@ -20,7 +20,7 @@ import { configureOnnxRuntime } from "../src/onnx/runtime.ts";
 import { PICTURE_LIMITS, PictureDecoder, type PreparedPicture } from "../src/images/picture_decoder.ts";
 
 // What predict loads while the first pictures are read: the model starts onnxruntime-web (in this
-// process for a shipped model, in a worker for any other), which compiles its .wasm on V8's
+// process for a shipped model, in a process of its own for any other), which compiles its .wasm on V8's
 // background threads meanwhile, so a cold start costs little more than the runtime's own.
 const loadRest = () =>
   Promise.all([

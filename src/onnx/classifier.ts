@@ -62,7 +62,7 @@ export const MAX_MODEL_BYTES: number = 64 * 1024 * 1024;
 export const MAX_INPUT_VALUES: number = GRAPH_LIMITS.maxInputValues;
 /** How long loading a model from a URL may take, its whole body included, in milliseconds. */
 export const FETCH_TIMEOUT_MS = 30_000;
-const ISOLATIONS = ["auto", "worker", "here"];
+const ISOLATIONS = ["auto", "isolated", "here"];
 const countOf = count; // `count` is also probabilities()'s argument
 /** How many times its first image's time a model may take for each image of a later call. */
 const SLOWER_THAN_FIRST = 4;
@@ -97,13 +97,14 @@ export interface OnnxClassifierOptions {
   pictureLimits?: Partial<PictureLimits>;
   /**
    * Where the model runs: `"auto"` on this thread for a shipped model (known by its SHA-256),
-   * in a worker with deadlines for any other; `"worker"` always in a worker; `"here"` always on
-   * this thread, with no deadline (for a model you trust: a hostile one can then hang the caller).
+   * isolated with deadlines for any other (in Deno a process of its own when it may start Deno,
+   * else a worker); `"isolated"` always so; `"here"` always on this thread, with no deadline (for
+   * a model you trust: a hostile one can then hang the caller).
    * @default "auto"
    */
-  isolation?: "auto" | "worker" | "here";
+  isolation?: "auto" | "isolated" | "here";
   /**
-   * How long a model in a worker may take to load and answer its first image, in milliseconds
+   * How long an isolated model may take to load and answer its first image, in milliseconds
    * (a later call: this plus four times that first image's time for each of its images).
    * @default {2_000}
    */
@@ -139,7 +140,7 @@ export class OnnxClassifier {
   readonly numClasses: number;
   /** Where the model came from: its path or URL, or `<bytes>`. */
   readonly source: string;
-  /** Whether the model runs in a worker, with deadlines (see {@linkcode OnnxClassifierOptions.isolation}). */
+  /** Whether the model runs isolated, with deadlines (see {@linkcode OnnxClassifierOptions.isolation}). */
   readonly isolated: boolean;
   readonly #session: ModelSession;
   readonly #topK: number;
@@ -171,8 +172,8 @@ export class OnnxClassifier {
 
   /**
    * Loads an ONNX model and checks that it takes `[batch, C, H, W]` and answers a blank image
-   * with class probabilities. A model that is not one this repository ships runs in a worker,
-   * terminated when a call passes its deadline ({@linkcode OnnxClassifierOptions.isolation}).
+   * with class probabilities. A model that is not one this repository ships runs isolated (a
+   * process of its own, or a worker), ended when a call passes its deadline ({@linkcode OnnxClassifierOptions.isolation}).
    *
    * @param model A file path, a `file:` or `http(s):` URL, or the model's bytes; by default the
    *   shipped model ({@linkcode SHIPPED_MODEL}).

@@ -1,5 +1,5 @@
-// Where a model runs: a shipped model (by its SHA-256) on the calling thread, any other in a worker
-// whose deadline stops it. On 0eb9b34 every model ran on the calling thread and its first run's
+// Where a model runs: a shipped model (by its SHA-256) on the calling thread, any other isolated
+// (a process of its own, or a worker) whose deadline stops it. On 0eb9b34 every model ran on the calling thread and its first run's
 // time was read after the run: a model the graph check passed could hold the caller for minutes.
 import { assert, assertEquals, assertRejects } from "../_assert.ts";
 import { OnnxClassifier, OnnxModelError } from "../../src/onnx/classifier.ts";
@@ -10,10 +10,10 @@ import { loadMnist } from "../../src/data/dataset.ts";
 
 const SHIPPED = new URL("../../models/lenet-mnist/model.onnx", import.meta.url);
 
-Deno.test("a shipped model runs on this thread, any other in a worker, and both give the same answers", async () => {
+Deno.test("a shipped model runs on this thread, any other isolated (a process, or a worker), with the same answers", async () => {
   const bytes = await Deno.readFile(SHIPPED);
   const here = await OnnxClassifier.load(bytes);
-  const worker = await OnnxClassifier.load(bytes, { isolation: "worker" });
+  const worker = await OnnxClassifier.load(bytes, { isolation: "isolated" });
   const other = await OnnxClassifier.load(await onnxClasses(10));
   try {
     assertEquals([here.isolated, worker.isolated, other.isolated], [false, true, true]);
