@@ -1,7 +1,7 @@
 /**
  * The fast training engine on its own: a whole LeNet training step (forward, categorical
  * cross-entropy, backward, Adam) in one call into our C module compiled to WebAssembly SIMD
- * (`wasm/lenet.c`), on two threads. No TensorFlow.js: it takes a configuration and plain
+ * (`wasm/lenet.c`), on as many threads as the cores and the batch keep busy (`threads`). No TensorFlow.js: it takes a configuration and plain
  * `Float32Array` weights and gives them back trained; the main entry point's `train()` uses it.
  *
  * ```ts

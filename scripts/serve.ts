@@ -1,6 +1,6 @@
 // Serves the built page (`deno task build:web` writes it to dist/web) on 127.0.0.1, read-only, with
-// the two headers that make a page cross-origin isolated (so onnxruntime-web and the trainer get
-// two threads) on every response.
+// the two headers that make a page cross-origin isolated (so onnxruntime-web gets two threads and
+// the trainer every core its batch keeps busy) on every response.
 //   deno task serve [--port 8000] [--dir dist/web]
 import { type FlagSpec, helpText, parseFlags, runMain, UsageError } from "../src/cli/flags.ts";
 import { serveStatic } from "../web/static_server.ts";

@@ -1,5 +1,5 @@
 // Train the tutorial's LeNet on MNIST (by default each step is one call into our WebAssembly engine,
-// on two threads; --engine tfjs trains through TensorFlow.js's wasm backend):
+// on every core the batch keeps busy; --engine tfjs trains through TensorFlow.js's wasm backend):
 //   deno task train [--epochs N] [--activation relu] [--out runs/latest] [--resume] ...
 // Writes the run directory (src/cli/run_dir.ts): model.json + weights.bin, model.onnx, history.json,
 // metrics.json, checkpoint.json, the figures and report.html.

@@ -1,5 +1,6 @@
 // The page's training worker: fetches MNIST (gzipped IDX files served beside the page), trains
-// a LeNet with the fused WebAssembly engine (two threads when the page is cross-origin isolated)
+// a LeNet with the fused WebAssembly engine (every core the batch keeps busy when the page is
+// cross-origin isolated, else one thread)
 // through the same epoch loop as `deno task train`, reports every step and epoch, and exports the
 // result to ONNX for the page to classify with. No TensorFlow.js.
 import { defaultThreads, resolveTrainConfig } from "../../src/config.ts";

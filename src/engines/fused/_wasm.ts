@@ -127,7 +127,7 @@ export const Pixels = {
 
 /**
  * Where a batch of `n` byte images' transforms start: right after the bytes, 4-byte aligned, in the
- * room a batch of floats would take. Both threads find them there.
+ * room a batch of floats would take. Every thread finds them there.
  */
 export function transformsAt(x: number, n: number): number {
   return (x + n * IMAGE_PIXELS + 3) & ~3;

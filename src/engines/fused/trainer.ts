@@ -297,7 +297,7 @@ export class FusedTrainer {
 
   /**
    * Class probabilities of any number of images under the current weights (forward passes only,
-   * on both threads, `maxBatch` images at a time): a fast evaluation between epochs.
+   * on every thread, `maxBatch` images at a time): a fast evaluation between epochs.
    *
    * @param pixels Images of 784 pixels, floats in [0, 1] or bytes.
    * @param averaged Under the weights' moving average, when the trainer keeps one.
