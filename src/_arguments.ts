@@ -137,6 +137,48 @@ export function object<T extends object>(
 }
 
 /**
+ * A file path or a `file:` URL.
+ *
+ * @param value The argument.
+ * @param what The function and argument.
+ * @returns The path or URL.
+ * @throws {ArgumentError} When it is neither.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { pathLike } from "./_arguments.ts";
+ * assert.throws(() => pathLike(3, "f(dir)"), /f\(dir\): expected a path or a URL, got a number \(3\)/);
+ * ```
+ */
+export function pathLike(value: unknown, what: string): string | URL {
+  if (!(typeof value === "string" && value !== "") && !(value instanceof URL)) {
+    throw wrong(what, "a path or a URL", value);
+  }
+  return value;
+}
+
+/**
+ * A string.
+ *
+ * @param value The argument.
+ * @param what The function and argument.
+ * @returns The string.
+ * @throws {ArgumentError} When it is not one.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { text } from "./_arguments.ts";
+ * assert.throws(() => text(null, "f(svg)"), /expected a string, got null/);
+ * ```
+ */
+export function text(value: unknown, what: string): string {
+  if (typeof value !== "string") throw wrong(what, "a string", value);
+  return value;
+}
+
+/**
  * An array.
  *
  * @param value The argument.

@@ -7,10 +7,17 @@
  * @module
  */
 import { type Engine, resolveTrainConfig, type TrainConfig } from "./config.ts";
-import { checkImagesFit, checkLabels, type LabeledImages, splitValidation } from "./data/labeled_images.ts";
+import {
+  checkImagesFit,
+  checkLabeledSet,
+  checkLabels,
+  type LabeledImages,
+  splitValidation,
+} from "./data/labeled_images.ts";
 import { fusedStepEngine } from "./engines/fused/steps.ts";
 import { tfjsStepEngine } from "./engines/tfjs/steps.ts";
-import type { LeNet } from "./model/lenet.ts";
+import { checkLeNet, type LeNet } from "./model/lenet.ts";
+import { object } from "./_arguments.ts";
 import { showAs } from "./display_hook.ts";
 import { saveCheckpoint, type TrainState } from "./train/checkpoint.ts";
 import { runEpochs } from "./train/loop.ts";
@@ -77,7 +84,13 @@ export async function train(
   trainSet: LabeledImages,
   options: TrainOptions = {},
 ): Promise<TrainResult> {
-  const { validation, checkpointPath, resume, onBatch, onEpoch, signal, ...overrides } = options;
+  checkLeNet(lenet, "train(lenet)");
+  checkLabeledSet(trainSet, "train(trainSet)");
+  const { validation, checkpointPath, resume, onBatch, onEpoch, signal, ...overrides }: TrainOptions = object(
+    options,
+    "train(options)",
+  );
+  if (validation !== undefined) checkLabeledSet(validation, "train(options.validation)");
   const config = resolveTrainConfig(overrides);
   const split = config.validationSplit > 0 ? splitValidation(trainSet, config.validationSplit) : undefined;
   const fitSet = split?.train ?? trainSet;

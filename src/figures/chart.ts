@@ -8,6 +8,8 @@
 import { vega, vl } from "../npm/vega.ts";
 import { DEJAVU_PACKAGE, initWasm, Resvg, RESVG_WASM } from "../npm/resvg.ts";
 import { SOFTWARE } from "../config.ts";
+import { object, positive, text } from "../_arguments.ts";
+import { ArgumentError, firstLine } from "../errors.ts";
 import { withPngText } from "../images/png.ts";
 
 /** A Vega-Lite specification (any top-level spec). */
@@ -62,7 +64,13 @@ export interface ImageGridOptions {
  * ```
  */
 export async function renderSvg(spec: ChartSpec): Promise<string> {
-  const compiled = vl.compile({ background: "white", ...spec } as unknown as vl.TopLevelSpec).spec;
+  object(spec, "renderSvg(spec)", true);
+  let compiled: ReturnType<typeof vl.compile>["spec"];
+  try {
+    compiled = vl.compile({ background: "white", ...spec } as unknown as vl.TopLevelSpec).spec;
+  } catch (error) {
+    throw new ArgumentError(`renderSvg(spec): not a Vega-Lite spec (${firstLine(error)})`);
+  }
   const view = new vega.View(vega.parse(compiled), { renderer: "none" });
   const svg = await view.toSVG();
   view.finalize();
@@ -97,12 +105,19 @@ function loadResvg(): Promise<Uint8Array> {
  * ```
  */
 export async function svgToPng(svg: string, scale = 2, fonts?: Uint8Array[]): Promise<Uint8Array> {
+  text(svg, "svgToPng(svg)");
+  positive(scale, "svgToPng(scale)");
   const font = await loadResvg();
-  const resvg = new Resvg(svg, {
-    // with one font given, text of any family falls back to it
-    font: { fontBuffers: fonts ?? [font], defaultFontFamily: "DejaVu Sans", loadSystemFonts: false },
-    fitTo: { mode: "zoom", value: scale },
-  });
+  let resvg: InstanceType<typeof Resvg>;
+  try {
+    resvg = new Resvg(svg, {
+      // with one font given, text of any family falls back to it
+      font: { fontBuffers: fonts ?? [font], defaultFontFamily: "DejaVu Sans", loadSystemFonts: false },
+      fitTo: { mode: "zoom", value: scale },
+    });
+  } catch (error) {
+    throw new ArgumentError(`svgToPng(svg): not SVG (${firstLine(error)})`);
+  }
   const png = resvg.render().asPng();
   resvg.free();
   return withPngText(png, "Software", SOFTWARE); // so that a later --out may replace it, and nothing else

@@ -7,8 +7,10 @@
  * @module
  */
 import * as tf from "../npm/tfjs.ts";
-import type { LabeledImages } from "../data/labeled_images.ts";
-import type { LeNet } from "../model/lenet.ts";
+import { checkLabeledSet, type LabeledImages } from "../data/labeled_images.ts";
+import { checkLeNet, type LeNet } from "../model/lenet.ts";
+import { count, list, object } from "../_arguments.ts";
+import { ArgumentError } from "../errors.ts";
 import { showAs } from "../display_hook.ts";
 import { type ChartSpec, imageGridSpec, type ImageTile } from "./chart.ts";
 import { historySpec as historyChart } from "./history.ts";
@@ -32,6 +34,9 @@ const shown = (spec: ChartSpec): ChartSpec => showAs(spec, "chart");
  * ```
  */
 export function historySpec(history: EpochLog[]): ChartSpec {
+  list(history, "historySpec(history)").forEach((epoch, i) =>
+    object(epoch as EpochLog, `historySpec(history[${i}])`, true)
+  );
   return shown(historyChart(history));
 }
 
@@ -55,6 +60,7 @@ export function historySpec(history: EpochLog[]): ChartSpec {
  * ```
  */
 export function filtersSpec(lenet: LeNet, layerIndex: 1 | 3): ChartSpec {
+  checkLeNet(lenet, "filtersSpec(lenet)");
   const [kernel, bias] = lenet.getWeights(layerIndex);
   const [kh, kw, ci, co] = kernel!.shape as [number, number, number, number];
   const w = kernel!.dataSync();
@@ -207,6 +213,12 @@ export function digitsSpec(
   title: string,
   columns = 8,
 ): ChartSpec {
+  checkLabeledSet(set, "digitsSpec(set)");
+  list(indices, "digitsSpec(indices)").forEach((i) => count(i, "digitsSpec(indices)"));
+  if (indices.some((i) => i >= set.count)) {
+    throw new ArgumentError(`digitsSpec(indices): the set has ${set.count} images`);
+  }
+  list(captions, "digitsSpec(captions)");
   const size = set.rows * set.cols;
   const tiles = indices.map((i, k) => ({
     title: captions[k]!,

@@ -11,6 +11,7 @@ import { lenetLayers } from "./layers.ts";
 import { ensureBackend } from "../tfjs/backend.ts";
 import { type LeNetConfig, resolveLeNetConfig } from "../config.ts";
 import { ArgumentError, firstLine, type LenetError } from "../errors.ts";
+import { pathLike } from "../_arguments.ts";
 import { artifactsProblem } from "./artifacts.ts";
 import { fileSaveHandler, ModelFileError, readModelArtifacts } from "./files.ts";
 import type { IOHandler, LayersModel, Tensor, Tensor2D } from "../tfjs_types.ts";
@@ -139,6 +140,7 @@ export class LeNet {
    * ```
    */
   static async load(dir: string | URL): Promise<LeNet> {
+    pathLike(dir, "LeNet.load(dir)");
     const path = dir instanceof URL ? fileURLToPath(dir) : dir;
     const artifacts = await readModelArtifacts(path);
     const meta = artifacts.userDefinedMetadata as Record<string, unknown> | undefined;
@@ -173,6 +175,7 @@ export class LeNet {
    * ```
    */
   async save(dir: string, includeOptimizer = false): Promise<void> {
+    pathLike(dir, "save(dir)");
     await saveWith(this, fileSaveHandler(dir), includeOptimizer);
   }
 
@@ -330,6 +333,9 @@ export class LeNet {
    * ```
    */
   predict(images: Tensor): Tensor2D {
+    if (!(images instanceof tf.Tensor)) {
+      throw new ArgumentError(`predict(images): expected a tfjs Tensor [n, 28, 28, 1], got ${typeof images}`);
+    }
     return this.model.predict(images) as tf.Tensor2D;
   }
 
@@ -473,5 +479,25 @@ export async function saveWith(lenet: LeNet, handler: IOHandler, includeOptimize
     await lenet.model.save(handler, { includeOptimizer });
   } finally {
     tf.engine().endScope();
+  }
+}
+
+/**
+ * Checks that a value is a {@linkcode LeNet}, as a JavaScript caller may hand anything.
+ *
+ * @param value The argument.
+ * @param what The function and argument, as the message names them.
+ * @throws {ArgumentError} When it is not one.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { checkLeNet } from "./lenet.ts";
+ * assert.throws(() => checkLeNet({}, "evaluate(lenet)"), /evaluate\(lenet\): expected a LeNet/);
+ * ```
+ */
+export function checkLeNet(value: unknown, what: string): asserts value is LeNet {
+  if (!(value instanceof LeNet)) {
+    throw new ArgumentError(`${what}: expected a LeNet (LeNet.create or LeNet.load)`);
   }
 }

@@ -6,8 +6,9 @@
  */
 import * as tf from "../npm/tfjs.ts";
 import { gatherBatch } from "../data/batch.ts";
-import type { LabeledImages } from "../data/labeled_images.ts";
-import type { LeNet } from "../model/lenet.ts";
+import { checkLabeledSet, type LabeledImages } from "../data/labeled_images.ts";
+import { checkLeNet, type LeNet } from "../model/lenet.ts";
+import { count } from "../_arguments.ts";
 import { scoreProbabilities } from "./loss.ts";
 import type { Evaluation } from "./types.ts";
 
@@ -39,6 +40,9 @@ export function imageTensor(x: Float32Array, count: number, set: LabeledImages):
  * ```
  */
 export async function evaluate(lenet: LeNet, set: LabeledImages, batchSize = 1000): Promise<Evaluation> {
+  checkLeNet(lenet, "evaluate(lenet)");
+  checkLabeledSet(set, "evaluate(set)");
+  count(batchSize, "evaluate(batchSize)", 1);
   const numClasses = lenet.config.numClasses;
   const probabilities = new Float32Array(set.count * numClasses);
   for (let start = 0; start < set.count; start += batchSize) {

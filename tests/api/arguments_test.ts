@@ -96,3 +96,33 @@ Deno.test("fused.ts and mod.ts's data helpers refuse a wrong argument with a typ
   trainer.dispose();
   assert(found.length === 0, found.join("\n"));
 });
+
+Deno.test("mod.ts's model, training and data, and figures.ts, refuse a wrong argument with a typed error", async () => {
+  const { LeNet, evaluate, loadMnist, train, loadCheckpoint } = await import("../../mod.ts");
+  const figures = await import("../../figures.ts");
+  const lenet = await LeNet.create();
+  const { test } = await loadMnist();
+  const small = takeRange(test, 0, 10);
+  const found = await untyped({
+    "LeNet.create(config)": async (x) => (await LeNet.create(x as never)).dispose(),
+    "LeNet.load(dir)": (x) => LeNet.load(x as string),
+    "lenet.save(dir)": (x) => lenet.save(x as string),
+    "lenet.predict(images)": (x) => lenet.predict(x as never),
+    "lenet.setWeights(weights)": (x) => lenet.setWeights(x as Float32Array),
+    "loadMnist(paths)": (x) => loadMnist(x as never),
+    "loadCheckpoint(path)": (x) => loadCheckpoint(x as string),
+    "evaluate(lenet)": (x) => evaluate(x as never, small),
+    "evaluate(set)": (x) => evaluate(lenet, x as never),
+    "train(lenet)": (x) => train(x as never, small, { epochs: 1 }),
+    "train(trainSet)": (x) => train(lenet, x as never, { epochs: 1 }),
+    "train(options)": (x) => x === undefined ? undefined : train(lenet, small, x as never),
+    "confusionMatrix(labels)": (x) => figures.confusionMatrix(x as number[], [1]),
+    "historySpec(history)": (x) => figures.historySpec(x as never),
+    "digitsSpec(set)": (x) => figures.digitsSpec(x as never, [0], ["a"], "t"),
+    "filtersSpec(lenet)": (x) => figures.filtersSpec(x as never, 1),
+    "renderSvg(spec)": (x) => figures.renderSvg(x as never),
+    "svgToPng(svg)": (x) => figures.svgToPng(x as string),
+  });
+  lenet.dispose();
+  assert(found.length === 0, found.join("\n"));
+});
