@@ -43,8 +43,12 @@ const ORT_FILES = ["ort.wasm.min.mjs", "ort-wasm-simd-threaded.mjs", "ort-wasm-s
 
 async function bundle(out: string): Promise<void> {
   for (const [entry, file] of Object.entries(BUNDLES)) {
-    // the page's import map points onnxruntime-web at ort/
-    await bundleForBrowser(join(ROOT, entry), join(out, file), [ONNXRUNTIME_WEB]);
+    // the page's import map points onnxruntime-web at ort/; a worker has no import map: its
+    // bundle names the file itself
+    const rewrite: Record<string, string> = file === "picture_worker.js"
+      ? { [ONNXRUNTIME_WEB]: "./ort/ort.wasm.min.mjs" }
+      : {};
+    await bundleForBrowser(join(ROOT, entry), join(out, file), [ONNXRUNTIME_WEB], rewrite);
   }
 }
 

@@ -16,6 +16,8 @@ export class BundleError extends LenetError {}
  * @param entry The module, a path.
  * @param output Where the bundle goes.
  * @param external Further specifiers to leave as imports (an import map resolves them).
+ * @param rewrite External specifiers to replace in the bundle by the URL that serves them (for a
+ *   worker, which has no import map).
  * @throws {BundleError} When `deno bundle` fails.
  *
  * @example
@@ -29,6 +31,7 @@ export async function bundleForBrowser(
   entry: string,
   output: string,
   external: string[] = [],
+  rewrite: Record<string, string> = {},
 ): Promise<void> {
   // bundled beside the output under a new name, then renamed over it: a link at `output` is
   // replaced, never written through
@@ -49,7 +52,18 @@ export async function bundleForBrowser(
     stdout: "null",
     stderr: "piped",
   }).output();
-  if (code === 0) return await Deno.rename(staging, output);
+  if (code === 0) {
+    if (Object.keys(rewrite).length > 0) {
+      // an external import the browser cannot resolve there (a worker has no import map), pointed
+      // at the file that serves it
+      let text = await Deno.readTextFile(staging);
+      for (const [from, to] of Object.entries(rewrite)) {
+        text = text.replaceAll(`"${from}"`, JSON.stringify(to));
+      }
+      await Deno.writeTextFile(staging, text);
+    }
+    return await Deno.rename(staging, output);
+  }
   await Deno.remove(staging).catch(() => {});
   const why = new TextDecoder().decode(stderr).trim().split("\n").find((line) => line.trim()) ??
     `exit ${code}`;

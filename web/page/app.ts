@@ -38,7 +38,7 @@ function showError(error: unknown): void {
 // ---------------------------------------------------------------------------------------------
 // the model
 
-let classifier: OnnxClassifier | undefined;
+let classifier: OnnxClassifier | undefined, modelBytes: Uint8Array | undefined;
 
 /** What build:web wrote beside the page (scripts/build_web.ts). */
 interface BuildInfo {
@@ -61,6 +61,7 @@ async function loadShippedModel(): Promise<void> {
 // both run on the page's thread, with no worker to start
 async function useModel(bytes: Uint8Array, label: string): Promise<void> {
   const next = await OnnxClassifier.load(bytes, { topK: 3, isolation: "here" });
+  modelBytes = bytes.slice(); // what the picture worker loads (its own copy: a load may keep the buffer)
   const previous = classifier;
   classifier = next;
   await previous?.release();
@@ -185,10 +186,9 @@ function show(result: ImageClassification | undefined): void {
 }
 
 // ---------------------------------------------------------------------------------------------
-// an image file, chosen or dropped: read in the picture worker (decoded by the browser, upright
-// as its EXIF orientation says, at most WORKING_SIDE a side, prepared as predict prepares it),
-// which is terminated at the deadline; then classified here (the page's model is the shipped one
-// or one it trained: 0.1 ms for a 28x28)
+// an image file, chosen or dropped: read and classified in the picture worker (decoded by the
+// browser, upright as its EXIF orientation says, at most WORKING_SIDE a side, prepared as predict
+// prepares it, then the page's model), which is terminated at the deadline
 
 let pictures: Worker | undefined;
 // the deadline: predict's, unless the page's address sets another (?picture-timeout=seconds)
@@ -215,18 +215,17 @@ function readPicture(file: File): Promise<Extract<FromPictureWorker, { ok: true 
       else end(data.noDigit ? new ImageError(data.message) : new Error(`${file.name}: ${data.message}`));
     };
     worker.onerror = (event) => (event.preventDefault(), end(new Error(`${file.name}: ${event.message}`)));
-    worker.postMessage({ file, side: WORKING_SIDE } satisfies ToPictureWorker);
+    worker.postMessage({ file, side: WORKING_SIDE, model: modelBytes! } satisfies ToPictureWorker);
   });
 }
 
 async function openFile(file: File): Promise<void> {
   try {
-    const { prepared, picture: shrunk } = await readPicture(file);
-    const [answer] = await classifier!.classifyDigits([prepared]);
+    const { prepared, answer, picture: shrunk } = await readPicture(file);
     strokes.length = 0;
     picture = shrunk;
     redraw();
-    show({ ...answer!, prepared });
+    show({ ...answer, prepared });
   } catch (error) {
     showError(error);
   }

@@ -1,14 +1,20 @@
 /// <reference lib="webworker" />
 // The page's picture worker: a chosen or dropped file is decoded here by the browser (upright as
-// its EXIF orientation says), shrunk to at most WORKING_SIDE a side and prepared as predict
-// prepares it, off the page's thread. The page terminates this worker when a picture passes its
-// deadline, so a hostile file costs the tab nothing but the wait.
-import { prepareDigit } from "../../src/images/digit.ts";
-import { ImageError } from "../../src/images/digit.ts";
+// its EXIF orientation says), shrunk to at most WORKING_SIDE a side, prepared as predict prepares
+// it and classified by the page's model, all off the page's thread. The page terminates this
+// worker when a picture passes its deadline, so a hostile file costs the tab nothing but the wait.
+import { ImageError, prepareDigit } from "../../src/images/digit.ts";
 import { toGray } from "../../src/images/raster.ts";
+import { OnnxClassifier } from "../../src/onnx/classifier.ts";
+import { configureOnnxRuntime } from "../../src/onnx/runtime.ts";
 import type { FromPictureWorker, ToPictureWorker } from "./protocol.ts";
 
-async function read({ file, side }: ToPictureWorker): Promise<FromPictureWorker> {
+configureOnnxRuntime({ threads: 1 }); // one picture at a time: a second thread gains nothing
+// the page's model (the shipped one, or one it trained): this worker is its isolation
+let classifier: Promise<OnnxClassifier> | undefined;
+
+async function read({ file, side, model }: ToPictureWorker): Promise<FromPictureWorker> {
+  classifier ??= OnnxClassifier.load(model, { topK: 3, isolation: "here" });
   const upright = await createImageBitmap(file, { imageOrientation: "from-image" });
   const scale = Math.min(1, side / Math.max(upright.width, upright.height));
   const width = Math.max(1, Math.round(upright.width * scale));
@@ -20,7 +26,14 @@ async function read({ file, side }: ToPictureWorker): Promise<FromPictureWorker>
   upright.close();
   const { data } = context.getImageData(0, 0, width, height);
   const prepared = prepareDigit(toGray({ width, height, channels: 4, maxValue: 255, data }), width, height);
-  return { ok: true, prepared, picture: canvas.transferToImageBitmap() };
+  const [answer] = await (await classifier).classifyDigits([prepared]);
+  const { digit, probability, probabilities, top } = answer!;
+  return {
+    ok: true,
+    prepared,
+    answer: { digit, probability, probabilities, top },
+    picture: canvas.transferToImageBitmap(),
+  };
 }
 
 self.onmessage = async (event: MessageEvent<ToPictureWorker>) => {
@@ -31,5 +44,5 @@ self.onmessage = async (event: MessageEvent<ToPictureWorker>) => {
     const message = error instanceof Error ? error.message : String(error);
     answer = { ok: false, message, noDigit: error instanceof ImageError };
   }
-  self.postMessage(answer, answer.ok ? [answer.picture, answer.prepared.pixels.buffer as ArrayBuffer] : []);
+  self.postMessage(answer, answer.ok ? [answer.picture] : []);
 };

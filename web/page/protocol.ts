@@ -3,6 +3,7 @@
 import type { Activation } from "../../src/config.ts";
 import type { BatchProgress, EpochLog } from "../../src/train/types.ts";
 import type { PreparedDigit } from "../../src/images/digit.ts";
+import type { Classification } from "../../src/onnx/classifier.ts";
 
 /** The recipe the page's form sets. */
 export interface PageRecipe {
@@ -28,13 +29,15 @@ export type FromWorker =
   | { type: "done"; onnx: Uint8Array; history: EpochLog[]; stopped: boolean }
   | { type: "error"; message: string };
 
-/** Page → picture worker: a file to read, upright and at most `side` pixels a side. */
+/** Page → picture worker: a file to read, upright and at most `side` pixels a side, and the model. */
 export interface ToPictureWorker {
   file: Blob;
   side: number;
+  /** The page's model (its ONNX bytes), loaded by a fresh worker with its first picture. */
+  model: Uint8Array;
 }
 
 /** Picture worker → page: the digit prepared and the picture as shrunk (for the pad), or why not. */
 export type FromPictureWorker =
-  | { ok: true; prepared: PreparedDigit; picture: ImageBitmap }
+  | { ok: true; prepared: PreparedDigit; answer: Classification; picture: ImageBitmap }
   | { ok: false; message: string; noDigit: boolean };
