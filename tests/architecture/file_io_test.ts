@@ -37,7 +37,10 @@ const ALLOWED: Record<string, { calls: string[]; role: string }> = {
     calls: ["open", "rename", "mkdir", "remove"],
     role: "stages the page's gzipped files in its own marked folder",
   },
-  "web/bundle.ts": { calls: ["rename", "remove"], role: "the bundler's staged output, renamed into place" },
+  "web/bundle.ts": {
+    calls: ["readTextFile", "writeTextFile", "rename", "remove"],
+    role: "the bundler's staged output (its own new file, a specifier rewritten), renamed into place",
+  },
   "web/static_server.ts": { calls: ["open"], role: "the page's server: regular files under its root" },
   "tools/eval_images.ts": { calls: ["mkdir", "readFile"], role: "reads the system's fonts" },
   "tools/build_wasm.ts": {
