@@ -6,6 +6,33 @@
  * @module
  */
 
+/** How long a process of ours (or a worker) may take to start, before its work's own deadline. */
+export const START_LIMIT_MS = 30_000;
+
+/**
+ * The first line a process wrote on stderr before it stopped (Deno's own error, say), if any:
+ * read once it has exited, and at most its first 4 KB.
+ *
+ * @param child A process spawned with `stderr: "piped"`.
+ * @returns The line, or "".
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { lastWords } from "./_deno_process.ts";
+ * const child = new Deno.Command(Deno.execPath(), { args: ["eval", "throw new Error('boom')"], stderr: "piped" }).spawn();
+ * assert.match(await lastWords(child), /boom/);
+ * ```
+ */
+export async function lastWords(child: Deno.ChildProcess): Promise<string> {
+  await child.status;
+  const reader = child.stderr.getReader();
+  const { value } = await reader.read().catch(() => ({ value: undefined }));
+  await reader.cancel().catch(() => {});
+  const text = new TextDecoder().decode(value?.subarray(0, 4096));
+  return text.split("\n").find((line) => line.trim())?.trim() ?? "";
+}
+
 /**
  * Whether this process may start Deno (`--allow-run=deno`, or run access to its own executable).
  *

@@ -20,7 +20,7 @@ import { count, object, positive } from "../_arguments.ts";
 import { decodePng, hasPngChunk, readPngHeader } from "./png.ts";
 import { readFormat } from "./formats.ts";
 import { FrameReader, writeFrame } from "../_frames.ts";
-import { denoRun } from "../_deno_process.ts";
+import { denoRun, lastWords, START_LIMIT_MS } from "../_deno_process.ts";
 import type { DecodeAnswer, DecodeRequest } from "./_decode_process.ts";
 import { IMAGE_PIXELS, PICTURE_TIMEOUT_MS, WORKING_SIDE } from "../config.ts";
 
@@ -49,9 +49,6 @@ export interface PictureLimits {
    */
   timeoutMs: number;
 }
-
-/** How long a decoding process may take to start (Deno, then libvips), at the least. */
-const STARTUP_LIMIT_MS = 30_000;
 
 /** The default {@linkcode PictureLimits}. */
 export const PICTURE_LIMITS: Readonly<PictureLimits> = Object.freeze({
@@ -128,7 +125,7 @@ class DecodingProcess {
         new Promise<undefined>((resolve) => timer = setTimeout(() => resolve(undefined), timeoutMs)),
       ]);
       if (!first?.header.ready) {
-        const why = this.#exited ? await this.#lastWords() : `not started within ${timeoutMs / 1000} s`;
+        const why = this.#exited ? await lastWords(this.#child) : `not started within ${timeoutMs / 1000} s`;
         throw new ImageError(`The decoding process did not start${why ? `: ${why}` : ""}`);
       }
       this.#ready = true;
@@ -151,7 +148,7 @@ class DecodingProcess {
       if (!this.#killed) this.#child.unref(); // a process being killed stays awaited
     }
     if (!frame) {
-      const why = this.#killed ? "" : await this.#lastWords();
+      const why = this.#killed ? "" : await lastWords(this.#child);
       throw new ImageError(
         `The decoding process stopped on this picture${why ? `: ${why}` : " (out of memory, or killed)"}`,
       );
@@ -160,16 +157,6 @@ class DecodingProcess {
     if (!header.ok) return new ImageError(header.message);
     const pixels = new Float32Array(body.buffer, body.byteOffset, IMAGE_PIXELS);
     return { pixels, inverted: header.inverted, box: header.box, width: header.width, height: header.height };
-  }
-
-  // The first line the process wrote on stderr before it stopped (Deno's own error, say), if any.
-  async #lastWords(): Promise<string> {
-    await this.#child.status;
-    const reader = this.#child.stderr.getReader();
-    const { value } = await reader.read().catch(() => ({ value: undefined }));
-    await reader.cancel().catch(() => {});
-    const text = new TextDecoder().decode(value?.subarray(0, 4096));
-    return text.split("\n").find((line) => line.trim())?.trim() ?? "";
   }
 
   get exited(): boolean {
@@ -359,7 +346,7 @@ export class PictureDecoder {
   async #run(process: DecodingProcess, job: Job): Promise<void> {
     const { maxPixels, maxJpegScans, timeoutMs } = this.#limits;
     try {
-      await process.started(Math.max(timeoutMs, STARTUP_LIMIT_MS));
+      await process.started(Math.max(timeoutMs, START_LIMIT_MS)); // Deno, then libvips
     } catch (error) {
       await process.kill();
       job.reject(

@@ -10,7 +10,7 @@
  * @module
  */
 import { ArgumentError, firstLine } from "../errors.ts";
-import { count, floats, list, object, positive } from "../_arguments.ts";
+import { count as wholeNumber, floats, list, object, positive } from "../_arguments.ts";
 import { readBounded } from "../_bounded_read.ts";
 import { IMAGE_SIDE, MODEL_TIMEOUT_MS } from "../config.ts";
 import { scratch } from "../images/_scratch.ts";
@@ -63,7 +63,6 @@ export const MAX_INPUT_VALUES: number = GRAPH_LIMITS.maxInputValues;
 /** How long loading a model from a URL may take, its whole body included, in milliseconds. */
 export const FETCH_TIMEOUT_MS = 30_000;
 const ISOLATIONS = ["auto", "isolated", "here"];
-const countOf = count; // `count` is also probabilities()'s argument
 /** How many times its first image's time a model may take for each image of a later call. */
 const SLOWER_THAN_FIRST = 4;
 
@@ -202,7 +201,7 @@ export class OnnxClassifier {
       );
     }
     const opts: OnnxClassifierOptions = object(options, "OnnxClassifier.load(options)");
-    const topK = count(opts.topK ?? 3, "OnnxClassifier.load(options.topK)", 1);
+    const topK = wholeNumber(opts.topK ?? 3, "OnnxClassifier.load(options.topK)", 1);
     const fetchTimeoutMs = positive(
       opts.fetchTimeoutMs ?? FETCH_TIMEOUT_MS,
       "OnnxClassifier.load(options.fetchTimeoutMs)",
@@ -261,7 +260,7 @@ export class OnnxClassifier {
   async probabilities(pixels: Float32Array, images: number): Promise<Float32Array> {
     const size = this.inputShape.reduce((a, b) => a * b, 1);
     floats(pixels, "probabilities(pixels)");
-    const count = countOf(images, "probabilities(count)");
+    const count = wholeNumber(images, "probabilities(count)");
     if (pixels.length !== count * size) {
       throw new ArgumentError(
         `probabilities(pixels): expected ${count} images of ${size} floats (${

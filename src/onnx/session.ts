@@ -18,7 +18,7 @@ import { onnxThreads, startOnnxRuntime } from "./runtime.ts";
 import { createSession, type FromSessionWorker, runSession, type ToSessionWorker } from "./ort_session.ts";
 import { fromFrame, toFrame } from "./session_host.ts";
 import { FrameReader, writeFrame } from "../_frames.ts";
-import { denoRun, mayRunDeno } from "../_deno_process.ts";
+import { denoRun, lastWords, mayRunDeno, START_LIMIT_MS } from "../_deno_process.ts";
 
 /** A model's session, wherever it runs. */
 export interface ModelSession {
@@ -32,12 +32,10 @@ export interface ModelSession {
    * @param limitMs How long the call may take (an isolated session stops it then).
    */
   run(pixels: Float32Array, count: number, limitMs: number): Promise<Float32Array>;
-  /** Frees the session (an isolated one: ends its worker). */
+  /** Frees the session (an isolated one: frees it in its process or worker, kept for the next model). */
   release(): Promise<void>;
 }
 
-/** How long an isolated session's worker may take to start onnxruntime, before its model is given. */
-const STARTUP_LIMIT_MS = 30_000;
 /** How long a worker may take to free a released model's session before it is ended instead. */
 const UNLOAD_LIMIT_MS = 1_000;
 
@@ -93,7 +91,7 @@ export class LocalSession implements ModelSession {
   }
 }
 
-/** A session in a worker of its own, terminated when a call passes its deadline. */
+/** A session in a process or worker of its own, ended when a call passes its deadline. */
 export class IsolatedSession implements ModelSession {
   readonly inputShape: [number, number, number];
   readonly #worker: SessionWorker;
@@ -106,7 +104,8 @@ export class IsolatedSession implements ModelSession {
   }
 
   /**
-   * Starts a worker, and creates the model's session in it within `limitMs` of onnxruntime's start.
+   * Starts a process or worker (or takes the one kept idle), and creates the model's session in it
+   * within `limitMs` of onnxruntime's start.
    *
    * @param bytes The model file.
    * @param name How errors name it.
@@ -129,7 +128,7 @@ export class IsolatedSession implements ModelSession {
     worker.name = name;
     try {
       if (!kept) {
-        await worker.ask({ type: "start", threads: onnxThreads() }, STARTUP_LIMIT_MS, "start onnxruntime");
+        await worker.ask({ type: "start", threads: onnxThreads() }, START_LIMIT_MS, "start onnxruntime");
       }
       const loaded = await worker.ask({ type: "load", bytes, name }, limitMs, "load");
       if (loaded.type !== "loaded") {
@@ -233,8 +232,8 @@ function startProcess(
       }
     } catch { /* a broken frame: the process is lost, said below */ }
     if (killed) return;
-    const stderr = await new Response(child.stderr).text().catch(() => "");
-    onError(`its process ended${stderr.trim() ? `: ${stderr.trim().split("\n")[0]}` : ""}`);
+    const why = await lastWords(child);
+    onError(`its process ended${why ? `: ${why}` : ""}`);
   })();
   return {
     post(message) {
