@@ -23,6 +23,6 @@
 export { type Activation, DEFAULT_LENET, type LeNetConfig } from "./src/config.ts";
 export { ArgumentError, LenetError } from "./src/errors.ts";
 export { type FusedAdamState, type FusedOptions, FusedTrainer } from "./src/engines/fused/trainer.ts";
-export type { StepResult } from "./src/train/step_engine.ts";
+export type { StepResult } from "./src/training/step_engine.ts";
 export type { LenetBuild } from "./src/engines/fused/_wasm.ts";
 export { type LeNetWeights, WeightsError } from "./src/model/weights.ts";

@@ -32,7 +32,7 @@
  */
 export { BackendError } from "./src/tfjs/backend.ts";
 export { LenetError } from "./src/errors.ts";
-export { CheckpointError, loadCheckpoint, type TrainState } from "./src/train/checkpoint.ts";
+export { CheckpointError, loadCheckpoint, type TrainState } from "./src/training/checkpoint.ts";
 export {
   type Activation,
   ACTIVATIONS,
@@ -59,10 +59,10 @@ export { normalizePixels, oneHot } from "./src/data/batch.ts";
 export { ModelFileError } from "./src/model/files.ts";
 export { type LayerSummary, LeNet, type LeNetCreateOptions } from "./src/model/lenet.ts";
 export type { LayersModel, Tensor, Tensor2D } from "./src/tfjs_types.ts";
-export { evaluate } from "./src/train/evaluate.ts";
-export { DivergedError } from "./src/train/loop.ts";
+export { evaluate } from "./src/training/evaluate.ts";
+export { DivergedError } from "./src/training/loop.ts";
 export { train, type TrainOptions, type TrainResult } from "./src/train.ts";
-export type { AdamState } from "./src/train/step_engine.ts";
+export type { AdamState } from "./src/training/step_engine.ts";
 export type { MimeBundle } from "./src/display_hook.ts";
-export type { BatchProgress, EpochLog, Evaluation } from "./src/train/types.ts";
+export type { BatchProgress, EpochLog, Evaluation } from "./src/training/types.ts";
 export { type LeNetWeights, WeightsError } from "./src/model/weights.ts";

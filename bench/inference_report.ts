@@ -14,7 +14,7 @@ import { toGray } from "../src/images/decode.ts";
 import { prepareDigit } from "../src/images/digit.ts";
 import { OnnxClassifier } from "../src/onnx/classifier.ts";
 import { configureOnnxRuntime } from "../src/onnx/runtime.ts";
-import { type InferenceSpeed, writeRecord } from "../testing/records.ts";
+import { type InferenceSpeed, writeRecord } from "../results/records.ts";
 import { digitBatch, PADS } from "./_digits.ts";
 
 const { flags } = parseFlags({

@@ -19,7 +19,7 @@ import { initBackend } from "../src/tfjs/backend.ts";
 import { LeNet } from "../src/model/lenet.ts";
 import { multiplyAdds } from "../src/model/weights.ts";
 import { initialWeights } from "../src/model/weights.ts";
-import { type TrainingSpeed, writeRecord } from "../testing/records.ts";
+import { type TrainingSpeed, writeRecord } from "../results/records.ts";
 
 const { flags } = parseFlags({
   rounds: { type: "integer", min: 1, description: "rounds of alternation", default: 7 },

@@ -6,7 +6,7 @@ import { checkRunDir, readRunHistory } from "../src/cli/run_dir.ts";
 import { loadMnist } from "../src/data/dataset.ts";
 import { LeNet } from "../src/model/lenet.ts";
 import { writeReport } from "../src/figures/report.ts";
-import { evaluate } from "../src/train/evaluate.ts";
+import { evaluate } from "../src/training/evaluate.ts";
 
 const FLAGS = {
   index: { type: "number", description: "test image whose feature maps are drawn", default: 0 },

@@ -18,9 +18,9 @@ import { loadMnist, type MnistData } from "../src/data/dataset.ts";
 import { takeRange } from "../src/data/labeled_images.ts";
 import { confusionMatrix, confusionText } from "../src/figures/analysis.ts";
 import { LeNet } from "../src/model/lenet.ts";
-import { CHECKPOINT_FILE, loadCheckpoint, type TrainState } from "../src/train/checkpoint.ts";
-import { evaluate } from "../src/train/evaluate.ts";
-import { DivergedError } from "../src/train/loop.ts";
+import { CHECKPOINT_FILE, loadCheckpoint, type TrainState } from "../src/training/checkpoint.ts";
+import { evaluate } from "../src/training/evaluate.ts";
+import { DivergedError } from "../src/training/loop.ts";
 import { train, type TrainResult } from "../src/train.ts";
 
 /** A new model from the flags, or the checkpoint's model and recipe with --resume. */

@@ -1,5 +1,5 @@
 /**
- * `train()`: the epoch loop of `src/train/` on a step engine of `src/engines/` (Adam on
+ * `train()`: the epoch loop of `src/training/` on a step engine of `src/engines/` (Adam on
  * categorical cross-entropy, seeded shuffling, a per-epoch history, a checkpoint after every
  * epoch, and a clean stop when asked). The one place that joins the two: the loop imports no
  * engine, and each engine implements the loop's `TrainStepEngine`.
@@ -19,10 +19,10 @@ import { tfjsStepEngine } from "./engines/tfjs/steps.ts";
 import { checkLeNet, type LeNet } from "./model/lenet.ts";
 import { object } from "./_arguments.ts";
 import { showAs } from "./display_hook.ts";
-import { saveCheckpoint, type TrainState } from "./train/checkpoint.ts";
-import { runEpochs } from "./train/loop.ts";
-import type { AdamState, TrainStepEngine } from "./train/step_engine.ts";
-import type { BatchProgress, EpochLog } from "./train/types.ts";
+import { saveCheckpoint, type TrainState } from "./training/checkpoint.ts";
+import { runEpochs } from "./training/loop.ts";
+import type { AdamState, TrainStepEngine } from "./training/step_engine.ts";
+import type { BatchProgress, EpochLog } from "./training/types.ts";
 
 /** Each engine's step engine, built on the model, the recipe, the training set and Adam's state. */
 const STEP_ENGINES: Record<

@@ -1,6 +1,6 @@
-// The loaders tools/fuzz.ts attacks: for each, valid seed files, how to mutate them, how to load
+// The loaders tools/fuzz/fuzz.ts attacks: for each, valid seed files, how to mutate them, how to load
 // one, and the one error type it may answer with.
-import { CheckpointError } from "../src/train/checkpoint.ts";
+import { CheckpointError } from "../src/training/checkpoint.ts";
 import { DEFAULT_TRAIN, type LeNetConfig } from "../src/config.ts";
 import { IdxError } from "../src/data/idx.ts";
 import { ImageError } from "../src/images/digit.ts";
@@ -269,7 +269,7 @@ export const TARGETS = {
     async seeds(dir) {
       const [{ LeNet }, { saveCheckpoint }] = await Promise.all([
         import("../src/model/lenet.ts"),
-        import("../src/train/checkpoint.ts"),
+        import("../src/training/checkpoint.ts"),
       ]);
       const lenet = await LeNet.create(TINY);
       const path = `${dir}/seed.json`;
@@ -287,7 +287,7 @@ export const TARGETS = {
       return [await Deno.readTextFile(path)];
     },
     async run(seed, random, dir) {
-      const { loadCheckpoint } = await import("../src/train/checkpoint.ts");
+      const { loadCheckpoint } = await import("../src/training/checkpoint.ts");
       const path = `${dir}/checkpoint.json`;
       await Deno.writeTextFile(
         path,

@@ -1,6 +1,6 @@
 // Hostile files made to measure, one maker per class of attack that once got past a loader:
 // decompression bombs in PNG image data and in compressed ancillary chunks, a PNG whose second
-// IHDR disagrees with its first, a progressive JPEG of thousands of tiny scans. tools/fuzz.ts
+// IHDR disagrees with its first, a progressive JPEG of thousands of tiny scans. tools/fuzz/fuzz.ts
 // draws from them with seeded parameters, and the tests use them at fixed sizes.
 import { type Chunk, concat, crc32, NASTY, pick, pngBytes, pngChunks, type Random } from "./mutate.ts";
 
@@ -437,7 +437,7 @@ export function onnxLrnWindow(size: number): Promise<Uint8Array> {
   return onnxModel([lrn, ...nodes], initializers, { name: "probabilities", dims: ["batch", 10] });
 }
 
-// ---- structure-aware generators for tools/fuzz.ts ---------------------------------------------
+// ---- structure-aware generators for tools/fuzz/fuzz.ts ---------------------------------------------
 
 const COSTLY_ELEMENTWISE = ["Erf", "Exp", "Tanh", "Sigmoid", "Softplus", "Gelu", "Relu", "Neg", "Identity"];
 const VARIADIC = ["Sum", "Max", "Min", "Mean"];

@@ -1,5 +1,5 @@
 // Seeded mutations of files, blind (bytes) and structure-aware (PNG chunks, JPEG markers, IDX
-// headers, JSON trees), for tools/fuzz.ts. Every function takes the random source it may use, so a
+// headers, JSON trees), for tools/fuzz/fuzz.ts. Every function takes the random source it may use, so a
 // (seed, index) pair always makes the same input.
 
 /** A source of numbers in [0, 1). */

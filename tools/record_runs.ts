@@ -8,7 +8,7 @@
 import { join } from "node:path";
 import { type FlagSpec, helpText, parseFlags, runMain, UsageError } from "../src/cli/flags.ts";
 import { configsFromFlags, TRAIN_FLAGS, type TrainFlagSpec } from "../src/cli/train_flags.ts";
-import { type TrainingRuns, type ValidationSearch, writeRecord } from "../testing/records.ts";
+import { type TrainingRuns, type ValidationSearch, writeRecord } from "../results/records.ts";
 
 const FLAGS = {
   kind: { type: "string", description: "the record's kind, e.g. training-runs.best", placeholder: "KIND" },

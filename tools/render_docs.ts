@@ -3,7 +3,7 @@
 // that kind renders to, with its date, machine and command; then `deno fmt` formats the files.
 // tests/docs/docs_test.ts checks that the committed docs are what this writes.
 //   deno task docs
-import { renderBlocks } from "../testing/records.ts";
+import { renderBlocks } from "../results/render.ts";
 import { runMain } from "../src/cli/flags.ts";
 import { writeFileAtomic } from "../src/_atomic.ts";
 

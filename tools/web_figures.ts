@@ -11,7 +11,7 @@ import { checkReplaceableFile } from "../src/cli/ownership.ts";
 import { SOFTWARE } from "../src/config.ts";
 import { withPngText } from "../src/images/png.ts";
 import { bundleForBrowser } from "../web/bundle.ts";
-import { type PageFigures, writeRecord } from "../testing/records.ts";
+import { type PageFigures, writeRecord } from "../results/records.ts";
 import { serveStatic } from "../web/static_server.ts";
 import { Chromium, type Page } from "../testing/chromium.ts";
 import { drawStrokes } from "../testing/pad.ts";

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { BatchProgress, EpochLog } from "../train/types.ts";
+import type { BatchProgress, EpochLog } from "../training/types.ts";
 
 const BAR_WIDTH = 24;
 const PLAIN_LINES_PER_EPOCH = 10;

@@ -26,11 +26,11 @@ import { REPORT_FILES, writeReport } from "../figures/report.ts";
 import { MODEL_JSON, WEIGHTS_BIN } from "../model/files.ts";
 import type { LeNet } from "../model/lenet.ts";
 import { exportOnnx } from "../onnx/export.ts";
-import { CHECKPOINT_FILE } from "../train/checkpoint.ts";
+import { CHECKPOINT_FILE } from "../training/checkpoint.ts";
 import { printable } from "./flags.ts";
 import { checkReplaceableFolder, writeOwnerMarker } from "./ownership.ts";
 import { ONNX_FILE } from "./run_names.ts";
-import { type EpochLog, type Evaluation, isEpochLog } from "../train/types.ts";
+import { type EpochLog, type Evaluation, isEpochLog } from "../training/types.ts";
 import { readBounded } from "../_bounded_read.ts";
 
 export { DEFAULT_RUN_DIR } from "./run_names.ts";

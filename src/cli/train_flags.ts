@@ -26,7 +26,7 @@ import {
   type TrainConfig,
 } from "../config.ts";
 import { MAX_IDX_BYTES } from "../data/idx.ts";
-import { CHECKPOINT_FILE } from "../train/checkpoint.ts";
+import { CHECKPOINT_FILE } from "../training/checkpoint.ts";
 import { type FlagSpec, type ParsedFlags, UsageError } from "./flags.ts";
 import { DEFAULT_RUN_DIR } from "./run_names.ts";
 

@@ -6,7 +6,7 @@
  * @module
  */
 import type { ChartSpec } from "./chart.ts";
-import type { EpochLog } from "../train/types.ts";
+import type { EpochLog } from "../training/types.ts";
 
 /**
  * Loss and accuracy per epoch, training against validation, side by side.

@@ -16,7 +16,7 @@ import { writeFileAtomic } from "../_atomic.ts";
 import type { LeNet } from "../model/lenet.ts";
 import { type ChartSpec, renderSvg, svgToPng } from "./chart.ts";
 import { normalizePixels } from "../data/batch.ts";
-import type { EpochLog, Evaluation } from "../train/types.ts";
+import type { EpochLog, Evaluation } from "../training/types.ts";
 
 /** What {@linkcode writeReport} draws from. */
 export interface ReportInput {

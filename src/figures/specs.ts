@@ -14,7 +14,7 @@ import { ArgumentError } from "../errors.ts";
 import { showAs } from "../display_hook.ts";
 import { type ChartSpec, imageGridSpec, type ImageTile } from "./chart.ts";
 import { historySpec as historyChart } from "./history.ts";
-import type { EpochLog } from "../train/types.ts";
+import type { EpochLog } from "../training/types.ts";
 
 // A spec that shows itself in a Jupyter notebook as its chart.
 const shown = (spec: ChartSpec): ChartSpec => showAs(spec, "chart");

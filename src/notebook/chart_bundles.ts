@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { EpochLog } from "../train/types.ts";
+import type { EpochLog } from "../training/types.ts";
 import { toBase64 } from "../_base64.ts";
 import type { MimeBundle } from "../display_hook.ts";
 

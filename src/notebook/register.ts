@@ -7,7 +7,7 @@
  */
 import type { LeNet } from "../model/lenet.ts";
 import type { LabeledImages } from "../data/types.ts";
-import type { EpochLog } from "../train/types.ts";
+import type { EpochLog } from "../training/types.ts";
 import { registerDisplay } from "../display_hook.ts";
 import { classificationBundle, imagesBundle, summaryBundle } from "./bundles.ts";
 import { chartBundle, historyBundle } from "./chart_bundles.ts";

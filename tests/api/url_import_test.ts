@@ -4,7 +4,7 @@
 import { assert, assertEquals } from "../_assert.ts";
 import { DEFAULT_TRAIN } from "../../src/config.ts";
 import { LeNet } from "../../src/model/lenet.ts";
-import { saveCheckpoint } from "../../src/train/checkpoint.ts";
+import { saveCheckpoint } from "../../src/training/checkpoint.ts";
 
 const ROOT = new URL("../../", import.meta.url);
 const TYPES: Record<string, string> = { ".ts": "application/typescript", ".json": "application/json" };

@@ -42,7 +42,7 @@ const ALLOWED: Record<string, { calls: string[]; role: string }> = {
     role: "the bundler's staged output (its own new file, a specifier rewritten), renamed into place",
   },
   "web/static_server.ts": { calls: ["open"], role: "the page's server: regular files under its root" },
-  "tools/eval_images.ts": { calls: ["mkdir", "readFile"], role: "reads the system's fonts" },
+  "scripts/eval_images.ts": { calls: ["mkdir", "readFile"], role: "reads the system's fonts" },
   "tools/build_wasm.ts": {
     calls: ["readFile", "writeTextFile"],
     role: "developer tool: the embedded wasm module",

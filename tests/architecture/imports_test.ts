@@ -1,6 +1,6 @@
 // The architecture as a checked fact: the modules of src/ import each other without a cycle
 // (type-only imports included); the entry points that promise no TensorFlow.js reach none; the
-// training loop (src/train/) imports no engine; tests/ and tools/ share helpers only through
+// training loop (src/training/) imports no engine; tests/ and tools/ share helpers only through
 // testing/; and everything in src/ is there for the library, the tasks or the page.
 import { assert, assertEquals } from "../_assert.ts";
 
@@ -57,7 +57,7 @@ Deno.test("inference.ts and fused.ts reach no TensorFlow.js module", async () =>
   }
 });
 
-/** The modules under a folder, relative to the repository, e.g. `src/train/loop.ts`. */
+/** The modules under a folder, relative to the repository, e.g. `src/training/loop.ts`. */
 async function modulesIn(folder: string): Promise<string[]> {
   const found: string[] = [];
   for await (const entry of walk(new URL(folder, ROOT))) found.push(short(entry));
@@ -77,8 +77,8 @@ async function importsOf(folder: string): Promise<{ from: string; to: string }[]
   return edges;
 }
 
-Deno.test("the training loop (src/train/) imports no engine: engines implement its step_engine.ts", async () => {
-  const edges = await importsOf("src/train/");
+Deno.test("the training loop (src/training/) imports no engine: engines implement its step_engine.ts", async () => {
+  const edges = await importsOf("src/training/");
   assertEquals(edges.filter(({ to }) => to.startsWith("src/engines/")), []);
 });
 
@@ -89,7 +89,7 @@ Deno.test("the model imports no engine: it runs on tfjs's backend (src/tfjs/), w
 });
 
 Deno.test("data, model, onnx, figures and train import no display code: notebook.ts registers it", async () => {
-  for (const folder of ["src/data/", "src/model/", "src/onnx/", "src/figures/", "src/train/"]) {
+  for (const folder of ["src/data/", "src/model/", "src/onnx/", "src/figures/", "src/training/"]) {
     const edges = await importsOf(folder);
     assertEquals(edges.filter(({ to }) => to.startsWith("src/notebook/")), [], folder);
   }
@@ -142,6 +142,66 @@ Deno.test("every module of src/ serves the library, a task or the page, not only
   const users = [...ENTRIES, ...await modulesIn("scripts/"), ...await modulesIn("web/")];
   const reached = new Set([...(await importGraph(users)).keys()].map(short));
   assertEquals((await modulesIn("src/")).filter((module) => !reached.has(module)), []);
+});
+
+// src/'s layers, lowest first: a module imports its own folder or a lower layer. The foundation's
+// files (no folder of src/ below them) may import each other.
+const LAYERS: string[][] = [
+  ["src/errors.ts", "src/config.ts", "src/display_hook.ts", "src/tfjs_types.ts", "src/_", "src/npm/"],
+  ["src/data/", "src/images/", "src/tfjs/"],
+  ["src/model/"],
+  ["src/training/", "src/onnx/"],
+  ["src/engines/"],
+  ["src/train.ts", "src/figures/"],
+  ["src/notebook/", "src/cli/"],
+];
+const unitOf = (module: string) => LAYERS.flat().find((unit) => module.startsWith(unit));
+const layerOf = (unit: string) => LAYERS.findIndex((layer) => layer.includes(unit));
+
+Deno.test("no import runs up a layer of src/ (or across one: data, images and tfjs know nothing of each other)", async () => {
+  const modules = await modulesIn("src/");
+  assertEquals(modules.filter((module) => unitOf(module) === undefined), []); // every module has a layer
+  const wrong: string[] = [];
+  for (const module of modules) {
+    const from = unitOf(module)!;
+    const code = (await Deno.readTextFile(new URL(module, ROOT))).replace(/^\s*\*.*$/gm, "");
+    for (const m of code.matchAll(IMPORT)) {
+      const target = short(new URL(m[1] ?? m[2]!, new URL(module, ROOT)).href);
+      const to = unitOf(target);
+      if (to === undefined || to === from) continue; // outside src/ (models.json, deno.json) or its own folder
+      const [a, b] = [layerOf(from), layerOf(to)];
+      if (b > a || (b === a && a > 0)) wrong.push(`${module} → ${target}`);
+    }
+  }
+  assertEquals(wrong, []);
+});
+
+Deno.test("every task runs a file of the folder for its kind: README's tasks from scripts/, the rest from tools/ or bench/", async () => {
+  const { tasks } = JSON.parse(await Deno.readTextFile(new URL("deno.json", ROOT))) as {
+    tasks: Record<string, { command: string }>;
+  };
+  const readme = await Deno.readTextFile(new URL("README.md", ROOT));
+  const table = readme.slice(readme.indexOf("## Tasks"), readme.indexOf("## As a library"));
+  const listed = new Set([...table.matchAll(/`deno task ([\w:-]+)/g)].map((m) => m[1]!));
+  const fileOf = (name: string) =>
+    // the last file a `deno run` or `bash` of the task runs
+    [...tasks[name]!.command.matchAll(/(?:deno run [^&]*?|bash )(\S+\.(?:ts|sh))\b/g)].at(-1)?.[1];
+  const misplaced = Object.keys(tasks).flatMap((name) => {
+    const file = fileOf(name);
+    if (file === undefined) return []; // a task of other tasks (ok, test, lint)
+    const folder = file.split("/")[0]!;
+    // `deno task bench` is README's too, and runs the benches' own report
+    const expected = name === "bench"
+      ? ["bench"]
+      : listed.has(name)
+      ? ["scripts"]
+      : ["scripts", "tools", "bench"];
+    return expected.includes(folder) ? [] : [`${name}: ${file}`];
+  });
+  assertEquals(misplaced, []);
+  assert(listed.has("train") && listed.has("predict"), [...listed].join(" ")); // the table was read
+  const run = new Set(Object.keys(tasks).map(fileOf));
+  assertEquals((await modulesIn("scripts/")).filter((file) => !run.has(file)), []); // no script without a task
 });
 
 async function* walk(dir: URL): AsyncGenerator<string> {

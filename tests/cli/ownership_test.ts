@@ -208,7 +208,7 @@ Deno.test("eval:images --write refuses a folder of a user's, and writes its rend
           `--allow-write=${dir}`,
           "--allow-sys=cpus",
           "--allow-run=git,deno",
-          "tools/eval_images.ts",
+          "scripts/eval_images.ts",
           ...["--count", "2", "--fonts", `${dir}/no-fonts`, "--write", out],
         ],
         cwd: ROOT,

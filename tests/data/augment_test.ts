@@ -17,7 +17,7 @@ import { loadMnist } from "../../src/data/dataset.ts";
 import { takeRange } from "../../src/data/labeled_images.ts";
 import { DEFAULT_TRAIN } from "../../src/config.ts";
 import { LeNet } from "../../src/model/lenet.ts";
-import { evaluate } from "../../src/train/evaluate.ts";
+import { evaluate } from "../../src/training/evaluate.ts";
 import { train } from "../../src/train.ts";
 
 const data = await loadMnist();

@@ -10,7 +10,7 @@ import { filtersSpec } from "../../src/figures/specs.ts";
 import { LeNet } from "../../src/model/lenet.ts";
 import { renderSvg, svgToPng } from "../../src/figures/chart.ts";
 import { REPORT_FILES, writeReport } from "../../src/figures/report.ts";
-import { evaluate } from "../../src/train/evaluate.ts";
+import { evaluate } from "../../src/training/evaluate.ts";
 import { takeRange } from "../../src/data/labeled_images.ts";
 
 await initBackend("wasm");

@@ -8,7 +8,7 @@ import { ImageError } from "../../src/images/digit.ts";
 import { ModelFileError } from "../../src/model/files.ts";
 import { LeNet } from "../../src/model/lenet.ts";
 import { OnnxClassifier, OnnxModelError } from "../../src/onnx/classifier.ts";
-import { CheckpointError, loadCheckpoint } from "../../src/train/checkpoint.ts";
+import { CheckpointError, loadCheckpoint } from "../../src/training/checkpoint.ts";
 import { mulberry32 } from "../../src/data/shuffle.ts";
 import { mutateBytes, mutateJson } from "../../testing/mutate.ts";
 import { TARGETS } from "../../testing/fuzz_targets.ts";
@@ -148,7 +148,7 @@ Deno.test("deno task fuzz, a short run: every target answers only with its own e
       "--allow-read",
       "--allow-write",
       "--allow-run",
-      "tools/fuzz.ts",
+      "tools/fuzz/fuzz.ts",
       "--count",
       "150",
       "--batch",

@@ -1,4 +1,4 @@
-// One batch of tools/fuzz.ts, in a process of its own: inputs [from, to) of a target, one JSON line
+// One batch of tools/fuzz/fuzz.ts, in a process of its own: inputs [from, to) of a target, one JSON line
 // as each starts ({"i"}) and ends ({"i", "outcome"}: loaded, typed, or other with its error).
 //   deno run --allow-read --allow-write --allow-env tools/fuzz/child.ts <target> <seed> <from> <to>
 import process from "node:process";

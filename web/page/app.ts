@@ -8,7 +8,7 @@ import { ImageError } from "../../src/images/digit.ts";
 import { PICTURE_TIMEOUT_MS, WORKING_SIDE } from "../../src/config.ts";
 import { type ImageClassification, OnnxClassifier } from "../../src/onnx/classifier.ts";
 import { configureOnnxRuntime, onnxThreads } from "../../src/onnx/runtime.ts";
-import type { EpochLog } from "../../src/train/types.ts";
+import type { EpochLog } from "../../src/training/types.ts";
 import type { FromPictureWorker, FromWorker, PageRecipe, ToPictureWorker, ToWorker } from "./protocol.ts";
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;

@@ -5,7 +5,7 @@
 // when the first epoch ends, so that the page does not fetch Vega before it needs it.
 import { vega, vl } from "../../src/npm/vega.ts";
 import { historySpec } from "../../src/figures/history.ts";
-import type { EpochLog } from "../../src/train/types.ts";
+import type { EpochLog } from "../../src/training/types.ts";
 
 /** Draws the curves of the epochs so far into `element`, replacing what was there. */
 export async function renderCurves(element: HTMLElement, history: EpochLog[]): Promise<void> {

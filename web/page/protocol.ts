@@ -1,7 +1,7 @@
 // The messages between the page (app.ts) and its workers: training (train_worker.ts) and reading
 // pictures (picture_worker.ts).
 import type { Activation } from "../../src/config.ts";
-import type { BatchProgress, EpochLog } from "../../src/train/types.ts";
+import type { BatchProgress, EpochLog } from "../../src/training/types.ts";
 import type { PreparedDigit } from "../../src/images/digit.ts";
 import type { Classification } from "../../src/onnx/classifier.ts";
 

@@ -10,7 +10,7 @@ import { FusedTrainer } from "../../src/engines/fused/trainer.ts";
 import { initialWeights } from "../../src/model/weights.ts";
 import { exportOnnx } from "../../src/onnx/export.ts";
 import { fusedSteps } from "../../src/engines/fused/steps.ts";
-import { runEpochs } from "../../src/train/loop.ts";
+import { runEpochs } from "../../src/training/loop.ts";
 import type { FromWorker, PageRecipe, ToWorker } from "./protocol.ts";
 
 const scope = globalThis as unknown as {

@@ -11,8 +11,8 @@ import { augmentKey, augmentRanges, imageTransforms } from "../../data/augment.t
 import { gatherBytes } from "../../data/batch.ts";
 import type { LabeledImages } from "../../data/labeled_images.ts";
 import type { LeNet } from "../../model/lenet.ts";
-import { scoreProbabilities } from "../../train/loss.ts";
-import type { AdamState, StepEngine, TrainStepEngine } from "../../train/step_engine.ts";
+import { scoreProbabilities } from "../../training/loss.ts";
+import type { AdamState, StepEngine, TrainStepEngine } from "../../training/step_engine.ts";
 import { FusedTrainer } from "./trainer.ts";
 
 /**

@@ -42,8 +42,8 @@ import {
   waitWhile,
   type WorkerSetup,
 } from "./_wasm.ts";
-import { ADAM, score } from "../../train/loss.ts";
-import type { AdamState, StepResult } from "../../train/step_engine.ts";
+import { ADAM, score } from "../../training/loss.ts";
+import type { AdamState, StepResult } from "../../training/step_engine.ts";
 import { checkWeights, type LeNetWeights } from "../../model/weights.ts";
 
 /** Adam's state in a {@linkcode FusedTrainer}: for checkpoints (the training loop's {@linkcode AdamState}). */

@@ -11,9 +11,9 @@ import { augmentBatch, augmentKey, augmentRanges } from "../../data/augment.ts";
 import { gatherBatch } from "../../data/batch.ts";
 import type { LabeledImages } from "../../data/labeled_images.ts";
 import type { LeNet } from "../../model/lenet.ts";
-import { evaluate, imageTensor } from "../../train/evaluate.ts";
-import { ADAM } from "../../train/loss.ts";
-import type { TrainStepEngine } from "../../train/step_engine.ts";
+import { evaluate, imageTensor } from "../../training/evaluate.ts";
+import { ADAM } from "../../training/loss.ts";
+import type { TrainStepEngine } from "../../training/step_engine.ts";
 import { ensureBackend } from "../../tfjs/backend.ts";
 
 // Adam as the recipe says, unless the model has an optimizer already (a resumed run's).

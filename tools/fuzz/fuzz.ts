@@ -7,9 +7,9 @@
 // child also reports its peak, getrusage's maxrss) or stops making
 // progress for --timeout seconds is killed, and its input counted. Prints a table; exits 1 when an
 // input ended in an error of another type, a crash or a hang.
-import { type FlagSpec, helpText, parseFlags, runMain } from "../src/cli/flags.ts";
-import { type FuzzRun, writeRecord } from "../testing/records.ts";
-import { type TargetName, TARGETS } from "../testing/fuzz_targets.ts";
+import { type FlagSpec, helpText, parseFlags, runMain } from "../../src/cli/flags.ts";
+import { type FuzzRun, writeRecord } from "../../results/records.ts";
+import { type TargetName, TARGETS } from "../../testing/fuzz_targets.ts";
 
 const FLAGS = {
   count: { type: "integer", min: 1, description: "inputs per target", default: 10_000 },
@@ -68,7 +68,7 @@ async function runBatch(
       "--allow-net=127.0.0.1", // the url target's own server
       "--allow-run=deno", // as predict: a model that is not a shipped one runs in a process of its own
       "--v8-flags=--expose-gc", // the child collects garbage after each input: its peak is one load's
-      new URL("./fuzz/child.ts", import.meta.url).href,
+      new URL("./child.ts", import.meta.url).href,
       target,
       String(seed),
       String(from),

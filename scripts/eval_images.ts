@@ -4,8 +4,8 @@
 // on printed digits, 0 to 9 in every installed font.
 //   deno task eval:images [--model FILE] [--count N] [--write DIR] [--mistakes FILE]
 import { IMAGE_PIXELS, IMAGE_SIDE } from "../src/config.ts";
-import { encode as encodePng } from "npm:fast-png@8.0.0";
-import jpeg from "npm:jpeg-js@0.4.4";
+import { encode as encodePng } from "../src/npm/fast_png.ts";
+import jpeg from "../src/npm/jpeg_js.ts";
 import { basename, dirname, join } from "node:path";
 import { type FlagSpec, helpText, parseFlags, runMain } from "../src/cli/flags.ts";
 import { loadMnist } from "../src/data/dataset.ts";
@@ -24,7 +24,7 @@ import { decodeImage } from "../src/images/decode.ts";
 import { writeFileAtomic } from "../src/_atomic.ts";
 import { checkReplaceableFile, checkReplaceableFolder, writeOwnerMarker } from "../src/cli/ownership.ts";
 import { ImageError } from "../src/images/digit.ts";
-import { writeRecord } from "../testing/records.ts";
+import { writeRecord } from "../results/records.ts";
 
 const FLAGS = {
   model: {

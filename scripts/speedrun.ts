@@ -11,7 +11,7 @@
 // process of its own (so that each time counts from its own process start), and prints a line each.
 //   deno task speedrun [--epochs 3] [--batch-size 64] [--max-lr 4e-3] [--seed 1] [--seeds 1,2,3]
 import { type FlagSpec, helpText, parseFlags, runMain, UsageError } from "../src/cli/flags.ts";
-import { type Speedrun, writeRecord } from "../testing/records.ts";
+import { type Speedrun, writeRecord } from "../results/records.ts";
 import {
   type Activation,
   ACTIVATIONS,
@@ -24,8 +24,8 @@ import { loadMnist, type MnistData } from "../src/data/dataset.ts";
 import { FusedTrainer } from "../src/engines/fused/trainer.ts";
 import { initialWeights } from "../src/model/weights.ts";
 import { fusedSteps } from "../src/engines/fused/steps.ts";
-import { runEpochs } from "../src/train/loop.ts";
-import type { EpochLog } from "../src/train/types.ts";
+import { runEpochs } from "../src/training/loop.ts";
+import type { EpochLog } from "../src/training/types.ts";
 
 // The fastest recipe to 99% found, chosen over seeds 1, 2 and 3 (two epochs end at 98.9-99.1%)
 const FAST = {
