@@ -25,4 +25,4 @@ export { ArgumentError, LenetError } from "./src/errors.ts";
 export { type FusedAdamState, type FusedOptions, FusedTrainer } from "./src/engines/fused/trainer.ts";
 export type { StepResult } from "./src/training/step_engine.ts";
 export type { LenetBuild } from "./src/engines/fused/_wasm.ts";
-export { type LeNetWeights, WeightsError } from "./src/model/weights.ts";
+export { initialWeights, type LeNetWeights, WeightsError } from "./src/model/weights.ts";

@@ -10,8 +10,9 @@
  *
  * This entry point is what the tutorial does: data, the LeNet, training, evaluation and
  * checkpoints. The others: `./inference` (ONNX export and classifying pictures with
- * onnxruntime-web, without TensorFlow.js), `./figures` (charts and the HTML report) and `./fused`
- * (the WebAssembly training engine on its own, without TensorFlow.js).
+ * onnxruntime-web, without TensorFlow.js), `./figures` (charts and the HTML report), `./fused`
+ * (the WebAssembly training engine on its own, without TensorFlow.js), `./notebook` (Jupyter
+ * display), `./config` (the recipes and every list of choices) and `./errors` (every error class).
  *
  * ```ts
  * import assert from "node:assert/strict";
@@ -30,39 +31,27 @@
  *
  * @module
  */
-export { BackendError } from "./src/tfjs/backend.ts";
 export { LenetError } from "./src/errors.ts";
-export { CheckpointError, loadCheckpoint, type TrainState } from "./src/training/checkpoint.ts";
+export { loadCheckpoint, type TrainState } from "./src/training/checkpoint.ts";
 export {
   type Activation,
-  ACTIVATIONS,
-  ConfigError,
   DEFAULT_LENET,
   DEFAULT_TRAIN,
   type Engine,
-  ENGINES,
   type LeNetConfig,
-  type Recipe,
-  type RecipeName,
-  RECIPES,
   type Schedule,
-  SCHEDULES,
-  SIMD_CHOICES,
   type SimdChoice,
   type TrainConfig,
 } from "./src/config.ts";
 export { loadMnist, type LoadMnistOptions, type MnistData, type MnistPaths } from "./src/data/dataset.ts";
 export type { FusedAdamState } from "./src/engines/fused/trainer.ts";
-export { IdxError } from "./src/data/idx.ts";
-export { DataError, type LabeledImages, takeRange } from "./src/data/labeled_images.ts";
+export { type LabeledImages, takeRange } from "./src/data/labeled_images.ts";
 export { normalizePixels, oneHot } from "./src/data/batch.ts";
-export { ModelFileError } from "./src/model/files.ts";
 export { type LayerSummary, LeNet, type LeNetCreateOptions } from "./src/model/lenet.ts";
 export type { LayersModel, Tensor, Tensor2D } from "./src/tfjs_types.ts";
 export { evaluate } from "./src/training/evaluate.ts";
-export { DivergedError } from "./src/training/loop.ts";
 export { train, type TrainOptions, type TrainResult } from "./src/train.ts";
 export type { AdamState } from "./src/training/step_engine.ts";
 export type { MimeBundle } from "./src/display_hook.ts";
 export type { BatchProgress, EpochLog, Evaluation } from "./src/training/types.ts";
-export { type LeNetWeights, WeightsError } from "./src/model/weights.ts";
+export type { LeNetWeights } from "./src/model/weights.ts";

@@ -491,7 +491,7 @@ export function resolveLeNetConfig(overrides: Partial<LeNetConfig> = {}): LeNetC
         `${MAX_PARAMETERS.toLocaleString("en-US")}`,
     );
   }
-  if (!(ACTIVATIONS as readonly string[]).includes(config.activation)) {
+  if (!ACTIVATIONS.some((activation) => activation === config.activation)) {
     throw new ConfigError(
       `Unknown activation "${config.activation}": expected one of ${ACTIVATIONS.join(", ")}`,
     );

@@ -12,7 +12,7 @@
  */
 
 /** The symbol Deno's Jupyter kernel looks for. */
-export const JUPYTER_DISPLAY: unique symbol = Symbol.for("Jupyter.display") as never;
+export const JUPYTER_DISPLAY: unique symbol = Symbol.for("Jupyter.display");
 
 /** A Jupyter MIME bundle: MIME type to content (text, or base64 for images). */
 export type MimeBundle = Record<string, unknown>;

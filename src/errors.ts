@@ -48,7 +48,32 @@ export class LenetError extends Error {
  * ```
  */
 export function firstLine(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).split("\n")[0]!;
+  return messageOf(error).split("\n")[0]!;
+}
+
+/**
+ * The message of what was thrown: an error's (or an error-like object's) `message`, else the
+ * thrown value as a string.
+ *
+ * @param error What was thrown.
+ * @returns Its message.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { messageOf } from "./errors.ts";
+ * assert.equal(messageOf(new RangeError("too big")), "too big");
+ * assert.equal(messageOf({ message: "from another realm" }), "from another realm");
+ * assert.equal(messageOf(42), "42");
+ * ```
+ */
+export function messageOf(error: unknown): string {
+  if (
+    typeof error === "object" && error !== null && "message" in error && typeof error.message === "string"
+  ) {
+    return error.message;
+  }
+  return String(error);
 }
 
 /**

@@ -610,11 +610,29 @@ void lenet_backward(Net *n, const int *labels, int B, float scale) {
 
 // Adam on the sum of the gradients of nets[0..count) (every thread's Net, in thread order: the
 // same order every step), for parameters [from, to); with `decay` above 0, the moving average too.
+// A count past MAX_NETS traps: the caller broke the contract lenet_contract states.
 EXPORT(lenet_adam)
 void lenet_adam(Net *n, Net *const *nets, int count, float lr, float b1, float b2, float eps, float accB1,
                 float accB2, float decay, int from, int to) {
   const float *gs[MAX_NETS];
-  if (count > MAX_NETS) count = MAX_NETS;
+  if (count < 1 || count > MAX_NETS) __builtin_trap();
   for (int t = 0; t < count; t++) gs[t] = nets[t]->G;
   adam_update(n->P, n->M1, n->M2, n->AVG, decay, gs, count, lr, b1, b2, eps, accB1, accB2, from, to);
+}
+
+// ----------------------------------------------------------------------------------------------
+// the contract with TypeScript
+
+// The constants the TypeScript side lays memory out by, read once at load and checked against its
+// own (src/engines/fused/_wasm.ts): 0 the image side, 1 the most threads, 2 the floats of one
+// image's transform, 3 the elastic grid's side; -1 past the list.
+EXPORT(lenet_contract)
+int lenet_contract(int which) {
+  switch (which) {
+  case 0: return IMG;
+  case 1: return MAX_NETS;
+  case 2: return TRANSFORM_FLOATS;
+  case 3: return ELASTIC_GRID;
+  default: return -1;
+  }
 }

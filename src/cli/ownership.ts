@@ -199,8 +199,9 @@ export async function checkReplaceableFile(path: string, kind: FileKind): Promis
 
 function isOurOnnx(bytes: Uint8Array): boolean {
   try {
-    const model = ModelProto.decode(bytes) as unknown as { producerName?: string };
-    return (model.producerName ?? "").startsWith(SOFTWARE);
+    const model: object = ModelProto.decode(bytes);
+    return "producerName" in model && typeof model.producerName === "string" &&
+      model.producerName.startsWith(SOFTWARE);
   } catch {
     return false;
   }

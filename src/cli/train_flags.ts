@@ -232,8 +232,13 @@ export const TRAIN_FLAGS = {
 export type TrainFlags = ParsedFlags<typeof TRAIN_FLAGS>;
 
 // The flags that set something, with what they set.
-const SETTERS = Object.entries(TRAIN_FLAGS as Record<string, TrainFlagSpec>)
-  .flatMap(([name, spec]) => spec.sets ? [{ name, sets: spec.sets }] : []);
+const SETTERS = Object.entries(TRAIN_FLAGS)
+  .flatMap(([name, spec]: [string, TrainFlagSpec]) => spec.sets ? [{ name, sets: spec.sets }] : []);
+
+/** A field of an object by its name, as the flag table names it. */
+function valueOf(object: object, name: string): unknown {
+  return Object.entries(object).find(([key]) => key === name)?.[1];
+}
 
 /**
  * The model and recipe: the `--recipe` preset, with the flags given on the command line over it.
@@ -259,7 +264,7 @@ export function configsFromFlags(flags: TrainFlags): { model: LeNetConfig; recip
     recipe: { ...preset.train },
   };
   for (const { name, sets: [part, key] } of SETTERS) {
-    if (flags.explicit.has(name)) parts[part][key] = flags[name as keyof typeof TRAIN_FLAGS];
+    if (flags.explicit.has(name)) parts[part][key] = valueOf(flags, name);
   }
   return { model: resolveLeNetConfig(parts.model), recipe: resolveTrainConfig(parts.recipe) };
 }
@@ -289,8 +294,7 @@ export function refuseContradictions(
 ): void {
   for (const { name, sets: [part, key] } of SETTERS) {
     if (name === "epochs" || !flags.explicit.has(name)) continue;
-    const given = flags[name as keyof typeof TRAIN_FLAGS],
-      theirs = (saved[part] as unknown as Record<string, unknown>)[key];
+    const given = valueOf(flags, name), theirs = valueOf(saved[part], key);
     if (theirs !== given) {
       throw new UsageError(
         `--${name} ${given} contradicts the checkpoint (${theirs}): --resume continues its recipe; only --epochs may change`,

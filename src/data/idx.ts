@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { LenetError } from "../errors.ts";
+import { LenetError, messageOf } from "../errors.ts";
 import { readBounded, readHead, statRegular } from "../_bounded_read.ts";
 import { type LabeledImages, showable } from "./labeled_images.ts";
 
@@ -165,7 +165,7 @@ async function gunzipBounded(bytes: Uint8Array, name: string, maxBytes: number, 
     }
   } catch (error) {
     if (error instanceof IdxError) throw error;
-    throw new IdxError(`Corrupt gzip file ${name}: ${(error as Error).message}`);
+    throw new IdxError(`Corrupt gzip file ${name}: ${messageOf(error)}`);
   }
   return concat(chunks, total);
 }

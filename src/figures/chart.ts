@@ -67,7 +67,8 @@ export async function renderSvg(spec: ChartSpec): Promise<string> {
   object(spec, "renderSvg(spec)", true);
   let compiled: ReturnType<typeof vl.compile>["spec"];
   try {
-    compiled = vl.compile({ background: "white", ...spec } as unknown as vl.TopLevelSpec).spec;
+    const full: object = { background: "white", ...spec }; // our spec type is a subset of Vega-Lite's
+    compiled = vl.compile(full as vl.TopLevelSpec).spec;
   } catch (error) {
     throw new ArgumentError(`renderSvg(spec): not a Vega-Lite spec (${firstLine(error)})`);
   }

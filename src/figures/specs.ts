@@ -111,7 +111,7 @@ export function featureMapsSpec(lenet: LeNet, image: Float32Array, label: string
     const next = layer.apply(x) as tf.Tensor;
     x.dispose();
     x = next;
-    const [, lh, lw, lc] = x.shape as number[];
+    const [, lh, lw, lc] = x.shape;
     const data = x.dataSync();
     let peak = 1e-12;
     for (const v of data) peak = Math.max(peak, Math.abs(v));

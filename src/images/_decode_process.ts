@@ -10,7 +10,7 @@ import { sniffFormat } from "./formats.ts";
 import { jpegCost } from "./jpeg.ts";
 import { decodeWithLibvips, loadLibvips } from "./libvips.ts";
 import { FrameReader, writeFrame } from "../_frames.ts";
-import { LenetError } from "../errors.ts";
+import { LenetError, messageOf } from "../errors.ts";
 
 type Writer = WritableStreamDefaultWriter<Uint8Array>;
 
@@ -72,7 +72,7 @@ async function answer(request: DecodeRequest, body: Uint8Array, out: Writer): Pr
       ok: false,
       message: error instanceof LenetError
         ? error.message
-        : `Cannot decode this picture: ${String((error as Error)?.message ?? error)}`,
+        : `Cannot decode this picture: ${messageOf(error)}`,
     };
     await writeFrame(out, header);
     return size;
@@ -97,7 +97,8 @@ if (import.meta.main) {
   const frames = new FrameReader(Deno.stdin.readable, MAX_IMAGE_BYTES);
   // with --expose-gc, a large picture's buffers (tens of MB) are freed before the next one is
   // read; small ones are left to V8 (a full collection costs milliseconds)
-  const collect = (globalThis as { gc?: () => void }).gc ?? (() => {});
+  const gc: unknown = Reflect.get(globalThis, "gc");
+  const collect = typeof gc === "function" ? () => gc() : () => {};
   while (true) {
     const frame = await frames.next<DecodeRequest>();
     if (!frame) break;

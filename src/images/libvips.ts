@@ -18,6 +18,7 @@ import { type PictureFormat, readFormat } from "./formats.ts";
 import type { RasterImage } from "./raster.ts";
 
 import type { Sharp } from "../npm/sharp.d.ts";
+import { messageOf } from "../errors.ts";
 
 /** A picture as libvips gave it, upright and at most `maxSide` on its longer side. */
 export interface LibvipsPicture extends RasterImage {
@@ -143,7 +144,7 @@ function tooLarge(width: number, height: number, maxPixels: number): ImageError 
 // libvips says what is wrong in its own words ("VipsJpeg: Premature end of input file"); its
 // pixel limit is ours, reworded as the size check above words it.
 function unreadable(format: PictureFormat, error: unknown): ImageError {
-  const why = String((error as Error)?.message ?? error).split("\n")[0]!.replace(/[:.\s]+$/, "");
+  const why = messageOf(error).split("\n")[0]!.replace(/[:.\s]+$/, "");
   if (/pixel limit/i.test(why)) {
     return new ImageError(
       `Image too large: ${why} (raise it: PictureLimits.maxPixels, or predict --max-pixels)`,

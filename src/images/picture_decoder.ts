@@ -23,6 +23,7 @@ import { FrameReader, writeFrame } from "../_frames.ts";
 import { denoRun, lastWords, START_LIMIT_MS } from "../_deno_process.ts";
 import type { DecodeAnswer, DecodeRequest } from "./_decode_process.ts";
 import { IMAGE_PIXELS, PICTURE_TIMEOUT_MS, WORKING_SIDE } from "../config.ts";
+import { firstLine } from "../errors.ts";
 
 /** Largest PNG file decoded in this process, in bytes; larger ones go to a decoding process. */
 export const FAST_PNG_BYTES = 1024 * 1024;
@@ -192,7 +193,7 @@ function cannotStart(error: unknown): ImageError {
     denied
       ? "Decoding this picture runs libvips in a process of its own, which needs --allow-run=deno " +
         "(or decode it yourself and call classifyRaster)"
-      : `Cannot start a decoding process: ${String((error as Error)?.message ?? error).split("\n")[0]}`,
+      : `Cannot start a decoding process: ${firstLine(error)}`,
   );
 }
 

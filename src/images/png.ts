@@ -13,6 +13,7 @@
  */
 import { Unzlib } from "../npm/fflate.ts";
 import { ImageError } from "./digit.ts";
+import { messageOf } from "../errors.ts";
 
 const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
@@ -236,7 +237,7 @@ function inflateBounded(parts: Uint8Array[], size: number): Uint8Array {
   } catch (error) {
     if (error instanceof ImageError) throw error;
     if (filled === size) return out; // whole: what follows the data (a bad checksum, junk) is ignored
-    throw new ImageError(`Corrupt PNG: the image data does not inflate (${(error as Error).message})`);
+    throw new ImageError(`Corrupt PNG: the image data does not inflate (${messageOf(error)})`);
   }
   if (filled < size) throw new ImageError(`Truncated PNG: ${filled} of ${size} bytes of image data`);
   return out;

@@ -152,7 +152,7 @@ export async function readModelArtifacts(dir: string): Promise<tf.io.ModelArtifa
     modelTopology: json.modelTopology,
     weightSpecs: specs,
     weightData: tf.io.concatenateArrayBuffers(
-      parts.map((p) => p.buffer.slice(p.byteOffset, p.byteOffset + p.byteLength) as ArrayBuffer),
+      parts.map((p) => new Uint8Array(p).buffer), // each part copied into a buffer of its own
     ),
     format: json.format,
     generatedBy: json.generatedBy,

@@ -10,7 +10,7 @@ import * as tf from "../npm/tfjs.ts";
 import { lenetLayers } from "./layers.ts";
 import { ensureBackend } from "../tfjs/backend.ts";
 import { type LeNetConfig, resolveLeNetConfig } from "../config.ts";
-import { ArgumentError, firstLine, type LenetError } from "../errors.ts";
+import { ArgumentError, firstLine, type LenetError, messageOf } from "../errors.ts";
 import { pathLike } from "../_arguments.ts";
 import { artifactsProblem } from "./artifacts.ts";
 import { fileSaveHandler, ModelFileError, readModelArtifacts } from "./files.ts";
@@ -431,7 +431,7 @@ export async function lenetFromArtifacts(
   try {
     resolved = resolveLeNetConfig(config as Partial<LeNetConfig>);
   } catch (error) {
-    throw errorOf((error as Error).message);
+    throw errorOf(messageOf(error));
   }
   const problem = artifactsProblem(artifacts, resolved);
   if (problem) throw errorOf(problem);

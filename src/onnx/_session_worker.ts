@@ -7,7 +7,7 @@ import type { ToSessionWorker } from "./ort_session.ts";
 
 const answer = sessionHost();
 const transferOf = (reply: Awaited<ReturnType<typeof answer>>) =>
-  reply.type === "ran" ? [reply.probabilities.buffer as ArrayBuffer] : [];
+  reply.type === "ran" ? [reply.probabilities.buffer] : [];
 
 // A node:worker_threads worker has a parentPort; a web Worker (a browser's, or Deno's) has self
 const parentPort = "Deno" in globalThis ? (await import("node:worker_threads")).parentPort : null;
@@ -17,7 +17,8 @@ if (parentPort) {
     parentPort.postMessage(reply, transferOf(reply));
   });
 } else {
-  const scope = globalThis as unknown as {
+  const global: unknown = globalThis; // a worker's scope, which the window's types do not describe
+  const scope = global as {
     onmessage: ((event: MessageEvent<ToSessionWorker>) => void) | null;
     postMessage(message: unknown, transfer: Transferable[]): void;
   };

@@ -456,7 +456,7 @@ async function readModel(model: string | URL, timeoutMs: number): Promise<Uint8A
     return await fetchBounded(model, timeoutMs, errorOf);
   } catch (error) {
     if (error instanceof OnnxModelError) throw error;
-    const timedOut = (error as Error)?.name === "TimeoutError";
+    const timedOut = error instanceof DOMException && error.name === "TimeoutError"; // AbortSignal.timeout
     throw errorOf(timedOut ? `no whole answer within ${timeoutMs / 1000} s` : firstLine(error));
   }
 }

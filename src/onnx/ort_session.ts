@@ -20,7 +20,7 @@ export type ToSessionWorker =
 export type FromSessionWorker =
   | { type: "started" }
   | { type: "loaded"; inputShape: [number, number, number] }
-  | { type: "ran"; probabilities: Float32Array }
+  | { type: "ran"; probabilities: Float32Array<ArrayBuffer> }
   | { type: "unloaded" }
   | { type: "failed"; message: string };
 
@@ -61,7 +61,10 @@ export async function createSession(
  * @param input The input tensor.
  * @returns The first output's floats.
  */
-export async function runSession(session: ort.InferenceSession, input: ort.Tensor): Promise<Float32Array> {
+export async function runSession(
+  session: ort.InferenceSession,
+  input: ort.Tensor,
+): Promise<Float32Array<ArrayBuffer>> {
   const outputs = await session.run({ [session.inputNames[0]!]: input });
-  return outputs[session.outputNames[0]!]!.data as Float32Array;
+  return outputs[session.outputNames[0]!]!.data as Float32Array<ArrayBuffer>; // a float32 model (graph_check)
 }

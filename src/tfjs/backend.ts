@@ -65,11 +65,11 @@ export async function initBackend(name: BackendName = "wasm"): Promise<BackendIn
   if (!ok || tf.getBackend() !== name) {
     throw new BackendError(`Could not start the tfjs "${name}" backend (active: ${tf.getBackend()})`);
   }
-  const simd = name === "wasm" && tf.env().getBool("WASM_HAS_SIMD_SUPPORT") as boolean;
+  const simd = name === "wasm" && tf.env().getBool("WASM_HAS_SIMD_SUPPORT");
   if (name === "wasm" && !simd) {
     throw new BackendError("The tfjs wasm backend runs without SIMD: refusing to train slowly");
   }
-  const threads = name === "wasm" && tf.env().getBool("WASM_HAS_MULTITHREAD_SUPPORT") as boolean;
+  const threads = name === "wasm" && tf.env().getBool("WASM_HAS_MULTITHREAD_SUPPORT");
   const info: BackendInfo = { name, simd, threads };
   started = Promise.resolve(info);
   return info;

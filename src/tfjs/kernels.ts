@@ -174,22 +174,64 @@ function computeOnHeap(
   return out;
 }
 
-function maxPoolGradWasm(
-  args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap },
-): tf.TensorInfo {
-  const backend = args.backend as WasmHeap;
-  const { dy, input } = args.inputs as { dy: tf.TensorInfo; input: tf.TensorInfo };
-  const attrs = args.attrs as unknown as MaxPoolGradAttrs;
-  const info = tf.backend_util.computePool2DInfo(
-    input.shape as [number, number, number, number],
-    attrs.filterSize,
-    attrs.strides,
-    1,
-    attrs.pad,
-    attrs.dimRoundingMode,
-  );
-  return computeOnHeap(backend, input.shape, input, dy, info, simd?.maxPoolGrad ?? maxPoolGradNHWC);
+/** A 4-D shape as the tuple tfjs's geometry functions take, checked. */
+function rank4(shape: readonly number[], what: string): [number, number, number, number] {
+  const [n, h, w, c] = shape;
+  if (shape.length !== 4 || n === undefined || h === undefined || w === undefined || c === undefined) {
+    throw new Error(`${what}: expected a 4-D NHWC shape, got [${shape}]`);
+  }
+  return [n, h, w, c];
 }
+
+/** The last two dimensions of a matrix operand's shape (rows, columns), checked. */
+function matrixOf(shape: readonly number[], what: string): [number, number] {
+  const [rows, cols] = shape.slice(-2);
+  if (rows === undefined || cols === undefined) throw new Error(`${what}: expected a matrix, got [${shape}]`);
+  return [rows, cols];
+}
+
+function isWasmHeap(backend: object): backend is WasmHeap {
+  return "makeOutput" in backend && "typedArrayFromHeap" in backend;
+}
+
+/**
+ * Adapts a kernel written against its own attributes' type to tfjs's untyped `KernelFunc`: it
+ * takes the named inputs in order (each checked present) and the wasm backend's heap (checked).
+ * tfjs names each kernel's attributes (its kernel_names.ts); `Attrs` states them, the one thing
+ * trusted here.
+ */
+function kernel<Attrs, const Names extends readonly string[]>(
+  name: string,
+  inputNames: Names,
+  run: (heap: WasmHeap, inputs: { [K in keyof Names]: tf.TensorInfo }, attrs: Attrs) => tf.TensorInfo,
+): tf.KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    if (!isWasmHeap(backend)) throw new Error(`${name}: registered on a backend that is not wasm`);
+    const tensors = inputNames.map((input) => {
+      const tensor = inputs[input];
+      if (tensor === undefined) throw new Error(`${name}: no input "${input}"`);
+      return tensor;
+    });
+    const given: unknown = attrs ?? {};
+    return run(backend, tensors as { [K in keyof Names]: tf.TensorInfo }, given as Attrs);
+  };
+}
+
+const maxPoolGradWasm = kernel<MaxPoolGradAttrs, ["dy", "input"]>(
+  "MaxPoolGrad",
+  ["dy", "input"],
+  (heap, [dy, input], attrs) => {
+    const info = tf.backend_util.computePool2DInfo(
+      rank4(input.shape, "MaxPoolGrad"),
+      attrs.filterSize,
+      attrs.strides,
+      1,
+      attrs.pad,
+      attrs.dimRoundingMode,
+    );
+    return computeOnHeap(heap, input.shape, input, dy, info, simd?.maxPoolGrad ?? maxPoolGradNHWC);
+  },
+);
 
 /** The geometry of the convolution a gradient kernel differentiates (NHWC only). */
 function convolutionInfo(
@@ -200,8 +242,8 @@ function convolutionInfo(
 ): Conv2DInfo {
   if (attrs.dataFormat === "NCHW") throw new Error(`${kernel} on wasm supports NHWC only, got NCHW`);
   return tf.backend_util.computeConv2DInfo(
-    inputShape as [number, number, number, number],
-    filterShape as [number, number, number, number],
+    rank4(inputShape, kernel),
+    rank4(filterShape, kernel),
     attrs.strides,
     1,
     attrs.pad,
@@ -209,37 +251,29 @@ function convolutionInfo(
   );
 }
 
-function conv2DBackpropFilterWasm(
-  args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap },
-): tf.TensorInfo {
-  const backend = args.backend as WasmHeap;
-  const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
-  const attrs = args.attrs as unknown as BackpropFilterAttrs;
-  const info = convolutionInfo("Conv2DBackpropFilter", x.shape, attrs.filterShape, attrs);
-  return computeOnHeap(
-    backend,
-    attrs.filterShape,
-    x,
-    dy,
-    info,
-    simd?.conv2dBackpropFilter ?? conv2dBackpropFilterNHWC,
-  );
-}
+const conv2DBackpropFilterWasm = kernel<BackpropFilterAttrs, ["x", "dy"]>(
+  "Conv2DBackpropFilter",
+  ["x", "dy"],
+  (heap, [x, dy], attrs) => {
+    const info = convolutionInfo("Conv2DBackpropFilter", x.shape, attrs.filterShape, attrs);
+    const compute = simd?.conv2dBackpropFilter ?? conv2dBackpropFilterNHWC;
+    return computeOnHeap(heap, attrs.filterShape, x, dy, info, compute);
+  },
+);
 
 /** The attributes tfjs passes to `Conv2DBackpropInput`. */
 interface BackpropInputAttrs extends Omit<BackpropFilterAttrs, "filterShape"> {
   inputShape: [number, number, number, number];
 }
 
-function conv2DBackpropInputWasm(
-  args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap },
-): tf.TensorInfo {
-  const backend = args.backend as WasmHeap;
-  const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
-  const attrs = args.attrs as unknown as BackpropInputAttrs;
-  const info = convolutionInfo("Conv2DBackpropInput", attrs.inputShape, filter.shape, attrs);
-  return computeOnHeap(backend, attrs.inputShape, dy, filter, info, simd!.conv2dBackpropInput);
-}
+const conv2DBackpropInputWasm = kernel<BackpropInputAttrs, ["dy", "filter"]>(
+  "Conv2DBackpropInput",
+  ["dy", "filter"],
+  (heap, [dy, filter], attrs) => {
+    const info = convolutionInfo("Conv2DBackpropInput", attrs.inputShape, filter.shape, attrs);
+    return computeOnHeap(heap, attrs.inputShape, dy, filter, info, simd!.conv2dBackpropInput);
+  },
+);
 
 const OURS = new Set<tf.KernelFunc>();
 const REPLACED = new Map<string, tf.KernelConfig>(); // tfjs's own kernels that ours replaced
@@ -289,30 +323,29 @@ function batchOf(shape: number[]): number {
   return shape.slice(0, -2).reduce((a, b) => a * b, 1);
 }
 
-function batchMatMulWasm(
-  args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap },
-): tf.TensorInfo {
-  const backend = args.backend as WasmHeap;
-  const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
-  const { transposeA, transposeB } = args.attrs as unknown as { transposeA: boolean; transposeB: boolean };
-  const [batchA, batchB] = [batchOf(a.shape), batchOf(b.shape)];
-  if (batchA !== batchB && batchA !== 1 && batchB !== 1) {
-    throw new Error(`BatchMatMul on wasm: cannot broadcast batch shapes [${a.shape}] and [${b.shape}]`);
-  }
-  const [rowsA, colsA] = a.shape.slice(-2) as [number, number];
-  const [rowsB, colsB] = b.shape.slice(-2) as [number, number];
-  const [m, k] = transposeA ? [colsA, rowsA] : [rowsA, colsA];
-  const n = transposeB ? rowsB : colsB;
-  const lead = (batchA >= batchB ? a : b).shape.slice(0, -2);
-  const out = backend.makeOutput([...lead, m, n], "float32");
-  simd!.batchMatMul(
-    backend.typedArrayFromHeap(a),
-    backend.typedArrayFromHeap(b),
-    backend.typedArrayFromHeap(out),
-    { batchA, batchB, m, k, n, transposeA, transposeB },
-  );
-  return out;
-}
+const batchMatMulWasm = kernel<{ transposeA: boolean; transposeB: boolean }, ["a", "b"]>(
+  "BatchMatMul",
+  ["a", "b"],
+  (heap, [a, b], { transposeA, transposeB }) => {
+    const [batchA, batchB] = [batchOf(a.shape), batchOf(b.shape)];
+    if (batchA !== batchB && batchA !== 1 && batchB !== 1) {
+      throw new Error(`BatchMatMul on wasm: cannot broadcast batch shapes [${a.shape}] and [${b.shape}]`);
+    }
+    const [rowsA, colsA] = matrixOf(a.shape, "BatchMatMul");
+    const [rowsB, colsB] = matrixOf(b.shape, "BatchMatMul");
+    const [m, k] = transposeA ? [colsA, rowsA] : [rowsA, colsA];
+    const n = transposeB ? rowsB : colsB;
+    const lead = (batchA >= batchB ? a : b).shape.slice(0, -2);
+    const out = heap.makeOutput([...lead, m, n], "float32");
+    simd!.batchMatMul(
+      heap.typedArrayFromHeap(a),
+      heap.typedArrayFromHeap(b),
+      heap.typedArrayFromHeap(out),
+      { batchA, batchB, m, k, n, transposeA, transposeB },
+    );
+    return out;
+  },
+);
 
 /**
  * Registers on the `wasm` backend the training kernels it lacks or gets wrong. Idempotent. Given
@@ -334,11 +367,11 @@ function batchMatMulWasm(
 export function registerWasmTrainingKernels(kernels?: SimdKernels): string[] {
   if (kernels) simd = kernels;
   const added: string[] = [];
-  install("Conv2DBackpropFilter", conv2DBackpropFilterWasm as unknown as tf.KernelFunc, added);
-  install("MaxPoolGrad", maxPoolGradWasm as unknown as tf.KernelFunc, added);
+  install("Conv2DBackpropFilter", conv2DBackpropFilterWasm, added);
+  install("MaxPoolGrad", maxPoolGradWasm, added);
   if (simd) {
-    install("Conv2DBackpropInput", conv2DBackpropInputWasm as unknown as tf.KernelFunc, added);
-    install("BatchMatMul", batchMatMulWasm as unknown as tf.KernelFunc, added);
+    install("Conv2DBackpropInput", conv2DBackpropInputWasm, added);
+    install("BatchMatMul", batchMatMulWasm, added);
   }
   return added;
 }

@@ -8,6 +8,7 @@
 import { KERNELS_WASM_BASE64 } from "../_wasm_modules.ts";
 import { fromBase64 } from "../_base64.ts";
 import type { Conv2DInfo } from "../tfjs_types.ts";
+import { exportsOf } from "../_wasm_exports.ts";
 
 /** The kernels the module exports, on views of the caller's arrays. */
 export interface SimdKernels {
@@ -48,6 +49,16 @@ interface Exports {
   batch_matmul(a: number, b: number, out: number, ...shapeAndScratch: number[]): void;
   max_pool_grad(a: number, b: number, out: number, ...geometry: number[]): void;
 }
+
+const EXPORTS: Record<keyof Exports, true> = {
+  memory: true,
+  heap_base: true,
+  conv2d_backprop_filter: true,
+  conv2d_backprop_input: true,
+  conv_scratch_floats: true,
+  batch_matmul: true,
+  max_pool_grad: true,
+};
 
 // The window's geometry as the C kernels take it: the input and output sizes, the filter, the
 // strides and the top-left padding; a convolution adds its output channels and its dilations.
@@ -90,7 +101,7 @@ const geometry = (info: Conv2DInfo) => windowGeometry(info, true);
  */
 export async function loadSimdKernels(bytes?: Uint8Array<ArrayBuffer>): Promise<SimdKernels> {
   const { instance } = await WebAssembly.instantiate(bytes ?? fromBase64(KERNELS_WASM_BASE64), {});
-  const wasm = instance.exports as unknown as Exports;
+  const wasm = exportsOf<Exports>(instance, EXPORTS, "kernels.wasm");
   const base = wasm.heap_base();
 
   /**

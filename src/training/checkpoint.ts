@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { firstLine, LenetError } from "../errors.ts";
+import { firstLine, LenetError, messageOf } from "../errors.ts";
 import * as tf from "../npm/tfjs.ts";
 import {
   type LeNetConfig,
@@ -146,7 +146,7 @@ export async function loadCheckpoint(path: string): Promise<{ lenet: LeNet; stat
   const bytes = decodeBase64(data, fail);
   const artifacts: tf.io.ModelArtifacts = {
     ...file.artifacts,
-    weightData: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer,
+    weightData: new Uint8Array(bytes).buffer, // a copy into a buffer of its own
   };
   const lenet = await lenetFromArtifacts(artifacts, file.model, fail);
   return { lenet, state };
@@ -163,7 +163,7 @@ function checkState(file: CheckpointFile, fail: (reason: string) => CheckpointEr
   try {
     train = resolveTrainConfig(file.train);
   } catch (error) {
-    throw fail((error as Error).message);
+    throw fail(messageOf(error));
   }
   if (!Number.isInteger(epoch) || epoch < 1 || epoch > train.epochs) throw fail(`invalid epoch ${epoch}`);
   if (!Array.isArray(history) || history.length !== epoch || !history.every(isEpochLog)) {
@@ -195,7 +195,7 @@ function parameterCount(model: unknown, fail: (reason: string) => CheckpointErro
   try {
     return weightCount(resolveLeNetConfig(model as Partial<LeNetConfig>));
   } catch (error) {
-    throw fail((error as Error).message);
+    throw fail(messageOf(error));
   }
 }
 

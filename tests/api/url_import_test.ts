@@ -75,16 +75,17 @@ async function run(example: Example, host: string): Promise<string> {
 
 Deno.test("README's library examples and mod.ts's example run imported by URL with the permissions they name", async () => {
   const examples = await readmeExamples();
-  assertEquals(examples.length, 4, "one README example per entry point");
+  assertEquals(examples.length, 5, "one README example per entry point (config.ts and errors.ts share one)");
   const server = serveRepo();
   const host = `127.0.0.1:${server.addr.port}`;
   try {
-    const [training, inference, figures, fused] = examples;
+    const [training, inference, figures, fused, settings] = examples;
     const trained = await run(training!, host);
     assert(/Total params: 106,154\s+test accuracy 0\.9\d/.test(trained), trained);
     assert((await run(inference!, host)).startsWith("2 ("), "digit.png is a drawn 2");
     assert((await run(figures!, host)).startsWith("filters.png: "));
-    assertEquals((await run(fused!, host)).trim(), "trained 100 steps");
+    assertEquals((await run(fused!, host)).trim(), "trained 100 steps: 106154 weights");
+    assert((await run(settings!, host)).includes('schedule: "one-cycle"')); // it asserts the error itself
     await run(await moduleExample(), host); // it asserts what it shows
   } finally {
     await server.shutdown();
@@ -142,6 +143,8 @@ Deno.test("deno publish --dry-run passes and ships no tests, benches or scripts"
       "figures.ts",
       "fused.ts",
       "notebook.ts",
+      "config.ts",
+      "errors.ts",
       "LICENSE",
       "models/lenet-mnist/model.onnx",
     ]

@@ -141,7 +141,7 @@ Deno.test("every script answers --version with lenet's and Deno's versions", asy
         !["build_wasm.ts", "make_hostile_fixtures.ts", "make_picture_fixtures.ts"].includes(e.name)
       ) // no flags
       .map((e) => `${dir}/${e.name}`)
-  );
+  ).concat("tools/fuzz/fuzz.ts");
   assert(scripts.length >= 9, `${scripts}`);
   for (const script of scripts) {
     const { code, stdout } = await new Deno.Command(Deno.execPath(), {

@@ -1,5 +1,6 @@
 // The fused one-call training step against tfjs's reference `cpu` backend.
-import { ArgumentError } from "../../src/errors.ts";
+import { ArgumentError, LenetError } from "../../src/errors.ts";
+import { checkContract, CONTRACT, instantiateLenet } from "../../src/engines/fused/_wasm.ts";
 import * as tf from "../../src/npm/tfjs.ts";
 import { assert, assertAllClose, assertEquals, assertRejects, assertThrows } from "../_assert.ts";
 import { leakFree, onBackend, tfjsGradients } from "../_helpers.ts";
@@ -239,4 +240,20 @@ Deno.test("FusedTrainer keeps the weights' moving average after every step, on 1
     assertEquals(restored.averagedWeights(), average);
   }
   lenet.dispose();
+});
+
+Deno.test("lenet.wasm states the constants TypeScript lays memory out by; a disagreement is refused at load, a thread count past the limit traps", async () => {
+  const memory = new WebAssembly.Memory({ initial: 2, maximum: 16, shared: true });
+  const exports = await instantiateLenet(memory); // checks the contract
+  assertEquals(CONTRACT.map((_, i) => exports.lenet_contract(i)), CONTRACT.map(({ value }) => value));
+  const off = { lenet_contract: (i: number) => i === 2 ? 61 : exports.lenet_contract(i) };
+  assertThrows(
+    () => checkContract(off),
+    LenetError,
+    "disagrees on the floats of a transform (TRANSFORM_FLOATS): 61 in C",
+  );
+  assertThrows(
+    () => exports.lenet_adam(0, 0, 65, 1e-3, 0.9, 0.999, 1e-7, 0.9, 0.999, 0, 0, 1),
+    WebAssembly.RuntimeError,
+  );
 });

@@ -40,7 +40,7 @@ const CONTROL_BYTES = align(CONTROL_WORDS * 4);
 
 /** The activation's number in the C code (sigmoid 0, relu 1, tanh 2, elu 3). */
 function kindOf(activation: Activation): number {
-  return (ACTIVATIONS as readonly string[]).indexOf(activation);
+  return ACTIVATIONS.indexOf(activation);
 }
 
 /**

@@ -55,7 +55,8 @@ export async function onSetup(start: (setup: WorkerSetup) => Promise<() => void>
     });
     return;
   }
-  const scope = globalThis as unknown as {
+  const global: unknown = globalThis; // a worker's scope, which the window's types do not describe
+  const scope = global as {
     onmessage: ((event: MessageEvent) => void) | null;
     postMessage(message: unknown): void;
   };

@@ -1,9 +1,12 @@
 // The binding of wasm/lenet.c (a whole LeNet training step in C with WebAssembly SIMD), shared by
 // the FusedTrainer (trainer.ts) and its worker thread (_worker.ts). The module imports
 // a shared memory, so that instances on two threads can work on one set of weights.
-import { IMAGE_PIXELS } from "../../config.ts";
+import { FUSED_MAX_THREADS, IMAGE_PIXELS, IMAGE_SIDE } from "../../config.ts";
+import { ELASTIC_GRID, TRANSFORM_FLOATS } from "../../data/augment.ts";
+import { LenetError } from "../../errors.ts";
 import { LENET_RELAXED_WASM_BASE64, LENET_WASM_BASE64 } from "../../_wasm_modules.ts";
 import { fromBase64 } from "../../_base64.ts";
+import { exportsOf } from "../../_wasm_exports.ts";
 
 /** The module's exports; pointers are byte offsets into the shared memory, `net` a Net's. */
 export interface LenetExports {
@@ -52,7 +55,48 @@ export interface LenetExports {
     to: number,
   ): void;
   lenet_average(net: number): number;
+  /** The constants both sides lay memory out by: see {@linkcode CONTRACT}. */
+  lenet_contract(which: number): number;
 }
+
+/** What `lenet_contract(i)` must answer, in its order: the constants C and TypeScript share. */
+export const CONTRACT: readonly { name: string; value: number }[] = [
+  { name: "the image side (IMG, IMAGE_SIDE)", value: IMAGE_SIDE },
+  { name: "the most threads (MAX_NETS, FUSED_MAX_THREADS)", value: FUSED_MAX_THREADS },
+  { name: "the floats of a transform (TRANSFORM_FLOATS)", value: TRANSFORM_FLOATS },
+  { name: "the elastic grid's side (ELASTIC_GRID)", value: ELASTIC_GRID },
+];
+
+/**
+ * Checks a lenet.wasm instance against the constants TypeScript lays memory out by.
+ *
+ * @throws {LenetError} Naming the first constant the two sides disagree on.
+ */
+export function checkContract(exports: Pick<LenetExports, "lenet_contract">): void {
+  for (const [i, { name, value }] of CONTRACT.entries()) {
+    const theirs = exports.lenet_contract(i);
+    if (theirs !== value) {
+      throw new LenetError(`lenet.wasm disagrees on ${name}: ${theirs} in C, ${value} here: rebuild it`);
+    }
+  }
+}
+
+const LENET_EXPORTS: Record<keyof LenetExports, true> = {
+  __stack_pointer: true,
+  heap_base: true,
+  lenet_init: true,
+  lenet_params: true,
+  lenet_param_count: true,
+  lenet_grads: true,
+  lenet_moments: true,
+  lenet_probs: true,
+  lenet_forward: true,
+  lenet_gemm: true,
+  lenet_backward: true,
+  lenet_adam: true,
+  lenet_average: true,
+  lenet_contract: true,
+};
 
 /** What a worker thread gets to start: the memory and where its Net, the batch and its stack are. */
 export interface WorkerSetup {
@@ -153,5 +197,7 @@ export async function instantiateLenet(
     fromBase64(build === "relaxed" ? LENET_RELAXED_WASM_BASE64 : LENET_WASM_BASE64),
   );
   const instance = await WebAssembly.instantiate(await compiled[build]!, { env: { memory } });
-  return instance.exports as unknown as LenetExports;
+  const exports = exportsOf<LenetExports>(instance, LENET_EXPORTS, "lenet.wasm");
+  checkContract(exports);
+  return exports;
 }

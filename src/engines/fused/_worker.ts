@@ -13,6 +13,7 @@ import {
   type WorkerSetup,
 } from "./_wasm.ts";
 import { onSetup } from "./_thread.ts";
+import { messageOf } from "../../errors.ts";
 
 await onSetup(async (data: WorkerSetup) => {
   const { memory, net, nets, x, labels, control, stackTop, build } = data;
@@ -31,7 +32,7 @@ await onSetup(async (data: WorkerSetup) => {
       try {
         run(task!);
       } catch (error) {
-        console.error(`error: the training worker failed: ${(error as Error).message}`);
+        console.error(`error: the training worker failed: ${messageOf(error)}`);
         ints[Control.failed] = 1;
       }
       Atomics.store(ints, Control.done, seen);

@@ -8,6 +8,7 @@
  */
 import { PEAK_RELAXED_WASM_BASE64, PEAK_WASM_BASE64 } from "../../_wasm_modules.ts";
 import { fromBase64 } from "../../_base64.ts";
+import { exportsOf } from "../../_wasm_exports.ts";
 
 /** Which multiply-add the peak loop uses. */
 export type SimdKind = "plain" | "relaxed";
@@ -55,7 +56,7 @@ interface PeakExports {
 async function peakModule(simd: SimdKind): Promise<PeakExports> {
   const bytes = fromBase64(simd === "relaxed" ? PEAK_RELAXED_WASM_BASE64 : PEAK_WASM_BASE64);
   const { instance } = await WebAssembly.instantiate(bytes);
-  return instance.exports as unknown as PeakExports;
+  return exportsOf<PeakExports>(instance, { peak_flops_per_round: true, peak_run: true }, "peak.wasm");
 }
 
 /** Runs the loop for about `ms` milliseconds; returns the flops done and the seconds taken. */

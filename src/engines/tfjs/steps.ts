@@ -59,17 +59,18 @@ export async function tfjsStepEngine(
   await ensureBackend();
   compileIfNeeded(lenet, config);
   const imageSize = set.rows * set.cols, numClasses = lenet.config.numClasses;
-  const optimizer = lenet.model.optimizer as unknown as { learningRate: number };
+  const optimizer = lenet.model.optimizer; // Adam, whose learning rate tfjs keeps in a protected field
   const key = (epoch: number) => (i: number) => augmentKey(config.seed, epoch, i);
   return {
     async step(indices, learningRate, epoch) {
-      optimizer.learningRate = learningRate;
+      Reflect.set(optimizer, "learningRate", learningRate);
       const { x: plain, y } = gatherBatch(set.images, set.labels, indices, imageSize, numClasses);
       const x = config.augment ? augmentBatch(set.images, indices, key(epoch), augmentRanges(config)) : plain;
       const xs = imageTensor(x, indices.length, set);
       const ys = tf.tensor2d(y, [indices.length, numClasses]);
-      const [loss, acc] = await lenet.model.trainOnBatch(xs, ys) as number[];
+      const result = await lenet.model.trainOnBatch(xs, ys); // [loss, accuracy]: compiled with the metric
       tf.dispose([xs, ys]);
+      const [loss, acc] = Array.isArray(result) ? result : [result, NaN];
       return { lossSum: loss! * indices.length, correct: Math.round(acc! * indices.length) };
     },
     sync: () => {},
