@@ -625,7 +625,8 @@ void lenet_adam(Net *n, Net *const *nets, int count, float lr, float b1, float b
 
 // The constants the TypeScript side lays memory out by, read once at load and checked against its
 // own (src/engines/fused/_wasm.ts): 0 the image side, 1 the most threads, 2 the floats of one
-// image's transform, 3 the elastic grid's side; -1 past the list.
+// image's transform, 3 the elastic grid's side, 4 the largest radius of Simard's smoothing; -1 past
+// the list.
 EXPORT(lenet_contract)
 int lenet_contract(int which) {
   switch (which) {
@@ -633,6 +634,7 @@ int lenet_contract(int which) {
   case 1: return MAX_NETS;
   case 2: return TRANSFORM_FLOATS;
   case 3: return ELASTIC_GRID;
+  case 4: return SIMARD_MAX_RADIUS;
   default: return -1;
   }
 }

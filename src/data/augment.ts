@@ -47,7 +47,7 @@ const SIMARD_AT = 6 + 2 * ELASTIC_GRID * ELASTIC_GRID;
 export const TRANSFORM_FLOATS: number = SIMARD_AT + 4;
 
 /** The widest Gaussian Simard's field is smoothed with: radius ceil(3σ), at most this (σ ≤ 8). */
-const SIMARD_MAX_RADIUS = 24;
+export const SIMARD_MAX_RADIUS = 24;
 
 /**
  * The ranges of a training recipe (`augmentRotation` and the rest of `TrainConfig`).

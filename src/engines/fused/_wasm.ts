@@ -2,7 +2,7 @@
 // the FusedTrainer (trainer.ts) and its worker thread (_worker.ts). The module imports
 // a shared memory, so that instances on two threads can work on one set of weights.
 import { FUSED_MAX_THREADS, IMAGE_PIXELS, IMAGE_SIDE } from "../../config.ts";
-import { ELASTIC_GRID, TRANSFORM_FLOATS } from "../../data/augment.ts";
+import { ELASTIC_GRID, SIMARD_MAX_RADIUS, TRANSFORM_FLOATS } from "../../data/augment.ts";
 import { LenetError } from "../../errors.ts";
 import { LENET_RELAXED_WASM_BASE64, LENET_WASM_BASE64 } from "../../_wasm_modules.ts";
 import { fromBase64 } from "../../_base64.ts";
@@ -65,6 +65,7 @@ export const CONTRACT: readonly { name: string; value: number }[] = [
   { name: "the most threads (MAX_NETS, FUSED_MAX_THREADS)", value: FUSED_MAX_THREADS },
   { name: "the floats of a transform (TRANSFORM_FLOATS)", value: TRANSFORM_FLOATS },
   { name: "the elastic grid's side (ELASTIC_GRID)", value: ELASTIC_GRID },
+  { name: "the largest radius of Simard's smoothing (SIMARD_MAX_RADIUS)", value: SIMARD_MAX_RADIUS },
 ];
 
 /**
