@@ -621,6 +621,174 @@ void lenet_adam(Net *n, Net *const *nets, int count, float lr, float b1, float b
 }
 
 // ----------------------------------------------------------------------------------------------
+// threads: a fork/join pool on the shared memory
+//
+// The trainer's thread is worker 0; helpers 1..T-1 each run lenet_serve on a thread of their own,
+// on the same memory. For each phase of a step (forward and backward over the batch, then Adam),
+// worker 0 writes the phase, bumps `generation` and does its own share; each helper sees the bump,
+// does its share and writes the generation into its own `done` line; worker 0 then waits for every
+// helper's line. Each word one thread writes and another reads has a 64-byte line of its own. A
+// thread that waits spins on atomic loads first (the next phase is usually that close), then
+// sleeps in memory.atomic.wait32, re-checking in a loop; a thread notifies only when another
+// sleeps. The shares are those the TypeScript side used to hand out: images [ceil(t n / T),
+// ceil((t+1) n / T)) for the passes, parameters from floor(t count / T) & ~3 for Adam, so that
+// every sum keeps its order and a seeded run its bits.
+
+#define SPINS 200000  // atomic loads before sleeping: about 0.1-0.2 ms here, the JavaScript side of a step
+
+enum { TASK_FORWARD_BACKWARD = 1, TASK_ADAM = 2, TASK_FORWARD = 3, TASK_QUIT = -1 };
+
+typedef struct __attribute__((aligned(64))) {
+  int value;
+} Line;
+
+typedef struct __attribute__((aligned(64))) {
+  int task, n, active, pixels, count;  // pixels: 0 floats, 1 bytes, 2 bytes with transforms
+  const void *x;
+  const int *labels;
+  const float *transforms;
+  Net *const *nets;
+  float scale, lr, b1, b2, eps, accB1, accB2, decay;
+} Phase;
+
+typedef struct {
+  Line generation;  // worker 0 bumps it to start a phase
+  Line sleepers;    // helpers asleep on `generation`
+  Line waiting;     // worker 0 asleep on a `done` line
+  Line failed;      // set (by the helper's JavaScript) when a helper's share trapped
+  Phase phase;      // written by worker 0 before the bump, read by the helpers after it
+  Line done[MAX_NETS];
+  int threads;
+} Pool;
+
+static int load(int *word) { return __atomic_load_n(word, __ATOMIC_SEQ_CST); }
+static void store(int *word, int value) { __atomic_store_n(word, value, __ATOMIC_SEQ_CST); }
+
+// Waits until *word is no longer `old`; returns its new value.
+static int await_change(int *word, int old, int *sleepers) {
+  for (int i = 0; i < SPINS; i++) {
+    int now = load(word);
+    if (now != old) return now;
+  }
+  for (;;) {
+    __atomic_fetch_add(sleepers, 1, __ATOMIC_SEQ_CST);
+    __builtin_wasm_memory_atomic_wait32(word, old, -1);  // returns at once when *word moved already
+    __atomic_fetch_add(sleepers, -1, __ATOMIC_SEQ_CST);
+    int now = load(word);
+    if (now != old) return now;
+  }
+}
+
+static int share(int t, int n, int threads) { return (int)(((long long)t * n + threads - 1) / threads); }
+
+static int adam_from(int t, int count, int threads) {
+  return t == threads ? count : (int)((long long)t * count / threads) & ~3;
+}
+
+// Worker t's share of the phase.
+static void work(Pool *p, int t) {
+  const Phase *f = &p->phase;
+  if (t >= f->active) return;
+  Net *n = f->nets[t];
+  if (f->task == TASK_ADAM) {
+    lenet_adam(n, f->nets, f->active, f->lr, f->b1, f->b2, f->eps, f->accB1, f->accB2, f->decay,
+               adam_from(t, f->count, f->active), adam_from(t + 1, f->count, f->active));
+    return;
+  }
+  int first = share(t, f->n, f->active), count = share(t + 1, f->n, f->active) - first;
+  int bytes = f->pixels != 0;
+  const unsigned char *x = (const unsigned char *)f->x + (long)first * IMG_PIXELS * (bytes ? 1 : 4);
+  lenet_forward(n, x, count, bytes, f->pixels == 2 ? f->transforms + (long)first * TRANSFORM_FLOATS : 0);
+  if (f->task == TASK_FORWARD_BACKWARD) lenet_backward(n, f->labels + first, count, f->scale);
+}
+
+// Starts the phase written in p->phase on every helper, does worker 0's share, and waits for the
+// helpers. Returns 0, or 1 when a helper failed.
+static int run_phase(Pool *p) {
+  int generation = __atomic_fetch_add(&p->generation.value, 1, __ATOMIC_SEQ_CST) + 1;
+  if (load(&p->sleepers.value) > 0) __builtin_wasm_memory_atomic_notify(&p->generation.value, MAX_NETS);
+  work(p, 0);
+  for (int t = 1; t < p->threads; t++) {
+    int *done = &p->done[t].value;
+    for (int i = 0; load(done) != generation; i++) {
+      if (load(&p->failed.value)) return 1;
+      if (i < SPINS) continue;
+      store(&p->waiting.value, 1);
+      int now = load(done);
+      if (now != generation) __builtin_wasm_memory_atomic_wait32(done, now, 1000000);  // re-check each ms
+    }
+  }
+  store(&p->waiting.value, 0);
+  return load(&p->failed.value);
+}
+
+// The bytes of a Pool, for the TypeScript side's layout.
+EXPORT(lenet_pool_bytes) int lenet_pool_bytes(void) { return (int)sizeof(Pool); }
+
+// Makes a pool for `threads` workers at p (64-byte aligned).
+EXPORT(lenet_pool_init)
+void lenet_pool_init(Pool *p, int threads) {
+  if (threads < 1 || threads > MAX_NETS) __builtin_trap();
+  __builtin_memset(p, 0, sizeof(Pool));
+  p->threads = threads;
+}
+
+// Forward passes (and, with labels, backward passes) of the n images at x over the first
+// `active` workers, each on its share; pixels as Phase.pixels says. Returns 0, or 1 when a helper
+// failed.
+EXPORT(lenet_run_passes)
+int lenet_run_passes(Pool *p, Net *const *nets, int active, const void *x, int n, int pixels,
+                     const float *transforms, const int *labels, float scale) {
+  if (active < 1 || active > p->threads) __builtin_trap();
+  Phase *f = &p->phase;
+  f->task = labels ? TASK_FORWARD_BACKWARD : TASK_FORWARD, f->nets = nets, f->active = active;
+  f->x = x, f->n = n, f->pixels = pixels, f->transforms = transforms, f->labels = labels, f->scale = scale;
+  return run_phase(p);
+}
+
+// Adam over the `count` parameters, split over the first `active` workers, each summing the
+// gradients of all `active` Nets. Returns 0, or 1 when a helper failed.
+EXPORT(lenet_run_adam)
+int lenet_run_adam(Pool *p, Net *const *nets, int active, int count, float lr, float b1, float b2,
+                   float eps, float accB1, float accB2, float decay) {
+  if (active < 1 || active > p->threads) __builtin_trap();
+  Phase *f = &p->phase;
+  f->task = TASK_ADAM, f->nets = nets, f->active = active, f->count = count;
+  f->lr = lr, f->b1 = b1, f->b2 = b2, f->eps = eps, f->accB1 = accB1, f->accB2 = accB2, f->decay = decay;
+  return run_phase(p);
+}
+
+// Helper t's loop: each phase's share until the pool says quit. A trap leaves it (its JavaScript
+// then marks the pool failed and its line done).
+EXPORT(lenet_serve)
+void lenet_serve(Pool *p, int t) {
+  for (int seen = 0;;) {
+    seen = await_change(&p->generation.value, seen, &p->sleepers.value);
+    if (p->phase.task == TASK_QUIT) return;
+    work(p, t);
+    store(&p->done[t].value, seen);
+    if (load(&p->waiting.value)) __builtin_wasm_memory_atomic_notify(&p->done[t].value, 1);
+  }
+}
+
+// The failure a helper's JavaScript reports: the pool is failed, and helper t's line says the
+// phase is over, so that worker 0 stops waiting.
+EXPORT(lenet_pool_fail)
+void lenet_pool_fail(Pool *p, int t) {
+  store(&p->failed.value, 1);
+  store(&p->done[t].value, load(&p->generation.value));
+  __builtin_wasm_memory_atomic_notify(&p->done[t].value, 1);
+}
+
+// Tells every helper to leave lenet_serve.
+EXPORT(lenet_pool_quit)
+void lenet_pool_quit(Pool *p) {
+  p->phase.task = TASK_QUIT;
+  __atomic_fetch_add(&p->generation.value, 1, __ATOMIC_SEQ_CST);
+  __builtin_wasm_memory_atomic_notify(&p->generation.value, MAX_NETS);
+}
+
+// ----------------------------------------------------------------------------------------------
 // the contract with TypeScript
 
 // The constants the TypeScript side lays memory out by, read once at load and checked against its

@@ -1,13 +1,14 @@
 // Where a FusedTrainer's buffers lie in its WebAssembly memory, one function that plans it all:
 //
-//   control blocks | Net pointers | Net 0 | Net 1, stack 1 | ... | Net T-1, stack T-1 | images | labels
+//   pool | Net pointers | Net 0 | Net 1, stack 1 | ... | Net T-1, stack T-1 | images | labels
 //
-// Thread 0 (the trainer's own) runs on Net 0 and the C stack the module starts with; each helper
-// thread t has a control block (the words through which the trainer hands it work), a Net of its
-// own (its gradients and activations; the parameters and Adam's moments are Net 0's) and a stack.
+// The pool (lenet.c's Pool) is where the threads meet: each phase's arguments, a generation word
+// and a line per helper. Thread 0 (the trainer's own) runs on Net 0 and the C stack the module
+// starts with; each helper thread t has a Net of its own (its gradients and activations; the
+// parameters and Adam's moments are Net 0's) and a stack.
 // Every Net is laid out by lenet_init for ceil(maxBatch / T) images, the most a thread takes.
 import { type Activation, ACTIVATIONS, ConfigError, IMAGE_PIXELS, type LeNetConfig } from "../../config.ts";
-import { CONTROL_WORDS, type LenetExports, MAX_PAGES } from "./_wasm.ts";
+import { type LenetExports, MAX_PAGES } from "./_wasm.ts";
 
 /** A WebAssembly page, the unit memory grows by. */
 const PAGE = 65536;
@@ -24,8 +25,8 @@ export interface Layout {
   nets: number[];
   /** The Nets' addresses as an array in memory, for Adam (which sums their gradients). */
   netList: number;
-  /** Each helper's control block. */
-  controls: number[];
+  /** The threads' pool. */
+  pool: number;
   /** Each helper's stack top. */
   stacks: number[];
   /** The batch's images. */
@@ -35,8 +36,6 @@ export interface Layout {
 }
 
 const align = (at: number) => Math.ceil(at / LINE) * LINE;
-/** A control block, on cache lines of its own. */
-const CONTROL_BYTES = align(CONTROL_WORDS * 4);
 
 /** The activation's number in the C code (sigmoid 0, relu 1, tanh 2, elu 3). */
 function kindOf(activation: Activation): number {
@@ -58,8 +57,8 @@ export function layOut(
 ): Layout {
   const { conv1Filters: c1, conv2Filters: c2, fc1Units: h1, fc2Units: h2, numClasses: k } = config;
   const kind = kindOf(config.activation);
-  const controls = Array.from({ length: threads - 1 }, (_, t) => align(wasm.heap_base()) + t * CONTROL_BYTES);
-  const netList = align(wasm.heap_base()) + (threads - 1) * CONTROL_BYTES;
+  const pool = align(wasm.heap_base());
+  const netList = align(pool + wasm.lenet_pool_bytes());
   const net0 = align(netList + 4 * threads);
   const init = (at: number, batch: number, share: number) =>
     wasm.lenet_init(at, c1, c2, h1, h2, k, kind, batch, share) >>> 0;
@@ -97,5 +96,6 @@ export function layOut(
   const x = align(end), labels = x + maxBatch * IMAGE_PIXELS * 4;
   grow(labels + maxBatch * 4 + LINE);
   new Uint32Array(memory.buffer, netList, threads).set(nets);
-  return { nets, netList, controls, stacks, x, labels };
+  wasm.lenet_pool_init(pool, threads);
+  return { nets, netList, pool, stacks, x, labels };
 }

@@ -57,6 +57,36 @@ export interface LenetExports {
   lenet_average(net: number): number;
   /** The constants both sides lay memory out by: see {@linkcode CONTRACT}. */
   lenet_contract(which: number): number;
+  // the thread pool (lenet.c's "threads" section): worker 0 runs the phases, helpers serve them
+  lenet_pool_bytes(): number;
+  lenet_pool_init(pool: number, threads: number): void;
+  lenet_run_passes(
+    pool: number,
+    nets: number,
+    active: number,
+    x: number,
+    n: number,
+    pixels: number,
+    transforms: number,
+    labels: number,
+    scale: number,
+  ): number;
+  lenet_run_adam(
+    pool: number,
+    nets: number,
+    active: number,
+    count: number,
+    lr: number,
+    b1: number,
+    b2: number,
+    eps: number,
+    accB1: number,
+    accB2: number,
+    decay: number,
+  ): number;
+  lenet_serve(pool: number, thread: number): void;
+  lenet_pool_fail(pool: number, thread: number): void;
+  lenet_pool_quit(pool: number): void;
 }
 
 /** What `lenet_contract(i)` must answer, in its order: the constants C and TypeScript share. */
@@ -97,72 +127,28 @@ const LENET_EXPORTS: Record<keyof LenetExports, true> = {
   lenet_adam: true,
   lenet_average: true,
   lenet_contract: true,
+  lenet_pool_bytes: true,
+  lenet_pool_init: true,
+  lenet_run_passes: true,
+  lenet_run_adam: true,
+  lenet_serve: true,
+  lenet_pool_fail: true,
+  lenet_pool_quit: true,
 };
 
-/** What a worker thread gets to start: the memory and where its Net, the batch and its stack are. */
+/** What a helper thread gets to start: the memory, the pool it serves, its number and its stack. */
 export interface WorkerSetup {
   memory: WebAssembly.Memory;
-  /** The worker's Net. */
-  net: number;
-  /** Every thread's Net, as an array of pointers in thread order: Adam sums their gradients. */
-  nets: number;
-  /** The batch's images; the worker's share starts at the image `Control.first`. */
-  x: number;
-  labels: number;
-  /** The control block: {@linkcode CONTROL_WORDS} 32-bit words, indexed by {@linkcode Control}. */
-  control: number;
+  /** The trainer's pool (lenet.c's `Pool`). */
+  pool: number;
+  /** The helper's number, from 1 (the trainer's own thread is 0). */
+  thread: number;
   stackTop: number;
   /** The build every thread runs. */
   build: LenetBuild;
 }
 
-/** Size of the control block through which the trainer hands a helper thread its work. */
-export const CONTROL_WORDS = 32;
-
-/** The words of the control block (ints, then floats). */
-export const Control = {
-  /** Generation asked of the worker: bumped (and notified) to hand it a task. */
-  asked: 0,
-  /** Generation the worker has finished. */
-  done: 1,
-  /** What to do: {@linkcode Task}. */
-  task: 2,
-  /** Images for the worker, from image `first` of the batch. */
-  count: 3,
-  first: 4,
-  /** What the images are: {@linkcode Pixels}. */
-  bytes: 5,
-  /** Adam's parameter range for the worker. */
-  from: 6,
-  to: 7,
-  /** Floats: the gradient scale (1 / batch), then Adam's lr, b1, b2, eps, b1^t, b2^t. */
-  scale: 8,
-  adam: 9,
-  /** How many threads' gradients Adam sums this step (the first, in thread order). */
-  nets: 16,
-  /** Where the helper's images' transforms start (bytes), when they are transformed. */
-  transforms: 17,
-  /** Float: the decay of the weights' moving average (0: none). */
-  decay: 18,
-  /** Set by the worker when a task threw. */
-  failed: 15,
-} as const;
-
-/**
- * Waits until `ints[index]` is no longer `value`: spinning first (for `spinMs`: a hand-off is
- * usually that close, and waking a sleeping thread costs tens of microseconds), then sleeping.
- */
-export function waitWhile(ints: Int32Array, index: number, value: number, spinMs = 0.1): void {
-  const until = performance.now() + spinMs;
-  while (Atomics.load(ints, index) === value) {
-    if (performance.now() > until) {
-      Atomics.wait(ints, index, value);
-      return;
-    }
-  }
-}
-
-/** What a batch's images are, in `Control.bytes`. */
+/** What a batch's images are (lenet.c's `Phase.pixels`). */
 export const Pixels = {
   floats: 0,
   bytes: 1,
@@ -177,9 +163,6 @@ export const Pixels = {
 export function transformsAt(x: number, n: number): number {
   return (x + n * IMAGE_PIXELS + 3) & ~3;
 }
-
-/** The worker's tasks. */
-export const Task = { forwardBackward: 1, adam: 2, forward: 3, quit: -1 } as const;
 
 /** The most memory the module declares (2 GiB), in 64 KiB pages. */
 export const MAX_PAGES = 32768;

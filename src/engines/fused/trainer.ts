@@ -2,10 +2,11 @@
  * The fast training engine: a whole LeNet training step (forward, categorical cross-entropy,
  * backward, Adam) in ONE call into our C/WebAssembly SIMD module (`wasm/lenet.c`), with the
  * weights, Adam's moments and every activation kept in that module's memory. tfjs-wasm spends
- * most of a step dispatching ~320 small operations; here a step is one call per thread: helper
- * threads (`_worker.ts`) run other instances of the module on the same shared memory, and each
- * thread takes a share of every batch, then a share of Adam (which sums every thread's
- * gradients, always in thread order: a given thread count gives the same bits every run).
+ * most of a step dispatching ~320 small operations; here a step is two calls: helper threads
+ * (`_worker.ts`) run other instances of the module on the same shared memory, parked in the
+ * module's thread pool, and each thread takes a share of every batch, then a share of Adam (which
+ * sums every thread's gradients, always in thread order: a given thread count gives the same bits
+ * every run). The hand-off between threads is inside the module (lenet.c's "threads" section).
  *
  * The arithmetic is tfjs's: the same weight layout (weights copy in and out unchanged), Keras'
  * loss, and tfjs's Adam update (ε added after bias correction). It needs no TensorFlow.js: it
@@ -30,16 +31,12 @@ import { hasRelaxedSimd } from "./peak.ts";
 import { TRANSFORM_FLOATS } from "../../data/augment.ts";
 import { checkLabels } from "../../data/labeled_images.ts";
 import {
-  Control,
-  CONTROL_WORDS,
   instantiateLenet,
   type LenetBuild,
   type LenetExports,
   MAX_PAGES,
   Pixels,
-  Task,
   transformsAt,
-  waitWhile,
   type WorkerSetup,
 } from "./_wasm.ts";
 import { ADAM, score } from "../../training/loss.ts";
@@ -87,8 +84,6 @@ export interface FusedOptions {
 interface Helper {
   worker: Thread;
   net: number;
-  ints: Int32Array;
-  floats: Float32Array;
 }
 
 /**
@@ -116,6 +111,7 @@ export class FusedTrainer {
   readonly #x: number;
   readonly #labels: number;
   readonly #netList: number;
+  readonly #pool: number;
   readonly #helpers: Helper[];
   readonly #betas: [number, number];
   readonly #decay: number;
@@ -125,7 +121,7 @@ export class FusedTrainer {
     wasm: LenetExports,
     memory: WebAssembly.Memory,
     net: number,
-    sizes: { maxBatch: number; numClasses: number; x: number; labels: number; netList: number },
+    sizes: { maxBatch: number; numClasses: number; x: number; labels: number; netList: number; pool: number },
     helpers: Helper[],
     betas: [number, number],
     decay: number,
@@ -140,6 +136,7 @@ export class FusedTrainer {
     this.#x = sizes.x;
     this.#labels = sizes.labels;
     this.#netList = sizes.netList;
+    this.#pool = sizes.pool;
     this.#helpers = helpers;
   }
 
@@ -172,19 +169,16 @@ export class FusedTrainer {
     const memory = new WebAssembly.Memory({ initial: 2, maximum: MAX_PAGES, shared: true });
     const wasm = await instantiateLenet(memory, build);
     const layout = layOut(wasm, memory, config, maxBatch, threads);
-    const { nets, netList, controls, stacks, x, labels } = layout;
+    const { nets, netList, pool, stacks, x, labels } = layout;
     const url = new URL(options.workerUrl ?? new URL("./_worker.ts", import.meta.url));
     const helpers = await Promise.all(
       nets.slice(1).map((net, i) =>
-        startHelper(
-          { memory, net, nets: netList, x, labels, control: controls[i]!, stackTop: stacks[i]!, build },
-          url,
-        )
+        startHelper({ memory, pool, thread: i + 1, stackTop: stacks[i]!, build }, net, url)
       ),
     );
     const k = config.numClasses;
     const { beta1 = ADAM.beta1, beta2 = ADAM.beta2 } = options.adam ?? {};
-    const sizes = { maxBatch, numClasses: k, x, labels, netList };
+    const sizes = { maxBatch, numClasses: k, x, labels, netList, pool };
     const decay = options.averageDecay ?? 0;
     if (!(decay >= 0 && decay < 1)) {
       throw new ConfigError(`Invalid averageDecay: expected [0, 1), got ${decay}`);
@@ -252,21 +246,22 @@ export class FusedTrainer {
     // the transforms go right after the bytes, in the room a batch of floats would take
     const at = transforms ? transformsAt(this.#x, n) : 0;
     if (transforms) this.#view(at, transforms.length).set(transforms);
-    const active = this.#active(n), chunk = (t: number) => Math.ceil(t * n / active);
-    const generations = this.#helpers.slice(0, active - 1).map((helper, i) => {
-      const { ints, floats } = helper;
-      ints[Control.first] = chunk(i + 1), ints[Control.count] = chunk(i + 2) - chunk(i + 1);
-      ints[Control.bytes] = transforms ? Pixels.transformedBytes : bytes;
-      // the transforms of all the batch's images follow its bytes; this thread's from its first image
-      ints[Control.transforms] = transforms ? at + chunk(i + 1) * TRANSFORM_FLOATS * 4 : 0;
-      floats[Control.scale] = 1 / n;
-      return hand(helper, labels ? Task.forwardBackward : Task.forward);
-    });
-    const mine = chunk(1);
-    this.#wasm.lenet_forward(this.#net, this.#x, mine, bytes, at);
-    if (labels) this.#wasm.lenet_backward(this.#net, this.#labels, mine, 1 / n);
-    generations.forEach((generation, i) => finish(this.#helpers[i]!, generation));
-    return mine;
+    // every active thread takes images [ceil(t n / active), ceil((t + 1) n / active)), in lenet.c
+    const active = this.#active(n), pixelKind = transforms ? Pixels.transformedBytes : bytes;
+    this.#check(
+      this.#wasm.lenet_run_passes(
+        this.#pool,
+        this.#netList,
+        active,
+        this.#x,
+        n,
+        pixelKind,
+        at,
+        labels ? this.#labels : 0,
+        1 / n,
+      ),
+    );
+    return Math.ceil(n / active);
   }
 
   #forwardBackward(
@@ -349,17 +344,10 @@ export class FusedTrainer {
     const [beta1, beta2] = this.#betas, { epsilon } = ADAM;
     const adam = [learningRate, beta1, beta2, epsilon, beta1 ** this.#steps, beta2 ** this.#steps] as const;
     // every active thread updates its share of the parameters, summing all active threads' gradients
-    const active = this.#active(labels.length), count = this.#count();
-    const from = (t: number) => t === active ? count : Math.floor(t * count / active) & ~3;
-    const generations = this.#helpers.slice(0, active - 1).map((helper, i) => {
-      helper.ints[Control.from] = from(i + 1), helper.ints[Control.to] = from(i + 2);
-      helper.ints[Control.nets] = active;
-      helper.floats.set(adam, Control.adam);
-      helper.floats[Control.decay] = this.#decay;
-      return hand(helper, Task.adam);
-    });
-    this.#wasm.lenet_adam(this.#net, this.#netList, active, ...adam, this.#decay, 0, from(1));
-    generations.forEach((generation, i) => finish(this.#helpers[i]!, generation));
+    const active = this.#active(labels.length);
+    this.#check(
+      this.#wasm.lenet_run_adam(this.#pool, this.#netList, active, this.#count(), ...adam, this.#decay),
+    );
     return result;
   }
 
@@ -454,12 +442,15 @@ export class FusedTrainer {
     return this.#params().slice();
   }
 
+  // a phase's result: 1 when a helper failed (its error is printed), after which the pool is broken
+  #check(failed: number): void {
+    if (failed) throw new Error("The training worker failed (its error is printed above)");
+  }
+
   /** Stops the helper threads, if any. The trainer is not usable afterwards. */
   dispose(): void {
-    for (const helper of this.#helpers) {
-      hand(helper, Task.quit);
-      helper.worker.terminate();
-    }
+    if (this.#helpers.length > 0) this.#wasm.lenet_pool_quit(this.#pool);
+    for (const helper of this.#helpers) helper.worker.terminate();
   }
 
   /** Same as {@linkcode FusedTrainer.dispose}, for `using`. */
@@ -468,35 +459,6 @@ export class FusedTrainer {
   }
 }
 
-async function startHelper(setup: WorkerSetup, url: URL): Promise<Helper> {
-  const worker = await startThread(url, setup);
-  const { buffer } = setup.memory;
-  return {
-    worker,
-    net: setup.net,
-    ints: new Int32Array(buffer, setup.control, CONTROL_WORDS),
-    floats: new Float32Array(buffer, setup.control, CONTROL_WORDS),
-  };
-}
-
-// Gives the helper a task (its arguments already in the control block); returns the generation
-// to wait for.
-function hand(helper: Helper, task: number): number {
-  helper.ints[Control.task] = task;
-  const generation = Atomics.add(helper.ints, Control.asked, 1) + 1;
-  Atomics.notify(helper.ints, Control.asked);
-  return generation;
-}
-
-// Blocks until the helper has finished `generation`; throws if its task failed.
-function finish(helper: Helper, generation: number): void {
-  const { ints } = helper;
-  for (
-    let done = Atomics.load(ints, Control.done);
-    done !== generation;
-    done = Atomics.load(ints, Control.done)
-  ) {
-    waitWhile(ints, Control.done, done);
-  }
-  if (ints[Control.failed]) throw new Error("The training worker failed (its error is printed above)");
+async function startHelper(setup: WorkerSetup, net: number, url: URL): Promise<Helper> {
+  return { worker: await startThread(url, setup), net };
 }

@@ -1,0 +1,33 @@
+// What a hand-off between threads costs, alone: FusedTrainer.predict of 2 images (one phase of the
+// pool, a pass of one image a thread, no Adam) on 1 and on 2 threads, alternating, with 0, 0.1 and
+// 1 ms of waiting between calls (a helper that waits longer than it spins sleeps). Prints the
+// medians of 5 rounds of 2,000 calls.
+//   deno run --allow-read bench/handoff_report.ts
+import { DEFAULT_LENET, FusedTrainer, initialWeights } from "../fused.ts";
+
+const weights = initialWeights(DEFAULT_LENET, 1), images = new Uint8Array(2 * 784).fill(128);
+using one = await FusedTrainer.create(weights, 2, { threads: 1, simd: "plain" });
+using two = await FusedTrainer.create(weights, 2, { threads: 2, simd: "plain" });
+
+// microseconds a call, the gap excluded
+function time(trainer: FusedTrainer, gapUs: number): number {
+  const calls = 2000, start = performance.now();
+  for (let i = 0; i < calls; i++) {
+    trainer.predict(images);
+    const until = performance.now() + gapUs / 1000;
+    while (performance.now() < until); // busy, as the JavaScript side of a step is
+  }
+  return (performance.now() - start) / calls * 1000 - gapUs;
+}
+
+const median = (values: number[]) => values.sort((a, b) => a - b)[values.length >> 1]!;
+time(one, 0), time(two, 0); // warm-up
+for (const gap of [0, 100, 1000]) {
+  const a: number[] = [], b: number[] = [];
+  for (let round = 0; round < 5; round++) a.push(time(one, gap)), b.push(time(two, gap));
+  console.log(
+    `${gap} µs between calls: 1 thread ${median(a).toFixed(1)} µs, 2 threads ${
+      median(b).toFixed(1)
+    } µs a call`,
+  );
+}
