@@ -611,8 +611,7 @@ void lenet_backward(Net *n, const int *labels, int B, float scale) {
 // Adam on the sum of the gradients of nets[0..count) (every thread's Net, in thread order: the
 // same order every step), for parameters [from, to); with `decay` above 0, the moving average too.
 // A count past MAX_NETS traps: the caller broke the contract lenet_contract states.
-EXPORT(lenet_adam)
-void lenet_adam(Net *n, Net *const *nets, int count, float lr, float b1, float b2, float eps, float accB1,
+static void lenet_adam(Net *n, Net *const *nets, int count, float lr, float b1, float b2, float eps, float accB1,
                 float accB2, float decay, int from, int to) {
   const float *gs[MAX_NETS];
   if (count < 1 || count > MAX_NETS) __builtin_trap();

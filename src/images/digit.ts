@@ -108,12 +108,9 @@ export function resizeArea(src: Float32Array, sw: number, sh: number, dw: number
   return out;
 }
 
-function inkLevels(
-  gray: Float32Array,
-  width: number,
-  height: number,
-): { ink: Float32Array; inverted: boolean } {
-  const paper = borderLevel(gray, width, height);
+// Ink from 0 (paper) to 1, whichever of dark-on-light or light-on-dark the paper's level says;
+// levels within the noise floor of the paper are cleared.
+function inkLevels(gray: Float32Array, paper: number): { ink: Float32Array; inverted: boolean } {
   const inverted = paper > 0.5;
   const ink = INK(gray.length, false); // every element written below
   let peak = 0;
@@ -239,7 +236,7 @@ function placeByCentreOfMass(digit: Float32Array, w: number, h: number): Float32
  */
 export function prepareDigit(gray: Float32Array, width: number, height: number): PreparedDigit {
   checkGrayArguments(gray, width, height);
-  const { ink, inverted } = inkLevels(gray, width, height);
+  const { ink, inverted } = inkLevels(gray, borderLevel(gray, width, height));
   keepDigitMarks(ink, width, height); // specks, rules, margins: not the digit
   const box = inkBox(ink, width, height);
   const [bx, by, bw, bh] = box;

@@ -253,7 +253,7 @@ Deno.test("lenet.wasm states the constants TypeScript lays memory out by; a disa
     "disagrees on the floats of a transform (TRANSFORM_FLOATS): 61 in C",
   );
   assertThrows(
-    () => exports.lenet_adam(0, 0, 65, 1e-3, 0.9, 0.999, 1e-7, 0.9, 0.999, 0, 0, 1),
+    () => exports.lenet_pool_init(0, 65), // a pool of 65 threads
     WebAssembly.RuntimeError,
   );
 });

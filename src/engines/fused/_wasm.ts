@@ -40,20 +40,6 @@ export interface LenetExports {
     c: number,
   ): void;
   lenet_backward(net: number, labels: number, batch: number, scale: number): void;
-  lenet_adam(
-    net: number,
-    nets: number,
-    count: number,
-    lr: number,
-    b1: number,
-    b2: number,
-    eps: number,
-    accB1: number,
-    accB2: number,
-    decay: number,
-    from: number,
-    to: number,
-  ): void;
   lenet_average(net: number): number;
   /** The constants both sides lay memory out by: see {@linkcode CONTRACT}. */
   lenet_contract(which: number): number;
@@ -124,7 +110,6 @@ const LENET_EXPORTS: Record<keyof LenetExports, true> = {
   lenet_forward: true,
   lenet_gemm: true,
   lenet_backward: true,
-  lenet_adam: true,
   lenet_average: true,
   lenet_contract: true,
   lenet_pool_bytes: true,
