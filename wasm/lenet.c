@@ -678,7 +678,10 @@ static int await_change(int *word, int old, int *sleepers) {
   }
 }
 
-static int share(int t, int n, int threads) { return (int)(((long long)t * n + threads - 1) / threads); }
+// Where worker t's images start in a batch of n split over `threads`: ceil(t n / threads). The
+// TypeScript side asks it too, to find each thread's softmax outputs.
+EXPORT(lenet_share)
+int lenet_share(int t, int n, int threads) { return (int)(((long long)t * n + threads - 1) / threads); }
 
 static int adam_from(int t, int count, int threads) {
   return t == threads ? count : (int)((long long)t * count / threads) & ~3;
@@ -694,7 +697,7 @@ static void work(Pool *p, int t) {
                adam_from(t, f->count, f->active), adam_from(t + 1, f->count, f->active));
     return;
   }
-  int first = share(t, f->n, f->active), count = share(t + 1, f->n, f->active) - first;
+  int first = lenet_share(t, f->n, f->active), count = lenet_share(t + 1, f->n, f->active) - first;
   int bytes = f->pixels != 0;
   const unsigned char *x = (const unsigned char *)f->x + (long)first * IMG_PIXELS * (bytes ? 1 : 4);
   lenet_forward(n, x, count, bytes, f->pixels == 2 ? f->transforms + (long)first * TRANSFORM_FLOATS : 0);

@@ -45,6 +45,8 @@ export interface LenetExports {
   lenet_contract(which: number): number;
   // the thread pool (lenet.c's "threads" section): worker 0 runs the phases, helpers serve them
   lenet_pool_bytes(): number;
+  /** Where thread t's images start in a batch of n split over `threads`. */
+  lenet_share(t: number, n: number, threads: number): number;
   lenet_pool_init(pool: number, threads: number): void;
   lenet_run_passes(
     pool: number,
@@ -113,6 +115,7 @@ const LENET_EXPORTS: Record<keyof LenetExports, true> = {
   lenet_average: true,
   lenet_contract: true,
   lenet_pool_bytes: true,
+  lenet_share: true,
   lenet_pool_init: true,
   lenet_run_passes: true,
   lenet_run_adam: true,

@@ -246,7 +246,7 @@ export class FusedTrainer {
     // the transforms go right after the bytes, in the room a batch of floats would take
     const at = transforms ? transformsAt(this.#x, n) : 0;
     if (transforms) this.#view(at, transforms.length).set(transforms);
-    // every active thread takes images [ceil(t n / active), ceil((t + 1) n / active)), in lenet.c
+    // every active thread takes images [lenet_share(t), lenet_share(t + 1)): lenet.c splits the batch
     const active = this.#active(n), pixelKind = transforms ? Pixels.transformedBytes : bytes;
     this.#check(
       this.#wasm.lenet_run_passes(
@@ -261,7 +261,7 @@ export class FusedTrainer {
         1 / n,
       ),
     );
-    return Math.ceil(n / active);
+    return this.#wasm.lenet_share(1, n, active);
   }
 
   #forwardBackward(
@@ -284,7 +284,8 @@ export class FusedTrainer {
     all.set(own);
     const active = this.#active(n);
     for (let t = 1; t < active; t++) {
-      const first = Math.ceil(t * n / active), count = Math.ceil((t + 1) * n / active) - first;
+      const first = this.#wasm.lenet_share(t, n, active),
+        count = this.#wasm.lenet_share(t + 1, n, active) - first;
       all.set(this.#view(this.#wasm.lenet_probs(this.#helpers[t - 1]!.net), count * k), first * k);
     }
     return all;
