@@ -2,7 +2,10 @@
 // points of deno.json's exports and src/. Each is a place where a type could say what the cast
 // asserts. Read with TypeScript's own parser, so comments and strings do not count.
 import ts from "npm:typescript@5.9.3";
-import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { entryPoints, tsModules } from "./repository.ts";
+
+const toFileUrl = (root: string) => pathToFileURL(root.endsWith("/") ? root : `${root}/`);
 
 /** The type assertions of one module's source. */
 export function countCasts(source: string, name = "module.ts"): number {
@@ -19,21 +22,14 @@ export function countCasts(source: string, name = "module.ts"): number {
   return count;
 }
 
-function* modules(root: string, dir: string): Generator<string> {
-  for (const entry of Deno.readDirSync(join(root, dir))) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory) yield* modules(root, path);
-    else if (entry.name.endsWith(".ts") && !entry.name.endsWith(".d.ts")) yield path;
-  }
-}
-
 /** The casts of each library module under `root` (a checkout), by path, and how many modules were read. */
 export function castsOfLibrary(root: string): { casts: Map<string, number>; modules: number } {
-  const { exports } = JSON.parse(Deno.readTextFileSync(join(root, "deno.json"))) as {
-    exports: Record<string, string>;
-  };
-  const files = [...Object.values(exports).map((e) => e.replace(/^\.\//, "")), ...modules(root, "src")];
+  const base = toFileUrl(root);
+  const sources = [
+    ...entryPoints(base),
+    ...[...tsModules(new URL("src/", base))].map((url) => url.href.slice(base.href.length)),
+  ].filter((path) => !path.endsWith(".d.ts"));
   const casts = new Map<string, number>();
-  for (const file of files) casts.set(file, countCasts(Deno.readTextFileSync(join(root, file)), file));
-  return { casts, modules: files.length };
+  for (const path of sources) casts.set(path, countCasts(Deno.readTextFileSync(new URL(path, base)), path));
+  return { casts, modules: sources.length };
 }

@@ -4,6 +4,7 @@
 // swap. Only the modules named here, each for its role, call Deno's file functions directly; a
 // new call anywhere else fails this test until it goes through one of them or is named here.
 import { assertEquals } from "../_assert.ts";
+import { entryPoints, tsModules } from "../../testing/repository.ts";
 
 const ROOT = new URL("../../", import.meta.url);
 
@@ -62,24 +63,14 @@ const ALLOWED: Record<string, { calls: string[]; role: string }> = {
   "tools/web_figures.ts": { calls: ["copyFile", "remove"], role: "developer tool: the page's figures" },
 };
 
-async function* modules(dir: URL): AsyncGenerator<URL> {
-  for await (const entry of Deno.readDir(dir)) {
-    if (entry.isDirectory) yield* modules(new URL(`${entry.name}/`, dir));
-    else if (entry.name.endsWith(".ts")) yield new URL(entry.name, dir);
-  }
-}
-
 // a module's code without its comments and doc examples
 const code = (text: string) => text.split("\n").filter((line) => !/^\s*(\*|\/\/|\/\*)/.test(line)).join("\n");
 
 Deno.test("only the bounded reader, the writer and the modules named for their role call Deno's file functions", async () => {
   const found: Record<string, string[]> = {};
-  const { exports } = JSON.parse(await Deno.readTextFile(new URL("deno.json", ROOT))) as {
-    exports: Record<string, string>;
-  };
-  const published = Object.values(exports).map((path) => new URL(path, ROOT));
+  const published = entryPoints(ROOT).map((path) => new URL(path, ROOT));
   for (const folder of ["src/", "scripts/", "web/", "tools/"]) {
-    for await (const url of modules(new URL(folder, ROOT))) published.push(url);
+    published.push(...tsModules(new URL(folder, ROOT)));
   }
   for (const url of published) {
     const text = code(await Deno.readTextFile(url));

@@ -3,6 +3,7 @@
 // training loop (src/training/) imports no engine; tests/ and tools/ share helpers only through
 // testing/; and everything in src/ is there for the library, the tasks or the page.
 import { assert, assertEquals } from "../_assert.ts";
+import { entryPoints, tsModules } from "../../testing/repository.ts";
 
 const ROOT = new URL("../../", import.meta.url);
 // static and dynamic imports, and a worker's module (`new URL("./_worker.ts", import.meta.url)`)
@@ -42,15 +43,11 @@ export function cycles(graph: Map<string, string[]>): string[][] {
 }
 
 const short = (url: string) => url.slice(ROOT.href.length);
-// the entry points: deno.json's exports
-const ENTRIES: string[] = Object.values(
-  (JSON.parse(await Deno.readTextFile(new URL("deno.json", ROOT))) as { exports: Record<string, string> })
-    .exports,
-).map((path) => path.replace(/^\.\//, ""));
+const ENTRIES = entryPoints(ROOT);
 
 Deno.test("src/ has no import cycle, type-only imports included", async () => {
   const all = [...ENTRIES];
-  for await (const entry of walk(new URL("src/", ROOT))) all.push(short(entry));
+  for (const module of tsModules(new URL("src/", ROOT))) all.push(short(module.href));
   assertEquals(cycles(await importGraph(all)).map((cycle) => cycle.map(short).join(" → ")), []);
 });
 
@@ -62,16 +59,16 @@ Deno.test("inference.ts and fused.ts reach no TensorFlow.js module", async () =>
 });
 
 /** The modules under a folder, relative to the repository, e.g. `src/training/loop.ts`. */
-async function modulesIn(folder: string): Promise<string[]> {
+function modulesIn(folder: string): string[] {
   const found: string[] = [];
-  for await (const entry of walk(new URL(folder, ROOT))) found.push(short(entry));
+  for (const module of tsModules(new URL(folder, ROOT))) found.push(short(module.href));
   return found.sort();
 }
 
 /** What the modules under `folder` import directly (their own folder's modules left out). */
 async function importsOf(folder: string): Promise<{ from: string; to: string }[]> {
   const edges: { from: string; to: string }[] = [];
-  for (const module of await modulesIn(folder)) {
+  for (const module of modulesIn(folder)) {
     const code = (await Deno.readTextFile(new URL(module, ROOT))).replace(/^\s*\*.*$/gm, "");
     for (const m of code.matchAll(IMPORT)) {
       const to = short(new URL(m[1] ?? m[2]!, new URL(module, ROOT)).href);
@@ -116,9 +113,9 @@ Deno.test("mod.ts's module graph holds no charting package (vega, vega-lite, res
 Deno.test("each npm version is written once, in src/npm/: no other module of the library, a task or the page names npm:", async () => {
   const published = [
     ...ENTRIES,
-    ...await modulesIn("src/"),
-    ...await modulesIn("scripts/"),
-    ...await modulesIn("web/"),
+    ...modulesIn("src/"),
+    ...modulesIn("scripts/"),
+    ...modulesIn("web/"),
   ];
   const naming = [];
   for (const module of published) {
@@ -143,9 +140,9 @@ Deno.test("tests/ and tools/ do not import each other: what both use lives in te
 });
 
 Deno.test("every module of src/ serves the library, a task or the page, not only tools or tests", async () => {
-  const users = [...ENTRIES, ...await modulesIn("scripts/"), ...await modulesIn("web/")];
+  const users = [...ENTRIES, ...modulesIn("scripts/"), ...modulesIn("web/")];
   const reached = new Set([...(await importGraph(users)).keys()].map(short));
-  assertEquals((await modulesIn("src/")).filter((module) => !reached.has(module)), []);
+  assertEquals(modulesIn("src/").filter((module) => !reached.has(module)), []);
 });
 
 // src/'s layers, lowest first: a module imports its own folder or a lower layer. The foundation's
@@ -163,7 +160,7 @@ const unitOf = (module: string) => LAYERS.flat().find((unit) => module.startsWit
 const layerOf = (unit: string) => LAYERS.findIndex((layer) => layer.includes(unit));
 
 Deno.test("no import runs up a layer of src/ (or across one: data, images and tfjs know nothing of each other)", async () => {
-  const modules = await modulesIn("src/");
+  const modules = modulesIn("src/");
   assertEquals(modules.filter((module) => unitOf(module) === undefined), []); // every module has a layer
   const wrong: string[] = [];
   for (const module of modules) {
@@ -205,12 +202,5 @@ Deno.test("every task runs a file of the folder for its kind: README's tasks fro
   assertEquals(misplaced, []);
   assert(listed.has("train") && listed.has("predict"), [...listed].join(" ")); // the table was read
   const run = new Set(Object.keys(tasks).map(fileOf));
-  assertEquals((await modulesIn("scripts/")).filter((file) => !run.has(file)), []); // no script without a task
+  assertEquals(modulesIn("scripts/").filter((file) => !run.has(file)), []); // no script without a task
 });
-
-async function* walk(dir: URL): AsyncGenerator<string> {
-  for await (const entry of Deno.readDir(dir)) {
-    if (entry.isDirectory) yield* walk(new URL(`${entry.name}/`, dir));
-    else if (entry.name.endsWith(".ts")) yield new URL(entry.name, dir).href;
-  }
-}

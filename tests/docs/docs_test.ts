@@ -3,6 +3,7 @@
 // file in this repository, and README stays a short front door without history.
 import { assert, assertEquals } from "../_assert.ts";
 import { recordBlocks, renderBlocks } from "../../results/render.ts";
+import { entryPoints } from "../../testing/repository.ts";
 
 const ROOT = new URL("../../", import.meta.url);
 const DOCS = [
@@ -63,10 +64,7 @@ const HISTORY =
 Deno.test("README, docs/ and the entry points' module docs say what is, not what was", async () => {
   const texts: [string, string][] = [];
   for (const doc of DOCS) texts.push([doc, await Deno.readTextFile(new URL(doc, ROOT))]);
-  const { exports } = JSON.parse(await Deno.readTextFile(new URL("deno.json", ROOT))) as {
-    exports: Record<string, string>;
-  };
-  for (const entry of Object.values(exports)) {
+  for (const entry of entryPoints(ROOT)) {
     const code = await Deno.readTextFile(new URL(entry, ROOT));
     texts.push([entry, code.slice(0, code.indexOf("@module"))]); // the module doc: the file's first block
   }
