@@ -10,8 +10,7 @@
 import denoJson from "../deno.json" with { type: "json" };
 import * as ortNode from "npm:onnxruntime-node@1.30.0";
 import { parseFlags } from "../src/cli/flags.ts";
-import { toGray } from "../src/images/decode.ts";
-import { prepareDigit } from "../src/images/digit.ts";
+import { prepareRaster } from "../src/images/raster.ts";
 import { OnnxClassifier } from "../src/onnx/classifier.ts";
 import { configureOnnxRuntime } from "../src/onnx/runtime.ts";
 import { type InferenceSpeed, writeRecord } from "../results/records.ts";
@@ -59,7 +58,7 @@ const prepare: number[] = [], answer: number[] = [];
 for (let i = 0; i < 20 * PADS.length; i++) {
   const pad = PADS[i % PADS.length]!;
   let started = performance.now();
-  prepareDigit(toGray(pad), pad.width, pad.height);
+  prepareRaster(pad);
   prepare.push(performance.now() - started);
   started = performance.now();
   await web.classifyRaster(pad);

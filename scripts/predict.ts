@@ -16,15 +16,16 @@ import { DEFAULT_RUN_DIR, ONNX_FILE } from "../src/cli/run_names.ts";
 import { IMAGE_SIDE, MODEL_TIMEOUT_MS } from "../src/config.ts";
 import { chooseModel, LOCAL_RUN_REASON } from "../src/cli/shipped_models.ts";
 import type { Classification, OnnxClassifier } from "../src/onnx/classifier.ts";
-import { configureOnnxRuntime } from "../src/onnx/runtime.ts";
 import { PICTURE_LIMITS, PictureDecoder, type PreparedPicture } from "../src/images/picture_decoder.ts";
 
-// What predict loads while the first pictures are read: the model starts onnxruntime-web (in this
-// process for a shipped model, in a process of its own for any other), which compiles its .wasm on V8's
-// background threads meanwhile, so a cold start costs little more than the runtime's own.
+// What predict loads once the first pictures are on their way (a decoding process starts first:
+// libvips takes as long to start as onnxruntime-web does): the model starts onnxruntime-web (in
+// this process for a shipped model, in a process of its own for any other), which compiles its
+// .wasm on V8's background threads meanwhile, so a cold start costs little more than the runtime's.
 const loadRest = () =>
   Promise.all([
     import("../src/onnx/classifier.ts"),
+    import("../src/onnx/runtime.ts"),
     import("../src/cli/terminal.ts"),
   ]);
 
@@ -153,13 +154,7 @@ async function main(): Promise<number> {
     return 0;
   }
   if (positionals.length === 0) throw new UsageError("No image given: deno task predict <image|dir>...");
-  configureOnnxRuntime({ threads: flags.threads });
-  const modules = loadRest();
   const choice = await chooseModel(flags.model);
-  const loading = modules.then(([classifierModule]) =>
-    loadNaming(classifierModule, choice, flags["model-timeout"] * 1000)
-  );
-  loading.catch(() => {}); // its error is thrown where it is awaited, below
   const files = await expandInputs(positionals);
   if (files.length === 0) throw new UsageError(`No pictures in ${positionals.join(", ")}`);
   const processes = processCount(files.length);
@@ -175,7 +170,13 @@ async function main(): Promise<number> {
     outcomes[index] = outcome;
     ready();
   });
-  const [, { grayToText, stdoutHasColor }] = await modules;
+  const modules = loadRest();
+  const loading = modules.then(([classifierModule, { configureOnnxRuntime }]) => {
+    configureOnnxRuntime({ threads: flags.threads });
+    return loadNaming(classifierModule, choice, flags["model-timeout"] * 1000);
+  });
+  loading.catch(() => {}); // its error is thrown where it is awaited, below
+  const [, , { grayToText, stdoutHasColor }] = await modules;
   const { path: modelPath, why } = choice;
   const classifier = await loading;
   if (!flags.json) console.log(`model: ${printable(modelPath)} (${why})`);

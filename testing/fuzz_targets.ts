@@ -130,12 +130,11 @@ async function loadIdxFile(bytes: Uint8Array, dir: string): Promise<boolean> {
 }
 
 async function loadImage(bytes: Uint8Array): Promise<boolean> {
-  const [{ decodeImage, toGray }, { prepareDigit }] = await Promise.all([
+  const [{ decodeImage }, { prepareRaster }] = await Promise.all([
     import("../src/images/decode.ts"),
-    import("../src/images/digit.ts"),
+    import("../src/images/raster.ts"),
   ]);
-  const image = decodeImage(bytes);
-  prepareDigit(toGray(image), image.width, image.height);
+  prepareRaster(decodeImage(bytes));
   return true;
 }
 

@@ -4,8 +4,8 @@
 // frame; then it reads a frame per picture on stdin (the limits, then the file's bytes or its
 // path), decodes it with libvips, prepares the digit, and answers a frame (what was found, then
 // the 28x28 floats), or why it could not.
-import { MAX_IMAGE_BYTES, readImageFile, toGray } from "./raster.ts";
-import { ImageError, prepareDigit } from "./digit.ts";
+import { MAX_IMAGE_BYTES, prepareRaster, readImageFile } from "./raster.ts";
+import { ImageError } from "./digit.ts";
 import { sniffFormat } from "./formats.ts";
 import { jpegCost } from "./jpeg.ts";
 import { decodeWithLibvips, loadLibvips } from "./libvips.ts";
@@ -54,7 +54,7 @@ async function answer(request: DecodeRequest, body: Uint8Array, out: Writer): Pr
       );
     }
     const picture = await decodeWithLibvips(bytes, request);
-    const { pixels, inverted, box } = prepareDigit(toGray(picture), picture.width, picture.height);
+    const { pixels, inverted, box } = prepareRaster(picture);
     // the box in the upright picture's own pixels, not the shrunk copy's
     const scale = picture.fullWidth / picture.width;
     const fullBox = box.map((v) => Math.round(v * scale)) as [number, number, number, number];

@@ -13,8 +13,8 @@
  *
  * @module
  */
-import { ImageError, type PreparedDigit, prepareDigit } from "./digit.ts";
-import { MAX_IMAGE_BYTES, toGray } from "./raster.ts";
+import { ImageError, type PreparedDigit } from "./digit.ts";
+import { MAX_IMAGE_BYTES, prepareRaster } from "./raster.ts";
 import { readBounded, readHead, statRegular } from "../_bounded_read.ts";
 import { count, object, positive } from "../_arguments.ts";
 import { decodePng, hasPngChunk, readPngHeader } from "./png.ts";
@@ -320,7 +320,7 @@ export class PictureDecoder {
   #prepareHere(bytes: Uint8Array): PreparedPicture {
     const image = decodePng(bytes, { maxPixels: this.#limits.maxPixels });
     return {
-      ...prepareDigit(toGray(image), image.width, image.height),
+      ...prepareRaster(image),
       width: image.width,
       height: image.height,
     };

@@ -13,7 +13,6 @@ import { ArgumentError, firstLine } from "../errors.ts";
 import { count as wholeNumber, floats, list, object, positive } from "../_arguments.ts";
 import { readBounded } from "../_bounded_read.ts";
 import { IMAGE_SIDE, MODEL_TIMEOUT_MS } from "../config.ts";
-import { scratch } from "../images/_scratch.ts";
 import {
   type CheckedGraph,
   checkGraph,
@@ -23,14 +22,10 @@ import {
 } from "./graph_check.ts";
 import { IsolatedSession, LocalSession, type ModelSession } from "./session.ts";
 import { isShippedModel } from "./trusted_models.ts";
-import { type PreparedDigit, prepareDigit } from "../images/digit.ts";
-import { checkRaster, type RasterImage, toGray } from "../images/raster.ts";
+import type { PreparedDigit } from "../images/digit.ts";
+import { checkRaster, prepareRaster, type RasterImage } from "../images/raster.ts";
 import type { PictureLimits } from "../images/picture_decoder.ts";
 import { showAs } from "../display_hook.ts";
-
-// The picture in gray, reused from one call to the next (images/_scratch.ts says why); prepareDigit
-// reads it before the model runs.
-const GRAY = scratch((n) => new Float32Array(n));
 
 /**
  * The model `OnnxClassifier.load()` loads when given none: the most accurate LeNet this repository
@@ -420,8 +415,7 @@ export class OnnxClassifier {
 
   // prepare and classify, the model's input already checked
   async #classifyChecked(image: RasterImage): Promise<ImageClassification> {
-    const pixels = image.width * image.height;
-    return await this.#answer(prepareDigit(toGray(image, GRAY(pixels, false)), image.width, image.height));
+    return await this.#answer(prepareRaster(image));
   }
 
   async #answer(prepared: PreparedDigit): Promise<ImageClassification> {

@@ -1,6 +1,6 @@
 import { decode as decodeFastPng, encode as encodePng } from "npm:fast-png@8.0.0";
 import { assert, assertEquals, assertRejects, assertThrows } from "../_assert.ts";
-import { prepareDigit, resizeArea } from "../../src/images/digit.ts";
+import { prepareDigit } from "../../src/images/digit.ts";
 import { decodeImage, type RasterImage, toGray } from "../../src/images/decode.ts";
 import { OnnxClassifier } from "../../src/onnx/classifier.ts";
 import { ImageError } from "../../src/images/digit.ts";
@@ -97,10 +97,6 @@ Deno.test("toGray() flattens transparency onto white paper", () => {
   assertEquals(gray[0], 0);
   assertEquals(gray[1], 1);
   assert(Math.abs(gray[2]! - (1 - 128 / 255)) < 1e-6);
-});
-
-Deno.test("resizeArea() averages the covered area", () => {
-  assertEquals([...resizeArea(new Float32Array([1, 0, 0, 0, 1, 1, 1, 1]), 4, 2, 2, 1)], [0.75, 0.5]);
 });
 
 Deno.test("prepareDigit() inverts dark ink, fits it in 20x20 and centres its mass in 28x28", () => {

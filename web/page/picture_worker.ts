@@ -3,8 +3,8 @@
 // its EXIF orientation says), shrunk to at most WORKING_SIDE a side, prepared as predict prepares
 // it and classified by the page's model, all off the page's thread. The page terminates this
 // worker when a picture passes its deadline, so a hostile file costs the tab nothing but the wait.
-import { ImageError, prepareDigit } from "../../src/images/digit.ts";
-import { toGray } from "../../src/images/raster.ts";
+import { ImageError } from "../../src/images/digit.ts";
+import { prepareRaster } from "../../src/images/raster.ts";
 import { OnnxClassifier } from "../../src/onnx/classifier.ts";
 import { configureOnnxRuntime } from "../../src/onnx/runtime.ts";
 import type { FromPictureWorker, ToPictureWorker } from "./protocol.ts";
@@ -25,7 +25,7 @@ async function read({ file, side, model }: ToPictureWorker): Promise<FromPicture
   context.drawImage(upright, 0, 0, width, height);
   upright.close();
   const { data } = context.getImageData(0, 0, width, height);
-  const prepared = prepareDigit(toGray({ width, height, channels: 4, maxValue: 255, data }), width, height);
+  const prepared = prepareRaster({ width, height, channels: 4, maxValue: 255, data });
   const [answer] = await (await classifier).classifyDigits([prepared]);
   const { digit, probability, probabilities, top } = answer!;
   return {

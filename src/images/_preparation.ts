@@ -1,0 +1,113 @@
+// The digit's preparation runs in WebAssembly (wasm/prepare.c, embedded in _prepare_wasm.ts by
+// `deno task build:wasm`): one call from a picture's gray levels, or its 8-bit RGBA, to the 28x28.
+// Instantiated on first use, synchronously (the module is ~18 KB, which every runtime compiles on
+// its main thread). A wasm memory never shrinks: pictures up to KEPT_PIXELS share one instance,
+// each larger one gets an instance of its own, dropped with its memory after the call.
+import { IMAGE_PIXELS } from "../config.ts";
+import { fromBase64 } from "../_base64.ts";
+import { exportsOf } from "../_wasm_exports.ts";
+import { PREPARE_WASM_BASE64 } from "./_prepare_wasm.ts";
+
+/** The largest picture whose instance is kept between calls: 512x512, a decoded photo's size. */
+const KEPT_PIXELS = 512 * 512;
+
+interface Exports {
+  memory: WebAssembly.Memory;
+  prepare_reserve(inputBytes: number): number;
+  prepare_gray(width: number, height: number): number;
+  prepare_rgba(width: number, height: number, maxValue: number): number;
+  prepare_gray_of_rgba(width: number, height: number, maxValue: number): number;
+  prepare_result(): number;
+}
+const EXPORTS: Record<keyof Exports, true> = {
+  memory: true,
+  prepare_reserve: true,
+  prepare_gray: true,
+  prepare_rgba: true,
+  prepare_gray_of_rgba: true,
+  prepare_result: true,
+};
+
+/** What the preparation found: the digit, or a blank picture and its contrast. */
+export type Preparation =
+  | { blank: false; pixels: Float32Array; inverted: boolean; box: [number, number, number, number] }
+  | { blank: true; contrast: number };
+
+let compiled: WebAssembly.Module | undefined;
+let kept: Exports | undefined;
+
+function instance(pixels: number): Exports {
+  compiled ??= new WebAssembly.Module(fromBase64(PREPARE_WASM_BASE64));
+  const make = () => exportsOf<Exports>(new WebAssembly.Instance(compiled!, {}), EXPORTS, "prepare.wasm");
+  if (pixels > KEPT_PIXELS) return make();
+  return kept ??= make();
+}
+
+// Runs one preparation: `write` puts the input where the module asks, `run` prepares it.
+function run(
+  pixels: number,
+  inputBytes: number,
+  write: (memory: ArrayBufferLike, at: number) => void,
+  prepare: (wasm: Exports) => number,
+): Preparation {
+  const wasm = instance(pixels);
+  const at = wasm.prepare_reserve(inputBytes);
+  write(wasm.memory.buffer, at);
+  const blank = prepare(wasm); // the memory may grow meanwhile: views are taken after
+  const result = wasm.prepare_result(), memory = wasm.memory.buffer;
+  if (blank) {
+    return { blank: true, contrast: new Float64Array(memory, result + 4 * IMAGE_PIXELS + 24, 1)[0]! };
+  }
+  const [inverted, x, y, w, h] = new Int32Array(memory, result + 4 * IMAGE_PIXELS, 5);
+  return {
+    blank: false,
+    pixels: new Float32Array(memory, result, IMAGE_PIXELS).slice(),
+    inverted: inverted === 1,
+    box: [x!, y!, w!, h!],
+  };
+}
+
+/**
+ * Prepares a gray picture (floats in [0, 1], 0 black, row-major; its first `width * height` read).
+ * A picture too large for a WebAssembly memory throws the engine's RangeError or RuntimeError.
+ */
+export function prepareGray(gray: Float32Array, width: number, height: number): Preparation {
+  const n = width * height;
+  return run(
+    n,
+    4 * n,
+    (memory, at) => new Float32Array(memory, at, n).set(gray.subarray(0, n)),
+    (wasm) => wasm.prepare_gray(width, height),
+  );
+}
+
+/** Prepares an RGBA picture of 8-bit samples (`maxValue` their largest value, 255 as a rule). */
+export function prepareRgba(
+  data: Uint8Array | Uint8ClampedArray,
+  width: number,
+  height: number,
+  maxValue: number,
+): Preparation {
+  const n = width * height;
+  return run(
+    n,
+    4 * n,
+    (memory, at) => new Uint8Array(memory, at, 4 * n).set(data.subarray(0, 4 * n)),
+    (wasm) => wasm.prepare_rgba(width, height, maxValue),
+  );
+}
+
+/** Gray levels of 8-bit RGBA samples (out of `maxValue`), alpha laid on white paper, into `gray`. */
+export function grayOfRgba(
+  data: Uint8Array | Uint8ClampedArray,
+  width: number,
+  height: number,
+  maxValue: number,
+  gray: Float32Array,
+): void {
+  const n = width * height, wasm = instance(n);
+  const at = wasm.prepare_reserve(4 * n);
+  new Uint8Array(wasm.memory.buffer, at, 4 * n).set(data.subarray(0, 4 * n));
+  const grayAt = wasm.prepare_gray_of_rgba(width, height, maxValue);
+  gray.set(new Float32Array(wasm.memory.buffer, grayAt, n));
+}
