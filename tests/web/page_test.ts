@@ -63,6 +63,11 @@ async function drawDigits(page: Page): Promise<string[]> {
     answers.push(
       await page.waitFor<string>("document.getElementById('answer').dataset.digit", 5000, "an answer"),
     );
+    // the pixels it classified, read back region by region as the pen went, are the canvas's
+    assert(
+      await page.evaluate<boolean>("lenetPage.padIsCurrent()"),
+      `the pad's pixels after drawing ${answers.length - 1}`,
+    );
   }
   return answers;
 }

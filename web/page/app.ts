@@ -80,7 +80,9 @@ const strokes: Point[][] = [];
 let picture: ImageBitmap | undefined; // an opened image, under the strokes
 const lineWidth = () => pad.width / 14; // a stroke about as thick, for the digit's size, as MNIST's
 
-function redraw(): void {
+/** Draws the pad again; `changed`: the points of the segment that is new, when only it is. */
+function redraw(changed?: Point[]): void {
+  touch(changed);
   ink.fillStyle = "white";
   ink.fillRect(0, 0, pad.width, pad.height);
   if (picture) {
@@ -99,6 +101,48 @@ function redraw(): void {
   }
 }
 
+// The pad's pixels as the classifier reads them, kept current region by region: reading the whole
+// 280x280 canvas back (getImageData) costs ~1 ms in Chromium, the square a pen's segment covers
+// ~0.02 ms. A new segment changes the pixels within the pen's reach of its points (the canvas
+// draws every stroke again, to the same pixels elsewhere); anything else marks the whole pad.
+let padPixels: ImageData | undefined;
+let changed: [number, number, number, number] | undefined; // x0, y0, x1, y1 to read again
+
+/** Marks the pixels within the pen's reach of `points` as changed (the pad's whole when none). */
+function touch(points?: Point[]): void {
+  if (!points) return void (padPixels = undefined);
+  const reach = lineWidth() / 2 + 3; // the pen's radius, and its anti-aliased edge
+  for (const [x, y] of points) {
+    const [x0, y0, x1, y1] = changed ?? [Infinity, Infinity, -Infinity, -Infinity];
+    changed = [
+      Math.min(x0, x - reach),
+      Math.min(y0, y - reach),
+      Math.max(x1, x + reach),
+      Math.max(y1, y + reach),
+    ];
+  }
+}
+
+/** The pad's pixels, with what changed since the last call read again. */
+function padImage(): ImageData {
+  const { width, height } = pad;
+  if (!padPixels) {
+    changed = undefined;
+    return padPixels = ink.getImageData(0, 0, width, height);
+  }
+  if (changed) {
+    const x0 = Math.max(0, Math.floor(changed[0])), y0 = Math.max(0, Math.floor(changed[1]));
+    const x1 = Math.min(width, Math.ceil(changed[2])), y1 = Math.min(height, Math.ceil(changed[3]));
+    changed = undefined;
+    if (x1 <= x0 || y1 <= y0) return padPixels;
+    const part = ink.getImageData(x0, y0, x1 - x0, y1 - y0).data, rowBytes = 4 * (x1 - x0);
+    for (let y = y0; y < y1; y++) {
+      padPixels.data.set(part.subarray((y - y0) * rowBytes, (y - y0 + 1) * rowBytes), 4 * (y * width + x0));
+    }
+  }
+  return padPixels;
+}
+
 function padPoint(event: PointerEvent): Point {
   const r = pad.getBoundingClientRect();
   return [(event.clientX - r.left) * pad.width / r.width, (event.clientY - r.top) * pad.height / r.height];
@@ -107,14 +151,14 @@ function padPoint(event: PointerEvent): Point {
 pad.addEventListener("pointerdown", (event) => {
   pad.setPointerCapture(event.pointerId);
   strokes.push([padPoint(event)]);
-  redraw();
+  redraw(strokes.at(-1));
   requestClassify();
 });
 pad.addEventListener("pointermove", (event) => {
   if (!pad.hasPointerCapture(event.pointerId)) return;
-  const stroke = strokes.at(-1)!;
+  const stroke = strokes.at(-1)!, from = stroke.length - 1;
   for (const e of event.getCoalescedEvents?.() ?? [event]) stroke.push(padPoint(e));
-  redraw();
+  redraw(stroke.slice(from)); // the segment from the last point on
   requestClassify();
 });
 const endStroke = (event: PointerEvent) => {
@@ -153,7 +197,7 @@ async function classifyPad(): Promise<void> {
   try {
     if (!classifier) return;
     if (strokes.length === 0 && !picture) return show(undefined);
-    const { width, height, data } = ink.getImageData(0, 0, pad.width, pad.height);
+    const { width, height, data } = padImage();
     show(await classifier.classifyRaster({ width, height, channels: 4, maxValue: 255, data }));
   } catch (error) {
     if (error instanceof ImageError) show(undefined); // nothing that looks like a digit (yet)
@@ -379,8 +423,19 @@ function showWeight(): void {
       : ` (training fetches MNIST, ${mb(build?.mnistBytes ?? 0)} MB, when you press Train)`);
 }
 
-// for scripts that measure the page (tools/web_figures.ts): one classification of the pad
-Object.assign(globalThis, { lenetPage: { classifyPad } });
+// for scripts that measure and test the page (tools/web_figures.ts, tests/web/page_test.ts): one
+// classification of the pad; a pen's segment marked changed (as drawing it would); whether the
+// pixels the classifier reads are the canvas's
+Object.assign(globalThis, {
+  lenetPage: {
+    classifyPad,
+    touch,
+    padIsCurrent: () => {
+      const whole = ink.getImageData(0, 0, pad.width, pad.height).data, kept = padImage().data;
+      return whole.every((v, i) => v === kept[i]);
+    },
+  },
+});
 
 setState("loading");
 redraw();
