@@ -70,7 +70,7 @@ await write("onnx_not_softmax.onnx", ModelProto.encode(ModelProto.fromObject(mod
 
 // model folders: 16 million filters; a weight file outside the folder; an activation edited
 const shipped = JSON.parse(
-  await Deno.readTextFile(new URL("../models/lenet-mnist/model.json", import.meta.url)),
+  await Deno.readTextFile(new URL("../models/lenet-tutorial/model.json", import.meta.url)),
 );
 const edit = async (name: string, change: (json: typeof shipped) => void) => {
   const json = structuredClone(shipped);
@@ -78,7 +78,7 @@ const edit = async (name: string, change: (json: typeof shipped) => void) => {
   await Deno.mkdir(new URL(`${name}/`, OUT), { recursive: true });
   await write(`${name}/model.json`, JSON.stringify(json));
   await Deno.copyFile(
-    new URL("../models/lenet-mnist/weights.bin", import.meta.url),
+    new URL("../models/lenet-tutorial/weights.bin", import.meta.url),
     new URL(`${name}/weights.bin`, OUT),
   );
 };

@@ -1,8 +1,12 @@
 // Ship a trained run as a model of the repository: copies its tfjs files, writes its ONNX with how
 // it was trained and how many MNIST test images it classifies right (counted here, on the ONNX
 // model with onnxruntime-web), and records it in models/models.json, which predict reads to pick
-// the most accurate shipped model.
-//   deno run --allow-read --allow-write=models tools/ship_model.ts runs/best-1 lenet-best "deno task train --recipe best --seed 1"
+// the most accurate shipped model. The record names the command, the commit and the SHA-256 of the
+// weights, so that anyone can remake the model bit for bit: the run must come from the plain
+// WebAssembly build (`--simd plain`: the same bits on every CPU), from a clean checkout, and the
+// command must make those weights; a short version of the command (one epoch on 2,000 images) is run
+// here and its hash recorded too, which tests/models/remake_test.ts checks at every commit.
+//   deno run --allow-read --allow-write=models,. --allow-run=git,deno tools/ship_model.ts runs/best lenet-best "deno task train --recipe best --simd plain --seed 1"
 import { join } from "node:path";
 import { writeFileAtomic, writeJsonAtomic } from "../src/_atomic.ts";
 import { helpText, parseFlags, runMain, UsageError } from "../src/cli/flags.ts";
@@ -19,6 +23,7 @@ import {
   type ShippedModel,
 } from "../src/cli/shipped_models.ts";
 import { sha256Hex } from "../src/onnx/trusted_models.ts";
+import { remakeWeights, SHORT_REMAKE, trainFlagsOf } from "../testing/remake.ts";
 
 async function main(): Promise<number> {
   const { positionals, help } = parseFlags({}, Deno.args);
@@ -29,6 +34,25 @@ async function main(): Promise<number> {
   const [runDir, name, command] = positionals as [string, string, string];
   const lenet = await LeNet.load(runDir);
   const { train } = await readRunHistory(runDir);
+  if (train.simd !== "plain") {
+    throw new UsageError(
+      `${runDir} was trained with --simd ${train.simd}: ship a --simd plain run (the same bits on every CPU)`,
+    );
+  }
+  const commit = await cleanCommit();
+  const weightsSha256 = await sha256Hex(await Deno.readFile(join(runDir, RUN_FILES.weights)));
+  const flags = trainFlagsOf(command);
+  console.log(`remaking ${runDir} with: ${command} (a whole run, to check the command makes these weights)`);
+  if (await remakeWeights(flags) !== weightsSha256) {
+    throw new UsageError(
+      `${command} does not remake the weights of ${runDir}: ship the run the command makes`,
+    );
+  }
+  const shortFlags = [...flags, ...SHORT_REMAKE];
+  const short = {
+    command: ["deno task train", ...shortFlags].join(" "),
+    weightsSha256: await remakeWeights(shortFlags),
+  };
   const { test } = await loadMnist();
   const candidate = exportOnnx(lenet.toWeights());
   const classifier = await OnnxClassifier.load(candidate);
@@ -39,7 +63,15 @@ async function main(): Promise<number> {
     const row = probs.subarray(i * 10, i * 10 + 10);
     if (row.indexOf(Math.max(...row)) === test.labels[i]) correct++;
   }
-  const entry: ShippedModel = { command, recipe: train, testCorrect: correct, testImages: test.count };
+  const entry: ShippedModel = {
+    command,
+    recipe: train,
+    testCorrect: correct,
+    testImages: test.count,
+    commit,
+    weightsSha256,
+    short,
+  };
   const dir = join(MODELS_DIR, name);
   await Deno.mkdir(dir, { recursive: true });
   await lenet.save(dir);
@@ -55,6 +87,21 @@ async function main(): Promise<number> {
   );
   lenet.dispose();
   return 0;
+}
+
+// The commit HEAD names, when the checkout holds no change it does not (models/ and runs/ aside):
+// the commit that remakes the model.
+async function cleanCommit(): Promise<string> {
+  const git = async (...args: string[]) => {
+    const { code, stdout } = await new Deno.Command("git", { args, stderr: "null" }).output();
+    if (code !== 0) throw new UsageError(`git ${args.join(" ")} failed: ship from a git checkout`);
+    return new TextDecoder().decode(stdout).trim();
+  };
+  const changed = (await git("status", "--porcelain", "--", ".", ":!models", ":!runs")).split("\n").filter(
+    Boolean,
+  );
+  if (changed.length > 0) throw new UsageError(`Commit your changes first (${changed[0]!.trim()}, ...)`);
+  return await git("rev-parse", "--short=12", "HEAD");
 }
 
 await runMain(main);

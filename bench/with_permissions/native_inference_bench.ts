@@ -12,7 +12,7 @@ import { configureOnnxRuntime } from "../../src/onnx/runtime.ts";
 import { LeNet } from "../../src/model/lenet.ts";
 import { normalizePixels } from "../../src/data/batch.ts";
 
-const MODEL = fileURLToPath(new URL("../../models/lenet-mnist/", import.meta.url));
+const MODEL = fileURLToPath(new URL("../../models/lenet-tutorial/", import.meta.url));
 await initBackend("wasm");
 const { test } = await loadMnist();
 const pixels = normalizePixels(test.images.subarray(0, 1000 * IMAGE_PIXELS));

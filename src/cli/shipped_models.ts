@@ -24,6 +24,12 @@ export interface ShippedModel {
   testCorrect: number;
   /** MNIST test images. */
   testImages: number;
+  /** The commit whose engine ran `command` when the model was shipped. */
+  commit?: string;
+  /** The SHA-256 (hex) of its `weights.bin`: what `command` writes, the same bits on every CPU. */
+  weightsSha256?: string;
+  /** The same command for one epoch on the first 2,000 images, and its weights' SHA-256 (a test remakes it). */
+  short?: { command: string; weightsSha256: string };
   /**
    * The SHA-256 (hex) of its `model.onnx`: the classifier runs a model with this hash on the
    * calling thread (src/onnx/trusted_models.ts); not in the file's own metadata, which it hashes.

@@ -58,7 +58,9 @@ export function digitOf(prepare: () => Preparation, width: number, height: numbe
   try {
     found = prepare();
   } catch (error) {
-    if (!(error instanceof WebAssembly.RuntimeError || error instanceof RangeError)) throw error;
+    // the module traps (unreachable) where its memory cannot grow; anything else is a fault
+    const full = error instanceof WebAssembly.RuntimeError && /unreachable/.test(messageOf(error));
+    if (!full && !(error instanceof RangeError)) throw error;
     throw new ImageError(`A ${width}x${height} picture is too large to prepare: ${messageOf(error)}`);
   }
   if (found.blank) {

@@ -134,7 +134,7 @@ export class LeNet {
    * ```ts
    * import assert from "node:assert/strict";
    * import { LeNet } from "./lenet.ts";
-   * const lenet = await LeNet.load(new URL("../../models/lenet-mnist/", import.meta.url));
+   * const lenet = await LeNet.load(new URL("../../models/lenet-tutorial/", import.meta.url));
    * assert.equal(lenet.config.activation, "sigmoid");
    * lenet.dispose();
    * ```
@@ -417,7 +417,7 @@ export class LeNet {
  * import { LenetError } from "../errors.ts";
  * import { readModelArtifacts } from "./files.ts";
  * import { lenetFromArtifacts } from "./lenet.ts";
- * const artifacts = await readModelArtifacts(new URL("../../models/lenet-mnist/", import.meta.url).pathname);
+ * const artifacts = await readModelArtifacts(new URL("../../models/lenet-tutorial/", import.meta.url).pathname);
  * const edited = { ...artifacts, modelTopology: JSON.parse(JSON.stringify(artifacts.modelTopology).replaceAll("sigmoid", "relu")) };
  * await assert.rejects(lenetFromArtifacts(edited, { activation: "sigmoid" }, (m) => new LenetError(m)), /activation/);
  * ```

@@ -180,7 +180,7 @@ export class OnnxClassifier {
    * ```ts
    * import assert from "node:assert/strict";
    * import { OnnxClassifier } from "./classifier.ts";
-   * const classifier = await OnnxClassifier.load(new URL("../../models/lenet-mnist/model.onnx", import.meta.url));
+   * const classifier = await OnnxClassifier.load(new URL("../../models/lenet-tutorial/model.onnx", import.meta.url));
    * assert.deepEqual(classifier.inputShape, [1, 28, 28]);
    * assert.equal(classifier.isolated, false); // a shipped model runs on this thread
    * await classifier.release();

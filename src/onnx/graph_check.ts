@@ -546,8 +546,8 @@ function walkNodes(
  * ```ts
  * import assert from "node:assert/strict";
  * import { checkGraph } from "./graph_check.ts";
- * const bytes = await Deno.readFile(new URL("../../models/lenet-mnist/model.onnx", import.meta.url));
- * const graph = checkGraph(bytes, "lenet-mnist");
+ * const bytes = await Deno.readFile(new URL("../../models/lenet-tutorial/model.onnx", import.meta.url));
+ * const graph = checkGraph(bytes, "lenet-tutorial");
  * assert.deepEqual(graph.inputShape, [1, 28, 28]);
  * assert.equal(graph.classes, 10);
  * ```

@@ -45,7 +45,7 @@ export async function sha256Hex(bytes: Uint8Array): Promise<string> {
  * ```ts
  * import assert from "node:assert/strict";
  * import { isShippedModel } from "./trusted_models.ts";
- * const bytes = await Deno.readFile(new URL("../../models/lenet-mnist/model.onnx", import.meta.url));
+ * const bytes = await Deno.readFile(new URL("../../models/lenet-tutorial/model.onnx", import.meta.url));
  * assert.equal(await isShippedModel(bytes), true);
  * bytes[bytes.length - 1]! ^= 1; // one bit changed: a stranger
  * assert.equal(await isShippedModel(bytes), false);

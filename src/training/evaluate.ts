@@ -30,7 +30,7 @@ export function imageTensor(x: Float32Array, count: number, set: LabeledImages):
  * import assert from "node:assert/strict";
  * import { LeNet } from "../model/lenet.ts";
  * import { evaluate } from "./evaluate.ts";
- * const lenet = await LeNet.load(new URL("../../models/lenet-mnist/", import.meta.url));
+ * const lenet = await LeNet.load(new URL("../../models/lenet-tutorial/", import.meta.url));
  * const sevens = { images: new Uint8Array(784), labels: Uint8Array.of(7), count: 1, rows: 28, cols: 28 };
  * for (let x = 6; x < 22; x++) sevens.images[6 * 28 + x] = 255; // the bar of a 7
  * for (let y = 7; y < 23; y++) sevens.images[y * 28 + 21 - Math.floor((y - 7) / 2)] = 255; // its stroke

@@ -109,7 +109,7 @@ Deno.test("the first call after importing mod.ts may be LeNet.load() or loadChec
   const mod = JSON.stringify(new URL("mod.ts", ROOT).href);
   for (
     const call of [
-      `(await LeNet.load(new URL("models/lenet-mnist/", ${JSON.stringify(ROOT.href)}))).countParams()`,
+      `(await LeNet.load(new URL("models/lenet-tutorial/", ${JSON.stringify(ROOT.href)}))).countParams()`,
       `(await loadCheckpoint(${JSON.stringify(checkpoint)})).lenet.countParams()`,
     ]
   ) {
@@ -146,7 +146,7 @@ Deno.test("deno publish --dry-run passes and ships no tests, benches or scripts"
       "config.ts",
       "errors.ts",
       "LICENSE",
-      "models/lenet-mnist/model.onnx",
+      "models/lenet-tutorial/model.onnx",
     ]
   ) {
     assert(files.includes(entry), `${entry} is published: ${files}`);

@@ -156,7 +156,7 @@ Deno.test("export, show, plot, report and build:web refuse to overwrite what len
   await withTemp(async (dir) => {
     const config = `${dir}/config.ts`;
     await Deno.writeTextFile(config, "export const x = 1;");
-    const model = fileURLToPath(new URL("models/lenet-mnist", ROOT));
+    const model = fileURLToPath(new URL("models/lenet-tutorial", ROOT));
     refusedInOneLine(await script("export", [model, "--out", config]), "not an ONNX model lenet wrote");
     refusedInOneLine(await script("show", ["--index", "1", "--out", config]), "not a PNG lenet wrote");
     assertEquals(await Deno.readTextFile(config), "export const x = 1;");
@@ -164,7 +164,7 @@ Deno.test("export, show, plot, report and build:web refuse to overwrite what len
     // plot and report redraw figures inside a folder: only a run folder lenet wrote
     await thesis(`${dir}/thesis`);
     await Deno.copyFile(
-      fileURLToPath(new URL("models/lenet-mnist/history.json", ROOT)),
+      fileURLToPath(new URL("models/lenet-tutorial/history.json", ROOT)),
       `${dir}/thesis/history.json`,
     )
       .catch(() => Deno.writeTextFile(`${dir}/thesis/history.json`, '{"epochs":[{"loss":1}]}'));

@@ -25,12 +25,12 @@ async function predict(...args: string[]) {
 Deno.test("predict classifies the good images of a directory and reports each bad one in one line", async () => {
   const { code, stdout, stderr } = await predict(
     "--model",
-    "models/lenet-mnist/model.onnx",
+    "models/lenet-tutorial/model.onnx",
     "tests/fixtures",
   );
   assertEquals(code, 1); // some inputs failed
   const [said, ...answers] = stdout.trim().split("\n");
-  assertEquals(said, "model: models/lenet-mnist/model.onnx (given by --model)"); // it says which model answers
+  assertEquals(said, "model: models/lenet-tutorial/model.onnx (given by --model)"); // it says which model answers
   assertEquals(answers.length, 8, stdout);
   for (const line of answers) {
     // tests/fixtures/<kind>_<label>.<ext>: <predicted> (...)
@@ -194,7 +194,7 @@ Deno.test("predict dir/ follows links to images in the folder, and gives a broke
   try {
     await Deno.symlink(fileURLToPath(new URL("tests/fixtures/photo_7.jpg", ROOT)), `${dir}/linked_7.jpg`);
     await Deno.symlink(`${dir}/gone.png`, `${dir}/broken.png`);
-    const { code, stdout, stderr } = await predict("--model", "models/lenet-mnist/model.onnx", dir);
+    const { code, stdout, stderr } = await predict("--model", "models/lenet-tutorial/model.onnx", dir);
     assertEquals(code, 1, stderr);
     assert(/linked_7\.jpg: 7 /.test(stdout), stdout);
     assert(/^error: .*broken\.png: No such file/.test(stderr.trim()), stderr);

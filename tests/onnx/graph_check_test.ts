@@ -16,10 +16,10 @@ import {
   onnxWideVariadic,
 } from "../../testing/hostile.ts";
 
-const SHIPPED = new URL("../../models/lenet-mnist/model.onnx", import.meta.url);
+const SHIPPED = new URL("../../models/lenet-tutorial/model.onnx", import.meta.url);
 
 Deno.test("checkGraph() passes the shipped LeNet and counts its operations and its live values", async () => {
-  const graph = checkGraph(await Deno.readFile(SHIPPED), "lenet-mnist");
+  const graph = checkGraph(await Deno.readFile(SHIPPED), "lenet-tutorial");
   assertEquals(graph.inputShape, [1, 28, 28]);
   // multiply-adds: conv1 28*28*6*9, pool1 14*14*6*4, conv2 14*14*16*54, pool2 7*7*16*4, dense 784*120 +
   // 120*84 + 84*10; then one per value: the four sigmoids, the flatten's copy and the softmax

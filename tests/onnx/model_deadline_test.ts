@@ -8,7 +8,7 @@ import { onnxClasses, onnxElementwiseChain } from "../../testing/hostile.ts";
 import { normalizePixels } from "../../src/data/batch.ts";
 import { loadMnist } from "../../src/data/dataset.ts";
 
-const SHIPPED = new URL("../../models/lenet-mnist/model.onnx", import.meta.url);
+const SHIPPED = new URL("../../models/lenet-tutorial/model.onnx", import.meta.url);
 
 Deno.test("a shipped model runs on this thread, any other isolated (a process, or a worker), with the same answers", async () => {
   const bytes = await Deno.readFile(SHIPPED);

@@ -15,7 +15,7 @@ import { readShippedModels, shippedMetadata } from "../../src/cli/shipped_models
 import { normalizePixels } from "../../src/data/batch.ts";
 
 await initBackend("wasm");
-const SHIPPED = fileURLToPath(new URL("../../models/lenet-mnist/", import.meta.url));
+const SHIPPED = fileURLToPath(new URL("../../models/lenet-tutorial/", import.meta.url));
 const { test } = await loadMnist();
 const testPixels = normalizePixels(test.images);
 
@@ -75,7 +75,7 @@ for (const activation of ACTIVATIONS) {
 Deno.test("exportOnnx() of the shipped model: onnxruntime-web equals tfjs within 1e-5 on all 10,000 test images", () =>
   leakFree(async () => {
     const lenet = await LeNet.load(SHIPPED);
-    const { "lenet-mnist": record } = await readShippedModels();
+    const { "lenet-tutorial": record } = await readShippedModels();
     const bytes = exportOnnx(lenet.toWeights(), { metadata: shippedMetadata(record!) });
     assertEquals(bytes, await Deno.readFile(`${SHIPPED}/model.onnx`)); // the shipped .onnx is this export
     const expected = tfjsProbabilities(lenet, testPixels, test.count);

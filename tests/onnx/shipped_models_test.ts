@@ -1,6 +1,7 @@
 // The shipped models: each classifies exactly as many MNIST test images right as models.json (and
-// its ONNX metadata) says, and the library's default model is the most accurate of them.
-import { assertEquals } from "../_assert.ts";
+// its ONNX metadata) says, its weights are the ones its command makes (the short run remade here,
+// bit for bit), and the library's default model is the most accurate of them.
+import { assert, assertEquals } from "../_assert.ts";
 import { fileURLToPath } from "node:url";
 import { chooseModel, MODELS_DIR, readShippedModels } from "../../src/cli/shipped_models.ts";
 import { normalizePixels } from "../../src/data/batch.ts";
@@ -8,6 +9,7 @@ import { loadMnist } from "../../src/data/dataset.ts";
 import { OnnxClassifier, SHIPPED_MODEL } from "../../src/onnx/classifier.ts";
 import { ModelProto } from "../../src/onnx/_schema.ts";
 import { sha256Hex } from "../../src/onnx/trusted_models.ts";
+import { remakeWeights, SHORT_REMAKE, trainFlagsOf } from "../../testing/remake.ts";
 
 const { test } = await loadMnist();
 
@@ -33,4 +35,22 @@ Deno.test("the library's default model is the most accurate shipped model, the o
   const [best] = models.sort(([, a], [, b]) => b.testCorrect - a.testCorrect)[0]!;
   assertEquals(fileURLToPath(SHIPPED_MODEL), `${MODELS_DIR}${best}/model.onnx`);
   assertEquals((await chooseModel("x.onnx")).why, "given by --model");
+});
+
+Deno.test("every shipped model's command remakes it: its weights' hash, and the short run's weights remade here bit for bit", async () => {
+  for (const [name, record] of Object.entries(await readShippedModels())) {
+    const flags = trainFlagsOf(record.command);
+    assert(
+      flags.join(" ").includes("--simd plain"),
+      `${name}: the command runs the plain build, the same on every CPU`,
+    );
+    const weights = await Deno.readFile(`${MODELS_DIR}${name}/weights.bin`);
+    assertEquals(await sha256Hex(weights), record.weightsSha256, `${name}: models.json's weights hash`);
+    assertEquals(record.short?.command, ["deno task train", ...flags, ...SHORT_REMAKE].join(" "), name);
+    assertEquals(
+      await remakeWeights([...flags, ...SHORT_REMAKE]),
+      record.short?.weightsSha256,
+      `${name}: short remake`,
+    );
+  }
 });

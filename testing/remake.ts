@@ -1,0 +1,56 @@
+/**
+ * Remaking a shipped model: the command `models/models.json` records for it, run as a user runs
+ * it (`scripts/train.ts` in a process of its own), for the whole run or a short one (one epoch on
+ * the first 2,000 images), and the SHA-256 of the weights it writes (`weights.bin`). The plain
+ * WebAssembly build computes the same bits on every CPU, so the hash is the model's identity:
+ * `tools/ship_model.ts` records both hashes, `tests/models/remake_test.ts` remakes the short run and
+ * compares.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { sha256Hex } from "../src/onnx/trusted_models.ts";
+
+/** What turns a shipped model's command into its short remake. */
+export const SHORT_REMAKE: readonly string[] = ["--epochs", "1", "--train-size", "2000"];
+
+const ROOT = new URL("../", import.meta.url);
+
+/**
+ * The flags of a recorded command, which must be `deno task train` and flags.
+ *
+ * @param command The command, as models.json records it.
+ * @returns Its flags.
+ */
+export function trainFlagsOf(command: string): string[] {
+  const [deno, task, train, ...flags] = command.trim().split(/\s+/);
+  if (deno !== "deno" || task !== "task" || train !== "train") {
+    throw new Error(`Not a "deno task train" command: ${command}`);
+  }
+  return flags;
+}
+
+/**
+ * Runs `deno task train` with `flags` into a fresh folder of the repository and gives the SHA-256 of
+ * the weights it saved; the folder is removed after.
+ *
+ * @param flags The train flags (no `--out`).
+ * @returns The weights' SHA-256, hex.
+ */
+export async function remakeWeights(flags: string[]): Promise<string> {
+  const parent = await Deno.makeTempDir({ dir: fileURLToPath(ROOT), prefix: ".remake-" });
+  try {
+    const out = join(parent, "run");
+    const { code, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-read=.", "--allow-write=.", "scripts/train.ts", ...flags, "--out", out],
+      cwd: ROOT,
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    if (code !== 0) throw new Error(`train ${flags.join(" ")} failed: ${new TextDecoder().decode(stderr)}`);
+    return await sha256Hex(await Deno.readFile(join(out, "weights.bin")));
+  } finally {
+    await Deno.remove(parent, { recursive: true });
+  }
+}
