@@ -10,6 +10,7 @@
  */
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { denoRun } from "../src/_deno_process.ts";
 import { sha256Hex } from "../src/onnx/trusted_models.ts";
 
 /** What turns a shipped model's command into its short remake. */
@@ -42,8 +43,13 @@ export async function remakeWeights(flags: string[]): Promise<string> {
   const parent = await Deno.makeTempDir({ dir: fileURLToPath(ROOT), prefix: ".remake-" });
   try {
     const out = join(parent, "run");
-    const { code, stderr } = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-read=.", "--allow-write=.", "scripts/train.ts", ...flags, "--out", out],
+    // as `deno task train` runs it (denoRun: the running Deno when it may be run, else deno on PATH)
+    const { command, args } = denoRun(new URL("scripts/train.ts", ROOT), [
+      "--allow-read=.",
+      "--allow-write=.",
+    ]);
+    const { code, stderr } = await new Deno.Command(command, {
+      args: [...args, ...flags, "--out", out],
       cwd: ROOT,
       stdout: "null",
       stderr: "piped",
