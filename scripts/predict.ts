@@ -154,6 +154,7 @@ async function main(): Promise<number> {
     return 0;
   }
   if (positionals.length === 0) throw new UsageError("No image given: deno task predict <image|dir>...");
+  const modules = loadRest(); // onnxruntime-web loads while the pictures start on their way
   const choice = await chooseModel(flags.model);
   const files = await expandInputs(positionals);
   if (files.length === 0) throw new UsageError(`No pictures in ${positionals.join(", ")}`);
@@ -170,7 +171,6 @@ async function main(): Promise<number> {
     outcomes[index] = outcome;
     ready();
   });
-  const modules = loadRest();
   const loading = modules.then(([classifierModule, { configureOnnxRuntime }]) => {
     configureOnnxRuntime({ threads: flags.threads });
     return loadNaming(classifierModule, choice, flags["model-timeout"] * 1000);
