@@ -6,7 +6,7 @@
 // WebAssembly build (`--simd plain`: the same bits on every CPU), from a clean checkout, and the
 // command must make those weights; a short version of the command (one epoch on 2,000 images) is run
 // here and its hash recorded too, which tests/models/remake_test.ts checks at every commit.
-//   deno run --allow-read --allow-write=models,. --allow-run=git,deno tools/ship_model.ts runs/best lenet-best "deno task train --recipe best --simd plain --seed 1"
+//   deno run --allow-read --allow-write=models,. --allow-run=git,deno tools/ship_model.ts runs/best lenet-best "deno task train --recipe best --simd plain --threads 2 --seed 1"
 import { join } from "node:path";
 import { writeFileAtomic, writeJsonAtomic } from "../src/_atomic.ts";
 import { helpText, parseFlags, runMain, UsageError } from "../src/cli/flags.ts";
@@ -42,6 +42,13 @@ async function main(): Promise<number> {
   const commit = await cleanCommit();
   const weightsSha256 = await sha256Hex(await Deno.readFile(join(runDir, RUN_FILES.weights)));
   const flags = trainFlagsOf(command);
+  // the same bits on every machine: the plain build, and as many threads as the run had (the split
+  // of a batch between threads sets the order of the gradient's sums)
+  if (!/(^| )--simd plain( |$)/.test(flags.join(" ")) || !/(^| )--threads [1-9]/.test(flags.join(" "))) {
+    throw new UsageError(
+      `Name the build and the threads in the command (--simd plain --threads N): ${command}`,
+    );
+  }
   console.log(`remaking ${runDir} with: ${command} (a whole run, to check the command makes these weights)`);
   if (await remakeWeights(flags) !== weightsSha256) {
     throw new UsageError(
