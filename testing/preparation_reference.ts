@@ -8,28 +8,21 @@
  */
 import { IMAGE_SIDE } from "../src/config.ts";
 import { ImageError, type PreparedDigit } from "../src/images/digit.ts";
-import type { RasterImage } from "../src/images/raster.ts";
+import { type RasterImage, toGray } from "../src/images/raster.ts";
 
 /** Side of the box the digit is scaled to fit, as in MNIST. */
 const DIGIT_BOX = 20;
 
 /**
- * Gray levels of any raster, alpha laid on white paper, as the library's `toGray` computes them.
+ * Gray levels of any raster, alpha laid on white paper, as the library's JavaScript computes them:
+ * `toGray` takes that path for samples in a plain array; 8-bit RGBA goes to WebAssembly, which the
+ * tests hold to it.
  *
  * @param image Decoded samples.
  * @returns One float per pixel.
  */
 export function referenceGray(image: RasterImage): Float32Array {
-  const { width, height, channels, maxValue, data } = image;
-  const gray = new Float32Array(width * height);
-  const hasAlpha = channels === 2 || channels === 4;
-  for (let i = 0; i < width * height; i++) {
-    const p = i * channels;
-    const luma = channels >= 3 ? 0.299 * data[p]! + 0.587 * data[p + 1]! + 0.114 * data[p + 2]! : data[p]!;
-    const alpha = hasAlpha ? data[p + channels - 1]! / maxValue : 1;
-    gray[i] = alpha * (luma / maxValue) + (1 - alpha);
-  }
-  return gray;
+  return toGray({ ...image, data: Array.from(image.data) });
 }
 
 // ---- marks: which marks on a page are the digit
