@@ -59,7 +59,10 @@ const ALLOWED: Record<string, { calls: string[]; role: string }> = {
   },
   "tools/record_runs.ts": { calls: ["readTextFile"], role: "developer tool: reads results/" },
   "tools/render_docs.ts": { calls: ["readTextFile"], role: "developer tool: reads the docs it renders" },
-  "tools/ship_model.ts": { calls: ["mkdir"], role: "developer tool: makes a shipped model's folder" },
+  "tools/ship_model.ts": {
+    calls: ["mkdir", "readFile"],
+    role: "developer tool: makes a shipped model's folder, hashes the run's weights",
+  },
   "tools/web_figures.ts": { calls: ["copyFile", "remove"], role: "developer tool: the page's figures" },
 };
 
