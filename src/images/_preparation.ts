@@ -1,6 +1,6 @@
 // The digit's preparation runs in WebAssembly (wasm/prepare.c, embedded in _prepare_wasm.ts by
 // `deno task build:wasm`): one call from a picture's gray levels, or its 8-bit RGBA, to the 28x28.
-// Instantiated on first use, synchronously (the module is ~18 KB, which every runtime compiles on
+// Instantiated on first use, synchronously (the module is ~22 KB, which every runtime compiles on
 // its main thread). A wasm memory never shrinks: pictures up to KEPT_PIXELS share one instance,
 // each larger one gets an instance of its own, dropped with its memory after the call.
 import { IMAGE_PIXELS } from "../config.ts";
@@ -43,7 +43,9 @@ function instance(pixels: number): Exports {
   return kept ??= make();
 }
 
-// Runs one preparation: `write` puts the input where the module asks, `run` prepares it.
+// Runs one preparation: `write` puts the input where the module asks, `prepare` prepares it. The
+// answer is prepare.c's `result`: 784 floats, then the inverted flag and the box (5 int32), then the
+// contrast (a double, at the next multiple of 8).
 function run(
   pixels: number,
   inputBytes: number,
