@@ -127,9 +127,19 @@ static void gray_of_rgba(const uint8_t *rgba, uint32_t n, double max_value, floa
   uint32_t last = words[0], i = 0;
   float level = gray_of_pixel(rgba, max_value);
   for (; i + 4 <= n; i += 4) {
-    // four pixels that repeat the last one: its level four times
-    if (wasm_i32x4_all_true(wasm_i32x4_eq(wasm_v128_load(words + i), wasm_i32x4_splat((int32_t)last)))) {
-      wasm_v128_store(gray + i, wasm_f32x4_splat(level));
+    v128_t same = wasm_i32x4_splat((int32_t)last), level4 = wasm_f32x4_splat(level);
+    while (i + 16 <= n) { // sixteen repeats of the last pixel
+      v128_t all = wasm_v128_and(
+        wasm_v128_and(wasm_i32x4_eq(wasm_v128_load(words + i), same), wasm_i32x4_eq(wasm_v128_load(words + i + 4), same)),
+        wasm_v128_and(wasm_i32x4_eq(wasm_v128_load(words + i + 8), same), wasm_i32x4_eq(wasm_v128_load(words + i + 12), same)));
+      if (!wasm_i32x4_all_true(all)) break;
+      wasm_v128_store(gray + i, level4), wasm_v128_store(gray + i + 4, level4);
+      wasm_v128_store(gray + i + 8, level4), wasm_v128_store(gray + i + 12, level4);
+      i += 16;
+    }
+    if (i + 4 > n) break;
+    if (wasm_i32x4_all_true(wasm_i32x4_eq(wasm_v128_load(words + i), same))) {
+      wasm_v128_store(gray + i, level4); // four repeats
       continue;
     }
     for (uint32_t k = i; k < i + 4; k++) {
@@ -181,25 +191,15 @@ static uint32_t select_key(uint32_t *keys, int32_t n, int32_t k) {
   return keys[k];
 }
 
-// the frame's width, and which pixels of row y it holds: x < *left and x >= *right
-static int frame_width(int width, int height) {
-  return (int)js_max(1, js_round(BORDER_SHARE * imin(width, height)));
-}
-static void frame_row(int y, int width, int height, int t, int *left, int *right) {
-  int full = y < t || y >= height - t;
-  *left = full ? width : imin(t, width), *right = full ? width : imax(t, width - t);
-}
-
-// (of a picture whose frame is set in `gray`: the rest is not read)
 static float border_level(const float *gray, int width, int height) {
-  int t = frame_width(width, height);
+  int t = (int)js_max(1, js_round(BORDER_SHARE * imin(width, height)));
   uint32_t *keys = take((uint32_t)width * height * 4);
   uint32_t n = 0;
   int same = 1;
   for (int y = 0; y < height; y++) {
     const float *row = gray + (uint32_t)y * width;
-    int left, right;
-    frame_row(y, width, height, t, &left, &right);
+    int full = y < t || y >= height - t;
+    int left = full ? width : imin(t, width), right = full ? width : imax(t, width - t);
     for (int x = 0; x < left; x++) keys[n++] = sort_key(row[x]);
     for (int x = right; x < width; x++) keys[n++] = sort_key(row[x]);
   }
@@ -245,48 +245,6 @@ static float flip(const float *gray, uint32_t n, int inverted, float *ink) {
     float v = inverted ? 1 - gray[i] : gray[i];
     ink[i] = v;
     if (v > peak) peak = v;
-  }
-  return peak;
-}
-
-// flip() straight from 8-bit RGBA, without the gray picture in between: the gray of each pixel (as
-// gray_of_rgba() gives it), flipped as flip() does
-static float flip_rgba(const uint8_t *rgba, uint32_t n, double max_value, int inverted, float *ink) {
-  const uint32_t *words = (const uint32_t *)rgba;
-  uint32_t last = words[0], i = 0;
-  float level = gray_of_pixel(rgba, max_value), v = inverted ? 1 - level : level, peak = v > 0 ? v : 0;
-  for (; i + 4 <= n; i += 4) {
-    v128_t same = wasm_i32x4_splat((int32_t)last), level4 = wasm_f32x4_splat(v);
-    while (i + 16 <= n) { // sixteen repeats of the last pixel
-      v128_t all = wasm_v128_and(
-        wasm_v128_and(wasm_i32x4_eq(wasm_v128_load(words + i), same), wasm_i32x4_eq(wasm_v128_load(words + i + 4), same)),
-        wasm_v128_and(wasm_i32x4_eq(wasm_v128_load(words + i + 8), same), wasm_i32x4_eq(wasm_v128_load(words + i + 12), same)));
-      if (!wasm_i32x4_all_true(all)) break;
-      wasm_v128_store(ink + i, level4), wasm_v128_store(ink + i + 4, level4);
-      wasm_v128_store(ink + i + 8, level4), wasm_v128_store(ink + i + 12, level4);
-      i += 16;
-    }
-    if (i + 4 > n) break;
-    if (wasm_i32x4_all_true(wasm_i32x4_eq(wasm_v128_load(words + i), same))) {
-      wasm_v128_store(ink + i, level4); // four repeats
-      continue;
-    }
-    for (uint32_t k = i; k < i + 4; k++) {
-      if (words[k] != last) {
-        level = gray_of_pixel(rgba + 4 * k, max_value), last = words[k];
-        v = inverted ? 1 - level : level;
-        if (v > peak) peak = v;
-      }
-      ink[k] = v;
-    }
-  }
-  for (; i < n; i++) {
-    if (words[i] != last) {
-      level = gray_of_pixel(rgba + 4 * i, max_value), last = words[i];
-      v = inverted ? 1 - level : level;
-      if (v > peak) peak = v;
-    }
-    ink[i] = v;
   }
   return peak;
 }
@@ -792,38 +750,30 @@ static int prepare_ink(float *ink, int width, int height, float paper, int inver
   return 0;
 }
 
-// Prepares the gray picture (floats in [0, 1], 0 black) written at prepare_reserve()'s pointer.
-// Returns 0, or 1 when it is blank (the result's contrast says how faint).
-EXPORT(prepare_gray) int prepare_gray(int width, int height) {
+// From gray levels to the result.
+static int prepare_gray_levels(const float *gray, int width, int height) {
   uint32_t n = (uint32_t)width * height;
-  const float *gray = (const float *)arena_start;
-  arena_top = arena_start + n * 4;
   float paper = border_level(gray, width, height);
   float *ink = take(n * 4);
   int inverted = paper > 0.5;
   return prepare_ink(ink, width, height, paper, inverted, flip(gray, n, inverted, ink));
 }
 
+// Prepares the gray picture (floats in [0, 1], 0 black) written at prepare_reserve()'s pointer.
+// Returns 0, or 1 when it is blank (the result's contrast says how faint).
+EXPORT(prepare_gray) int prepare_gray(int width, int height) {
+  arena_top = arena_start + (uint32_t)width * height * 4;
+  return prepare_gray_levels((const float *)arena_start, width, height);
+}
+
 // Prepares the 8-bit RGBA picture written at prepare_reserve()'s pointer; samples out of
-// `max_value` (255 for 8 bits). Returns as prepare_gray() does. The gray levels of the frame only
-// are written (for the paper's level); the rest go from RGBA to ink in one pass.
+// `max_value` (255 for 8 bits). Returns as prepare_gray() does.
 EXPORT(prepare_rgba) int prepare_rgba(int width, int height, double max_value) {
   uint32_t n = (uint32_t)width * height;
-  const uint8_t *rgba = (const uint8_t *)arena_start;
   arena_top = arena_start + n * 4;
   float *gray = take(n * 4);
-  int t = frame_width(width, height);
-  for (int y = 0; y < height; y++) {
-    uint32_t row = (uint32_t)y * width;
-    int left, right;
-    frame_row(y, width, height, t, &left, &right);
-    gray_of_rgba(rgba + 4 * row, (uint32_t)left, max_value, gray + row);
-    gray_of_rgba(rgba + 4 * (row + right), (uint32_t)(width - right), max_value, gray + row + right);
-  }
-  float paper = border_level(gray, width, height);
-  float *ink = take(n * 4);
-  int inverted = paper > 0.5;
-  return prepare_ink(ink, width, height, paper, inverted, flip_rgba(rgba, n, max_value, inverted, ink));
+  gray_of_rgba((const uint8_t *)arena_start, n, max_value, gray);
+  return prepare_gray_levels(gray, width, height);
 }
 
 // Gray levels of the 8-bit RGBA picture written at prepare_reserve()'s pointer (what raster.ts's

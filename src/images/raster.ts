@@ -68,7 +68,7 @@ export function toGray(image: RasterImage, into?: Float32Array): Float32Array {
 
 /**
  * Prepares the digit of a decoded picture, as {@linkcode prepareDigit} does with its gray levels
- * (8-bit RGBA, a canvas's, goes to the preparation as it is: one call, no gray array in between).
+ * (8-bit RGBA, a canvas's, goes to WebAssembly as it is: its gray levels and the digit in one call).
  *
  * @param image Decoded samples.
  * @returns The 28x28 input and what was done.
