@@ -43,19 +43,18 @@ function instance(pixels: number): Exports {
   return kept ??= make();
 }
 
-// Runs one preparation: `write` puts the input where the module asks, `prepare` prepares it. The
-// answer is prepare.c's `result`: 784 floats, then the inverted flag and the box (5 int32), then the
-// contrast (a double, at the next multiple of 8).
-function run(
-  pixels: number,
-  inputBytes: number,
-  write: (memory: ArrayBufferLike, at: number) => void,
-  prepare: (wasm: Exports) => number,
-): Preparation {
-  const wasm = instance(pixels);
-  const at = wasm.prepare_reserve(inputBytes);
-  write(wasm.memory.buffer, at);
-  const blank = prepare(wasm); // the memory may grow meanwhile: views are taken after
+// An instance holding the picture's n pixels (4 bytes each: gray floats or RGBA) where the module
+// reads them.
+function loaded(n: number, input: Float32Array | Uint8Array | Uint8ClampedArray): Exports {
+  const wasm = instance(n), at = wasm.prepare_reserve(4 * n);
+  new Uint8Array(wasm.memory.buffer, at, 4 * n).set(new Uint8Array(input.buffer, input.byteOffset, 4 * n));
+  return wasm;
+}
+
+// What a preparation answered (its return value: 1 when the picture is blank). The answer is
+// prepare.c's `result`: 784 floats, then the inverted flag and the box (5 int32), then the contrast
+// (a double, at the next multiple of 8). Views are taken now: the memory may have grown.
+function answer(wasm: Exports, blank: number): Preparation {
   const result = wasm.prepare_result(), memory = wasm.memory.buffer;
   if (blank) {
     return { blank: true, contrast: new Float64Array(memory, result + 4 * IMAGE_PIXELS + 24, 1)[0]! };
@@ -74,13 +73,8 @@ function run(
  * A picture too large for a WebAssembly memory throws the engine's RangeError or RuntimeError.
  */
 export function prepareGray(gray: Float32Array, width: number, height: number): Preparation {
-  const n = width * height;
-  return run(
-    n,
-    4 * n,
-    (memory, at) => new Float32Array(memory, at, n).set(gray.subarray(0, n)),
-    (wasm) => wasm.prepare_gray(width, height),
-  );
+  const wasm = loaded(width * height, gray);
+  return answer(wasm, wasm.prepare_gray(width, height));
 }
 
 /** Prepares an RGBA picture of 8-bit samples (`maxValue` their largest value, 255 as a rule). */
@@ -90,13 +84,8 @@ export function prepareRgba(
   height: number,
   maxValue: number,
 ): Preparation {
-  const n = width * height;
-  return run(
-    n,
-    4 * n,
-    (memory, at) => new Uint8Array(memory, at, 4 * n).set(data.subarray(0, 4 * n)),
-    (wasm) => wasm.prepare_rgba(width, height, maxValue),
-  );
+  const wasm = loaded(width * height, data);
+  return answer(wasm, wasm.prepare_rgba(width, height, maxValue));
 }
 
 /** Gray levels of 8-bit RGBA samples (out of `maxValue`), alpha laid on white paper, into `gray`. */
@@ -107,9 +96,7 @@ export function grayOfRgba(
   maxValue: number,
   gray: Float32Array,
 ): void {
-  const n = width * height, wasm = instance(n);
-  const at = wasm.prepare_reserve(4 * n);
-  new Uint8Array(wasm.memory.buffer, at, 4 * n).set(data.subarray(0, 4 * n));
-  const grayAt = wasm.prepare_gray_of_rgba(width, height, maxValue);
-  gray.set(new Float32Array(wasm.memory.buffer, grayAt, n));
+  const n = width * height, wasm = loaded(n, data);
+  const at = wasm.prepare_gray_of_rgba(width, height, maxValue); // before the view: the memory may grow
+  gray.set(new Float32Array(wasm.memory.buffer, at, n));
 }
