@@ -3,8 +3,8 @@
  * it (`scripts/train.ts` in a process of its own), for the whole run or a short one (one epoch on
  * the first 2,000 images), and the SHA-256 of the weights it writes (`weights.bin`). The plain
  * WebAssembly build computes the same bits on every CPU, so the hash is the model's identity:
- * `tools/ship_model.ts` records both hashes, `tests/models/remake_test.ts` remakes the short run and
- * compares.
+ * `tools/ship_model.ts` records both hashes, `tests/onnx/shipped_models_test.ts` remakes the short run
+ * and compares.
  *
  * @module
  */
@@ -14,7 +14,29 @@ import { denoRun } from "../src/_deno_process.ts";
 import { sha256Hex } from "../src/onnx/trusted_models.ts";
 
 /** What turns a shipped model's command into its short remake. */
-export const SHORT_REMAKE: readonly string[] = ["--epochs", "1", "--train-size", "2000"];
+const SHORT_REMAKE: readonly string[] = ["--epochs", "1", "--train-size", "2000"];
+
+/**
+ * The short remake of a command: the same flags, for one epoch on the first 2,000 images.
+ *
+ * @param command A `deno task train` command.
+ * @returns The short command.
+ */
+export function shortCommand(command: string): string {
+  return ["deno task train", ...trainFlagsOf(command), ...SHORT_REMAKE].join(" ");
+}
+
+/**
+ * Whether train flags give the same bits on every machine: they name the plain build, and the
+ * threads (the split of a batch between threads sets the order of the gradient's sums).
+ *
+ * @param flags Train flags.
+ * @returns True when they do.
+ */
+export function pinsBits(flags: string[]): boolean {
+  const line = ` ${flags.join(" ")} `;
+  return line.includes(" --simd plain ") && / --threads [1-9]/.test(line);
+}
 
 const ROOT = new URL("../", import.meta.url);
 

@@ -5,7 +5,7 @@
 // weights, so that anyone can remake the model bit for bit: the run must come from the plain
 // WebAssembly build (`--simd plain`: the same bits on every CPU), from a clean checkout, and the
 // command must make those weights; a short version of the command (one epoch on 2,000 images) is run
-// here and its hash recorded too, which tests/models/remake_test.ts checks at every commit.
+// here and its hash recorded too, which tests/onnx/shipped_models_test.ts checks at every commit.
 //   deno run --allow-read --allow-write=models,. --allow-run=git,deno tools/ship_model.ts runs/best lenet-best "deno task train --recipe best --simd plain --threads 2 --seed 1"
 import { join } from "node:path";
 import { writeFileAtomic, writeJsonAtomic } from "../src/_atomic.ts";
@@ -23,7 +23,7 @@ import {
   type ShippedModel,
 } from "../src/cli/shipped_models.ts";
 import { sha256Hex } from "../src/onnx/trusted_models.ts";
-import { remakeWeights, SHORT_REMAKE, trainFlagsOf } from "../testing/remake.ts";
+import { pinsBits, remakeWeights, shortCommand, trainFlagsOf } from "../testing/remake.ts";
 
 async function main(): Promise<number> {
   const { positionals, help } = parseFlags({}, Deno.args);
@@ -42,9 +42,7 @@ async function main(): Promise<number> {
   const commit = await cleanCommit();
   const weightsSha256 = await sha256Hex(await Deno.readFile(join(runDir, RUN_FILES.weights)));
   const flags = trainFlagsOf(command);
-  // the same bits on every machine: the plain build, and as many threads as the run had (the split
-  // of a batch between threads sets the order of the gradient's sums)
-  if (!/(^| )--simd plain( |$)/.test(flags.join(" ")) || !/(^| )--threads [1-9]/.test(flags.join(" "))) {
+  if (!pinsBits(flags)) {
     throw new UsageError(
       `Name the build and the threads in the command (--simd plain --threads N): ${command}`,
     );
@@ -55,11 +53,9 @@ async function main(): Promise<number> {
       `${command} does not remake the weights of ${runDir}: ship the run the command makes`,
     );
   }
-  const shortFlags = [...flags, ...SHORT_REMAKE];
-  const short = {
-    command: ["deno task train", ...shortFlags].join(" "),
-    weightsSha256: await remakeWeights(shortFlags),
-  };
+  const shortRun = shortCommand(command);
+  const short = { command: shortRun, weightsSha256: await remakeWeights(trainFlagsOf(shortRun)) };
+
   const { test } = await loadMnist();
   const candidate = exportOnnx(lenet.toWeights());
   const classifier = await OnnxClassifier.load(candidate);
