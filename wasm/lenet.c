@@ -629,9 +629,9 @@ static void lenet_adam(Net *n, Net *const *nets, int count, float lr, float b1, 
 // helper's line. Each word one thread writes and another reads has a 64-byte line of its own. A
 // thread that waits spins on atomic loads first (the next phase is usually that close), then
 // sleeps in memory.atomic.wait32, re-checking in a loop; a thread notifies only when another
-// sleeps. The shares are those the TypeScript side used to hand out: images [ceil(t n / T),
-// ceil((t+1) n / T)) for the passes, parameters from floor(t count / T) & ~3 for Adam, so that
-// every sum keeps its order and a seeded run its bits.
+// sleeps. The shares: images [ceil(t n / T), ceil((t+1) n / T)) for the passes, parameters from
+// floor(t count / T) & ~3 for Adam, so that every sum keeps its order and a seeded run its bits
+// for a given thread count (another count splits the batch, and so the sums, differently).
 
 #define SPINS 200000  // atomic loads before sleeping: about 0.1-0.2 ms here, the JavaScript side of a step
 
