@@ -3,6 +3,7 @@
 // (2 x 907,704 multiply-adds an image and step).
 import { DEFAULT_LENET } from "../src/config.ts";
 import { multiplyAdds } from "../src/model/weights.ts";
+import { median } from "./_median.ts";
 
 const FLOP_PER_IMAGE = 2 * multiplyAdds(DEFAULT_LENET).trainingStep;
 const timings = new Map<string, { batch: number; ms: number[] }>();
@@ -19,7 +20,6 @@ export function timed(name: string, batch: number, step: () => Promise<void> | v
 }
 
 globalThis.addEventListener("unload", () => {
-  const median = (a: number[]) => [...a].sort((x, y) => x - y)[a.length >> 1]!;
   const width = Math.max(0, ...[...timings.keys()].map((name) => name.length));
   console.log("\nimages/s and achieved GFLOP/s (median step):");
   for (const [name, { batch, ms }] of timings) {

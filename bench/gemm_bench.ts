@@ -4,6 +4,7 @@
 // whole training step could approach on one core.
 //   deno task bench
 import { instantiateLenet, MAX_PAGES } from "../src/engines/fused/_wasm.ts";
+import { median } from "./_median.ts";
 
 const memory = new WebAssembly.Memory({ initial: 600, maximum: MAX_PAGES, shared: true });
 const wasm = await instantiateLenet(memory);
@@ -35,7 +36,6 @@ for (const [name, m, n, k, ars, aks] of SHAPES) {
 }
 
 globalThis.addEventListener("unload", () => {
-  const median = (a: number[]) => [...a].sort((x, y) => x - y)[a.length >> 1]!;
   console.log("\nmatrix product, GMAC/s (median call; x2 for GFLOP/s):");
   for (const [name, macs, ms] of timings) {
     if (ms.length) console.log(`  ${name.padEnd(48)} ${(macs / median(ms) / 1e6).toFixed(2).padStart(6)}`);

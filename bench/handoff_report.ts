@@ -4,6 +4,7 @@
 // medians of 5 rounds of 2,000 calls.
 //   deno run --allow-read bench/handoff_report.ts
 import { DEFAULT_LENET, FusedTrainer, initialWeights } from "../fused.ts";
+import { median } from "./_median.ts";
 
 const weights = initialWeights(DEFAULT_LENET, 1), images = new Uint8Array(2 * 784).fill(128);
 using one = await FusedTrainer.create(weights, 2, { threads: 1, simd: "plain" });
@@ -20,7 +21,6 @@ function time(trainer: FusedTrainer, gapUs: number): number {
   return (performance.now() - start) / calls * 1000 - gapUs;
 }
 
-const median = (values: number[]) => values.sort((a, b) => a - b)[values.length >> 1]!;
 time(one, 0), time(two, 0); // warm-up
 for (const gap of [0, 100, 1000]) {
   const a: number[] = [], b: number[] = [];

@@ -15,6 +15,7 @@ import { OnnxClassifier } from "../src/onnx/classifier.ts";
 import { configureOnnxRuntime } from "../src/onnx/runtime.ts";
 import { type InferenceSpeed, writeRecord } from "../results/records.ts";
 import { digitBatch, PADS } from "./_digits.ts";
+import { median } from "./_median.ts";
 
 const { flags } = parseFlags({
   rounds: { type: "integer", min: 1, description: "rounds of alternation", default: 9 },
@@ -22,7 +23,6 @@ const { flags } = parseFlags({
 }, Deno.args);
 const ROOT = new URL("../", import.meta.url);
 const MODEL = "models/lenet-best/model.onnx";
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
 // ---- 1. per call
 configureOnnxRuntime({ threads: 1 });

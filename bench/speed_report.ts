@@ -20,6 +20,7 @@ import { LeNet } from "../src/model/lenet.ts";
 import { multiplyAdds } from "../src/model/weights.ts";
 import { initialWeights } from "../src/model/weights.ts";
 import { type TrainingSpeed, writeRecord } from "../results/records.ts";
+import { median } from "./_median.ts";
 
 const { flags } = parseFlags({
   rounds: { type: "integer", min: 1, description: "rounds of alternation", default: 7 },
@@ -30,7 +31,6 @@ const rounds = flags.rounds;
 const cores = navigator.hardwareConcurrency;
 const FLOP_PER_IMAGE = 2 * multiplyAdds(DEFAULT_LENET).trainingStep;
 const { train } = await loadMnist();
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
 // ---- the peak: median of a few measurements per kind, alternating
 const kinds: SimdKind[] = hasRelaxedSimd() ? ["plain", "relaxed"] : ["plain"];

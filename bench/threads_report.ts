@@ -4,6 +4,7 @@
 // least-squares fixed part and part per image of each thread count, and the speed-ups at 32 and 128.
 //   deno run --allow-read bench/threads_report.ts
 import { DEFAULT_LENET, FusedTrainer, initialWeights } from "../fused.ts";
+import { median } from "./_median.ts";
 
 const BATCHES = [8, 16, 32, 64, 128], ROUNDS = 7, IMAGES_A_ROUND = 4096;
 const weights = initialWeights(DEFAULT_LENET, 1);
@@ -34,7 +35,6 @@ for (let round = 0; round < ROUNDS; round++) {
     run.us.push((performance.now() - start) / steps * 1000);
   }
 }
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1]!;
 const at = (threads: number, batch: number) =>
   median(runs.find((r) => r.threads === threads && r.batch === batch)!.us);
 for (const threads of [1, 2]) {
