@@ -19,8 +19,8 @@ import { readBounded, readHead, statRegular } from "../_bounded_read.ts";
 import { count, object, positive } from "../_arguments.ts";
 import { decodePng, hasPngChunk, readPngHeader } from "./png.ts";
 import { readFormat } from "./formats.ts";
-import { FrameReader, writeFrame } from "../_frames.ts";
-import { denoRun, lastWords, START_LIMIT_MS } from "../_deno_process.ts";
+import { FramedChild } from "../_framed_child.ts";
+import { START_LIMIT_MS } from "../_deno_process.ts";
 import type { DecodeAnswer, DecodeRequest } from "./_decode_process.ts";
 import { IMAGE_PIXELS, PICTURE_TIMEOUT_MS, WORKING_SIDE } from "../config.ts";
 import { firstLine } from "../errors.ts";
@@ -86,31 +86,12 @@ interface Job {
 
 /** One decoding process: one picture at a time. */
 class DecodingProcess {
-  readonly #child: Deno.ChildProcess;
-  readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
-  readonly #frames: FrameReader;
-  #exited = false;
-  #killed = false;
+  readonly #child = new FramedChild(new URL("./_decode_process.ts", import.meta.url), [
+    "--allow-read",
+    "--allow-sys=cpus",
+    "--v8-flags=--expose-gc", // to free each picture's buffers before the next
+  ], 4 * IMAGE_PIXELS);
   #ready = false;
-
-  constructor() {
-    const { command, args } = denoRun(new URL("./_decode_process.ts", import.meta.url), [
-      "--allow-read",
-      "--allow-sys=cpus",
-      "--v8-flags=--expose-gc", // to free each picture's buffers before the next
-    ]);
-    this.#child = new Deno.Command(command, {
-      args,
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped", // read only once it has stopped: why it did
-      env: { NO_COLOR: "1" }, // Deno's own errors there, plain
-    }).spawn();
-    this.#child.status.then(() => this.#exited = true);
-    this.#child.unref(); // an idle process keeps nobody waiting; close() ends it
-    this.#writer = this.#child.stdin.getWriter();
-    this.#frames = new FrameReader(this.#child.stdout, 4 * IMAGE_PIXELS);
-  }
 
   /**
    * Resolves once the process has started libvips (its first frame), at most `timeoutMs` after
@@ -118,38 +99,31 @@ class DecodingProcess {
    */
   async started(timeoutMs: number): Promise<void> {
     if (this.#ready) return;
-    this.#child.ref();
     let timer: ReturnType<typeof setTimeout> | undefined;
-    try {
-      const first = await Promise.race([
-        this.#frames.next<{ ready?: boolean }>(),
+    const first = await this.#child.held(() =>
+      Promise.race([
+        this.#child.next<{ ready?: boolean }>(),
         new Promise<undefined>((resolve) => timer = setTimeout(() => resolve(undefined), timeoutMs)),
-      ]);
-      if (!first?.header.ready) {
-        const why = this.#exited ? await lastWords(this.#child) : `not started within ${timeoutMs / 1000} s`;
-        throw new ImageError(`The decoding process did not start${why ? `: ${why}` : ""}`);
-      }
-      this.#ready = true;
-    } finally {
-      clearTimeout(timer);
-      if (!this.#killed) this.#child.unref();
+      ]).finally(() => clearTimeout(timer))
+    );
+    if (!first?.header.ready) {
+      const why = this.#child.exited ? await this.#child.why() : `not started within ${timeoutMs / 1000} s`;
+      throw new ImageError(`The decoding process did not start${why ? `: ${why}` : ""}`);
     }
+    this.#ready = true;
   }
 
   // The prepared picture, or the process's refusal as a value (it stays usable); a throw means
   // the process is lost.
   async run(input: Job["input"], request: DecodeRequest): Promise<PreparedPicture | ImageError> {
-    this.#child.ref(); // while a picture is out, its answer is awaited
-    let frame;
-    try {
-      if (input instanceof Uint8Array) await writeFrame(this.#writer, request, input);
-      else await writeFrame(this.#writer, { ...request, path: input.path });
-      frame = await this.#frames.next<DecodeAnswer>();
-    } finally {
-      if (!this.#killed) this.#child.unref(); // a process being killed stays awaited
-    }
+    // while a picture is out, its answer is awaited
+    const frame = await this.#child.held(async () => {
+      if (input instanceof Uint8Array) await this.#child.send(request, input);
+      else await this.#child.send({ ...request, path: input.path });
+      return await this.#child.next<DecodeAnswer>();
+    });
     if (!frame) {
-      const why = this.#killed ? "" : await lastWords(this.#child);
+      const why = await this.#child.why();
       throw new ImageError(
         `The decoding process stopped on this picture${why ? `: ${why}` : " (out of memory, or killed)"}`,
       );
@@ -161,23 +135,11 @@ class DecodingProcess {
   }
 
   get exited(): boolean {
-    return this.#exited;
+    return this.#child.exited;
   }
 
-  async kill(): Promise<void> {
-    this.#killed = true;
-    this.#child.ref(); // its end is awaited below
-    if (!this.#exited) {
-      try {
-        this.#child.kill("SIGKILL");
-      } catch { /* it ended meanwhile */ }
-    }
-    await Promise.all([
-      this.#frames.cancel(),
-      this.#writer.abort().catch(() => {}),
-      this.#child.stderr.cancel().catch(() => {}),
-    ]);
-    await this.#child.status;
+  kill(): Promise<void> {
+    return this.#child.kill();
   }
 }
 

@@ -17,8 +17,8 @@ import { OnnxModelError } from "./graph_check.ts";
 import { onnxThreads, startOnnxRuntime } from "./runtime.ts";
 import { createSession, type FromSessionWorker, runSession, type ToSessionWorker } from "./ort_session.ts";
 import { fromFrame, toFrame } from "./session_host.ts";
-import { FrameReader, writeFrame } from "../_frames.ts";
-import { denoRun, lastWords, mayRunDeno, START_LIMIT_MS } from "../_deno_process.ts";
+import { mayRunDeno, START_LIMIT_MS } from "../_deno_process.ts";
+import { FramedChild } from "../_framed_child.ts";
 
 /** A model's session, wherever it runs. */
 export interface ModelSession {
@@ -213,42 +213,27 @@ function startProcess(
   onMessage: (answer: FromSessionWorker) => void,
   onError: (message: string) => void,
 ): WorkerPort {
-  const { command, args } = denoRun(new URL("./_session_process.ts", import.meta.url), ["--allow-read"]);
-  const child = new Deno.Command(command, {
-    args,
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped", // read once it has stopped: why it did
-    env: { NO_COLOR: "1" },
-  }).spawn();
-  child.unref();
-  const writer = child.stdin.getWriter();
-  const frames = new FrameReader(child.stdout, MAX_ANSWER_BYTES);
-  let killed = false;
+  const child = new FramedChild(
+    new URL("./_session_process.ts", import.meta.url),
+    ["--allow-read"],
+    MAX_ANSWER_BYTES,
+  );
   void (async () => {
     try {
-      for (let frame = await frames.next<Record<string, unknown>>(); frame; frame = await frames.next()) {
+      for (let frame = await child.next<Record<string, unknown>>(); frame; frame = await child.next()) {
         onMessage(fromFrame<FromSessionWorker>(frame));
       }
     } catch { /* a broken frame: the process is lost, said below */ }
-    if (killed) return;
-    const why = await lastWords(child);
+    if (child.killed) return;
+    const why = await child.why();
     onError(`its process ended${why ? `: ${why}` : ""}`);
   })();
   return {
     post(message) {
       const { header, body } = toFrame(message);
-      writeFrame(writer, header, body).catch(() => {}); // a process that is gone says so above
+      child.send(header, body).catch(() => {}); // a process that is gone says so above
     },
-    terminate() {
-      killed = true;
-      try {
-        child.kill("SIGKILL");
-      } catch { /* already ended */ }
-      void frames.cancel();
-      void child.stderr.cancel().catch(() => {});
-      void writer.abort().catch(() => {});
-    },
+    terminate: () => void child.kill(),
   };
 }
 
