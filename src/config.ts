@@ -202,6 +202,17 @@ export interface TrainConfig {
    * averages about the last thousand steps).
    */
   averageDecay: number;
+  /**
+   * Label smoothing (fused engine): each image's target is 1 - s + s / 10 for its label and s / 10
+   * for every other class instead of 1 and 0 (0: the labels as they are). The loss a run reports is
+   * still the cross-entropy against the labels.
+   */
+  labelSmoothing: number;
+  /**
+   * AdamW's decoupled weight decay (fused engine): each step also takes learning rate x this of
+   * every weight away (0: plain Adam).
+   */
+  weightDecay: number;
   /** Fraction of the training set held out for validation; 0 validates on the test set. */
   validationSplit: number;
   /** Seed of weight initialisation and shuffling: the same seed gives the same run. */
@@ -253,6 +264,8 @@ export const DEFAULT_TRAIN: Readonly<TrainConfig> = Object.freeze<TrainConfig>({
   threads: 0,
   simd: "auto",
   averageDecay: 0,
+  labelSmoothing: 0,
+  weightDecay: 0,
   validationSplit: 0,
   seed: 42,
   augment: false,
@@ -503,7 +516,15 @@ export function resolveLeNetConfig(overrides: Partial<LeNetConfig> = {}): LeNetC
  * The recipe's fractions: each a number in [0, 1) (`resolveTrainConfig` checks them, and train's
  * flags take them with the same bounds).
  */
-export const FRACTIONS = ["adamBeta1", "adamBeta2", "warmup", "averageDecay", "validationSplit"] as const;
+export const FRACTIONS = [
+  "adamBeta1",
+  "adamBeta2",
+  "warmup",
+  "averageDecay",
+  "labelSmoothing",
+  "weightDecay",
+  "validationSplit",
+] as const;
 
 /**
  * Merges overrides into {@linkcode DEFAULT_TRAIN} and validates the result.
@@ -543,8 +564,15 @@ export function resolveTrainConfig(overrides: Partial<TrainConfig> = {}): TrainC
   if (!SIMD_CHOICES.includes(config.simd)) {
     throw new ConfigError(`Unknown simd "${config.simd}": expected ${oneOf(SIMD_CHOICES)}`);
   }
-  if (config.averageDecay > 0 && config.engine !== "fused") {
-    throw new ConfigError("Weight averaging (averageDecay) needs the fused engine");
+  for (
+    const [key, what] of [["averageDecay", "Weight averaging"], ["labelSmoothing", "Label smoothing"], [
+      "weightDecay",
+      "Weight decay",
+    ]] as const
+  ) {
+    if (config[key] > 0 && config.engine !== "fused") {
+      throw new ConfigError(`${what} (${key}) needs the fused engine`);
+    }
   }
   if (!Number.isInteger(config.seed) || config.seed < 0 || config.seed > MAX_SEED) {
     throw new ConfigError(`Invalid seed: expected an integer from 0 to ${MAX_SEED}, got ${config.seed}`);

@@ -397,11 +397,15 @@ static void softmax_forward(float *z, int B, int K) {
   }
 }
 
-// dz (B,K): the gradient of the cross-entropy of softmax probabilities p against class labels,
-// with respect to the logits, each image's weighted by `scale`: (p - onehot(label)) * scale
-static void softmax_crossentropy_backward(const float *p, const int *labels, float *dz, int B, int K, float scale) {
+// dz (B,K): the gradient of the cross-entropy of softmax probabilities p against class labels
+// smoothed by `smoothing` (each label's target 1 - smoothing + smoothing / K, every other class's
+// smoothing / K: onehot(label) at 0), with respect to the logits, each image's weighted by `scale`:
+// (p - target) * scale
+static void softmax_crossentropy_backward(const float *p, const int *labels, float *dz, int B, int K, float scale,
+                                          float smoothing) {
+  float other = smoothing / K, own = 1.0f - smoothing + other;
   for (int b = 0; b < B; b++)
-    for (int k = 0; k < K; k++) dz[b * K + k] = (p[b * K + k] - (k == labels[b] ? 1.0f : 0.0f)) * scale;
+    for (int k = 0; k < K; k++) dz[b * K + k] = (p[b * K + k] - (k == labels[b] ? own : other)) * scale;
 }
 
 // ----------------------------------------------------------------------------------------------
@@ -412,13 +416,16 @@ static void softmax_crossentropy_backward(const float *p, const int *labels, flo
 // (from a multiple of 4, so that threads can split the work); accB1 and accB2 are beta1^t and
 // beta2^t:
 //   m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2;  w -= lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)
-// and, with a decay above 0, the weights' exponential moving average: avg = decay avg + (1 - decay) w.
+// with, for a weight decay wd above 0, the decoupled decay of AdamW (Loshchilov and Hutter): w -= lr wd w,
+// of the weight before this step; and, with a decay above 0, the weights' exponential moving average:
+// avg = decay avg + (1 - decay) w.
 static void adam_update(float *w, float *m1, float *m2, float *avg, float decay, const float *const *gs, int count,
-                        float lr, float b1, float b2, float eps, float accB1, float accB2, int from, int to) {
+                        float lr, float b1, float b2, float eps, float accB1, float accB2, float wd, int from,
+                        int to) {
   const v128_t vb1 = wasm_f32x4_splat(b1), vb2 = wasm_f32x4_splat(b2), nb1 = wasm_f32x4_splat(1.0f - b1),
                nb2 = wasm_f32x4_splat(1.0f - b2), c1 = wasm_f32x4_splat(1.0f / (1.0f - accB1)),
                c2 = wasm_f32x4_splat(1.0f / (1.0f - accB2)), veps = wasm_f32x4_splat(eps), vlr = wasm_f32x4_splat(lr),
-               vd = wasm_f32x4_splat(decay), nd = wasm_f32x4_splat(1.0f - decay);
+               vd = wasm_f32x4_splat(decay), nd = wasm_f32x4_splat(1.0f - decay), vshrink = wasm_f32x4_splat(lr * wd);
   int i = from;
   for (; i + 4 <= to; i += 4) {
     v128_t gi = wasm_v128_load(gs[0] + i);
@@ -428,7 +435,8 @@ static void adam_update(float *w, float *m1, float *m2, float *avg, float decay,
     wasm_v128_store(m1 + i, m), wasm_v128_store(m2 + i, v);
     v128_t step = wasm_f32x4_div(wasm_f32x4_mul(vlr, wasm_f32x4_mul(m, c1)),
                                  wasm_f32x4_add(wasm_f32x4_sqrt(wasm_f32x4_mul(v, c2)), veps));
-    v128_t next = wasm_f32x4_sub(wasm_v128_load(w + i), step);
+    v128_t old = wasm_v128_load(w + i), next = wasm_f32x4_sub(old, step);
+    if (wd > 0.0f) next = wasm_f32x4_sub(next, wasm_f32x4_mul(vshrink, old));
     wasm_v128_store(w + i, next);
     if (decay > 0.0f)
       wasm_v128_store(avg + i, wasm_f32x4_add(wasm_f32x4_mul(vd, wasm_v128_load(avg + i)), wasm_f32x4_mul(nd, next)));
@@ -439,7 +447,8 @@ static void adam_update(float *w, float *m1, float *m2, float *avg, float decay,
     for (int t = 1; t < count; t++) gi += gs[t][i];
     float m = m1[i] = b1 * m1[i] + (1.0f - b1) * gi;
     float v = m2[i] = b2 * m2[i] + (1.0f - b2) * gi * gi;
-    w[i] -= lr * (m * s1) / (__builtin_sqrtf(v * s2) + eps);
+    float step = lr * (m * s1) / (__builtin_sqrtf(v * s2) + eps);
+    w[i] -= wd > 0.0f ? step + lr * wd * w[i] : step;
     if (decay > 0.0f) avg[i] = decay * avg[i] + (1.0f - decay) * w[i];
   }
 }
@@ -585,16 +594,16 @@ void lenet_forward(Net *n, const void *x, int B, int bytes, const float *affine)
 }
 
 // Gradients of the categorical cross-entropy of this Net's B images (softmax output Z from
-// lenet_forward, labels as class indices) into G, each image's weighted by `scale` (1 / the
-// whole batch, so that the gradients of all Nets add up to that of the batch's mean loss). The
-// layers of lenet_forward in reverse order.
+// lenet_forward, labels as class indices, smoothed by `smoothing`) into G, each image's weighted by
+// `scale` (1 / the whole batch, so that the gradients of all Nets add up to that of the batch's
+// mean loss). The layers of lenet_forward in reverse order.
 EXPORT(lenet_backward)
-void lenet_backward(Net *n, const int *labels, int B, float scale) {
+void lenet_backward(Net *n, const int *labels, int B, float scale, float smoothing) {
   Tensors params, grads;
   tensors_at(&params, n->P, n->sizes), tensors_at(&grads, n->G, n->sizes);
   const Tensors *p = &params, *g = &grads;
   int C1 = n->c1, C2 = n->c2, F = POOL2_PIXELS * C2, kind = n->kind;
-  softmax_crossentropy_backward(n->Z, labels, n->DZ, B, n->k, scale);
+  softmax_crossentropy_backward(n->Z, labels, n->DZ, B, n->k, scale, smoothing);
   dense_backward(n->D2, p->outw, n->DZ, g->outw, g->outb, n->DD2, n->DT, n->XT, B, n->h2, n->k);
   act_backward(n->DD2, n->D2, B * n->h2, kind);
   dense_backward(n->D1, p->fc2w, n->DD2, g->fc2w, g->fc2b, n->DD1, n->DT, n->XT, B, n->h1, n->h2);
@@ -612,11 +621,11 @@ void lenet_backward(Net *n, const int *labels, int B, float scale) {
 // same order every step), for parameters [from, to); with `decay` above 0, the moving average too.
 // A count past MAX_NETS traps: the caller broke the contract lenet_contract states.
 static void lenet_adam(Net *n, Net *const *nets, int count, float lr, float b1, float b2, float eps, float accB1,
-                float accB2, float decay, int from, int to) {
+                float accB2, float wd, float decay, int from, int to) {
   const float *gs[MAX_NETS];
   if (count < 1 || count > MAX_NETS) __builtin_trap();
   for (int t = 0; t < count; t++) gs[t] = nets[t]->G;
-  adam_update(n->P, n->M1, n->M2, n->AVG, decay, gs, count, lr, b1, b2, eps, accB1, accB2, from, to);
+  adam_update(n->P, n->M1, n->M2, n->AVG, decay, gs, count, lr, b1, b2, eps, accB1, accB2, wd, from, to);
 }
 
 // ----------------------------------------------------------------------------------------------
@@ -647,7 +656,7 @@ typedef struct __attribute__((aligned(64))) {
   const int *labels;
   const float *transforms;
   Net *const *nets;
-  float scale, lr, b1, b2, eps, accB1, accB2, decay;
+  float scale, smoothing, lr, b1, b2, eps, accB1, accB2, wd, decay;
 } Phase;
 
 typedef struct {
@@ -693,7 +702,7 @@ static void work(Pool *p, int t) {
   if (t >= f->active) return;
   Net *n = f->nets[t];
   if (f->task == TASK_ADAM) {
-    lenet_adam(n, f->nets, f->active, f->lr, f->b1, f->b2, f->eps, f->accB1, f->accB2, f->decay,
+    lenet_adam(n, f->nets, f->active, f->lr, f->b1, f->b2, f->eps, f->accB1, f->accB2, f->wd, f->decay,
                adam_from(t, f->count, f->active), adam_from(t + 1, f->count, f->active));
     return;
   }
@@ -701,7 +710,7 @@ static void work(Pool *p, int t) {
   int bytes = f->pixels != 0;
   const unsigned char *x = (const unsigned char *)f->x + (long)first * IMG_PIXELS * (bytes ? 1 : 4);
   lenet_forward(n, x, count, bytes, f->pixels == 2 ? f->transforms + (long)first * TRANSFORM_FLOATS : 0);
-  if (f->task == TASK_FORWARD_BACKWARD) lenet_backward(n, f->labels + first, count, f->scale);
+  if (f->task == TASK_FORWARD_BACKWARD) lenet_backward(n, f->labels + first, count, f->scale, f->smoothing);
 }
 
 // Starts the phase written in p->phase on every helper, does worker 0's share, and waits for the
@@ -735,28 +744,31 @@ void lenet_pool_init(Pool *p, int threads) {
   p->threads = threads;
 }
 
-// Forward passes (and, with labels, backward passes) of the n images at x over the first
-// `active` workers, each on its share; pixels as Phase.pixels says. Returns 0, or 1 when a helper
-// failed.
+// Forward passes (and, with labels, backward passes against them smoothed by `smoothing`) of the n
+// images at x over the first `active` workers, each on its share; pixels as Phase.pixels says.
+// Returns 0, or 1 when a helper failed.
 EXPORT(lenet_run_passes)
 int lenet_run_passes(Pool *p, Net *const *nets, int active, const void *x, int n, int pixels,
-                     const float *transforms, const int *labels, float scale) {
+                     const float *transforms, const int *labels, float scale, float smoothing) {
   if (active < 1 || active > p->threads) __builtin_trap();
   Phase *f = &p->phase;
   f->task = labels ? TASK_FORWARD_BACKWARD : TASK_FORWARD, f->nets = nets, f->active = active;
   f->x = x, f->n = n, f->pixels = pixels, f->transforms = transforms, f->labels = labels, f->scale = scale;
+  f->smoothing = smoothing;
   return run_phase(p);
 }
 
-// Adam over the `count` parameters, split over the first `active` workers, each summing the
-// gradients of all `active` Nets. Returns 0, or 1 when a helper failed.
+// Adam (AdamW for a weight decay wd above 0) over the `count` parameters, split over the first
+// `active` workers, each summing the gradients of all `active` Nets. Returns 0, or 1 when a helper
+// failed.
 EXPORT(lenet_run_adam)
 int lenet_run_adam(Pool *p, Net *const *nets, int active, int count, float lr, float b1, float b2,
-                   float eps, float accB1, float accB2, float decay) {
+                   float eps, float accB1, float accB2, float wd, float decay) {
   if (active < 1 || active > p->threads) __builtin_trap();
   Phase *f = &p->phase;
   f->task = TASK_ADAM, f->nets = nets, f->active = active, f->count = count;
-  f->lr = lr, f->b1 = b1, f->b2 = b2, f->eps = eps, f->accB1 = accB1, f->accB2 = accB2, f->decay = decay;
+  f->lr = lr, f->b1 = b1, f->b2 = b2, f->eps = eps, f->accB1 = accB1, f->accB2 = accB2, f->wd = wd;
+  f->decay = decay;
   return run_phase(p);
 }
 

@@ -168,6 +168,14 @@ export const TRAIN_FLAGS = {
     "weight averaging: decay of the weights' moving average, which is validated and saved (0 none)",
     "averageDecay",
   ),
+  "label-smoothing": fraction(
+    "each label's target 1 - N + N/10, every other class's N/10 (0 none)",
+    "labelSmoothing",
+  ),
+  "weight-decay": fraction(
+    "AdamW's decoupled weight decay: each step takes lr x N of every weight (0 none)",
+    "weightDecay",
+  ),
   "validation-split": fraction(
     "share of training images held out for validation; 0 validates on the test set",
     "validationSplit",

@@ -242,6 +242,49 @@ Deno.test("FusedTrainer keeps the weights' moving average after every step, on 1
   lenet.dispose();
 });
 
+Deno.test("FusedTrainer's label smoothing moves each image's target by s: the output bias's gradient by s x (share of the class - 1/10), on 1 and 2 threads", async () => {
+  const lenet = await LeNet.create({ activation: "relu" }, { seed: 4 });
+  const k = DEFAULT_LENET.numClasses, s = 0.2;
+  for (const threads of [1, 2]) {
+    using plain = await FusedTrainer.create(lenet.toWeights(), BATCH, { threads });
+    using smooth = await FusedTrainer.create(lenet.toWeights(), BATCH, { threads, labelSmoothing: s });
+    // the output bias is the last tensor: its gradient is the batch's mean of (p - target)
+    const bias = (g: Float32Array) => g.subarray(g.length - k);
+    const [a, b] = [bias(plain.gradients(x, labels)), bias(smooth.gradients(x, labels))];
+    const share = (c: number) => labels.filter((l) => l === c).length / labels.length;
+    assertAllClose(
+      Float32Array.from(b, (v, c) => v - a[c]!),
+      Float32Array.from({ length: k }, (_, c) => s * (share(c) - 1 / k)),
+      1e-6,
+    );
+  }
+  lenet.dispose();
+});
+
+Deno.test("FusedTrainer's weight decay is AdamW's, decoupled: a step takes learning rate x decay of each weight besides Adam's update", async () => {
+  const lenet = await LeNet.create({ activation: "relu" }, { seed: 5 });
+  const before = lenet.toWeights().weights, lr = 1e-3, decay = 0.5;
+  for (const threads of [1, 2]) {
+    using plain = await FusedTrainer.create(lenet.toWeights(), BATCH, { threads });
+    using decayed = await FusedTrainer.create(lenet.toWeights(), BATCH, { threads, weightDecay: decay });
+    plain.step(x, labels, lr), decayed.step(x, labels, lr);
+    const [a, b] = [plain.weights(), decayed.weights()];
+    assertAllClose(Float32Array.from(b, (v, i) => v - a[i]!), before.map((w) => -lr * decay * w), 1e-7);
+    assert(before.some((w) => Math.abs(lr * decay * w) > 1e-5), "the decay is visible beside the tolerance");
+  }
+  await assertRejects(
+    () => FusedTrainer.create(lenet.toWeights(), BATCH, { weightDecay: 1 }),
+    ConfigError,
+    "weightDecay",
+  );
+  await assertRejects(
+    () => FusedTrainer.create(lenet.toWeights(), BATCH, { labelSmoothing: -0.1 }),
+    ConfigError,
+    "labelSmoothing",
+  );
+  lenet.dispose();
+});
+
 Deno.test("lenet.wasm states the constants TypeScript lays memory out by; a disagreement is refused at load, a thread count past the limit traps", async () => {
   const memory = new WebAssembly.Memory({ initial: 2, maximum: 16, shared: true });
   const exports = await instantiateLenet(memory); // checks the contract

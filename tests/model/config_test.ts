@@ -24,3 +24,15 @@ Deno.test("resolveTrainConfig() rejects out-of-range values", () => {
   assertThrows(() => resolveTrainConfig({ learningRate: -1 }), ConfigError, "Invalid learningRate");
   assertThrows(() => resolveTrainConfig({ validationSplit: 1 }), ConfigError, "Invalid validationSplit");
 });
+
+Deno.test("resolveTrainConfig() keeps weight averaging, label smoothing and weight decay to the fused engine", () => {
+  for (const key of ["averageDecay", "labelSmoothing", "weightDecay"] as const) {
+    assertEquals(resolveTrainConfig({ [key]: 0.1 })[key], 0.1);
+    assertThrows(
+      () => resolveTrainConfig({ [key]: 0.1, engine: "tfjs" }),
+      ConfigError,
+      `(${key}) needs the fused engine`,
+    );
+    assertThrows(() => resolveTrainConfig({ [key]: 1 }), ConfigError, `Invalid ${key}`);
+  }
+});

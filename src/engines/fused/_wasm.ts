@@ -39,7 +39,7 @@ export interface LenetExports {
     b: number,
     c: number,
   ): void;
-  lenet_backward(net: number, labels: number, batch: number, scale: number): void;
+  lenet_backward(net: number, labels: number, batch: number, scale: number, smoothing: number): void;
   lenet_average(net: number): number;
   /** The constants both sides lay memory out by: see {@linkcode CONTRACT}. */
   lenet_contract(which: number): number;
@@ -58,6 +58,7 @@ export interface LenetExports {
     transforms: number,
     labels: number,
     scale: number,
+    smoothing: number,
   ): number;
   lenet_run_adam(
     pool: number,
@@ -70,6 +71,7 @@ export interface LenetExports {
     eps: number,
     accB1: number,
     accB2: number,
+    weightDecay: number,
     decay: number,
   ): number;
   lenet_serve(pool: number, thread: number): void;

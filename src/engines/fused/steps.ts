@@ -109,6 +109,8 @@ export async function fusedStepEngine(
     simd: config.simd === "auto" ? undefined : config.simd,
     adam: { beta1: config.adamBeta1, beta2: config.adamBeta2 },
     averageDecay: config.averageDecay,
+    labelSmoothing: config.labelSmoothing,
+    weightDecay: config.weightDecay,
   });
   if (resume) trainer.restoreAdam(resume);
   const steps = fusedSteps(trainer, config, set, () => lenet.setWeights(trainer.weights()));

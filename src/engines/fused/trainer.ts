@@ -66,6 +66,18 @@ export interface FusedOptions {
    */
   averageDecay?: number;
   /**
+   * Label smoothing: each image's target is 1 - s + s / K for its label and s / K for each other
+   * class, instead of 1 and 0 (Szegedy et al. 2016). 0 trains on the labels as they are.
+   * @default 0
+   */
+  labelSmoothing?: number;
+  /**
+   * AdamW's decoupled weight decay (Loshchilov and Hutter 2019): every step takes
+   * `learningRate x weightDecay` of each weight away, besides Adam's update. 0 is plain Adam.
+   * @default 0
+   */
+  weightDecay?: number;
+  /**
    * Which build of the WebAssembly module runs the steps: `plain` (a multiply and an add: the same
    * bits on every CPU) or `relaxed` (relaxed SIMD's fused multiply-add: faster, rounded once where
    * the CPU has FMA, so the last bits depend on the CPU). `relaxed` needs a runtime that has
@@ -115,6 +127,8 @@ export class FusedTrainer {
   readonly #helpers: Helper[];
   readonly #betas: [number, number];
   readonly #decay: number;
+  readonly #smoothing: number;
+  readonly #weightDecay: number;
   #steps = 0;
 
   private constructor(
@@ -123,11 +137,12 @@ export class FusedTrainer {
     net: number,
     sizes: { maxBatch: number; numClasses: number; x: number; labels: number; netList: number; pool: number },
     helpers: Helper[],
-    betas: [number, number],
-    decay: number,
+    recipe: { betas: [number, number]; decay: number; smoothing: number; weightDecay: number },
   ) {
-    this.#betas = betas;
-    this.#decay = decay;
+    this.#betas = recipe.betas;
+    this.#decay = recipe.decay;
+    this.#smoothing = recipe.smoothing;
+    this.#weightDecay = recipe.weightDecay;
     this.#wasm = wasm;
     this.#memory = memory;
     this.#net = net;
@@ -179,11 +194,11 @@ export class FusedTrainer {
     const k = config.numClasses;
     const { beta1 = ADAM.beta1, beta2 = ADAM.beta2 } = options.adam ?? {};
     const sizes = { maxBatch, numClasses: k, x, labels, netList, pool };
-    const decay = options.averageDecay ?? 0;
-    if (!(decay >= 0 && decay < 1)) {
-      throw new ConfigError(`Invalid averageDecay: expected [0, 1), got ${decay}`);
-    }
-    const trainer = new FusedTrainer(wasm, memory, nets[0]!, sizes, helpers, [beta1, beta2], decay);
+    const decay = fraction(options.averageDecay, "averageDecay");
+    const smoothing = fraction(options.labelSmoothing, "labelSmoothing");
+    const weightDecay = fraction(options.weightDecay, "weightDecay");
+    const recipe = { betas: [beta1, beta2] as [number, number], decay, smoothing, weightDecay };
+    const trainer = new FusedTrainer(wasm, memory, nets[0]!, sizes, helpers, recipe);
     trainer.#params().set(weights);
     trainer.#average().set(weights); // the average starts where the weights do
     return trainer;
@@ -259,6 +274,7 @@ export class FusedTrainer {
         at,
         labels ? this.#labels : 0,
         1 / n,
+        this.#smoothing,
       ),
     );
     return this.#wasm.lenet_share(1, n, active);
@@ -347,7 +363,15 @@ export class FusedTrainer {
     // every active thread updates its share of the parameters, summing all active threads' gradients
     const active = this.#active(labels.length);
     this.#check(
-      this.#wasm.lenet_run_adam(this.#pool, this.#netList, active, this.#count(), ...adam, this.#decay),
+      this.#wasm.lenet_run_adam(
+        this.#pool,
+        this.#netList,
+        active,
+        this.#count(),
+        ...adam,
+        this.#weightDecay,
+        this.#decay,
+      ),
     );
     return result;
   }
@@ -462,4 +486,11 @@ export class FusedTrainer {
 
 async function startHelper(setup: WorkerSetup, net: number, url: URL): Promise<Helper> {
   return { worker: await startThread(url, setup), net };
+}
+
+// A setting of the recipe in [0, 1), 0 when not given.
+function fraction(value: number | undefined, name: string): number {
+  const v = value ?? 0;
+  if (!(v >= 0 && v < 1)) throw new ConfigError(`Invalid ${name}: expected [0, 1), got ${v}`);
+  return v;
 }
