@@ -1,7 +1,7 @@
 // Records finished training runs as one result record for the docs, read from their metrics.json,
 // history.json and checkpoint.json:
 // - `--kind training-runs.<name>`: each run's seed, test accuracy, epochs and wall time;
-// - `--kind validation-search`: runs trained with --validation-split, each as the flags that set it
+// - `--kind validation-search[.<name>]`: runs trained with --validation-split, each as the flags that set it
 //   apart from `--base` and its validation accuracy after the last epoch (never its test accuracy).
 //   deno run --allow-read --allow-write=results --allow-run=git tools/record_runs.ts \
 //     --kind training-runs.best --command "deno task train --recipe best --seed N" runs/a runs/b ...
@@ -59,7 +59,7 @@ async function main(): Promise<number> {
   if (!flags.kind || !flags.command || positionals.length === 0) {
     throw new UsageError("Give --kind, --command and the run folders");
   }
-  if (flags.kind === "validation-search") {
+  if (flags.kind.split(".")[0] === "validation-search") {
     if (!flags.base) throw new UsageError("A validation search needs --base");
     const search = await validationSearch(flags.base, flags.command, positionals);
     console.log(`recorded in ${await writeRecord(flags.kind, flags.command, search)}`);
