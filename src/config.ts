@@ -463,6 +463,30 @@ export function checkPositiveInt(value: number, key: string, max = Number.MAX_SA
 }
 
 /**
+ * Checks a fraction of the recipe: a number in [0, 1). The one check of each (`resolveTrainConfig`'s
+ * {@linkcode FRACTIONS}, the fused engine's options).
+ *
+ * @param value The value.
+ * @param key Its name, for the message.
+ * @returns The value.
+ * @throws {ConfigError} When it is not a number in [0, 1).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { checkFraction, ConfigError } from "./config.ts";
+ * assert.equal(checkFraction(0.1, "labelSmoothing"), 0.1);
+ * assert.throws(() => checkFraction(1, "labelSmoothing"), ConfigError);
+ * ```
+ */
+export function checkFraction(value: number, key: string): number {
+  if (!(value >= 0 && value < 1)) {
+    throw new ConfigError(`Invalid ${key}: expected a number in [0, 1), got ${value}`);
+  }
+  return value;
+}
+
+/**
  * Merges overrides into {@linkcode DEFAULT_LENET} and validates the result.
  *
  * @param overrides Any subset of {@linkcode LeNetConfig}; unknown keys are an error.
@@ -526,6 +550,13 @@ export const FRACTIONS = [
   "validationSplit",
 ] as const;
 
+// What the tfjs engine does not do, each named as its error says it
+const FUSED_ONLY = [
+  ["averageDecay", "Weight averaging"],
+  ["labelSmoothing", "Label smoothing"],
+  ["weightDecay", "Weight decay"],
+] as const;
+
 /**
  * Merges overrides into {@linkcode DEFAULT_TRAIN} and validates the result.
  *
@@ -549,11 +580,7 @@ export function resolveTrainConfig(overrides: Partial<TrainConfig> = {}): TrainC
   if (!(config.learningRate > 0 && Number.isFinite(config.learningRate))) {
     throw new ConfigError(`Invalid learningRate: expected a positive number, got ${config.learningRate}`);
   }
-  for (const key of FRACTIONS) {
-    if (!(config[key] >= 0 && config[key] < 1)) {
-      throw new ConfigError(`Invalid ${key}: expected a number in [0, 1), got ${config[key]}`);
-    }
-  }
+  for (const key of FRACTIONS) checkFraction(config[key], key);
   if (!SCHEDULES.includes(config.schedule)) {
     throw new ConfigError(`Unknown schedule "${config.schedule}": expected ${oneOf(SCHEDULES)}`);
   }
@@ -564,12 +591,7 @@ export function resolveTrainConfig(overrides: Partial<TrainConfig> = {}): TrainC
   if (!SIMD_CHOICES.includes(config.simd)) {
     throw new ConfigError(`Unknown simd "${config.simd}": expected ${oneOf(SIMD_CHOICES)}`);
   }
-  for (
-    const [key, what] of [["averageDecay", "Weight averaging"], ["labelSmoothing", "Label smoothing"], [
-      "weightDecay",
-      "Weight decay",
-    ]] as const
-  ) {
+  for (const [key, what] of FUSED_ONLY) {
     if (config[key] > 0 && config.engine !== "fused") {
       throw new ConfigError(`${what} (${key}) needs the fused engine`);
     }

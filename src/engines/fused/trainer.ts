@@ -19,6 +19,7 @@ import { startThread, type Thread } from "./_thread.ts";
 import { ArgumentError } from "../../errors.ts";
 import { floats, object } from "../../_arguments.ts";
 import {
+  checkFraction,
   checkThreads,
   ConfigError,
   DEFAULT_LENET,
@@ -194,9 +195,9 @@ export class FusedTrainer {
     const k = config.numClasses;
     const { beta1 = ADAM.beta1, beta2 = ADAM.beta2 } = options.adam ?? {};
     const sizes = { maxBatch, numClasses: k, x, labels, netList, pool };
-    const decay = fraction(options.averageDecay, "averageDecay");
-    const smoothing = fraction(options.labelSmoothing, "labelSmoothing");
-    const weightDecay = fraction(options.weightDecay, "weightDecay");
+    const decay = checkFraction(options.averageDecay ?? 0, "averageDecay");
+    const smoothing = checkFraction(options.labelSmoothing ?? 0, "labelSmoothing");
+    const weightDecay = checkFraction(options.weightDecay ?? 0, "weightDecay");
     const recipe = { betas: [beta1, beta2] as [number, number], decay, smoothing, weightDecay };
     const trainer = new FusedTrainer(wasm, memory, nets[0]!, sizes, helpers, recipe);
     trainer.#params().set(weights);
@@ -486,11 +487,4 @@ export class FusedTrainer {
 
 async function startHelper(setup: WorkerSetup, net: number, url: URL): Promise<Helper> {
   return { worker: await startThread(url, setup), net };
-}
-
-// A setting of the recipe in [0, 1), 0 when not given.
-function fraction(value: number | undefined, name: string): number {
-  const v = value ?? 0;
-  if (!(v >= 0 && v < 1)) throw new ConfigError(`Invalid ${name}: expected [0, 1), got ${v}`);
-  return v;
 }
