@@ -447,6 +447,7 @@ static void adam_update(float *w, float *m1, float *m2, float *avg, float decay,
     for (int t = 1; t < count; t++) gi += gs[t][i];
     float m = m1[i] = b1 * m1[i] + (1.0f - b1) * gi;
     float v = m2[i] = b2 * m2[i] + (1.0f - b2) * gi * gi;
+    // the same update as above, rounded as w - (step + lr wd w) (the recorded runs in results/ were made so)
     float step = lr * (m * s1) / (__builtin_sqrtf(v * s2) + eps);
     w[i] -= wd > 0.0f ? step + lr * wd * w[i] : step;
     if (decay > 0.0f) avg[i] = decay * avg[i] + (1.0f - decay) * w[i];
