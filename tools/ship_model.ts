@@ -23,6 +23,7 @@ import {
   type ShippedModel,
 } from "../src/cli/shipped_models.ts";
 import { sha256Hex } from "../src/onnx/trusted_models.ts";
+import { checkGraph } from "../src/onnx/graph_check.ts";
 import { pinsBits, remakeWeights, shortCommand, trainFlagsOf } from "../testing/remake.ts";
 
 async function main(): Promise<number> {
@@ -81,7 +82,12 @@ async function main(): Promise<number> {
   const onnx = exportOnnx(lenet.toWeights(), { metadata: shippedMetadata(entry) });
   await writeFileAtomic(join(dir, RUN_FILES.onnx), onnx);
   const models = await readShippedModels();
-  const record = { ...entry, onnxSha256: await sha256Hex(onnx) }; // trusted to run without a worker
+  // trusted to run without a worker, and without parsing its graph again
+  const record = {
+    ...entry,
+    onnxSha256: await sha256Hex(onnx),
+    liveValues: checkGraph(onnx, dir).liveValues,
+  };
   await writeJsonAtomic(join(MODELS_DIR, "models.json"), { ...models, [name]: record });
   console.log(
     `shipped ${dir}: ${correct}/${test.count} MNIST test images right (${

@@ -35,6 +35,11 @@ export interface ShippedModel {
    * calling thread (src/onnx/trusted_models.ts); not in the file's own metadata, which it hashes.
    */
   onnxSha256?: string;
+  /**
+   * The most values its graph keeps alive for one image, as the graph check finds it: the
+   * classifier sizes its batches by it without parsing the graph (src/onnx/trusted_models.ts).
+   */
+  liveValues?: number;
 }
 
 /**

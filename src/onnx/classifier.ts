@@ -13,15 +13,10 @@ import { ArgumentError, firstLine } from "../errors.ts";
 import { count as wholeNumber, floats, list, object, positive } from "../_arguments.ts";
 import { readBounded } from "../_bounded_read.ts";
 import { IMAGE_SIDE, MODEL_TIMEOUT_MS } from "../config.ts";
-import {
-  type CheckedGraph,
-  checkGraph,
-  GRAPH_LIMITS,
-  type GraphLimits,
-  OnnxModelError,
-} from "./graph_check.ts";
+import { GRAPH_LIMITS, type GraphLimits } from "./graph_limits.ts";
+import { OnnxModelError } from "./model_error.ts";
 import { IsolatedSession, LocalSession, type ModelSession } from "./session.ts";
-import { isShippedModel } from "./trusted_models.ts";
+import { shippedGraph } from "./trusted_models.ts";
 import type { PreparedDigit } from "../images/digit.ts";
 import { checkRaster, prepareRaster, type RasterImage } from "../images/raster.ts";
 import type { PictureLimits } from "../images/picture_decoder.ts";
@@ -29,9 +24,9 @@ import { showAs } from "../display_hook.ts";
 
 /**
  * The model `OnnxClassifier.load()` loads when given none: the most accurate LeNet this repository
- * ships (`deno task train --recipe best --epochs 20 --augment-alpha 0 --seed 1`, 99.46% on MNIST's
- * test set; `models/models.json` lists every shipped model). Beside this module, so it is found
- * when the module is imported from disk, by URL or from a registry.
+ * ships (`deno task train --recipe best --simd plain --threads 2 --seed 1`, 99.46% on MNIST's test
+ * set; `models/models.json` lists every shipped model with the command that remakes it). Beside
+ * this module, so it is found when the module is imported from disk, by URL or from a registry.
  */
 export const SHIPPED_MODEL: URL = new URL("../../models/lenet-best/model.onnx", import.meta.url);
 
@@ -210,8 +205,13 @@ export class OnnxClassifier {
     }
     const name = model instanceof Uint8Array ? "<bytes>" : String(model);
     const bytes = model instanceof Uint8Array ? model : await readModel(model, fetchTimeoutMs);
-    const graph = checkGraph(bytes, name, limits); // before onnxruntime allocates anything for it
-    const here = isolation === "here" || (isolation === "auto" && await isShippedModel(bytes));
+    const shipped = await shippedGraph(bytes);
+    // before onnxruntime allocates anything for it; a shipped model's check was recorded when it
+    // was shipped (the graph check's schema and protobufjs take ~80 ms to load)
+    const liveValues = shipped?.liveValues !== undefined && Object.keys(limits).length === 0
+      ? shipped.liveValues
+      : (await import("./graph_check.ts")).checkGraph(bytes, name, limits).liveValues;
+    const here = isolation === "here" || (isolation === "auto" && shipped !== undefined);
     const session = here
       ? await LocalSession.open(bytes, name)
       : await IsolatedSession.open(bytes, name, timeoutMs, workerUrl);
@@ -224,7 +224,7 @@ export class OnnxClassifier {
         topK,
         timeoutMs,
         firstImageMs: performance.now() - started,
-        batchImages: batchImages(graph, { ...GRAPH_LIMITS, ...limits }),
+        batchImages: batchImages(liveValues, { ...GRAPH_LIMITS, ...limits }),
       };
       return new OnnxClassifier(session, probe.length, name, run, pictureLimits);
     } catch (error) {
@@ -408,13 +408,8 @@ export class OnnxClassifier {
    * ```
    */
   async classifyRaster(image: RasterImage): Promise<ImageClassification> {
-    checkRaster(image); // a JavaScript caller's missing or wrong field, named
+    checkRaster(image); // a JavaScript caller's missing or wrong field, named before the model's
     this.#checkDigitInput();
-    return await this.#classifyChecked(image);
-  }
-
-  // prepare and classify, the model's input already checked
-  async #classifyChecked(image: RasterImage): Promise<ImageClassification> {
     return await this.#answer(prepareRaster(image));
   }
 
@@ -486,8 +481,8 @@ async function fetchBounded(
 
 // How many images one run may take: as many as keep the graph's live values (activations and
 // scratch, for one image times the batch) within the graph check's memory bound.
-function batchImages(graph: CheckedGraph, limits: GraphLimits): number {
-  return Math.max(1, Math.floor(limits.maxLiveValues / Math.max(1, graph.liveValues)));
+function batchImages(liveValues: number, limits: GraphLimits): number {
+  return Math.max(1, Math.floor(limits.maxLiveValues / Math.max(1, liveValues)));
 }
 
 // Every row of a classifier's output must be probabilities: finite, in [0, 1], summing to 1.

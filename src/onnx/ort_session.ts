@@ -7,7 +7,7 @@
  */
 import * as ort from "../npm/onnxruntime_web.ts";
 import { firstLine } from "../errors.ts";
-import { OnnxModelError } from "./graph_check.ts";
+import { OnnxModelError } from "./model_error.ts";
 
 /** What an isolated session asks its worker (`_session_worker.ts`), one question at a time. */
 export type ToSessionWorker =

@@ -13,7 +13,7 @@
  */
 import * as ort from "../npm/onnxruntime_web.ts";
 import { firstLine } from "../errors.ts";
-import { OnnxModelError } from "./graph_check.ts";
+import { OnnxModelError } from "./model_error.ts";
 import { onnxThreads, startOnnxRuntime } from "./runtime.ts";
 import { createSession, type FromSessionWorker, runSession, type ToSessionWorker } from "./ort_session.ts";
 import { fromFrame, toFrame } from "./session_host.ts";

@@ -3,7 +3,7 @@
 // with the op or the shape named, before onnxruntime sees the model.
 import { assertEquals, assertRejects, assertThrows } from "../_assert.ts";
 import { checkGraph, OnnxModelError } from "../../src/onnx/graph_check.ts";
-import { OnnxClassifier } from "../../src/onnx/classifier.ts";
+import { OnnxClassifier, SHIPPED_MODEL } from "../../src/onnx/classifier.ts";
 import {
   head,
   onnxClasses,
@@ -123,4 +123,16 @@ Deno.test("checkGraph() refuses a tensor past its bound, a cost past its bound, 
   assertThrows(() => checkGraph(subgraphBytes, "x"), OnnxModelError, "carries a subgraph");
   const ok = { opType: "Identity", input: ["image"], output: ["x"] };
   assertEquals(checkGraph(await withNode(ok), "x").classes, 10);
+});
+
+Deno.test("a shipped model skips the graph check only under the default limits: a caller's own limits are checked", async () => {
+  const shipped = await Deno.readFile(SHIPPED_MODEL);
+  await assertRejects(
+    async () => await OnnxClassifier.load(shipped, { limits: { maxNodes: 3 } }),
+    OnnxModelError,
+    "nodes",
+  );
+  const classifier = await OnnxClassifier.load(shipped); // its recorded check: it runs
+  assertEquals(classifier.numClasses, 10);
+  await classifier.release();
 });

@@ -1,6 +1,7 @@
 // The shipped models: each classifies exactly as many MNIST test images right as models.json (and
-// its ONNX metadata) says, its weights are the ones its command makes (the short run remade here,
-// bit for bit), and the library's default model is the most accurate of them.
+// its ONNX metadata) says, models.json records its graph check's live values, its weights are the
+// ones its command makes (the short run remade here, bit for bit), and the library's default model
+// is the most accurate of them.
 import { assert, assertEquals } from "../_assert.ts";
 import { fileURLToPath } from "node:url";
 import { chooseModel, MODELS_DIR, readShippedModels } from "../../src/cli/shipped_models.ts";
@@ -8,6 +9,7 @@ import { normalizePixels } from "../../src/data/batch.ts";
 import { loadMnist } from "../../src/data/dataset.ts";
 import { OnnxClassifier, SHIPPED_MODEL } from "../../src/onnx/classifier.ts";
 import { ModelProto } from "../../src/onnx/_schema.ts";
+import { checkGraph } from "../../src/onnx/graph_check.ts";
 import { sha256Hex } from "../../src/onnx/trusted_models.ts";
 import { pinsBits, remakeWeights, shortCommand, trainFlagsOf } from "../../testing/remake.ts";
 
@@ -23,6 +25,8 @@ Deno.test("every shipped model gets exactly the MNIST test count its record and 
     }[];
     assertEquals(Number(meta.find((m) => m.key === "testCorrect")?.value), record.testCorrect, name);
     assertEquals(await sha256Hex(bytes), record.onnxSha256, `${name}: models.json's hash is the file's`);
+    // what the classifier takes instead of checking a shipped graph again
+    assertEquals(record.liveValues, checkGraph(bytes, name).liveValues, `${name}: models.json's live values`);
     const classifier = await OnnxClassifier.load(bytes);
     const answers = await classifier.classify(normalizePixels(test.images));
     await classifier.release();
