@@ -37,13 +37,15 @@ export interface ShippedModel {
   onnxSha256?: string;
   /**
    * The most values its graph keeps alive for one image, as the graph check finds it: the
-   * classifier sizes its batches by it without parsing the graph (src/onnx/trusted_models.ts).
+   * classifier sizes its batches by it without parsing the graph (src/onnx/trusted_models.ts); not
+   * in the file's metadata.
    */
   liveValues?: number;
 }
 
 /**
- * A shipped model's record as ONNX metadata entries (strings; the recipe as JSON).
+ * A shipped model's record as ONNX metadata entries (strings; the recipe as JSON), without what
+ * is found in the file made from it (its hash, its graph's live values).
  *
  * @param model The record.
  * @returns `metadata_props` entries for `exportOnnx`.
@@ -57,7 +59,7 @@ export interface ShippedModel {
  * ```
  */
 export function shippedMetadata(model: ShippedModel): Record<string, string> {
-  const { onnxSha256: _, ...record } = model;
+  const { onnxSha256: _hash, liveValues: _live, ...record } = model;
   return Object.fromEntries(
     Object.entries(record).map((
       [key, value],
