@@ -24,7 +24,7 @@ import {
 import { loadMnist, type MnistData } from "../src/data/dataset.ts";
 import { FusedTrainer } from "../src/engines/fused/trainer.ts";
 import { initialWeights } from "../src/model/weights.ts";
-import { fusedSteps } from "../src/engines/fused/steps.ts";
+import { fusedSteps, recipeOptions } from "../src/engines/fused/steps.ts";
 import { runEpochs } from "../src/training/loop.ts";
 import type { EpochLog } from "../src/training/types.ts";
 
@@ -104,9 +104,7 @@ async function trainFused(
     config.batchSize,
     {
       threads: defaultThreads(config.batchSize),
-      adam: { beta1: config.adamBeta1, beta2: config.adamBeta2 },
-      labelSmoothing: config.labelSmoothing,
-      weightDecay: config.weightDecay,
+      ...recipeOptions(config),
     },
   );
   using engine = fusedSteps(trainer, config, data.train);

@@ -11,7 +11,7 @@ import { DEFAULT_LENET, resolveTrainConfig, type TrainConfig } from "../src/conf
 import { loadMnist } from "../src/data/dataset.ts";
 import { splitValidation } from "../src/data/labeled_images.ts";
 import { FusedTrainer } from "../src/engines/fused/trainer.ts";
-import { fusedSteps } from "../src/engines/fused/steps.ts";
+import { fusedSteps, recipeOptions } from "../src/engines/fused/steps.ts";
 import { initialWeights } from "../src/model/weights.ts";
 import { runEpochs } from "../src/training/loop.ts";
 
@@ -42,10 +42,7 @@ async function accuracies(
       config.batchSize,
       {
         threads: 1, // the same bits whatever the cores; the build: the fastest this runtime has
-        adam: { beta1: config.adamBeta1, beta2: config.adamBeta2 },
-        averageDecay: config.averageDecay,
-        labelSmoothing: config.labelSmoothing,
-        weightDecay: config.weightDecay,
+        ...recipeOptions(config),
       },
     );
     const engine = fusedSteps(trainer, config, train);

@@ -13,7 +13,35 @@ import type { LabeledImages } from "../../data/labeled_images.ts";
 import type { LeNet } from "../../model/lenet.ts";
 import { scoreProbabilities } from "../../training/loss.ts";
 import type { AdamState, StepEngine, TrainStepEngine } from "../../training/step_engine.ts";
-import { FusedTrainer } from "./trainer.ts";
+import { type FusedOptions, FusedTrainer } from "./trainer.ts";
+
+/**
+ * The trainer's options a recipe sets: Adam's betas, the weights' moving average, label smoothing
+ * and weight decay (threads and the build are the caller's to choose).
+ *
+ * @param config The recipe.
+ * @returns Those options of {@linkcode FusedTrainer.create}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DEFAULT_TRAIN } from "../../config.ts";
+ * import { recipeOptions } from "./steps.ts";
+ * const options = recipeOptions({ ...DEFAULT_TRAIN, labelSmoothing: 0.1 });
+ * assert.deepEqual(options.adam, { beta1: 0.9, beta2: 0.999 });
+ * assert.equal(options.labelSmoothing, 0.1);
+ * ```
+ */
+export function recipeOptions(
+  config: TrainConfig,
+): Pick<FusedOptions, "adam" | "averageDecay" | "labelSmoothing" | "weightDecay"> {
+  return {
+    adam: { beta1: config.adamBeta1, beta2: config.adamBeta2 },
+    averageDecay: config.averageDecay,
+    labelSmoothing: config.labelSmoothing,
+    weightDecay: config.weightDecay,
+  };
+}
 
 /**
  * Steps of a recipe on a fused trainer.
@@ -30,7 +58,7 @@ import { FusedTrainer } from "./trainer.ts";
  * import { DEFAULT_LENET, DEFAULT_TRAIN } from "../../config.ts";
  * import { initialWeights } from "../../model/weights.ts";
  * import { fusedSteps } from "./steps.ts";
- * import { FusedTrainer } from "./trainer.ts";
+ * import { type FusedOptions, FusedTrainer } from "./trainer.ts";
  * const set = { images: new Uint8Array(8 * 784).fill(9), labels: new Uint8Array(8), count: 8, rows: 28, cols: 28 };
  * const trainer = await FusedTrainer.create(initialWeights(DEFAULT_LENET, 1), 8, { threads: 1 });
  * using engine = fusedSteps(trainer, DEFAULT_TRAIN, set);
@@ -107,10 +135,7 @@ export async function fusedStepEngine(
   const trainer = await FusedTrainer.create(lenet.toWeights(), config.batchSize, {
     threads: config.threads || defaultThreads(config.batchSize),
     simd: config.simd === "auto" ? undefined : config.simd,
-    adam: { beta1: config.adamBeta1, beta2: config.adamBeta2 },
-    averageDecay: config.averageDecay,
-    labelSmoothing: config.labelSmoothing,
-    weightDecay: config.weightDecay,
+    ...recipeOptions(config),
   });
   if (resume) trainer.restoreAdam(resume);
   const steps = fusedSteps(trainer, config, set, () => lenet.setWeights(trainer.weights()));
